@@ -1,0 +1,1 @@
+"""Sceptre hooks from tapstack."""

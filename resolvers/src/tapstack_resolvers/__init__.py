@@ -1,0 +1,1 @@
+"""Sceptre resolvers from tapstack."""
