@@ -1,0 +1,58 @@
+"""kms stack: the environment's customer-managed key and its alias `alias/tapstack-{env}`."""
+
+from pydantic import BaseModel, ConfigDict
+from tapstack_blocks.handler import render
+from tapstack_blocks.kms_policy import key_policy
+from tapstack_blocks.naming import resource_name
+from tapstack_blocks.outputs import add_exported_output
+from tapstack_blocks.parameters import add_environment_parameters, add_is_prod_condition
+from tapstack_blocks.tags import name_tags
+from troposphere import GetAtt, If, Ref, Sub, Template
+from troposphere.kms import Alias, Key
+
+PROD_DELETION_WINDOW_DAYS = 30
+NON_PROD_DELETION_WINDOW_DAYS = 7
+
+
+class KmsOptions(BaseModel):
+    """The kms template takes no sceptre_user_data; anything given is an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def build(_options: KmsOptions) -> Template:
+    """The kms stack's template."""
+    template = Template(Description="tapstack kms: the environment's customer-managed key")
+    environment, _suffix = add_environment_parameters(template)
+    is_prod = add_is_prod_condition(template)
+    key = template.add_resource(
+        Key(
+            "EnvironmentKey",
+            Description=Sub("tapstack ${EnvironmentName}: data at rest in every tapstack stack"),
+            EnableKeyRotation=True,
+            KeyPolicy=key_policy(),
+            PendingWindowInDays=If(
+                is_prod, PROD_DELETION_WINDOW_DAYS, NON_PROD_DELETION_WINDOW_DAYS
+            ),
+            Tags=name_tags(resource_name("key")),
+            # Delete schedules deletion after PendingWindowInDays; nothing is retained.
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+        )
+    )
+    alias = template.add_resource(
+        Alias(
+            "EnvironmentKeyAlias",
+            AliasName=Sub("alias/tapstack-${Env}", Env=Ref(environment)),
+            TargetKeyId=Ref(key),
+        )
+    )
+    add_exported_output(template, "KeyArn", GetAtt(key, "Arn"), "ARN of the environment key")
+    add_exported_output(template, "KeyId", Ref(key), "Id of the environment key")
+    add_exported_output(template, "KeyAlias", Ref(alias), "Alias of the environment key")
+    return template
+
+
+def sceptre_handler(sceptre_user_data: dict | None) -> str:
+    """Sceptre entry point."""
+    return render("kms", KmsOptions, build, sceptre_user_data)

@@ -1,0 +1,349 @@
+"""network stack: a private VPC with no route to the internet.
+
+One private subnet per AZ (CIDRs sliced from the VPC CIDR), a route table per subnet, one NACL,
+a security group per tier (endpoints, Lambda, database), the S3 gateway endpoint and interface
+endpoints with private DNS, so Lambdas reach AWS APIs without a NAT. VPC flow logs go to a
+KMS-encrypted log group. No internet gateway, no NAT, no public subnet.
+"""
+
+from typing import Literal
+
+from awacs import logs
+from awacs.aws import Allow, Condition, Policy, Principal, Statement, StringEquals
+from awacs.sts import AssumeRole
+from pydantic import BaseModel, ConfigDict
+from tapstack_blocks.handler import render
+from tapstack_blocks.naming import resource_name
+from tapstack_blocks.outputs import add_exported_output
+from tapstack_blocks.parameters import (
+    add_environment_parameters,
+    add_is_prod_condition,
+    add_kms_key_arn_parameter,
+)
+from tapstack_blocks.subnets import HAS_THIRD_AZ, MAX_AZS, add_private_subnets, per_az
+from tapstack_blocks.tags import name_tags
+from troposphere import Equals, GetAtt, If, Join, Parameter, Ref, Sub, Template
+from troposphere.ec2 import (
+    VPC,
+    FlowLog,
+    NetworkAcl,
+    NetworkAclEntry,
+    PortRange,
+    RouteTable,
+    SecurityGroup,
+    SecurityGroupEgress,
+    SecurityGroupIngress,
+    SecurityGroupRule,
+    SubnetNetworkAclAssociation,
+    SubnetRouteTableAssociation,
+    VPCEndpoint,
+)
+from troposphere.iam import Policy as RolePolicy
+from troposphere.iam import Role
+from troposphere.logs import LogGroup
+
+InterfaceService = Literal["secretsmanager", "ssm", "sts", "kms", "logs"]
+ANYWHERE = "0.0.0.0/0"
+HTTPS = 443
+MYSQL = 3306
+EPHEMERAL_PORTS = PortRange(From=1024, To=65535)
+TCP = "6"
+ALL_PROTOCOLS = "-1"
+# Egress only to loopback replaces a security group's default allow-all egress: no egress.
+NO_EGRESS = SecurityGroupRule(IpProtocol=ALL_PROTOCOLS, CidrIp="127.0.0.1/32", Description="none")
+FLOW_LOG_RETENTION_DAYS = {"prod": 365, "other": 90}
+
+
+class NetworkOptions(BaseModel):
+    """What the network template may be told through sceptre_user_data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    interface_endpoints: list[InterfaceService] = ["secretsmanager", "ssm", "sts", "kms", "logs"]
+
+
+def build(options: NetworkOptions) -> Template:
+    """The network stack's template."""
+    template = Template(Description="tapstack network: private VPC, endpoints, NACLs, groups")
+    add_environment_parameters(template)
+    kms_key_arn = Ref(add_kms_key_arn_parameter(template))
+    vpc_cidr, az_count = _add_network_parameters(template)
+    template.add_condition(HAS_THIRD_AZ, Equals(Ref(az_count), "3"))
+
+    vpc = template.add_resource(
+        VPC(
+            "Vpc",
+            CidrBlock=Ref(vpc_cidr),
+            EnableDnsSupport=True,
+            EnableDnsHostnames=True,
+            Tags=name_tags(resource_name("vpc")),
+        )
+    )
+    subnets = add_private_subnets(template, Ref(vpc), Ref(vpc_cidr))
+    route_tables = _add_route_tables(template, vpc, subnets)
+    _add_network_acl(template, vpc, subnets, Ref(vpc_cidr))
+    groups = _add_security_groups(template, vpc)
+    _add_endpoints(template, vpc, subnets, route_tables, groups["Endpoint"], options)
+    _add_flow_logs(template, vpc, kms_key_arn, add_is_prod_condition(template))
+    _add_outputs(template, vpc, subnets, route_tables, groups)
+    return template
+
+
+def _add_network_parameters(template: Template) -> tuple[Parameter, Parameter]:
+    vpc_cidr = template.add_parameter(
+        Parameter(
+            "VpcCidr",
+            Type="String",
+            AllowedPattern=r"^(10|172|192)\.\d{1,3}\.0\.0/16$",
+            Description="The environment's VPC CIDR from the address plan in config/config.yaml.",
+            ConstraintDescription="must be a private /16 such as 10.1.0.0/16",
+        )
+    )
+    az_count = template.add_parameter(
+        Parameter(
+            "AzCount",
+            Type="String",
+            AllowedValues=["2", "3"],
+            Description="Number of availability zones (one private subnet in each).",
+            ConstraintDescription="must be 2 or 3",
+        )
+    )
+    return vpc_cidr, az_count
+
+
+def _add_route_tables(template, vpc, subnets) -> list[RouteTable]:
+    route_tables = []
+    for index, subnet in enumerate(subnets, start=1):
+        table = RouteTable(
+            f"PrivateRouteTable{index}",
+            VpcId=Ref(vpc),
+            Tags=name_tags(resource_name(f"private-{index}")),
+        )
+        association = SubnetRouteTableAssociation(
+            f"PrivateRouteTable{index}Association",
+            RouteTableId=Ref(table),
+            SubnetId=Ref(subnet),
+        )
+        if index == MAX_AZS:
+            table.Condition = association.Condition = HAS_THIRD_AZ
+        route_tables.append(template.add_resource(table))
+        template.add_resource(association)
+    return route_tables
+
+
+def _add_network_acl(template, vpc, subnets, vpc_cidr) -> NetworkAcl:
+    acl = template.add_resource(
+        NetworkAcl("PrivateNetworkAcl", VpcId=Ref(vpc), Tags=name_tags(resource_name("private")))
+    )
+    entries = [
+        # (name, rule number, egress, protocol, cidr, ports)
+        ("InboundFromVpc", 100, False, ALL_PROTOCOLS, vpc_cidr, None),
+        # Stateless NACL: replies from S3 (gateway endpoint) arrive on ephemeral ports.
+        ("InboundEphemeralReplies", 110, False, TCP, ANYWHERE, EPHEMERAL_PORTS),
+        ("OutboundToVpc", 100, True, ALL_PROTOCOLS, vpc_cidr, None),
+        # HTTPS to S3 through the gateway endpoint; no route leads anywhere else.
+        ("OutboundHttpsToS3", 110, True, TCP, ANYWHERE, PortRange(From=HTTPS, To=HTTPS)),
+    ]
+    for name, number, egress, protocol, cidr, ports in entries:
+        entry = NetworkAclEntry(
+            f"PrivateNetworkAcl{name}",
+            NetworkAclId=Ref(acl),
+            RuleNumber=number,
+            Egress=egress,
+            Protocol=protocol,
+            CidrBlock=cidr,
+            RuleAction="allow",
+        )
+        if ports is not None:
+            entry.PortRange = ports
+        template.add_resource(entry)
+    for index, subnet in enumerate(subnets, start=1):
+        association = SubnetNetworkAclAssociation(
+            f"PrivateNetworkAclAssociation{index}", NetworkAclId=Ref(acl), SubnetId=Ref(subnet)
+        )
+        if index == MAX_AZS:
+            association.Condition = HAS_THIRD_AZ
+        template.add_resource(association)
+    return acl
+
+
+def _add_security_groups(template, vpc) -> dict[str, SecurityGroup]:
+    tiers = {
+        "Endpoint": "interface VPC endpoints: HTTPS from the Lambda tier",
+        "Lambda": "Lambda functions: HTTPS to endpoints and S3, MySQL to the database tier",
+        "Database": "Aurora MySQL: 3306 from the Lambda tier",
+    }
+    groups = {}
+    for tier, description in tiers.items():
+        group = SecurityGroup(
+            f"{tier}SecurityGroup",
+            GroupDescription=f"tapstack {description}",
+            VpcId=Ref(vpc),
+            Tags=name_tags(resource_name(tier.lower())),
+        )
+        if tier != "Lambda":
+            group.SecurityGroupEgress = [NO_EGRESS]
+        groups[tier] = template.add_resource(group)
+    rules = [
+        SecurityGroupIngress(
+            "EndpointIngressHttpsFromLambda",
+            GroupId=Ref(groups["Endpoint"]),
+            IpProtocol="tcp",
+            FromPort=HTTPS,
+            ToPort=HTTPS,
+            SourceSecurityGroupId=Ref(groups["Lambda"]),
+            Description="HTTPS from the Lambda tier",
+        ),
+        SecurityGroupEgress(
+            "LambdaEgressHttpsToEndpoints",
+            GroupId=Ref(groups["Lambda"]),
+            IpProtocol="tcp",
+            FromPort=HTTPS,
+            ToPort=HTTPS,
+            DestinationSecurityGroupId=Ref(groups["Endpoint"]),
+            Description="HTTPS to interface endpoints",
+        ),
+        SecurityGroupEgress(
+            "LambdaEgressHttpsToS3",
+            GroupId=Ref(groups["Lambda"]),
+            IpProtocol="tcp",
+            FromPort=HTTPS,
+            ToPort=HTTPS,
+            CidrIp=ANYWHERE,
+            Description="HTTPS to S3 via the gateway endpoint (no internet route exists)",
+        ),
+        SecurityGroupEgress(
+            "LambdaEgressMysqlToDatabase",
+            GroupId=Ref(groups["Lambda"]),
+            IpProtocol="tcp",
+            FromPort=MYSQL,
+            ToPort=MYSQL,
+            DestinationSecurityGroupId=Ref(groups["Database"]),
+            Description="MySQL to the database tier",
+        ),
+        SecurityGroupIngress(
+            "DatabaseIngressMysqlFromLambda",
+            GroupId=Ref(groups["Database"]),
+            IpProtocol="tcp",
+            FromPort=MYSQL,
+            ToPort=MYSQL,
+            SourceSecurityGroupId=Ref(groups["Lambda"]),
+            Description="MySQL from the Lambda tier",
+        ),
+    ]
+    for rule in rules:
+        template.add_resource(rule)
+    return groups
+
+
+def _add_endpoints(template, vpc, subnets, route_tables, endpoint_group, options) -> None:
+    template.add_resource(
+        VPCEndpoint(
+            "S3GatewayEndpoint",
+            VpcId=Ref(vpc),
+            ServiceName=Sub("com.amazonaws.${AWS::Region}.s3"),
+            VpcEndpointType="Gateway",
+            RouteTableIds=per_az([Ref(table) for table in route_tables]),
+        )
+    )
+    for service in options.interface_endpoints:
+        template.add_resource(
+            VPCEndpoint(
+                f"{service.capitalize()}InterfaceEndpoint",
+                VpcId=Ref(vpc),
+                ServiceName=Sub(f"com.amazonaws.${{AWS::Region}}.{service}"),
+                VpcEndpointType="Interface",
+                PrivateDnsEnabled=True,
+                SubnetIds=per_az([Ref(subnet) for subnet in subnets]),
+                SecurityGroupIds=[Ref(endpoint_group)],
+            )
+        )
+
+
+def _add_flow_logs(template, vpc, kms_key_arn, is_prod: str) -> None:
+    log_group = template.add_resource(
+        LogGroup(
+            "FlowLogGroup",
+            LogGroupName=Sub("/tapstack/${EnvironmentName}/${EnvironmentSuffix}/vpc-flow-logs"),
+            RetentionInDays=If(
+                is_prod, FLOW_LOG_RETENTION_DAYS["prod"], FLOW_LOG_RETENTION_DAYS["other"]
+            ),
+            KmsKeyId=kms_key_arn,
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+        )
+    )
+    role = template.add_resource(
+        Role(
+            "FlowLogRole",
+            AssumeRolePolicyDocument=Policy(
+                Version="2012-10-17",
+                Statement=[
+                    Statement(
+                        Effect=Allow,
+                        Principal=Principal("Service", "vpc-flow-logs.amazonaws.com"),
+                        Action=[AssumeRole],
+                        Condition=Condition(
+                            StringEquals("aws:SourceAccount", Ref("AWS::AccountId"))
+                        ),
+                    )
+                ],
+            ),
+            Policies=[
+                RolePolicy(
+                    PolicyName="deliver-flow-logs",
+                    PolicyDocument=Policy(
+                        Version="2012-10-17",
+                        Statement=[
+                            Statement(
+                                Effect=Allow,
+                                Action=[
+                                    logs.CreateLogStream,
+                                    logs.PutLogEvents,
+                                    logs.DescribeLogStreams,
+                                ],
+                                Resource=[GetAtt(log_group, "Arn")],
+                            )
+                        ],
+                    ),
+                )
+            ],
+        )
+    )
+    template.add_resource(
+        FlowLog(
+            "VpcFlowLog",
+            ResourceId=Ref(vpc),
+            ResourceType="VPC",
+            TrafficType="ALL",
+            LogDestinationType="cloud-watch-logs",
+            LogGroupName=Ref(log_group),
+            DeliverLogsPermissionArn=GetAtt(role, "Arn"),
+        )
+    )
+
+
+def _add_outputs(template, vpc, subnets, route_tables, groups) -> None:
+    add_exported_output(template, "VpcId", Ref(vpc), "VPC id")
+    add_exported_output(template, "VpcCidr", GetAtt(vpc, "CidrBlock"), "VPC CIDR block")
+    add_exported_output(
+        template,
+        "PrivateSubnetIds",
+        Join(",", per_az([Ref(subnet) for subnet in subnets])),
+        "Private subnet ids, one per AZ, comma-separated",
+    )
+    add_exported_output(
+        template,
+        "PrivateRouteTableIds",
+        Join(",", per_az([Ref(table) for table in route_tables])),
+        "Private route table ids, one per AZ, comma-separated",
+    )
+    for tier, group in groups.items():
+        add_exported_output(
+            template, f"{tier}SecurityGroupId", Ref(group), f"{tier} tier security group id"
+        )
+
+
+def sceptre_handler(sceptre_user_data: dict | None) -> str:
+    """Sceptre entry point."""
+    return render("network", NetworkOptions, build, sceptre_user_data)

@@ -1,0 +1,102 @@
+"""A versioned, KMS-encrypted, private S3 bucket and its TLS-only bucket policy."""
+
+from awacs import s3 as s3_actions
+from awacs.aws import Bool, Condition, Deny, Policy, Principal, Statement
+from troposphere import AWSHelperFn, GetAtt, Ref, Sub, Template
+from troposphere.s3 import (
+    AbortIncompleteMultipartUpload,
+    Bucket,
+    BucketEncryption,
+    BucketPolicy,
+    LifecycleConfiguration,
+    LifecycleRule,
+    NoncurrentVersionExpiration,
+    OwnershipControls,
+    OwnershipControlsRule,
+    PublicAccessBlockConfiguration,
+    ServerSideEncryptionByDefault,
+    ServerSideEncryptionRule,
+    VersioningConfiguration,
+)
+
+from tapstack_blocks.tags import name_tags
+
+ABORT_INCOMPLETE_UPLOAD_DAYS = 7
+
+
+def add_private_bucket(
+    template: Template,
+    logical_id: str,
+    name: AWSHelperFn,
+    kms_key_arn: AWSHelperFn,
+    noncurrent_version_days: AWSHelperFn | int,
+) -> Bucket:
+    """A bucket with versioning, SSE-KMS, lifecycle hygiene and all public access blocked."""
+    return template.add_resource(
+        Bucket(
+            logical_id,
+            BucketName=name,
+            VersioningConfiguration=VersioningConfiguration(Status="Enabled"),
+            BucketEncryption=BucketEncryption(
+                ServerSideEncryptionConfiguration=[
+                    ServerSideEncryptionRule(
+                        ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(
+                            SSEAlgorithm="aws:kms", KMSMasterKeyID=kms_key_arn
+                        ),
+                        BucketKeyEnabled=True,
+                    )
+                ]
+            ),
+            LifecycleConfiguration=LifecycleConfiguration(
+                Rules=[
+                    LifecycleRule(
+                        Id="expire-noncurrent-versions",
+                        Status="Enabled",
+                        NoncurrentVersionExpiration=NoncurrentVersionExpiration(
+                            NoncurrentDays=noncurrent_version_days
+                        ),
+                    ),
+                    LifecycleRule(
+                        Id="abort-incomplete-uploads",
+                        Status="Enabled",
+                        AbortIncompleteMultipartUpload=AbortIncompleteMultipartUpload(
+                            DaysAfterInitiation=ABORT_INCOMPLETE_UPLOAD_DAYS
+                        ),
+                    ),
+                ]
+            ),
+            PublicAccessBlockConfiguration=PublicAccessBlockConfiguration(
+                BlockPublicAcls=True,
+                BlockPublicPolicy=True,
+                IgnorePublicAcls=True,
+                RestrictPublicBuckets=True,
+            ),
+            OwnershipControls=OwnershipControls(
+                Rules=[OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
+            ),
+            Tags=name_tags(name),
+            # Explicit: no environment retains a bucket (ARCHITECTURE.md section 2).
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+        )
+    )
+
+
+def add_tls_only_policy(template: Template, bucket: Bucket) -> BucketPolicy:
+    """Deny every request to the bucket that does not arrive over TLS."""
+    policy = Policy(
+        Version="2012-10-17",
+        Statement=[
+            Statement(
+                Sid="DenyInsecureTransport",
+                Effect=Deny,
+                Principal=Principal("*"),  # a Deny for everyone: no request without TLS
+                Action=[s3_actions.Action("*")],
+                Resource=[GetAtt(bucket, "Arn"), Sub("${Arn}/*", Arn=GetAtt(bucket, "Arn"))],
+                Condition=Condition(Bool("aws:SecureTransport", "false")),
+            )
+        ],
+    )
+    return template.add_resource(
+        BucketPolicy(f"{bucket.title}Policy", Bucket=Ref(bucket), PolicyDocument=policy)
+    )

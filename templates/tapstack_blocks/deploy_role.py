@@ -1,0 +1,68 @@
+"""`!deploy_role`: the role a stack group assumes, built from the accounts map in config/.
+
+Used as `sceptre_role: !deploy_role` in config/config.yaml. Sceptre sets a resolver up when it
+builds its plan, before any stack action, so `setup()` is where the environment model is
+validated: bad config stops `launch`, `diff` and `generate` with one message and touches nothing.
+"""
+
+from pydantic import ValidationError
+from sceptre.exceptions import InvalidConfigFileError
+from sceptre.resolvers import Resolver
+from tapstack_resolvers.accounts import role_arn
+
+from tapstack_blocks.config_errors import config_files_for, describe_validation_error
+from tapstack_blocks.environment import GroupConfig, ProjectConfig
+
+DEFAULT_ROLE_PREFIX = "tapstack-deploy"
+
+
+class DeployRole(Resolver):
+    """Resolve to `arn:{partition}:iam::{account}:role/{deploy_role_name}-{environment}`."""
+
+    def setup(self) -> None:
+        """Validate the project and group config for this stack; raise naming file and key."""
+        config = self.stack.config
+        project_path = config["project_path"]
+        files = config_files_for(project_path, self.stack.name)
+        problems: list[str] = []
+        self._project = self._validated(ProjectConfig, config, files, project_path, problems)
+        self._group = self._validated(GroupConfig, config, files, project_path, problems)
+        if self._project and self._group:
+            self._check_group_against_project(config, files, project_path, problems)
+        if problems:
+            raise InvalidConfigFileError(
+                f"Invalid tapstack config for stack {self.stack.name}:\n  " + "\n  ".join(problems)
+            )
+
+    def resolve(self) -> str:
+        """The deploy role ARN of the stack's environment."""
+        partition = self.stack.config.get("partition", "aws")
+        role_prefix = self.argument or self.stack.config.get(
+            "deploy_role_name", DEFAULT_ROLE_PREFIX
+        )
+        return role_arn(self._project.accounts, self._group.environment, role_prefix, partition)
+
+    @staticmethod
+    def _validated(model, config, files, project_path, problems):
+        try:
+            return model.model_validate(config)
+        except ValidationError as err:
+            problems.extend(describe_validation_error(err, config, files, project_path))
+            return None
+
+    def _check_group_against_project(self, config, files, project_path, problems) -> None:
+        group, project = self._group, self._project
+        expected_path = f"{group.environment}/{group.region}"
+        if config["stack_group_path"] != expected_path:
+            problems.append(
+                f"config/{config['stack_group_path']}: environment {group.environment!r} and "
+                f"region {group.region!r} belong in config/{expected_path}/"
+            )
+        if group.environment not in project.accounts:
+            problems.append(
+                f"config/config.yaml: accounts has no account for environment {group.environment!r}"
+            )
+        try:
+            project.vpc_cidr(group.environment, group.region)
+        except ValueError as err:
+            problems.append(f"config/config.yaml: address_plan: {err}")

@@ -1,0 +1,104 @@
+"""The environment model: what config/ declares, validated before any stack is touched.
+
+`ProjectConfig` holds the project-wide facts of config/config.yaml (accounts, address plan);
+`GroupConfig` the facts of one stack group (environment, region, AZ count, suffix). The
+`deploy_role` resolver validates both for every stack when Sceptre builds its plan, so bad input
+stops `launch`, `diff` and `generate` before any AWS call.
+"""
+
+import ipaddress
+from itertools import combinations
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from tapstack_blocks.parameters import ENVIRONMENTS, SUFFIX_DESCRIPTION, SUFFIX_PATTERN
+
+ACCOUNT_ID_PATTERN = r"^\d{12}$"
+REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
+VPC_PREFIX_LENGTH = 16  # subnets are /20 slices of a /16 (see tapstack_blocks.subnets)
+
+
+def _known_environment(name: str) -> str:
+    if name not in ENVIRONMENTS:
+        raise ValueError(f"unknown environment; known environments are {', '.join(ENVIRONMENTS)}")
+    return name
+
+
+def _vpc_network(value: str) -> ipaddress.IPv4Network:
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError as err:
+        raise ValueError(f"not a valid IPv4 CIDR block ({err})") from err
+    if network.prefixlen != VPC_PREFIX_LENGTH:
+        raise ValueError(f"a VPC CIDR must be a /{VPC_PREFIX_LENGTH}")
+    if not network.is_private:
+        raise ValueError("a VPC CIDR must be a private (RFC 1918) range")
+    return network
+
+
+EnvironmentName = Annotated[str, AfterValidator(_known_environment)]
+AccountId = Annotated[str, StringConstraints(pattern=ACCOUNT_ID_PATTERN)]
+Region = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
+VpcCidr = Annotated[str, AfterValidator(lambda value: str(_vpc_network(value)))]
+
+
+class ProjectConfig(BaseModel):
+    """Project-wide facts from config/config.yaml."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    project_code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,30}$")]
+    accounts: dict[EnvironmentName, AccountId]
+    address_plan: dict[EnvironmentName, dict[Region, VpcCidr]]
+
+    @model_validator(mode="after")
+    def _every_environment_has_an_account(self) -> "ProjectConfig":
+        missing = [env for env in self.address_plan if env not in self.accounts]
+        if missing:
+            raise ValueError(f"address_plan names environments without an account: {missing}")
+        return self
+
+    @model_validator(mode="after")
+    def _vpc_cidrs_do_not_overlap(self) -> "ProjectConfig":
+        vpcs = [
+            (f"{env}/{region}", ipaddress.IPv4Network(cidr))
+            for env, regions in self.address_plan.items()
+            for region, cidr in regions.items()
+        ]
+        for (name_a, net_a), (name_b, net_b) in combinations(vpcs, 2):
+            if net_a.overlaps(net_b):
+                raise ValueError(
+                    f"VPC CIDR {net_a} of {name_a} overlaps {net_b} of {name_b}; "
+                    "peered VPCs need disjoint address ranges"
+                )
+        return self
+
+    def vpc_cidr(self, environment: str, region: str) -> str:
+        """The VPC CIDR the address plan assigns to an environment in a region."""
+        try:
+            return self.address_plan[environment][region]
+        except KeyError:
+            raise ValueError(
+                f"address_plan has no VPC CIDR for {environment} in {region}"
+            ) from None
+
+
+class GroupConfig(BaseModel):
+    """Facts of one stack group (config/{env}/config.yaml and config/{env}/{region}/)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    environment: EnvironmentName
+    region: Region
+    az_count: Annotated[int, Field(ge=2, le=3)]
+    environment_suffix: Annotated[
+        str, StringConstraints(pattern=SUFFIX_PATTERN), Field(description=SUFFIX_DESCRIPTION)
+    ]
