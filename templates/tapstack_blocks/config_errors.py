@@ -44,7 +44,10 @@ def describe_validation_error(
         file = where_key_is_set(files, top_key, project_path) if top_key else files[-1]
         key = ".".join(location) if location else "(model)"
         reason = problem["msg"].removeprefix("Value error, ")
-        lines.append(f"{file}: {key} = {shown_value!r}: {reason}")
+        if isinstance(shown_value, dict | list):  # the reason names the values involved
+            lines.append(f"{file}: {key}: {reason}")
+        else:
+            lines.append(f"{file}: {key} = {shown_value!r}: {reason}")
     return lines
 
 

@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
@@ -66,11 +67,14 @@ class ProjectConfig(BaseModel):
             raise ValueError(f"address_plan names environments without an account: {missing}")
         return self
 
-    @model_validator(mode="after")
-    def _vpc_cidrs_do_not_overlap(self) -> "ProjectConfig":
+    @field_validator("address_plan")
+    @classmethod
+    def _vpc_cidrs_do_not_overlap(
+        cls, address_plan: dict[str, dict[str, str]]
+    ) -> dict[str, dict[str, str]]:
         vpcs = [
             (f"{env}/{region}", ipaddress.IPv4Network(cidr))
-            for env, regions in self.address_plan.items()
+            for env, regions in address_plan.items()
             for region, cidr in regions.items()
         ]
         for (name_a, net_a), (name_b, net_b) in combinations(vpcs, 2):
@@ -79,7 +83,7 @@ class ProjectConfig(BaseModel):
                     f"VPC CIDR {net_a} of {name_a} overlaps {net_b} of {name_b}; "
                     "peered VPCs need disjoint address ranges"
                 )
-        return self
+        return address_plan
 
     def vpc_cidr(self, environment: str, region: str) -> str:
         """The VPC CIDR the address plan assigns to an environment in a region."""

@@ -1,0 +1,121 @@
+"""Bad config stops Sceptre before any stack is touched, with one message naming file, key, value.
+
+Each case edits one line of a copy of the real project and runs the real `sceptre` CLI.
+"""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rendered_templates import PROJECT_DIR
+
+SCEPTRE = str(Path(sys.executable).with_name("sceptre"))
+
+
+def copy_project(tmp_path: Path) -> Path:
+    for folder in ("config", "templates"):
+        shutil.copytree(PROJECT_DIR / folder, tmp_path / folder)
+    return tmp_path
+
+
+def edit(project: Path, relative: str, old: str, new: str) -> None:
+    path = project / relative
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {relative}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def run_sceptre(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [SCEPTRE, "--dir", str(project), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        # An endpoint that refuses connections: any AWS call would fail differently.
+        env={
+            "PATH": "/usr/bin:/bin",
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+            "AWS_ACCESS_KEY_ID": "x",
+            "AWS_SECRET_ACCESS_KEY": "x",
+        },
+    )
+
+
+BAD_CONFIG = [
+    pytest.param(
+        ("config/config.yaml", "us-east-1: 10.1.0.0/16", "us-east-1: 10.1.0.0/33"),
+        (),
+        ["config/config.yaml", "address_plan.dev.us-east-1", "10.1.0.0/33", "not a valid IPv4"],
+        id="malformed-cidr",
+    ),
+    pytest.param(
+        ("config/config.yaml", "us-east-1: 10.2.0.0/16", "us-east-1: 10.3.0.0/16"),
+        (),
+        ["config/config.yaml", "address_plan", "10.3.0.0/16 of staging/us-east-1 overlaps"],
+        id="overlapping-cidrs",
+    ),
+    pytest.param(
+        ("config/dev/config.yaml", "environment: dev", "environment: qa"),
+        (),
+        ["config/dev/config.yaml", "environment = 'qa'", "unknown environment"],
+        id="unknown-environment",
+    ),
+    pytest.param(
+        ("config/dev/config.yaml", "az_count: 2", "az_count: 4"),
+        (),
+        ["config/dev/config.yaml", "az_count = 4", "less than or equal to 3"],
+        id="az-count-too-high",
+    ),
+    pytest.param(
+        ("config/dev/config.yaml", "az_count: 2", "az_count: 1"),
+        (),
+        ["config/dev/config.yaml", "az_count = 1", "greater than or equal to 2"],
+        id="az-count-too-low",
+    ),
+    pytest.param(
+        ("config/config.yaml", 'dev: "111111111111"', 'dev: "11111111111"'),
+        (),
+        ["config/config.yaml", "accounts.dev = '11111111111'", "pattern"],
+        id="account-id-not-12-digits",
+    ),
+    pytest.param(
+        None,
+        ("--var", "environment_suffix=Bad_Suffix"),
+        ["config/config.yaml", "environment_suffix = 'Bad_Suffix'", "pattern"],
+        id="suffix-breaks-naming-pattern",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "extra_args", "expected"), BAD_CONFIG)
+def test_bad_config_is_refused_before_any_stack_action(tmp_path, change, extra_args, expected):
+    project = copy_project(tmp_path)
+    if change:
+        edit(project, *change)
+    result = run_sceptre(project, *extra_args, "--output", "json", "generate", "dev/us-east-1")
+    assert result.returncode != 0
+    message = result.stdout + result.stderr
+    assert "Invalid tapstack config for stack dev/us-east-1/" in message
+    for fragment in expected:
+        assert fragment in message, message
+    assert "Traceback" not in message, message
+    assert "Could not connect" not in message, "validation must happen before any AWS call"
+
+
+def test_unknown_sceptre_user_data_is_refused_naming_template_key_and_value(tmp_path):
+    project = copy_project(tmp_path)
+    stack = project / "config/dev/us-east-1/storage.yaml"
+    stack.write_text(stack.read_text() + "sceptre_user_data:\n  bucket_count: 7\n")
+    result = run_sceptre(project, "--output", "json", "generate", "dev/us-east-1/storage.yaml")
+    assert result.returncode != 0
+    message = result.stdout + result.stderr
+    assert "Invalid sceptre_user_data for the storage template" in message, message
+    assert "sceptre_user_data.bucket_count = 7" in message, message
+
+
+def test_the_unchanged_project_is_accepted(tmp_path):
+    project = copy_project(tmp_path)
+    result = run_sceptre(project, "--output", "json", "generate", "dev/us-east-1/kms.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,30 @@
+"""Every stack of every group renders and passes cfn-lint with zero findings of any level."""
+
+from rendered_templates import lint_all
+
+EXPECTED_GROUPS = {"dev/us-east-1", "staging/us-east-1", "prod/us-east-1"}
+FOUNDATION_STACKS = {"kms", "network", "storage"}
+
+
+def test_every_group_holds_the_foundation_stacks(rendered):
+    groups = {name.rsplit("/", 1)[0] for name in rendered}
+    assert groups >= EXPECTED_GROUPS
+    for group in EXPECTED_GROUPS:
+        stacks = {name.rsplit("/", 1)[1] for name in rendered if name.startswith(group + "/")}
+        assert stacks >= FOUNDATION_STACKS, group
+
+
+def test_every_rendered_template_is_cfn_lint_clean(rendered):
+    findings = {name: found for name, found in lint_all(rendered).items() if found}
+    report = "\n".join(
+        f"{name}:\n  " + "\n  ".join(found) for name, found in sorted(findings.items())
+    )
+    assert not findings, f"cfn-lint findings:\n{report}"
+
+
+def test_the_lint_check_reports_a_broken_template(rendered):
+    # The check above must be able to fail: a template with a dangling Ref is reported.
+    name, stack = next(iter(rendered.items()))
+    broken = stack["body"].replace('"Ref": "EnvironmentName"', '"Ref": "NoSuchParameter"', 1)
+    findings = lint_all({name: {"region": stack["region"], "body": broken}})[name]
+    assert any(finding.startswith("E") for finding in findings), findings
