@@ -1,0 +1,49 @@
+# tapstack: the commands a newcomer runs. `make demo` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+STATE_DIR := .local/emulator
+EMULATOR := $(UV) run --frozen --project emulator python -m tapstack_emulator
+
+.PHONY: demo test lint up down sync bench help
+
+help:
+	@echo "make demo   launch dev, staging and prod on the local AWS, print a summary, stop it"
+	@echo "make test   the whole suite (unit, template lint, local-AWS end to end, sync engine)"
+	@echo "make lint   ruff + render every stack and cfn-lint it"
+	@echo "make up     start the local AWS in the background and print its export lines"
+	@echo "make down   stop what make up started"
+	@echo "make bench  benchmarks (render+lint, launch concurrency, sync engine)"
+
+sync:
+	@python3 -c "import uv" 2>/dev/null || command -v uv >/dev/null 2>&1 \
+		|| python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --project emulator
+
+demo: sync
+	@$(MAKE) --no-print-directory up
+	@set -a; source $(STATE_DIR)/env; set +a; \
+		$(UV) run --frozen python tests/demo.py; status=$$?; \
+		$(MAKE) --no-print-directory down; exit $$status
+
+test: sync
+	$(UV) run --frozen pytest
+	$(UV) run --frozen --project emulator pytest emulator/tests
+
+lint: sync
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen python tests/rendered_templates.py
+
+up: sync
+	@$(EMULATOR) start --state-dir $(STATE_DIR) --env-file $(STATE_DIR)/env >/dev/null
+	@echo "# local AWS running; paste these to reach it with sceptre, aws or boto3:"
+	@sed 's/^/export /' $(STATE_DIR)/env
+
+down:
+	@if [ -d $(STATE_DIR) ]; then $(EMULATOR) stop --state-dir $(STATE_DIR); fi
+
+bench: sync
+	$(UV) run --frozen python bench/render_lint_bench.py
+	$(UV) run --frozen python bench/launch_bench.py
+	$(UV) run --frozen python bench/sync_bench.py
