@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from rendered_templates import PROJECT_DIR, lint_all, render_all  # noqa: E402
+from rendered_templates import PROJECT_DIR, lint_all, render_all
 
 BIN = Path(sys.executable).parent
 
@@ -69,9 +69,8 @@ def main() -> None:
     """Print both figures as a table."""
     render_s, lint_s, findings, names = in_process()
     hand_render_s, hand_lint_s, hand_findings = by_hand(names)
-    print(
-        f"render + cfn-lint of {len(names)} stacks ({', '.join(sorted({n.rsplit('/', 1)[0] for n in names}))})"
-    )
+    groups = ", ".join(sorted({name.rsplit("/", 1)[0] for name in names}))
+    print(f"render + cfn-lint of {len(names)} stacks ({groups})")
     print(f"{'method':<44} {'render s':>9} {'lint s':>8} {'total s':>8} {'findings':>9}")
     rows = [
         ("sceptre generate per stack + cfn-lint CLI", hand_render_s, hand_lint_s, hand_findings),
