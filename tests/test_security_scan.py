@@ -1,0 +1,73 @@
+"""checkov finds nothing in any rendered template; every suppression carries its reason."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from rendered_templates import PROJECT_DIR, template_document
+
+SCANNER_PROJECT = PROJECT_DIR / "tests" / "scanners"
+
+
+def write_templates(rendered: dict[str, dict], folder: Path) -> None:
+    for name, stack in rendered.items():
+        document = template_document(stack["body"])
+        (folder / f"{name.replace('/', '-')}.json").write_text(json.dumps(document, indent=1))
+
+
+def run_checkov(folder: Path) -> dict:
+    uv = shutil.which("uv")
+    assert uv, "uv is needed to run the scanner environment"
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [
+            uv,
+            "run",
+            "--frozen",
+            "--quiet",
+            "--project",
+            str(SCANNER_PROJECT),
+            "checkov",
+            "--directory",
+            str(folder),
+            "--framework",
+            "cloudformation",
+            "--skip-download",
+            "--output",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.stdout.strip(), result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    return report[0] if isinstance(report, list) else report
+
+
+def test_checkov_reports_no_failed_check(rendered, tmp_path):
+    write_templates(rendered, tmp_path)
+    report = run_checkov(tmp_path)
+    failed = report["results"]["failed_checks"]
+    listing = "\n".join(
+        f"{check['check_id']} {check['resource']} in {Path(check['file_path']).name}: "
+        f"{check['check_name']}"
+        for check in failed
+    )
+    assert not failed, f"checkov findings:\n{listing}"
+    assert report["summary"]["passed"] > 0
+    for skipped in report["results"]["skipped_checks"]:
+        reason = skipped["check_result"]["suppress_comment"]
+        assert len(reason) > 40, f"{skipped['check_id']} lacks a reason"
+
+
+def test_checkov_catches_a_public_bucket(rendered, tmp_path):
+    # The scan above must be able to fail: an unencrypted, public bucket is reported.
+    name = next(name for name in rendered if name.endswith("/storage"))
+    document = template_document(rendered[name]["body"])
+    bucket = document["Resources"]["MigrationBucket"]
+    del bucket["Properties"]["PublicAccessBlockConfiguration"]
+    (tmp_path / "broken.json").write_text(json.dumps(document))
+    failed = {check["check_id"] for check in run_checkov(tmp_path)["results"]["failed_checks"]}
+    assert "CKV_AWS_53" in failed, failed
