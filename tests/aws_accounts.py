@@ -1,0 +1,26 @@
+"""boto3 sessions inside each environment's account, reached through its deploy role."""
+
+from functools import cache
+
+import boto3
+from deployment import GROUPS, stacks_of
+
+
+@cache
+def accounts() -> dict[str, str]:
+    """The accounts map of config/config.yaml, as Sceptre reads it."""
+    return dict(stacks_of(GROUPS[0])[0].stack_group_config["accounts"])
+
+
+def account_session(environment: str, region: str = "us-east-1") -> boto3.Session:
+    """A session holding the deploy role's credentials in `environment`'s account."""
+    role_arn = f"arn:aws:iam::{accounts()[environment]}:role/tapstack-deploy-{environment}"
+    credentials = boto3.client("sts", region_name=region).assume_role(
+        RoleArn=role_arn, RoleSessionName=f"tapstack-test-{environment}"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=region,
+    )

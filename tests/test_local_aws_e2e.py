@@ -1,0 +1,207 @@
+"""End to end on the local AWS: launch every group, check the deployed state, relaunch, diff,
+delete. Each group lands in its own account through its deploy role.
+"""
+
+import ipaddress
+import json
+import shutil
+
+import pytest
+from aws_accounts import account_session, accounts
+from deployment import GROUPS, PROJECT_DIR, group_state, run_sceptre, stacks_of
+
+pytestmark = pytest.mark.e2e
+
+AZ_COUNT = {"dev": 2, "staging": 2, "prod": 3}
+VPC_CIDR = {"dev": "10.1.0.0/16", "staging": "10.2.0.0/16", "prod": "10.3.0.0/16"}
+ENVIRONMENTS = tuple(group.split("/")[0] for group in GROUPS)
+
+
+def outputs(group: str, stack: str) -> dict[str, str]:
+    (state,) = [s for s in group_state(group) if s.name == f"{group}/{stack}"]
+    return state.outputs
+
+
+def test_bad_config_launch_touches_no_stack(local_aws, tmp_path):
+    project = tmp_path / "project"
+    for folder in ("config", "templates"):
+        shutil.copytree(PROJECT_DIR / folder, project / folder)
+    config = project / "config/config.yaml"
+    config.write_text(
+        config.read_text().replace("us-east-1: 10.2.0.0/16", "us-east-1: 10.1.0.0/16")
+    )
+    result = run_sceptre("launch", "-y", "dev/us-east-1", project_dir=project)
+    assert result.returncode != 0
+    assert "overlaps" in result.output, result.output
+    for environment in ENVIRONMENTS:
+        cloudformation = account_session(environment).client("cloudformation")
+        assert cloudformation.list_stacks()["StackSummaries"] == [], environment
+
+
+@pytest.fixture(scope="module")
+def launched(local_aws):
+    """Launch every group once (in order) for the checks below."""
+    for group in GROUPS:
+        result = run_sceptre("launch", "-y", group)
+        assert result.returncode == 0, result.output
+    return {group: group_state(group) for group in GROUPS}
+
+
+def test_every_stack_is_created_in_its_own_account(launched):
+    for group, states in launched.items():
+        assert {s.name.rsplit("/", 1)[1] for s in states} == {"kms", "network", "storage"}
+        assert {s.status for s in states} == {"CREATE_COMPLETE"}, states
+        environment = group.split("/")[0]
+        names = {
+            summary["StackName"]
+            for summary in account_session(environment)
+            .client("cloudformation")
+            .list_stacks()["StackSummaries"]
+            if summary["StackStatus"] != "DELETE_COMPLETE"
+        }
+        assert names == {
+            f"tapstack-{group.replace('/', '-')}-{s}" for s in ("kms", "network", "storage")
+        }
+
+
+def test_outputs_flow_through_stack_output(launched):
+    for group in GROUPS:
+        key_arn = outputs(group, "kms")["KeyArn"]
+        for stack in stacks_of(group):
+            if stack.name.endswith(("/network", "/storage")):
+                described = stack.connection_manager.call(
+                    "cloudformation", "describe_stacks", {"StackName": stack.external_name}
+                )["Stacks"][0]
+                parameters = {
+                    p["ParameterKey"]: p["ParameterValue"] for p in described["Parameters"]
+                }
+                assert parameters["KmsKeyArn"] == key_arn, stack.name
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_vpc_and_subnets_match_the_address_plan(launched, environment):
+    group = f"{environment}/us-east-1"
+    ec2 = account_session(environment).client("ec2")
+    vpc_id = outputs(group, "network")["VpcId"]
+    (vpc,) = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
+    assert vpc["CidrBlock"] == VPC_CIDR[environment]
+    network = ipaddress.IPv4Network(VPC_CIDR[environment])
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+    assert len(subnets) == AZ_COUNT[environment]
+    cidrs = [ipaddress.IPv4Network(s["CidrBlock"]) for s in subnets]
+    assert all(cidr.subnet_of(network) and cidr.prefixlen == 20 for cidr in cidrs)
+    assert len({s["AvailabilityZone"] for s in subnets}) == AZ_COUNT[environment]
+    assert not any(s["MapPublicIpOnLaunch"] for s in subnets)
+    assert (
+        ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])[
+            "InternetGateways"
+        ]
+        == []
+    )
+    assert (
+        ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NatGateways"]
+        == []
+    )
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])[
+        "VpcEndpoints"
+    ]
+    services = {e["ServiceName"].rsplit(".", 1)[1]: e for e in endpoints}
+    assert set(services) == {"s3", "secretsmanager", "ssm", "sts", "kms", "logs"}
+    assert services["s3"]["VpcEndpointType"] == "Gateway"
+    assert all(services[s]["PrivateDnsEnabled"] for s in services if s != "s3")
+    acls = ec2.describe_network_acls(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "default", "Values": ["false"]}]
+    )
+    (acl,) = acls["NetworkAcls"]
+    assert {a["SubnetId"] for a in acl["Associations"]} == {s["SubnetId"] for s in subnets}
+    rules = {(e["RuleNumber"], e["Egress"]) for e in acl["Entries"] if e["RuleNumber"] < 32767}
+    assert rules == {(100, False), (110, False), (100, True), (110, True)}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_key_rotates_under_its_alias_with_exact_principals(launched, environment):
+    kms = account_session(environment).client("kms")
+    key_arn = outputs(f"{environment}/us-east-1", "kms")["KeyArn"]
+    assert kms.get_key_rotation_status(KeyId=key_arn)["KeyRotationEnabled"] is True
+    aliases = {
+        a["AliasName"]: a.get("TargetKeyId") for a in kms.list_aliases(KeyId=key_arn)["Aliases"]
+    }
+    assert f"alias/tapstack-{environment}" in aliases
+    policy = json.loads(kms.get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"])
+    principals = [s["Principal"] for s in policy["Statement"]]
+    assert {
+        "AWS": f"arn:aws:iam::{accounts()[environment]}:role/tapstack-deploy-{environment}"
+    } in principals
+    assert all(p != "*" and p.get("AWS") != "*" for p in principals)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+@pytest.mark.parametrize("output", ["MigrationBucketName", "AuditLogBucketName"])
+def test_buckets_have_the_declared_protections(launched, environment, output):
+    group = f"{environment}/us-east-1"
+    s3 = account_session(environment).client("s3")
+    bucket = outputs(group, "storage")[output]
+    key_arn = outputs(group, "kms")["KeyArn"]
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": key_arn,
+    }
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4
+    lifecycle = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    assert (
+        lifecycle["expire-noncurrent-versions"]["NoncurrentVersionExpiration"]["NoncurrentDays"]
+        == 30
+    )
+    assert lifecycle["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"] == {
+        "DaysAfterInitiation": 7
+    }
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    (statement,) = policy["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_second_launch_changes_nothing(launched):
+    for group in GROUPS:
+        result = run_sceptre("launch", "-y", group)
+        assert result.returncode == 0, result.output
+        assert result.output.count("No updates to perform") == 3, result.output
+        assert {s.status for s in group_state(group)} == {"CREATE_COMPLETE"}
+
+
+def test_diff_reports_no_difference(launched):
+    for group in GROUPS:
+        result = run_sceptre("diff", group)
+        assert result.returncode == 0, result.output
+        for stack in ("kms", "network", "storage"):
+            assert (
+                f"No difference to deployed stack tapstack-{group.replace('/', '-')}-{stack}"
+                in (result.output)
+            ), result.output
+
+
+def test_delete_removes_everything(launched):
+    for group in GROUPS:
+        environment = group.split("/")[0]
+        vpc_id = outputs(group, "network")["VpcId"]
+        buckets = [
+            outputs(group, "storage")[o] for o in ("MigrationBucketName", "AuditLogBucketName")
+        ]
+        key_arn = outputs(group, "kms")["KeyArn"]
+        result = run_sceptre("delete", "-y", group)
+        assert result.returncode == 0, result.output
+        assert {s.status for s in group_state(group)} == {"NOT_DEPLOYED"}
+        session = account_session(environment)
+        assert (
+            session.client("ec2").describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])[
+                "Vpcs"
+            ]
+            == []
+        )
+        names = {b["Name"] for b in session.client("s3").list_buckets()["Buckets"]}
+        assert not names & set(buckets)
+        key = session.client("kms").describe_key(KeyId=key_arn)["KeyMetadata"]
+        assert key["KeyState"] == "PendingDeletion"
