@@ -1,0 +1,45 @@
+"""Benchmark: `sceptre launch` of every group on the local AWS, one stack at a time vs
+Sceptre's default concurrency (as many stacks at once as the dependency graph allows).
+
+Each mode gets a fresh local AWS, so both start from empty accounts. The local AWS is far
+faster than CloudFormation (no resource takes minutes here), so the figures measure Sceptre's
+own orchestration and the emulator, not AWS provisioning; see docs/deploy-budget.md for that.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from deployment import GROUPS, group_state, run_sceptre
+from local_aws import running_local_aws
+
+MODES = {"one stack at a time (--max-concurrency 1)": ["--max-concurrency", "1"],
+         "Sceptre default (graph-wide concurrency)": []}
+
+
+def launch_everything(extra_args: list[str]) -> tuple[float, int]:
+    """Launch all groups in one `sceptre launch .`; return seconds and stacks created."""
+    with running_local_aws() as aws:
+        result = run_sceptre("launch", "-y", *extra_args, ".", env=aws.env())
+        if result.returncode != 0:
+            raise SystemExit(f"launch failed:\n{result.output}")
+        os.environ.update(aws.env())  # group_state reads through Sceptre's boto3 sessions
+        created = sum(
+            state.status == "CREATE_COMPLETE" for group in GROUPS for state in group_state(group)
+        )
+    return result.seconds, created
+
+
+def main() -> None:
+    """Print both modes side by side."""
+    print(f"sceptre launch of {', '.join(GROUPS)} on the local AWS")
+    print(f"{'mode':<44} {'stacks':>6} {'seconds':>8}")
+    for label, extra_args in MODES.items():
+        seconds, created = launch_everything(extra_args)
+        print(f"{label:<44} {created:>6} {seconds:>8.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
