@@ -9,10 +9,10 @@ KMS-encrypted log group. No internet gateway, no NAT, no public subnet.
 from typing import Literal
 
 from awacs import logs
-from awacs.aws import Allow, Condition, Policy, Principal, Statement, StringEquals
-from awacs.sts import AssumeRole
+from awacs.aws import Allow, Policy, Statement
 from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.handler import render
+from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
@@ -276,19 +276,7 @@ def _add_flow_logs(template, vpc, kms_key_arn, is_prod: str) -> None:
     role = template.add_resource(
         Role(
             "FlowLogRole",
-            AssumeRolePolicyDocument=Policy(
-                Version="2012-10-17",
-                Statement=[
-                    Statement(
-                        Effect=Allow,
-                        Principal=Principal("Service", "vpc-flow-logs.amazonaws.com"),
-                        Action=[AssumeRole],
-                        Condition=Condition(
-                            StringEquals("aws:SourceAccount", Ref("AWS::AccountId"))
-                        ),
-                    )
-                ],
-            ),
+            AssumeRolePolicyDocument=service_trust_policy("vpc-flow-logs.amazonaws.com"),
             Policies=[
                 RolePolicy(
                     PolicyName="deliver-flow-logs",

@@ -41,6 +41,7 @@ def test_every_parameter_is_constrained(documents):
     for name, document in documents.items():
         for parameter_name, parameter in document.get("Parameters", {}).items():
             constrained = {"AllowedValues", "AllowedPattern", "MinValue"} & parameter.keys()
+            constrained = constrained or parameter["Type"].startswith(("AWS::", "List<AWS::"))
             assert constrained, f"{name}: parameter {parameter_name} has no constraint"
             assert parameter.get("ConstraintDescription"), f"{name}: {parameter_name}"
 

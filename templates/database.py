@@ -1,0 +1,231 @@
+"""database stack: the environment's Aurora MySQL cluster.
+
+Writer instance everywhere, a reader in a second AZ in prod; encrypted with the environment's
+key; master credentials managed and rotated by RDS in Secrets Manager (no password in any
+template, parameter or output); TLS required and the slow log on; IAM database auth; logs to
+CloudWatch. The SSM SecureString connection parameters come with the secure_parameter custom
+resource.
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+from tapstack_blocks.handler import render
+from tapstack_blocks.iam import service_trust_policy
+from tapstack_blocks.naming import resource_name
+from tapstack_blocks.outputs import add_exported_output
+from tapstack_blocks.parameters import (
+    add_environment_parameters,
+    add_is_prod_condition,
+    add_kms_key_arn_parameter,
+)
+from tapstack_blocks.tags import name_tags
+from troposphere import Equals, GetAtt, GetAZs, If, Parameter, Ref, Select, Split, Sub, Template
+from troposphere.iam import Role
+from troposphere.rds import (
+    DBCluster,
+    DBClusterParameterGroup,
+    DBInstance,
+    DBParameterGroup,
+    DBSubnetGroup,
+    MasterUserSecret,
+)
+
+DEFAULT_ENGINE_VERSION = "8.0.mysql_aurora.3.08.2"
+ENGINE_VERSION_PATTERN = r"^(8\.0\.mysql_aurora\.3|5\.7\.mysql_aurora\.2)\.\d{2}\.\d{1,2}$"
+# db.r5.large and larger memory-optimised classes.
+INSTANCE_CLASSES = [
+    f"db.{family}.{size}"
+    for family in ("r5", "r6g", "r6i", "r7g", "r7i")
+    for size in ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
+]
+BACKUP_RETENTION_DAYS = {"prod": 30, "other": 7}
+LOG_EXPORTS = ["audit", "error", "slowquery"]
+IS_MYSQL_57 = "IsAuroraMySql2"
+DATABASE_NAME = "tapstack"
+MASTER_USERNAME = "tapstack_admin"
+SLOW_QUERY_SECONDS = "1"
+ENHANCED_MONITORING_SECONDS = 60
+
+
+class DatabaseOptions(BaseModel):
+    """What the database template is told through sceptre_user_data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # CloudFormation cannot choose DeletionPolicy by condition without a transform, so this one
+    # difference is decided at render time: prod keeps a final snapshot.
+    deletion_policy: Literal["Snapshot", "Delete"] = "Delete"
+
+
+def build(options: DatabaseOptions) -> Template:
+    """The database stack's template."""
+    template = Template(Description="tapstack database: Aurora MySQL cluster")
+    add_environment_parameters(template)
+    is_prod = add_is_prod_condition(template)
+    kms_key_arn = Ref(add_kms_key_arn_parameter(template))
+    parameters = _add_parameters(template)
+    template.add_condition(
+        IS_MYSQL_57, Equals(Select(0, Split(".", Ref(parameters["EngineVersion"]))), "5.7")
+    )
+    cluster_parameters, instance_parameters = _add_parameter_groups(template)
+    subnet_group = template.add_resource(
+        DBSubnetGroup(
+            "DatabaseSubnetGroup",
+            DBSubnetGroupDescription="tapstack Aurora cluster: the private subnets",
+            SubnetIds=Ref(parameters["PrivateSubnetIds"]),
+            Tags=name_tags(resource_name("database")),
+        )
+    )
+    cluster = template.add_resource(
+        DBCluster(
+            "DatabaseCluster",
+            DBClusterIdentifier=resource_name("aurora"),
+            Engine="aurora-mysql",
+            EngineVersion=Ref(parameters["EngineVersion"]),
+            DatabaseName=DATABASE_NAME,
+            MasterUsername=MASTER_USERNAME,
+            ManageMasterUserPassword=True,
+            MasterUserSecret=MasterUserSecret(KmsKeyId=kms_key_arn),
+            StorageEncrypted=True,
+            KmsKeyId=kms_key_arn,
+            DBSubnetGroupName=Ref(subnet_group),
+            VpcSecurityGroupIds=[Ref(parameters["DatabaseSecurityGroupId"])],
+            DBClusterParameterGroupName=Ref(cluster_parameters),
+            BackupRetentionPeriod=If(
+                is_prod, BACKUP_RETENTION_DAYS["prod"], BACKUP_RETENTION_DAYS["other"]
+            ),
+            CopyTagsToSnapshot=True,
+            DeletionProtection=False,
+            EnableCloudwatchLogsExports=LOG_EXPORTS,
+            EnableIAMDatabaseAuthentication=True,
+            Tags=name_tags(resource_name("aurora")),
+            DeletionPolicy=options.deletion_policy,
+            UpdateReplacePolicy=options.deletion_policy,
+        )
+    )
+    instance_class = Ref(parameters["InstanceClass"])
+    monitoring_role = template.add_resource(_monitoring_role())
+    for role, az_index in (("Writer", 0), ("Reader", 1)):
+        instance = DBInstance(
+            f"{role}Instance",
+            DBInstanceIdentifier=resource_name(f"aurora-{role.lower()}"),
+            DBClusterIdentifier=Ref(cluster),
+            Engine="aurora-mysql",
+            DBInstanceClass=instance_class,
+            DBParameterGroupName=Ref(instance_parameters),
+            AvailabilityZone=Select(az_index, GetAZs(Ref("AWS::Region"))),
+            PubliclyAccessible=False,
+            AutoMinorVersionUpgrade=True,
+            MonitoringInterval=ENHANCED_MONITORING_SECONDS,
+            MonitoringRoleArn=GetAtt(monitoring_role, "Arn"),
+            Tags=name_tags(resource_name(f"aurora-{role.lower()}")),
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+        )
+        if role == "Reader":
+            instance.Condition = is_prod
+            instance.DependsOn = ["WriterInstance"]
+        template.add_resource(instance)
+    _add_outputs(template, cluster)
+    return template
+
+
+def _monitoring_role() -> Role:
+    """The role RDS enhanced monitoring publishes OS metrics with."""
+    return Role(
+        "EnhancedMonitoringRole",
+        AssumeRolePolicyDocument=service_trust_policy("monitoring.rds.amazonaws.com"),
+        ManagedPolicyArns=[
+            Sub(
+                "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+            )
+        ],
+    )
+
+
+def _add_parameters(template: Template) -> dict[str, Parameter]:
+    specs = [
+        Parameter(
+            "PrivateSubnetIds",
+            Type="List<AWS::EC2::Subnet::Id>",
+            Description="The private subnets (network stack), one per AZ.",
+            ConstraintDescription="must be subnet ids of the environment's VPC",
+        ),
+        Parameter(
+            "DatabaseSecurityGroupId",
+            Type="AWS::EC2::SecurityGroup::Id",
+            Description="The database tier security group (network stack): 3306 from Lambdas.",
+            ConstraintDescription="must be a security group id",
+        ),
+        Parameter(
+            "EngineVersion",
+            Type="String",
+            Default=DEFAULT_ENGINE_VERSION,
+            AllowedPattern=ENGINE_VERSION_PATTERN,
+            Description="Aurora MySQL engine version: 3.x (MySQL 8.0, default) or 2.x (5.7, "
+            "past the end of standard support).",
+            ConstraintDescription="must be an Aurora MySQL 3 (8.0.mysql_aurora.3.xx.y) or "
+            "Aurora MySQL 2 (5.7.mysql_aurora.2.xx.y) engine version",
+        ),
+        Parameter(
+            "InstanceClass",
+            Type="String",
+            Default="db.r5.large",
+            AllowedValues=INSTANCE_CLASSES,
+            Description="Instance class of every instance: db.r5.large or larger, "
+            "memory-optimised.",
+            ConstraintDescription="must be db.r5.large or a larger memory-optimised class",
+        ),
+    ]
+    return {spec.title: template.add_parameter(spec) for spec in specs}
+
+
+def _add_parameter_groups(template: Template) -> tuple[DBClusterParameterGroup, DBParameterGroup]:
+    family = If(IS_MYSQL_57, "aurora-mysql5.7", "aurora-mysql8.0")
+    cluster_parameters = template.add_resource(
+        DBClusterParameterGroup(
+            "ClusterParameterGroup",
+            Description="tapstack Aurora cluster: TLS required, slow log on",
+            Family=family,
+            Parameters={
+                "require_secure_transport": "ON",
+                "slow_query_log": "1",
+                "long_query_time": SLOW_QUERY_SECONDS,
+                "server_audit_logging": "1",
+                "server_audit_events": "CONNECT,QUERY_DDL,QUERY_DCL",
+            },
+        )
+    )
+    instance_parameters = template.add_resource(
+        DBParameterGroup(
+            "InstanceParameterGroup",
+            Description="tapstack Aurora instances: slow log on",
+            Family=family,
+            Parameters={"slow_query_log": "1", "long_query_time": SLOW_QUERY_SECONDS},
+        )
+    )
+    return cluster_parameters, instance_parameters
+
+
+def _add_outputs(template: Template, cluster: DBCluster) -> None:
+    add_exported_output(
+        template, "ClusterEndpoint", GetAtt(cluster, "Endpoint.Address"), "Writer endpoint"
+    )
+    add_exported_output(
+        template, "ReaderEndpoint", GetAtt(cluster, "ReadEndpoint.Address"), "Reader endpoint"
+    )
+    add_exported_output(template, "ClusterPort", GetAtt(cluster, "Endpoint.Port"), "MySQL port")
+    add_exported_output(template, "ClusterIdentifier", Ref(cluster), "Cluster identifier")
+    add_exported_output(
+        template,
+        "MasterSecretArn",
+        GetAtt(cluster, "MasterUserSecret.SecretArn"),
+        "ARN of the RDS-managed master secret (the ARN only, never the password)",
+    )
+    add_exported_output(template, "DatabaseName", DATABASE_NAME, "Schema name")
+
+
+def sceptre_handler(sceptre_user_data: dict | None) -> str:
+    """Sceptre entry point."""
+    return render("database", DatabaseOptions, build, sceptre_user_data)
