@@ -1,0 +1,36 @@
+"""What Sceptre builds from config/: tags, deploy roles and parameters of every stack."""
+
+import pytest
+from deployment import GROUPS, stacks_of
+
+ACCOUNTS = {"dev": "111111111111", "staging": "222222222222", "prod": "333333333333"}
+TAG_KEYS = {"Project", "Environment", "Owner", "CostCenter", "ManagedBy"}
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_every_stack_is_tagged_and_assumes_its_accounts_deploy_role(group):
+    environment = group.split("/")[0]
+    stacks = stacks_of(group)
+    assert {stack.name.rsplit("/", 1)[1] for stack in stacks} >= {"kms", "network", "storage"}
+    for stack in stacks:
+        assert set(stack.tags) == TAG_KEYS, stack.name
+        assert stack.tags["Environment"] == environment
+        assert stack.tags["Project"] == "tapstack"
+        assert stack.sceptre_role == (
+            f"arn:aws:iam::{ACCOUNTS[environment]}:role/tapstack-deploy-{environment}"
+        )
+        assert stack.config["parameters"]["EnvironmentName"] == environment
+        assert stack.config["parameters"]["EnvironmentSuffix"] == "main"
+        assert stack.external_name == f"tapstack-{stack.name.replace('/', '-')}"
+
+
+def test_network_parameters_come_from_the_address_plan():
+    expected = {
+        "dev": ("10.1.0.0/16", "2"),
+        "staging": ("10.2.0.0/16", "2"),
+        "prod": ("10.3.0.0/16", "3"),
+    }
+    for group in GROUPS:
+        (network,) = [s for s in stacks_of(group) if s.name.endswith("/network")]
+        parameters = network.config["parameters"]
+        assert (parameters["VpcCidr"], parameters["AzCount"]) == expected[group.split("/")[0]]
