@@ -1,6 +1,7 @@
 """checkov finds nothing in any rendered template; every suppression carries its reason."""
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,7 +18,7 @@ def write_templates(rendered: dict[str, dict], folder: Path) -> None:
 
 
 def run_checkov(folder: Path) -> dict:
-    uv = shutil.which("uv")
+    uv = os.environ.get("UV") or shutil.which("uv")  # `uv run` exports UV
     assert uv, "uv is needed to run the scanner environment"
     result = subprocess.run(  # noqa: S603 - fixed argv
         [
