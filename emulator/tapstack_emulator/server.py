@@ -1,0 +1,97 @@
+"""The moto server process: patch moto, bind 127.0.0.1, serve until stopped."""
+
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from types import FrameType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+HOST = "127.0.0.1"
+HEALTH_PATH = "/tapstack-emulator/health"
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def prepare_moto() -> None:
+    """Register the emulator's models and behaviours inside this process (before serving)."""
+    from tapstack_emulator import behaviours, models, registry
+
+    registry.install()
+    models.load()
+    behaviours.apply()
+
+
+class EmulatorApp:
+    """moto's WSGI app behind a health route and one lock.
+
+    moto's backends are plain dicts and lists; Sceptre launches independent stacks in parallel
+    threads, and two CreateStack calls must not interleave inside one account's backends.
+    """
+
+    def __init__(self, moto_app: WsgiApp) -> None:
+        self._moto_app = moto_app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH:
+            return self._health(start_response)
+        with self._lock:
+            # Drain the response inside the lock: moto may build it lazily.
+            return list(self._moto_app(environ, start_response))
+
+    @staticmethod
+    def _health(start_response: StartResponse) -> list[bytes]:
+        from tapstack_emulator import __version__, registry
+
+        body = json.dumps(
+            {
+                "service": "tapstack-emulator",
+                "version": __version__,
+                "pid": os.getpid(),
+                "models": registry.registered_types(),
+            }
+        ).encode()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [body]
+
+
+def create_server(port: int = 0) -> BaseWSGIServer:
+    """A threaded server on 127.0.0.1:`port` (0 picks a free port) running patched moto."""
+    prepare_moto()
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+
+    app = EmulatorApp(DomainDispatcherApplication(create_backend_app))
+    return make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
+
+
+def endpoint_of(server: BaseWSGIServer) -> str:
+    """The URL clients use to reach `server`."""
+    return f"http://{HOST}:{server.server_port}"
+
+
+def serve(port: int, on_ready: Callable[[str], None]) -> None:
+    """Bind, call `on_ready(endpoint)`, then serve until SIGTERM or SIGINT."""
+    server = create_server(port)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        # shutdown() waits for serve_forever to return, so it must run on another thread.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    on_ready(endpoint_of(server))
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        sys.stdout.flush()
