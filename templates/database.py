@@ -10,6 +10,12 @@ resource.
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+from tapstack_blocks.aurora import (
+    DEFAULT_ENGINE_VERSION,
+    DEFAULT_INSTANCE_CLASS,
+    ENGINE_VERSION_PATTERN,
+    INSTANCE_CLASSES,
+)
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import resource_name
@@ -31,14 +37,6 @@ from troposphere.rds import (
     MasterUserSecret,
 )
 
-DEFAULT_ENGINE_VERSION = "8.0.mysql_aurora.3.08.2"
-ENGINE_VERSION_PATTERN = r"^(8\.0\.mysql_aurora\.3|5\.7\.mysql_aurora\.2)\.\d{2}\.\d{1,2}$"
-# db.r5.large and larger memory-optimised classes.
-INSTANCE_CLASSES = [
-    f"db.{family}.{size}"
-    for family in ("r5", "r6g", "r6i", "r7g", "r7i")
-    for size in ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
-]
 BACKUP_RETENTION_DAYS = {"prod": 30, "other": 7}
 LOG_EXPORTS = ["audit", "error", "slowquery"]
 IS_MYSQL_57 = "IsAuroraMySql2"
@@ -171,7 +169,7 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
         Parameter(
             "InstanceClass",
             Type="String",
-            Default="db.r5.large",
+            Default=DEFAULT_INSTANCE_CLASS,
             AllowedValues=INSTANCE_CLASSES,
             Description="Instance class of every instance: db.r5.large or larger, "
             "memory-optimised.",

@@ -5,15 +5,20 @@ builds its plan, before any stack action, so `setup()` is where the environment 
 validated: bad config stops `launch`, `diff` and `generate` with one message and touches nothing.
 """
 
+import logging
+
 from pydantic import ValidationError
 from sceptre.exceptions import InvalidConfigFileError
 from sceptre.resolvers import Resolver
 from tapstack_resolvers.accounts import role_arn
 
+from tapstack_blocks.aurora import MYSQL_57_WARNING, is_mysql_57
 from tapstack_blocks.config_errors import config_files_for, describe_validation_error
 from tapstack_blocks.environment import GroupConfig, ProjectConfig
 
 DEFAULT_ROLE_PREFIX = "tapstack-deploy"
+# A child of Sceptre's logger, so warnings print the way Sceptre's own messages do.
+LOGGER = logging.getLogger("sceptre.tapstack")
 
 
 class DeployRole(Resolver):
@@ -41,6 +46,13 @@ class DeployRole(Resolver):
             "deploy_role_name", DEFAULT_ROLE_PREFIX
         )
         return role_arn(self._project.accounts, self._group.environment, role_prefix, partition)
+
+    def _warn_about_unsupported_engine(self) -> None:
+        engine_version = self.stack.config.get("parameters", {}).get("EngineVersion")
+        if isinstance(engine_version, str) and is_mysql_57(engine_version):
+            LOGGER.warning(
+                "%s - EngineVersion %s: %s", self.stack.name, engine_version, MYSQL_57_WARNING
+            )
 
     @staticmethod
     def _validated(model, config, files, project_path, problems):

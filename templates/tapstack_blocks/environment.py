@@ -20,6 +20,12 @@ from pydantic import (
     model_validator,
 )
 
+from tapstack_blocks.aurora import (
+    DEFAULT_ENGINE_VERSION,
+    DEFAULT_INSTANCE_CLASS,
+    ENGINE_VERSION_PATTERN,
+    INSTANCE_CLASSES,
+)
 from tapstack_blocks.parameters import ENVIRONMENTS, SUFFIX_DESCRIPTION, SUFFIX_PATTERN
 
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
@@ -106,3 +112,14 @@ class GroupConfig(BaseModel):
     environment_suffix: Annotated[
         str, StringConstraints(pattern=SUFFIX_PATTERN), Field(description=SUFFIX_DESCRIPTION)
     ]
+    database_engine_version: Annotated[str, StringConstraints(pattern=ENGINE_VERSION_PATTERN)] = (
+        DEFAULT_ENGINE_VERSION
+    )
+    database_instance_class: str = DEFAULT_INSTANCE_CLASS
+
+    @field_validator("database_instance_class")
+    @classmethod
+    def _memory_optimised_class(cls, value: str) -> str:
+        if value not in INSTANCE_CLASSES:
+            raise ValueError("must be db.r5.large or a larger memory-optimised class")
+        return value
