@@ -41,7 +41,9 @@ def _serve(args: argparse.Namespace) -> int:
     def ready(endpoint: str) -> None:
         if args.state_dir is not None:
             port = int(endpoint.rsplit(":", 1)[1])
-            lifecycle.ServerState(pid=os.getpid(), port=port, endpoint=endpoint).write(args.state_dir)
+            lifecycle.ServerState(pid=os.getpid(), port=port, endpoint=endpoint).write(
+                args.state_dir
+            )
         print(endpoint, flush=True)
 
     server.serve(args.port, ready)

@@ -41,7 +41,9 @@ def _model_map() -> dict[str, type[CloudFormationModel]]:
 
 @functools.cache
 def _name_type_map() -> dict[str, Any]:
-    return {model.cloudformation_type(): model.cloudformation_name_type() for model in _model_list()}
+    return {
+        model.cloudformation_type(): model.cloudformation_name_type() for model in _model_list()
+    }
 
 
 def _clear_caches() -> None:

@@ -5,7 +5,7 @@ Each module has one `apply()`; they run once, in the server process, before it s
 
 import importlib
 
-MODULES = ()
+MODULES = ("intrinsics", "no_op_update", "stack_events", "stack_operations")
 
 
 def apply() -> None:

@@ -5,7 +5,7 @@ Each module registers its models with `tapstack_emulator.registry.register` on i
 
 import importlib
 
-MODULES = ()
+MODULES = ("kms", "s3")
 
 
 def load() -> None:
