@@ -1,0 +1,50 @@
+"""How to reach the database: settings that open a fresh PyMySQL connection each attempt."""
+
+from dataclasses import dataclass, field
+
+import pymysql
+from pymysql.connections import Connection
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """Host, credentials and schema; `ca_bundle` turns on verified TLS (Aurora requires it)."""
+
+    host: str
+    user: str
+    password: str = field(repr=False)
+    database: str
+    port: int = 3306
+    ca_bundle: str | None = None
+    connect_timeout: int = 10
+
+    def connect(self) -> Connection:
+        """A new autocommit connection (each statement's transaction is explicit)."""
+        tls = (
+            {"ssl_ca": self.ca_bundle, "ssl_verify_cert": True, "ssl_verify_identity": True}
+            if self.ca_bundle
+            else {}
+        )
+        return pymysql.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            database=self.database,
+            charset="utf8mb4",
+            autocommit=True,
+            connect_timeout=self.connect_timeout,
+            **tls,
+        )
+
+    def as_user(self, user: str, password: str) -> "ConnectionSettings":
+        """The same server and schema with other credentials."""
+        return ConnectionSettings(
+            host=self.host,
+            port=self.port,
+            user=user,
+            password=password,
+            database=self.database,
+            ca_bundle=self.ca_bundle,
+            connect_timeout=self.connect_timeout,
+        )
