@@ -5,7 +5,16 @@ Each module has one `apply()`; they run once, in the server process, before it s
 
 import importlib
 
-MODULES = ("intrinsics", "no_op_update", "stack_events", "stack_operations")
+# Order matters where one patch wraps another: `unsupported` guards moto's update before
+# `stack_events` wraps it with events.
+MODULES = (
+    "dependency_order",
+    "intrinsics",
+    "no_op_update",
+    "unsupported",
+    "stack_events",
+    "stack_operations",
+)
 
 
 def apply() -> None:

@@ -17,12 +17,13 @@ import contextvars
 from typing import Any
 
 from moto.cloudformation import parsing
-from moto.cloudformation.exceptions import AlreadyExistsException
+from moto.cloudformation.exceptions import AlreadyExistsException, ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudformation.utils import generate_stack_id
 
 from tapstack_emulator.behaviours.stack_events import ResourceFailedError, reason_of
+from tapstack_emulator.behaviours.unsupported import unsupported_types
 
 _on_failure: contextvars.ContextVar[str] = contextvars.ContextVar("on_failure", default="ROLLBACK")
 _moto_getitem = parsing.ResourceMap.__getitem__
@@ -129,6 +130,11 @@ def update(
     tags: dict[str, str] | None = None,
 ) -> None:
     """UpdateStack: apply; on failure restore the previous template and parameters."""
+    missing = unsupported_types(self.parse_template(template))
+    if missing:
+        raise ValidationError(
+            message=f"Template format error: the local AWS does not support: [{', '.join(missing)}]"
+        )
     previous = (self.template, dict(self.parameters or {}))
     _set_status(self, "UPDATE_IN_PROGRESS", "User Initiated")
     try:
@@ -180,8 +186,9 @@ def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
             stack, "DELETE_FAILED", f"The following resource(s) failed to delete: {reason_of(err)}"
         )
         return
-    for export in stack.exports if stack.status != "ROLLBACK_COMPLETE" else []:
-        self.exports.pop(export.name, None)
+    for export_name, export in list(self.exports.items()):
+        if export.exporting_stack_id == stack.stack_id:
+            del self.exports[export_name]
     _set_status(stack, "DELETE_COMPLETE")
     self.deleted_stacks[stack.stack_id] = self.stacks.pop(stack.stack_id)
 

@@ -5,7 +5,17 @@ Each module registers its models with `tapstack_emulator.registry.register` on i
 
 import importlib
 
-MODULES = ("kms", "s3")
+MODULES = (
+    "ec2_endpoints",
+    "ec2_flow_logs",
+    "ec2_network_acls",
+    "ec2_security_groups",
+    "ec2_subnets",
+    "ec2_vpc",
+    "kms",
+    "logs",
+    "s3",
+)
 
 
 def load() -> None:
