@@ -1,0 +1,97 @@
+"""What Create and Update do: users, then migrations from the bundle, then the sync user.
+
+Plain functions over injected clients (an S3 client and a Powertools SecretsProvider), so they
+run the same in Lambda, in the emulator and in tests.
+"""
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pymysql.connections import Connection
+
+from tapstack_migrator.api import migrate
+from tapstack_migrator.bundle import expected_sha256, extract_bundle
+from tapstack_migrator.connection import ConnectionSettings
+from tapstack_migrator.properties import MigrationProperties
+from tapstack_migrator.retry import with_retries
+from tapstack_migrator.runner import RunReport
+from tapstack_migrator.users import DatabaseUser, ensure_user, migrator_user, sync_user
+
+logger = logging.getLogger(__name__)
+
+
+class SecretFormatError(ValueError):
+    """A secret lacks the `username`/`password` JSON keys RDS-style secrets have."""
+
+
+def deploy_schema(
+    properties: MigrationProperties, *, s3: Any, secrets: Any, ca_bundle: str | None
+) -> RunReport:
+    """Create/update the users and apply the bundle's pending migrations."""
+    master_name, master_password = credentials(secrets, properties.master_secret_arn)
+    master = ConnectionSettings(
+        host=properties.database_endpoint,
+        port=properties.database_port,
+        user=master_name,
+        password=master_password,
+        database=properties.database_name,
+        ca_bundle=ca_bundle,
+    )
+    migrator = migrator_user(
+        *credentials(secrets, properties.migrator_secret_arn), properties.database_name
+    )
+    ensure_users(master, migrator)
+    with tempfile.TemporaryDirectory(prefix="migrations-") as scratch:
+        directory = Path(scratch)
+        download_bundle(s3, properties.migrations_bucket, properties.migrations_key, directory)
+        report = migrate(
+            master.as_user(migrator.name, migrator.password).connect,
+            directory,
+            lock_timeout=properties.lock_timeout_seconds,
+        )
+    if properties.sync_access != "none":
+        assert properties.sync_secret_arn is not None
+        name, password = credentials(secrets, properties.sync_secret_arn)
+        ensure_users(
+            master,
+            sync_user(
+                name,
+                password,
+                properties.database_name,
+                properties.sync_access,
+                list(properties.sync_tables),
+            ),
+        )
+    logger.info("applied %s; schema version %s", report.applied or "nothing", report.schema_version)
+    return report
+
+
+def credentials(secrets: Any, secret_arn: str) -> tuple[str, str]:
+    """(username, password) from an RDS-style JSON secret."""
+    value = secrets.get(secret_arn, transform="json", force_fetch=True)
+    if not isinstance(value, dict) or not {"username", "password"} <= value.keys():
+        raise SecretFormatError(f"secret {secret_arn} must be JSON with username and password keys")
+    return value["username"], value["password"]
+
+
+def ensure_users(master: ConnectionSettings, *users: DatabaseUser) -> None:
+    """Create or update `users` through the master account, retrying transient errors."""
+
+    def attempt() -> None:
+        connection: Connection = master.connect()
+        try:
+            for user in users:
+                ensure_user(connection, user)
+                logger.info("database user %s has its grants", user.name)
+        finally:
+            connection.close()
+
+    with_retries(attempt)
+
+
+def download_bundle(s3: Any, bucket: str, key: str, directory: Path) -> None:
+    """Fetch s3://bucket/key and unpack it into `directory`, checking its content hash."""
+    data = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    extract_bundle(data, directory, expected_sha256(key))
