@@ -19,7 +19,15 @@ from sceptre.plan.plan import SceptrePlan
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SCEPTRE = str(Path(sys.executable).with_name("sceptre"))
 GROUPS = ("dev/us-east-1", "staging/us-east-1", "prod/us-east-1")
-KEY_OUTPUTS = ("KeyAlias", "VpcId", "VpcCidr", "PrivateSubnetIds", "MigrationBucketName")
+# Outputs the summary shows, and how: subnet ids are counted, bucket names shown whole.
+KEY_OUTPUTS = {
+    "KeyAlias": str,
+    "VpcId": str,
+    "VpcCidr": str,
+    "PrivateSubnetIds": lambda ids: f"{len(ids.split(','))} private",
+    "MigrationBucketName": str,
+    "AuditLogBucketName": str,
+}
 
 
 @dataclass
@@ -119,7 +127,3 @@ def format_summary(timings: dict[str, float], states: dict[str, list[StackState]
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(line.rstrip() for line in lines)
-
-
-def _shorten(value: str, limit: int = 48) -> str:
-    return value if len(value) <= limit else value[: limit - 1] + "…"
