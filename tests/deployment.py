@@ -105,9 +105,9 @@ def format_summary(timings: dict[str, float], states: dict[str, list[StackState]
     rows = [("group", "stack", "status", "key outputs", "seconds")]
     for group, stack_states in states.items():
         for index, state in enumerate(stack_states):
-            shown = ", ".join(
-                f"{key}={_shorten(state.outputs[key])}"
-                for key in KEY_OUTPUTS
+            shown = "  ".join(
+                f"{key.removesuffix('Name').removesuffix('Ids')}={show(state.outputs[key])}"
+                for key, show in KEY_OUTPUTS.items()
                 if key in state.outputs
             )
             seconds = f"{timings[group]:.1f}" if index == 0 and group in timings else ""
