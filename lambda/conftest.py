@@ -1,16 +1,61 @@
-"""Server fixtures shared by every Lambda's tests: one MariaDB server for the session."""
+"""Fixtures shared by every Lambda's tests: servers (MariaDB, the local AWS), a Lambda
+context, and a recorder for the responses crhelper sends to CloudFormation."""
 
+import functools
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pymysql
 import pytest
+from crhelper import CfnResource
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from mariadb_server import MariaDBServer, start_mariadb
+
+LAMBDA_DIR = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class LambdaContext:
+    """The parts of the Lambda context that Powertools and crhelper read."""
+
+    function_name: str = "tapstack-function-dev-main"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = (
+        "arn:aws:lambda:us-east-1:111111111111:function:tapstack-function-dev-main"
+    )
+    aws_request_id: str = "52fdfc07-2182-454f-963f-5f0f9a621d72"
+    log_stream_name: str = "2026/01/01/[$LATEST]0123456789abcdef"
+    # Under 16 s left, crhelper skips its wait for the logs on Delete (as it does in Lambda).
+    remaining_ms: int = 15_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    """A Lambda context with 15 s left."""
+    return LambdaContext()
+
+
+@pytest.fixture
+def cfn_responses(monkeypatch) -> Callable[[CfnResource], list[dict]]:
+    """`record(helper)`: the bodies `helper` would PUT to the ResponseURL, in order."""
+
+    def record(helper: CfnResource) -> list[dict]:
+        sent: list[dict] = []
+        send = functools.partial(
+            CfnResource._send, helper, send_response=lambda _url, body, _ssl: sent.append(body)
+        )
+        monkeypatch.setattr(helper, "_send", send)
+        return sent
+
+    return record
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +83,13 @@ def database(mariadb: MariaDBServer) -> Iterator[str]:
             cursor.execute(f"DROP DATABASE `{name}`")
     finally:
         admin.close()
+
+
+@pytest.fixture(scope="session")
+def local_aws():
+    """The local AWS (emulator/, through tests/local_aws.py) for the whole session."""
+    sys.path.insert(0, str(LAMBDA_DIR.parent / "tests"))
+    from local_aws import running_local_aws
+
+    with running_local_aws() as aws:
+        yield aws
