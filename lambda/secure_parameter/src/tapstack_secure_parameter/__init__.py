@@ -1,0 +1,1 @@
+"""Custom::SecureParameter: SSM SecureString parameters under a given KMS key."""
