@@ -8,6 +8,7 @@ import importlib
 # Order matters where one patch wraps another: `unsupported` guards moto's update before
 # `stack_events` wraps it with events.
 MODULES = (
+    "bucket_policy_conditions",
     "dependency_order",
     "intrinsics",
     "no_op_update",

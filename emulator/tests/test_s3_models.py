@@ -1,0 +1,149 @@
+"""AWS::S3::Bucket and AWS::S3::BucketPolicy: every declared property shows in the S3 API."""
+
+import json
+
+import pytest
+from stack_helpers import unique
+
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+
+
+def bucket_template(name: str, versioning: str = "Enabled", noncurrent_days: int = 30) -> dict:
+    return {
+        "Resources": {
+            "Bucket": {
+                "Type": "AWS::S3::Bucket",
+                "Properties": {
+                    "BucketName": name,
+                    "VersioningConfiguration": {"Status": versioning},
+                    "BucketEncryption": {
+                        "ServerSideEncryptionConfiguration": [
+                            {
+                                "BucketKeyEnabled": True,
+                                "ServerSideEncryptionByDefault": {
+                                    "SSEAlgorithm": "aws:kms",
+                                    "KMSMasterKeyID": KEY_ARN,
+                                },
+                            }
+                        ]
+                    },
+                    "LifecycleConfiguration": {
+                        "Rules": [
+                            {
+                                "Id": "expire-noncurrent-versions",
+                                "Status": "Enabled",
+                                "NoncurrentVersionExpiration": {"NoncurrentDays": noncurrent_days},
+                            },
+                            {
+                                "Id": "abort-incomplete-uploads",
+                                "Status": "Enabled",
+                                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+                            },
+                        ]
+                    },
+                    "PublicAccessBlockConfiguration": {
+                        "BlockPublicAcls": True,
+                        "BlockPublicPolicy": True,
+                        "IgnorePublicAcls": True,
+                        "RestrictPublicBuckets": True,
+                    },
+                    "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                    "Tags": [{"Key": "Name", "Value": name}],
+                },
+            },
+            "Policy": {
+                "Type": "AWS::S3::BucketPolicy",
+                "Properties": {
+                    "Bucket": {"Ref": "Bucket"},
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "DenyInsecureTransport",
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "s3:*",
+                                "Resource": [
+                                    {"Fn::GetAtt": ["Bucket", "Arn"]},
+                                    {
+                                        "Fn::Sub": [
+                                            "${Arn}/*",
+                                            {"Arn": {"Fn::GetAtt": ["Bucket", "Arn"]}},
+                                        ]
+                                    },
+                                ],
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        ],
+                    },
+                },
+            },
+        },
+        "Outputs": {"Arn": {"Value": {"Fn::GetAtt": ["Bucket", "Arn"]}}},
+    }
+
+
+@pytest.fixture
+def bucket(stacks) -> tuple[str, str]:
+    name = unique("bucket")
+    stack = stacks.create(bucket_template(name))
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack
+    return stack["StackName"], name
+
+
+def test_created_bucket_has_every_declared_property(bucket, stacks, client):
+    stack_name, name = bucket
+    s3 = client("s3")
+    assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
+    (rule,) = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule == {
+        "ApplyServerSideEncryptionByDefault": {
+            "SSEAlgorithm": "aws:kms",
+            "KMSMasterKeyID": KEY_ARN,
+        },
+        "BucketKeyEnabled": True,
+    }
+    rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=name)["Rules"]}
+    assert rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"] == {
+        "NoncurrentDays": 30
+    }
+    assert rules["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"] == {
+        "DaysAfterInitiation": 7
+    }
+    block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+    assert block == dict.fromkeys(
+        ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True
+    )
+    ownership = s3.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"]["Rules"]
+    assert ownership == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert {"Key": "Name", "Value": name} in s3.get_bucket_tagging(Bucket=name)["TagSet"]
+    (statement,) = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])["Statement"]
+    assert statement["Resource"] == [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"]
+    assert stacks.outputs(stack_name) == {"Arn": f"arn:aws:s3:::{name}"}
+
+
+def test_update_changes_the_bucket_in_place(bucket, stacks, client):
+    stack_name, name = bucket
+    stack = stacks.update(
+        stack_name, bucket_template(name, versioning="Suspended", noncurrent_days=9)
+    )
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    s3 = client("s3")
+    assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Suspended"
+    rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=name)["Rules"]}
+    assert rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"] == {
+        "NoncurrentDays": 9
+    }
+
+
+def test_delete_removes_bucket_and_policy(bucket, stacks, client):
+    stack_name, name = bucket
+    assert stacks.delete(stack_name) == "DELETE_COMPLETE"
+    assert name not in {b["Name"] for b in client("s3").list_buckets()["Buckets"]}
+
+
+def test_deleting_a_non_empty_bucket_fails_the_stack_delete(bucket, stacks, client):
+    stack_name, name = bucket
+    client("s3").put_object(Bucket=name, Key="keep", Body=b"x")
+    assert stacks.delete(stack_name) == "DELETE_FAILED"
+    assert "not empty" in stacks.describe(stack_name)["StackStatusReason"]
