@@ -1,0 +1,185 @@
+"""!upload_migrations: deterministic bundle, content-addressed upload, key passed to the stack."""
+
+import hashlib
+import io
+import os
+import sys
+import uuid
+import zipfile
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from sceptre.exceptions import InvalidHookArgumentSyntaxError
+from sceptre.resolvers import Resolver
+from sceptre.stack import Stack
+from tapstack_hooks.upload_migrations import (
+    MigrationsUploadError,
+    UploadMigrations,
+    bundle_key,
+    pack_migrations,
+)
+
+FILES = {
+    "V0001__create_things.sql": b"CREATE TABLE things (id INT PRIMARY KEY);\n",
+    "V0002__add_colour.sql": b"ALTER TABLE things ADD COLUMN colour VARCHAR(20);\n",
+}
+
+
+def write_migrations(project: Path, files: dict[str, bytes], order=sorted) -> Path:
+    directory = project / "migrations"
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in order(files):
+        (directory / name).write_bytes(files[name])
+    return directory
+
+
+def make_hook(argument: object, project: Path, name: str = "dev/us-east-1/migrations"):
+    stack = Stack(
+        name=name,
+        project_code="tapstack",
+        template_handler_config={"type": "file", "path": "migrations.py"},
+        region="us-east-1",
+        stack_group_config={"project_path": str(project)},
+    )
+    return UploadMigrations(argument).clone_for_stack(stack)
+
+
+# --- packing -------------------------------------------------------------------------------
+
+
+def test_same_files_give_the_same_bytes_whatever_order_and_mtime(tmp_path):
+    first = write_migrations(tmp_path / "a", FILES)
+    second = write_migrations(tmp_path / "b", FILES, order=lambda f: sorted(f, reverse=True))
+    for path in second.iterdir():
+        os.utime(path, (1_700_000_000, 1_700_000_000))
+    (second / "README.md").write_text("not packed")
+    assert pack_migrations(first) == pack_migrations(second)
+
+
+def test_bundle_holds_the_sql_files_sorted_and_its_key_is_their_hash(tmp_path):
+    bundle = pack_migrations(write_migrations(tmp_path, FILES))
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        assert archive.namelist() == sorted(FILES)
+        assert {n: archive.read(n) for n in archive.namelist()} == FILES
+    assert bundle_key(bundle) == f"migrations/{hashlib.sha256(bundle).hexdigest()}.zip"
+
+
+def test_any_content_change_changes_the_key(tmp_path):
+    before = bundle_key(pack_migrations(write_migrations(tmp_path / "a", FILES)))
+    changed = {**FILES, "V0002__add_colour.sql": FILES["V0002__add_colour.sql"] + b"-- note\n"}
+    after = bundle_key(pack_migrations(write_migrations(tmp_path / "b", changed)))
+    assert before != after
+
+
+def test_empty_directory_is_refused(tmp_path):
+    (tmp_path / "migrations").mkdir()
+    with pytest.raises(MigrationsUploadError, match=r"no \*\.sql files in"):
+        pack_migrations(tmp_path / "migrations")
+
+
+# --- argument ------------------------------------------------------------------------------
+
+
+class BucketResolver(Resolver):
+    """Stands in for !stack_output: resolves to its argument, and records that it did."""
+
+    resolved: ClassVar[list[str]] = []
+
+    def resolve(self) -> str:
+        BucketResolver.resolved.append(self.argument)
+        return self.argument
+
+
+def test_resolver_bucket_is_not_resolved_at_setup(tmp_path):
+    BucketResolver.resolved = []
+    make_hook({"bucket": BucketResolver("later-bucket")}, tmp_path)
+    assert BucketResolver.resolved == []
+
+
+@pytest.mark.parametrize(
+    "argument",
+    [
+        pytest.param(None, id="missing"),
+        pytest.param(["bucket"], id="list"),
+        pytest.param({"bucket": "b", "dir": "x"}, id="unknown-key"),
+        pytest.param({"directory": "migrations"}, id="no-bucket"),
+        pytest.param({"bucket": 7}, id="bucket-not-a-string"),
+    ],
+)
+def test_malformed_argument_fails_at_setup_naming_stack_and_argument(tmp_path, argument):
+    with pytest.raises(InvalidHookArgumentSyntaxError) as caught:
+        make_hook(argument, tmp_path)
+    message = str(caught.value)
+    assert message.startswith("dev/us-east-1/migrations: !upload_migrations takes")
+    assert f"You gave {argument!r}." in message
+
+
+# --- S3, on the local AWS ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def local_aws():
+    """The local AWS (tests/local_aws.py) for this module's S3 checks."""
+    sys.path.insert(0, str(Path(__file__).parents[2] / "tests"))
+    from local_aws import running_local_aws
+
+    with running_local_aws() as aws:
+        yield aws
+
+
+@pytest.fixture
+def bucket(local_aws, monkeypatch) -> str:
+    for name, value in local_aws.env().items():
+        monkeypatch.setenv(name, value)
+    name = f"tapstack-migrations-{uuid.uuid4().hex[:12]}"
+    s3 = local_aws.client("s3")
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    return name
+
+
+@pytest.mark.e2e
+def test_uploads_once_per_content_and_passes_the_key(tmp_path, local_aws, bucket, request):
+    # GIVEN migrations and a hook whose bucket comes from a resolver
+    write_migrations(tmp_path, FILES)
+    bundle = pack_migrations(tmp_path / "migrations")
+    BucketResolver.resolved = []
+    hook = make_hook({"bucket": BucketResolver(bucket)}, tmp_path, name=f"dev/{request.node.name}")
+    # WHEN it runs twice (two launches with the same migrations)
+    hook.run()
+    make_hook({"bucket": bucket}, tmp_path, name=f"dev/{request.node.name}-again").run()
+    # THEN the bundle is in the bucket once, under its content hash, and the stack has the key
+    key = bundle_key(bundle)
+    s3 = local_aws.client("s3")
+    versions = s3.list_object_versions(Bucket=bucket)["Versions"]
+    assert [(v["Key"], v["IsLatest"]) for v in versions] == [(key, True)]
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == bundle
+    assert hook.stack.parameters["MigrationsKey"] == key
+    assert BucketResolver.resolved == [bucket]
+
+
+@pytest.mark.e2e
+def test_custom_directory_and_parameter_name(tmp_path, local_aws, bucket, request):
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "V0001__x.sql").write_bytes(b"SELECT 1;")
+    hook = make_hook(
+        {"bucket": bucket, "directory": "db", "parameter": "SchemaBundle"},
+        tmp_path,
+        name=f"dev/{request.node.name}",
+    )
+    hook.run()
+    key = bundle_key(pack_migrations(tmp_path / "db"))
+    assert hook.stack.parameters["SchemaBundle"] == key
+    assert local_aws.client("s3").head_object(Bucket=bucket, Key=key)["ContentLength"] > 0
+
+
+@pytest.mark.e2e
+def test_unreachable_bucket_fails_naming_the_stack(tmp_path, local_aws, bucket, request):
+    write_migrations(tmp_path, FILES)
+    hook = make_hook({"bucket": bucket + "-missing"}, tmp_path, name=f"dev/{request.node.name}")
+    with pytest.raises(MigrationsUploadError) as caught:
+        hook.run()
+    assert str(caught.value).startswith(f"dev/{request.node.name}: cannot ")
+    assert f"s3://{bucket}-missing/migrations/" in str(caught.value)
+    assert "MigrationsKey" not in hook.stack.parameters
