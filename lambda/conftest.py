@@ -83,13 +83,3 @@ def database(mariadb: MariaDBServer) -> Iterator[str]:
             cursor.execute(f"DROP DATABASE `{name}`")
     finally:
         admin.close()
-
-
-@pytest.fixture(scope="session")
-def local_aws():
-    """The local AWS (emulator/, through tests/local_aws.py) for the whole session."""
-    sys.path.insert(0, str(LAMBDA_DIR.parent / "tests"))
-    from local_aws import running_local_aws
-
-    with running_local_aws() as aws:
-        yield aws

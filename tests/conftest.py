@@ -20,15 +20,3 @@ def rendered() -> dict[str, dict]:
 def documents(rendered: dict[str, dict]) -> dict[str, dict]:
     """Every rendered template as a dict."""
     return {name: template_document(stack["body"]) for name, stack in rendered.items()}
-
-
-@pytest.fixture(scope="session")
-def local_aws():
-    """The local AWS (moto server + emulator/) for the session; the process environment points
-    sceptre and boto3 at it while it runs, and it is always stopped."""
-    from local_aws import running_local_aws
-
-    with running_local_aws() as aws, pytest.MonkeyPatch.context() as patch:
-        for name, value in aws.env().items():
-            patch.setenv(name, value)
-        yield aws

@@ -17,6 +17,13 @@ VPC_CIDR = {"dev": "10.1.0.0/16", "staging": "10.2.0.0/16", "prod": "10.3.0.0/16
 ENVIRONMENTS = tuple(group.split("/")[0] for group in GROUPS)
 
 
+@pytest.fixture(autouse=True)
+def _aws_environment(local_aws, monkeypatch):
+    """sceptre, Sceptre's connection manager and boto3 all reach the local AWS."""
+    for name, value in local_aws.env().items():
+        monkeypatch.setenv(name, value)
+
+
 def outputs(group: str, stack: str) -> dict[str, str]:
     (state,) = [s for s in group_state(group) if s.name == f"{group}/{stack}"]
     return state.outputs
@@ -42,9 +49,12 @@ def test_bad_config_launch_touches_no_stack(local_aws, tmp_path):
 def launched(local_aws):
     """Launch every group once (in order) for the checks below."""
     for group in GROUPS:
-        result = run_sceptre("launch", "-y", group)
+        result = run_sceptre("launch", "-y", group, env=local_aws.env())
         assert result.returncode == 0, result.output
-    return {group: group_state(group) for group in GROUPS}
+    with pytest.MonkeyPatch.context() as patch:  # module scope: the autouse patch is not active
+        for name, value in local_aws.env().items():
+            patch.setenv(name, value)
+        return {group: group_state(group) for group in GROUPS}
 
 
 def test_every_stack_is_created_in_its_own_account(launched):

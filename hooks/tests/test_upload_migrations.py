@@ -3,7 +3,6 @@
 import hashlib
 import io
 import os
-import sys
 import uuid
 import zipfile
 from pathlib import Path
@@ -116,16 +115,6 @@ def test_malformed_argument_fails_at_setup_naming_stack_and_argument(tmp_path, a
 
 
 # --- S3, on the local AWS ------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def local_aws():
-    """The local AWS (tests/local_aws.py) for this module's S3 checks."""
-    sys.path.insert(0, str(Path(__file__).parents[2] / "tests"))
-    from local_aws import running_local_aws
-
-    with running_local_aws() as aws:
-        yield aws
 
 
 @pytest.fixture
