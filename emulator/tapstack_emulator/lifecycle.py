@@ -172,7 +172,16 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return _is_emulator(pid)
+    return not _is_zombie(pid) and _is_emulator(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """An exited process nobody reaped yet (its parent, `start`, is long gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
 
 
 def _is_emulator(pid: int) -> bool:

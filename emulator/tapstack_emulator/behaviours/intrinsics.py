@@ -16,6 +16,8 @@ from moto.core.exceptions import ServiceException
 from moto.ec2.models import ec2_backends
 
 _moto_clean_json = parsing.clean_json
+UNDEFINED_GETATT_TARGET = "Template error: instance of Fn::GetAtt references undefined resource"
+_moto_validate_outputs = parsing.ResourceMap.validate_outputs
 
 
 def fn_cidr(ip_block: str, count: int, cidr_bits: int) -> list[str]:
@@ -47,9 +49,7 @@ def _get_att(value: list[Any] | str, resources_map: Any) -> Any:
     attribute = clean_json(attribute, resources_map)
     resource = resources_map.get(name)
     if resource is None or not hasattr(resource, "get_cfn_attribute"):
-        raise ValidationError(
-            message=f"Template error: instance of Fn::GetAtt references undefined resource {name}"
-        )
+        raise ValidationError(message=f"{UNDEFINED_GETATT_TARGET} {name}")
     try:
         result = resource.get_cfn_attribute(attribute)
     except ServiceException:
@@ -82,6 +82,19 @@ def clean_json(resource_json: Any, resources_map: Any) -> Any:
     return _moto_clean_json(resource_json, resources_map)
 
 
+def validate_outputs(self: Any) -> None:
+    """moto's output check, which crashes (500) when an output's GetAtt names no resource."""
+    for output in (self._template.get("Outputs") or {}).values():
+        value = output.get("Value") if isinstance(output, dict) else None
+        if isinstance(value, dict) and "Fn::GetAtt" in value:
+            target = value["Fn::GetAtt"]
+            name = target.split(".", 1)[0] if isinstance(target, str) else target[0]
+            if name not in self._resource_json_map:
+                raise ValidationError(message=f"{UNDEFINED_GETATT_TARGET} {name}")
+    _moto_validate_outputs(self)
+
+
 def apply() -> None:
-    """Route moto's (recursive) clean_json through ours."""
+    """Route moto's (recursive) clean_json through ours; check outputs' GetAtt targets."""
     parsing.clean_json = clean_json
+    parsing.ResourceMap.validate_outputs = validate_outputs

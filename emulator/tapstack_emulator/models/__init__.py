@@ -12,6 +12,7 @@ MODULES = (
     "ec2_security_groups",
     "ec2_subnets",
     "ec2_vpc",
+    "iam",
     "kms",
     "logs",
     "s3",
