@@ -12,6 +12,7 @@ import pytest
 from sceptre.exceptions import InvalidHookArgumentSyntaxError
 from sceptre.resolvers import Resolver
 from sceptre.stack import Stack
+from tapstack_hooks.artifacts import ArtifactUploadError
 from tapstack_hooks.upload_migrations import (
     MigrationsUploadError,
     UploadMigrations,
@@ -167,7 +168,7 @@ def test_custom_directory_and_parameter_name(tmp_path, local_aws, bucket, reques
 def test_unreachable_bucket_fails_naming_the_stack(tmp_path, local_aws, bucket, request):
     write_migrations(tmp_path, FILES)
     hook = make_hook({"bucket": bucket + "-missing"}, tmp_path, name=f"dev/{request.node.name}")
-    with pytest.raises(MigrationsUploadError) as caught:
+    with pytest.raises(ArtifactUploadError) as caught:
         hook.run()
     assert str(caught.value).startswith(f"dev/{request.node.name}: cannot ")
     assert f"s3://{bucket}-missing/migrations/" in str(caught.value)
