@@ -9,6 +9,8 @@ resource.
 
 from typing import Literal
 
+from awacs import kms, ssm
+from awacs.aws import Allow, Statement
 from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.aurora import (
     DEFAULT_ENGINE_VERSION,
@@ -16,6 +18,8 @@ from tapstack_blocks.aurora import (
     ENGINE_VERSION_PATTERN,
     INSTANCE_CLASSES,
 )
+from tapstack_blocks.custom_resources import SecureParameter
+from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import resource_name
@@ -26,7 +30,18 @@ from tapstack_blocks.parameters import (
     add_kms_key_arn_parameter,
 )
 from tapstack_blocks.tags import name_tags
-from troposphere import Equals, GetAtt, GetAZs, If, Parameter, Ref, Select, Split, Sub, Template
+from troposphere import (
+    Equals,
+    GetAtt,
+    GetAZs,
+    If,
+    Parameter,
+    Ref,
+    Select,
+    Split,
+    Sub,
+    Template,
+)
 from troposphere.iam import Role
 from troposphere.rds import (
     DBCluster,
@@ -125,8 +140,66 @@ def build(options: DatabaseOptions) -> Template:
             instance.Condition = is_prod
             instance.DependsOn = ["WriterInstance"]
         template.add_resource(instance)
+    _add_connection_parameters(template, cluster, parameters, kms_key_arn, is_prod)
     _add_outputs(template, cluster)
     return template
+
+
+def _add_connection_parameters(template, cluster, parameters, kms_key_arn, is_prod) -> None:
+    """Publish `/tapstack/{env}/db/*` as SecureString parameters under the environment key
+    (AWS::SSM::Parameter cannot create SecureString, hence the custom resource)."""
+    parameter_arns = Sub(
+        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
+        "/tapstack/${EnvironmentName}/db/*"
+    )
+    function = add_vpc_function(
+        template,
+        FunctionSpec(
+            logical_id="SecureParameterFunction",
+            name="secure-parameter",
+            description="Custom::SecureParameter: SSM SecureString parameters under the env key",
+            handler="tapstack_secure_parameter.handler.handler",
+            code_key=Ref(parameters["SecureParameterCodeKey"]),
+            statements=[
+                Statement(
+                    Sid="ConnectionParameters",
+                    Effect=Allow,
+                    Action=[
+                        ssm.PutParameter,
+                        ssm.DeleteParameter,
+                        ssm.AddTagsToResource,
+                        ssm.RemoveTagsFromResource,
+                    ],
+                    Resource=[parameter_arns],
+                ),
+                kms_statement(kms_key_arn, [kms.Encrypt, kms.GenerateDataKey]),
+            ],
+        ),
+        VpcPlacement(
+            subnet_ids=Ref(parameters["PrivateSubnetIds"]),
+            security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
+            kms_key_arn=kms_key_arn,
+            code_bucket=Ref(parameters["CodeBucketName"]),
+            is_prod=is_prod,
+        ),
+    )
+    published = {
+        "Endpoint": ("endpoint", GetAtt(cluster, "Endpoint.Address")),
+        "Port": ("port", GetAtt(cluster, "Endpoint.Port")),
+        "Name": ("name", DATABASE_NAME),
+        "SecretArn": ("secret-arn", GetAtt(cluster, "MasterUserSecret.SecretArn")),
+    }
+    for label, (leaf, value) in published.items():
+        template.add_resource(
+            SecureParameter(
+                f"{label}Parameter",
+                ServiceToken=GetAtt(function, "Arn"),
+                Name=Sub(f"/tapstack/${{EnvironmentName}}/db/{leaf}"),
+                Value=value,
+                KmsKeyId=kms_key_arn,
+                Description=f"tapstack database connection: {leaf}",
+            )
+        )
 
 
 def _monitoring_role() -> Role:
@@ -155,6 +228,26 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
             Type="AWS::EC2::SecurityGroup::Id",
             Description="The database tier security group (network stack): 3306 from Lambdas.",
             ConstraintDescription="must be a security group id",
+        ),
+        Parameter(
+            "LambdaSecurityGroupId",
+            Type="AWS::EC2::SecurityGroup::Id",
+            Description="The Lambda tier security group (network stack).",
+            ConstraintDescription="must be a security group id",
+        ),
+        Parameter(
+            "CodeBucketName",
+            Type="String",
+            AllowedPattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+            Description="Bucket holding Lambda packages (the migration bucket, storage stack).",
+            ConstraintDescription="must be an S3 bucket name",
+        ),
+        Parameter(
+            "SecureParameterCodeKey",
+            Type="String",
+            AllowedPattern=r"^lambda/tapstack-secure-parameter/[0-9a-f]{64}\.zip$",
+            Description="S3 key of the secure_parameter package (set by !upload_lambda_package).",
+            ConstraintDescription="must be lambda/tapstack-secure-parameter/<sha256>.zip",
         ),
         Parameter(
             "EngineVersion",

@@ -72,3 +72,36 @@ def test_instance_classes_start_at_r5_large(document):
 def test_unknown_option_is_refused():
     with pytest.raises(Exception, match=r"sceptre_user_data.deletion_policy = 'Retain'"):
         database.sceptre_handler({"deletion_policy": "Retain"})
+
+
+def test_connection_facts_are_secure_parameters_under_the_env_key(document):
+    resources = document["Resources"]
+    published = {
+        r["Properties"]["Name"]["Fn::Sub"]: r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "Custom::SecureParameter"
+    }
+    assert set(published) == {
+        f"/tapstack/${{EnvironmentName}}/db/{leaf}"
+        for leaf in ("endpoint", "port", "name", "secret-arn")
+    }
+    for properties in published.values():
+        assert properties["KmsKeyId"] == {"Ref": "KmsKeyArn"}
+        assert properties["ServiceToken"] == {"Fn::GetAtt": ["SecureParameterFunction", "Arn"]}
+
+
+def test_secure_parameter_function_may_write_only_its_parameters(document):
+    role = document["Resources"]["SecureParameterFunctionRole"]["Properties"]
+    statements = {s["Sid"]: s for s in role["Policies"][0]["PolicyDocument"]["Statement"]}
+    assert statements["ConnectionParameters"]["Resource"] == [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
+            "/tapstack/${EnvironmentName}/db/*"
+        }
+    ]
+    assert statements["EnvironmentKey"]["Resource"] == [{"Ref": "KmsKeyArn"}]
+    wildcards = [s for s in statements.values() if s["Resource"] == ["*"]]
+    assert [s["Action"] for s in wildcards] == [["ec2:DescribeNetworkInterfaces"]]
+    function = document["Resources"]["SecureParameterFunction"]["Properties"]
+    assert function["Runtime"] == "python3.12"
+    assert set(function["VpcConfig"]) == {"SubnetIds", "SecurityGroupIds"}
