@@ -1,0 +1,216 @@
+"""migrations stack: migrations/ applied to the environment's database by a custom resource.
+
+`Custom::DatabaseMigration` runs lambda/migrator inside the VPC. The SQL bundle and the
+migrator's code are content-addressed in the migration bucket (both keys set by hooks), so a
+change in migrations/ or in the migrator is a change in this stack and nothing else is. The
+migrator also keeps the least-privilege database users: itself, and the sync user (a reader in
+prod, a writer in staging and dev) with access to the allow-listed tables only.
+"""
+
+from awacs import kms, s3, secretsmanager
+from awacs.aws import Allow, Statement
+from pydantic import BaseModel, ConfigDict
+from tapstack_blocks.custom_resources import DatabaseMigration
+from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
+from tapstack_blocks.handler import render
+from tapstack_blocks.outputs import add_exported_output
+from tapstack_blocks.parameters import (
+    add_environment_parameters,
+    add_is_prod_condition,
+    add_kms_key_arn_parameter,
+)
+from tapstack_blocks.tags import name_tags
+from troposphere import GetAtt, If, Parameter, Ref, Sub, Template
+from troposphere.secretsmanager import GenerateSecretString, Secret
+
+MIGRATOR_TIMEOUT_SECONDS = 300
+# Characters MySQL client tools and DSNs mishandle in passwords.
+DSN_UNSAFE_CHARACTERS = "\"'@/\\:;%`$&?#"
+PASSWORD_LENGTH = 32
+# Where the RDS CA bundle sits in the migrator package (TLS to Aurora is required).
+CA_BUNDLE_PATH = "/var/task/tapstack_migrator/rds-ca-bundle.pem"
+
+
+class MigrationsOptions(BaseModel):
+    """The migrations template takes no sceptre_user_data; anything given is an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def build(_options: MigrationsOptions) -> Template:
+    """The migrations stack's template."""
+    template = Template(Description="tapstack migrations: schema and database users")
+    add_environment_parameters(template)
+    is_prod = add_is_prod_condition(template)
+    kms_key_arn = Ref(add_kms_key_arn_parameter(template))
+    parameters = _add_parameters(template)
+    migrator_secret = template.add_resource(
+        _user_secret("MigratorSecret", "migrator", "tapstack_migrator", kms_key_arn)
+    )
+    sync_secret = template.add_resource(
+        _user_secret(
+            "SyncSecret",
+            "sync",
+            If(is_prod, "tapstack_sync_reader", "tapstack_sync_writer"),
+            kms_key_arn,
+        )
+    )
+    secrets = [Ref(parameters["MasterSecretArn"]), Ref(migrator_secret), Ref(sync_secret)]
+    bucket = Ref(parameters["MigrationBucketName"])
+    function = add_vpc_function(
+        template,
+        FunctionSpec(
+            logical_id="MigratorFunction",
+            name="migrator",
+            description="Custom::DatabaseMigration: applies migrations/ and keeps DB users",
+            handler="tapstack_migrator.handler.handler",
+            code_key=Ref(parameters["MigratorCodeKey"]),
+            timeout_seconds=MIGRATOR_TIMEOUT_SECONDS,
+            environment={"DATABASE_CA_BUNDLE": CA_BUNDLE_PATH},
+            statements=[
+                Statement(
+                    Sid="MigrationBundles",
+                    Effect=Allow,
+                    Action=[s3.GetObject],
+                    Resource=[
+                        Sub("arn:${AWS::Partition}:s3:::${Bucket}/migrations/*", Bucket=bucket)
+                    ],
+                ),
+                Statement(
+                    Sid="DatabaseSecrets",
+                    Effect=Allow,
+                    Action=[secretsmanager.GetSecretValue],
+                    Resource=secrets,
+                ),
+                kms_statement(kms_key_arn, [kms.Decrypt]),
+            ],
+        ),
+        VpcPlacement(
+            subnet_ids=Ref(parameters["PrivateSubnetIds"]),
+            security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
+            kms_key_arn=kms_key_arn,
+            code_bucket=bucket,
+            is_prod=is_prod,
+        ),
+    )
+    migration = template.add_resource(
+        DatabaseMigration(
+            "DatabaseMigration",
+            ServiceToken=GetAtt(function, "Arn"),
+            MigrationsBucket=bucket,
+            MigrationsKey=Ref(parameters["MigrationsKey"]),
+            DatabaseEndpoint=Ref(parameters["DatabaseEndpoint"]),
+            DatabasePort=Ref(parameters["DatabasePort"]),
+            DatabaseName=Ref(parameters["DatabaseName"]),
+            MasterSecretArn=Ref(parameters["MasterSecretArn"]),
+            MigratorSecretArn=Ref(migrator_secret),
+            SyncAccess=If(is_prod, "reader", "writer"),
+            SyncSecretArn=Ref(sync_secret),
+            SyncTables=Ref(parameters["SyncTables"]),
+        )
+    )
+    add_exported_output(
+        template, "SchemaVersion", GetAtt(migration, "SchemaVersion"), "Applied schema version"
+    )
+    add_exported_output(template, "MigratorSecretArn", Ref(migrator_secret), "Migrator secret")
+    add_exported_output(template, "SyncSecretArn", Ref(sync_secret), "Sync user secret")
+    return template
+
+
+def _user_secret(logical_id: str, role: str, username, kms_key_arn) -> Secret:
+    """A generated password for a database user, encrypted with the environment key."""
+    return Secret(
+        logical_id,
+        Name=Sub(f"tapstack/${{EnvironmentName}}/${{EnvironmentSuffix}}/db/{role}"),
+        Description=f"tapstack database user: {role}",
+        KmsKeyId=kms_key_arn,
+        GenerateSecretString=GenerateSecretString(
+            SecretStringTemplate=Sub('{"username": "${User}"}', User=username),
+            GenerateStringKey="password",
+            PasswordLength=PASSWORD_LENGTH,
+            ExcludeCharacters=DSN_UNSAFE_CHARACTERS,
+        ),
+        Tags=name_tags(Sub(f"tapstack-db-{role}-${{EnvironmentName}}-${{EnvironmentSuffix}}")),
+        DeletionPolicy="Delete",
+        UpdateReplacePolicy="Delete",
+    )
+
+
+def _add_parameters(template: Template) -> dict[str, Parameter]:
+    specs = [
+        Parameter(
+            "PrivateSubnetIds",
+            Type="List<AWS::EC2::Subnet::Id>",
+            Description="The private subnets (network stack).",
+            ConstraintDescription="must be subnet ids of the environment's VPC",
+        ),
+        Parameter(
+            "LambdaSecurityGroupId",
+            Type="AWS::EC2::SecurityGroup::Id",
+            Description="The Lambda tier security group (network stack).",
+            ConstraintDescription="must be a security group id",
+        ),
+        Parameter(
+            "MigrationBucketName",
+            Type="String",
+            AllowedPattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+            Description="The migration bucket (storage stack): SQL bundles and code.",
+            ConstraintDescription="must be an S3 bucket name",
+        ),
+        Parameter(
+            "MigrationsKey",
+            Type="String",
+            AllowedPattern=r"^migrations/[0-9a-f]{64}\.zip$",
+            Description="S3 key of the migrations bundle (set by !upload_migrations).",
+            ConstraintDescription="must be migrations/<sha256>.zip",
+        ),
+        Parameter(
+            "MigratorCodeKey",
+            Type="String",
+            AllowedPattern=r"^lambda/tapstack-migrator/[0-9a-f]{64}\.zip$",
+            Description="S3 key of the migrator package (set by !upload_lambda_package).",
+            ConstraintDescription="must be lambda/tapstack-migrator/<sha256>.zip",
+        ),
+        Parameter(
+            "DatabaseEndpoint",
+            Type="String",
+            AllowedPattern=r"^[A-Za-z0-9.-]+$",
+            Description="Writer endpoint of the cluster (database stack).",
+            ConstraintDescription="must be a host name",
+        ),
+        Parameter(
+            "DatabasePort",
+            Type="Number",
+            MinValue=1,
+            MaxValue=65535,
+            Description="MySQL port of the cluster (database stack).",
+            ConstraintDescription="must be a TCP port",
+        ),
+        Parameter(
+            "DatabaseName",
+            Type="String",
+            AllowedPattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$",
+            Description="Schema the migrations apply to (database stack).",
+            ConstraintDescription="must be a MySQL schema name",
+        ),
+        Parameter(
+            "MasterSecretArn",
+            Type="String",
+            AllowedPattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$",
+            Description="The RDS-managed master secret (database stack).",
+            ConstraintDescription="must be a Secrets Manager secret ARN",
+        ),
+        Parameter(
+            "SyncTables",
+            Type="String",
+            AllowedPattern=r"^[a-z][a-z0-9_]*(,[a-z][a-z0-9_]*)*$",
+            Description="The sync allowlist from config/: reference tables only.",
+            ConstraintDescription="must be comma-separated table names",
+        ),
+    ]
+    return {spec.title: template.add_parameter(spec) for spec in specs}
+
+
+def sceptre_handler(sceptre_user_data: dict | None) -> str:
+    """Sceptre entry point."""
+    return render("migrations", MigrationsOptions, build, sceptre_user_data)
