@@ -1,0 +1,163 @@
+"""Compare one table on both servers and work out the smallest set of changes.
+
+1. One checksum pass per server, both at once: COUNT and XOR of 64-bit row digests per level-0
+   chunk (about 32 rows). Only aggregates cross the network.
+2. Differing chunks that still hold many rows (sparse or skewed keys) are split and
+   re-checksummed on their own, level by level.
+3. The rows of the smallest differing chunks are fetched from both sides and compared
+   value by value (the digest only prunes; the decision is made on the rows themselves).
+Rows fetched from the source are therefore proportional to the drift, not to the table.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+from tapstack_sync.chunking import Chunk, Chunking, plan_chunking
+from tapstack_sync.connection import quote
+from tapstack_sync.digest import DigestKind, row_digest_sql
+from tapstack_sync.pair import ConnectionPair, query
+from tapstack_sync.schema import TableSchema
+
+SPLIT_ABOVE_ROWS = 64  # a differing chunk with more rows than this is split before fetching
+
+Row = tuple
+Key = tuple
+
+
+@dataclass
+class TablePlan:
+    """What must change in one target table, and what it cost to find out."""
+
+    schema: TableSchema
+    source_rows: int = 0
+    target_rows: int = 0
+    deletes: list[Key] = field(default_factory=list)  # target-only keys
+    updates: list[Row] = field(default_factory=list)  # source rows whose target row differs
+    inserts: list[Row] = field(default_factory=list)  # source-only rows
+    old_rows: dict[Key, Row] = field(default_factory=dict)  # target rows deleted or replaced
+    chunks_compared: int = 0
+    chunks_differing: int = 0
+    rows_read_source: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changes(self) -> int:
+        """Rows inserted, updated or deleted."""
+        return len(self.deletes) + len(self.updates) + len(self.inserts)
+
+    @property
+    def change_ratio(self) -> float:
+        """Changed rows as a share of the target's rows (an empty target loses nothing: 0)."""
+        return self.changes / self.target_rows if self.target_rows else 0.0
+
+    def key_of(self, row: Row) -> Key:
+        """The primary-key values of a full row."""
+        return tuple(row[index] for index in self.key_positions)
+
+    @property
+    def key_positions(self) -> list[int]:
+        """Where the key columns sit in a fetched row."""
+        names = [column.name for column in self.schema.writable_columns]
+        return [names.index(name) for name in self.schema.primary_key]
+
+
+def plan_table(pair: ConnectionPair, schema: TableSchema, digest: DigestKind) -> TablePlan:
+    """Compare `schema.name` on both sides of `pair`; read nothing outside that table."""
+    started = time.perf_counter()
+    table = quote(schema.name)
+    chunking = _chunking(pair, schema)
+    digest_sql = row_digest_sql(schema, digest)
+    plan = TablePlan(schema)
+
+    def checksums(level: int, where: str | None) -> tuple[dict, dict]:
+        bucket = chunking.bucket_sql(level)
+        sql = f"SELECT {bucket}, COUNT(*), BIT_XOR({digest_sql}) FROM {table}"  # noqa: S608
+        if where:
+            sql += f" WHERE {where}"
+        source, target = pair.both(query(sql + " GROUP BY 1"))
+        return _by_bucket(source, level), _by_bucket(target, level)
+
+    source, target = checksums(0, None)
+    plan.source_rows = sum(count for count, _ in source.values())
+    plan.target_rows = sum(count for count, _ in target.values())
+    plan.chunks_compared = len(source.keys() | target.keys())
+    differing = _differing(source, target)
+    leaves: list[Chunk] = []
+    level = 0
+    while differing:
+        big = [c for c in differing if _rows(c, source, target) > SPLIT_ABOVE_ROWS]
+        small = [c for c in differing if _rows(c, source, target) <= SPLIT_ABOVE_ROWS]
+        leaves += small
+        if not big or level + 1 >= chunking.levels():
+            leaves += big
+            break
+        level += 1
+        source, target = {}, {}
+        for where in chunking.where(big):
+            more_source, more_target = checksums(level, where)
+            source.update(more_source)
+            target.update(more_target)
+        plan.chunks_compared += len(source.keys() | target.keys())
+        differing = _differing(source, target)
+    plan.chunks_differing = len(leaves)
+    _compare_rows(pair, plan, chunking, leaves)
+    plan.seconds = time.perf_counter() - started
+    return plan
+
+
+def _chunking(pair: ConnectionPair, schema: TableSchema) -> Chunking:
+    """Chunk sizes from the table's estimated size (and key span for integer keys)."""
+    table = quote(schema.name)
+    estimate = query(
+        "SELECT TABLE_ROWS FROM information_schema.TABLES "
+        "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s",
+        (schema.name,),
+    )
+    rows = max(int(found[0][0] or 0) if found else 0 for found in pair.both(estimate))
+    if not schema.integer_key:
+        return plan_chunking(schema, rows, None, None)
+    key = quote(schema.primary_key[0])
+    bounds = pair.both(query(f"SELECT MIN({key}), MAX({key}) FROM {table}"))  # noqa: S608
+    lows = [found[0][0] for found in bounds if found[0][0] is not None]
+    highs = [found[0][1] for found in bounds if found[0][1] is not None]
+    return plan_chunking(schema, rows, min(lows, default=None), max(highs, default=None))
+
+
+def _by_bucket(rows: list[tuple], level: int) -> dict[Chunk, tuple[int, int]]:
+    return {(level, int(bucket)): (int(count), int(digest)) for bucket, count, digest in rows}
+
+
+def _differing(source: dict, target: dict) -> list[Chunk]:
+    return sorted(c for c in source.keys() | target.keys() if source.get(c) != target.get(c))
+
+
+def _rows(chunk: Chunk, source: dict, target: dict) -> int:
+    return max(source.get(chunk, (0, 0))[0], target.get(chunk, (0, 0))[0])
+
+
+def _compare_rows(
+    pair: ConnectionPair, plan: TablePlan, chunking: Chunking, leaves: list[Chunk]
+) -> None:
+    """Fetch the rows of `leaves` from both sides and sort them into deletes/updates/inserts."""
+    columns = ", ".join(quote(column.name) for column in plan.schema.writable_columns)
+    table = quote(plan.schema.name)
+    positions = plan.key_positions
+    source_rows: dict[Key, Row] = {}
+    target_rows: dict[Key, Row] = {}
+    for where in chunking.where(leaves):
+        sql = f"SELECT {columns} FROM {table} WHERE {where}"  # noqa: S608
+        from_source, from_target = pair.both(query(sql))
+        plan.rows_read_source += len(from_source)
+        source_rows.update((tuple(row[i] for i in positions), row) for row in from_source)
+        target_rows.update((tuple(row[i] for i in positions), row) for row in from_target)
+    for key, row in source_rows.items():
+        old = target_rows.get(key)
+        if old is None:
+            plan.inserts.append(row)
+        elif old != row:
+            plan.updates.append(row)
+            plan.old_rows[key] = old
+    for key, old in target_rows.items():
+        if key not in source_rows:
+            plan.deletes.append(key)
+            plan.old_rows[key] = old

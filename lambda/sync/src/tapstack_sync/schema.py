@@ -1,0 +1,144 @@
+"""Table definitions read from information_schema, and a readable diff of two of them."""
+
+from MySQLdb.connections import Connection
+from pydantic import BaseModel, ConfigDict
+
+INTEGER_TYPES = ("tinyint", "smallint", "mediumint", "int", "bigint")
+# Types whose text can hold any byte: the row digest length-prefixes them.
+FREE_TEXT_TYPES = (
+    "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "binary", "varbinary",
+    "tinyblob", "blob", "mediumblob", "longblob", "enum", "set", "json", "bit", "geometry",
+    "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
+    "geometrycollection", "inet6", "inet4", "uuid",
+)  # fmt: skip
+
+
+class Column(BaseModel):
+    """One column as the server describes it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    data_type: str
+    column_type: str
+    nullable: bool
+    default: str | None
+    charset: str | None
+    collation: str | None
+    extra: str
+
+    @property
+    def generated(self) -> bool:
+        """Computed by the server (VIRTUAL/STORED): never written by the sync."""
+        extra = self.extra.upper()
+        return any(word in extra for word in ("VIRTUAL", "STORED", "PERSISTENT", "GENERATED"))
+
+    @property
+    def free_text(self) -> bool:
+        """Its text form may contain any character (so the digest length-prefixes it)."""
+        return self.data_type in FREE_TEXT_TYPES
+
+
+class TableSchema(BaseModel):
+    """What the sync compares between source and target, and what it needs to query."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    collation: str | None
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+
+    @property
+    def writable_columns(self) -> tuple[Column, ...]:
+        """Columns an INSERT sets."""
+        return tuple(column for column in self.columns if not column.generated)
+
+    @property
+    def integer_key(self) -> bool:
+        """A single-column integer primary key: chunks are key ranges."""
+        if len(self.primary_key) != 1:
+            return False
+        column = self.column(self.primary_key[0])
+        return column.data_type in INTEGER_TYPES
+
+    def column(self, name: str) -> Column:
+        """The column called `name`."""
+        return next(column for column in self.columns if column.name == name)
+
+
+def read_schema(connection: Connection, database: str, table: str) -> TableSchema | None:
+    """The definition of `database.table`, or None when there is no such base table."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT TABLE_COLLATION FROM information_schema.TABLES "
+            "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s AND TABLE_TYPE = 'BASE TABLE'",
+            (database, table),
+        )
+        found = cursor.fetchone()
+        if found is None:
+            return None
+        cursor.execute(
+            "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, "
+            "CHARACTER_SET_NAME, COLLATION_NAME, EXTRA FROM information_schema.COLUMNS "
+            "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION",
+            (database, table),
+        )
+        columns = tuple(
+            Column(
+                name=name,
+                data_type=data_type.lower(),
+                column_type=column_type.lower(),
+                nullable=nullable == "YES",
+                default=default,
+                charset=charset,
+                collation=collation,
+                extra=extra or "",
+            )
+            for name, data_type, column_type, nullable, default, charset, collation, extra in (
+                cursor.fetchall()
+            )
+        )
+        cursor.execute(
+            "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s "
+            "AND TABLE_NAME = %s AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX",
+            (database, table),
+        )
+        primary_key = tuple(row[0] for row in cursor.fetchall())
+    return TableSchema(name=table, collation=found[0], columns=columns, primary_key=primary_key)
+
+
+def diff_schemas(source: TableSchema, target: TableSchema | None) -> list[str]:
+    """Human-readable differences (empty when the definitions match)."""
+    if target is None:
+        return [f"{source.name}: missing on the target"]
+    lines: list[str] = []
+    name = source.name
+    if source.collation != target.collation:
+        lines.append(f"{name}: table collation {source.collation} (source) vs {target.collation}")
+    if source.primary_key != target.primary_key:
+        lines.append(
+            f"{name}: primary key ({', '.join(source.primary_key)}) (source) vs "
+            f"({', '.join(target.primary_key)})"
+        )
+    source_names = [column.name for column in source.columns]
+    target_names = [column.name for column in target.columns]
+    lines += [f"{name}: column {c} missing on the target" for c in source_names
+              if c not in target_names]  # fmt: skip
+    lines += [f"{name}: column {c} only on the target" for c in target_names
+              if c not in source_names]  # fmt: skip
+    common = [c for c in source_names if c in target_names]
+    if common != [c for c in target_names if c in source_names]:
+        lines.append(
+            f"{name}: column order ({', '.join(source_names)}) (source) vs "
+            f"({', '.join(target_names)})"
+        )
+    for column_name in common:
+        ours, theirs = source.column(column_name), target.column(column_name)
+        for field in ("column_type", "nullable", "default", "charset", "collation", "extra"):
+            left, right = getattr(ours, field), getattr(theirs, field)
+            if left != right:
+                lines.append(
+                    f"{name}.{column_name}: {field} {left!r} (source) vs {right!r} (target)"
+                )
+    return lines
