@@ -1,0 +1,162 @@
+"""Fixtures of the sync tests: a second MariaDB server (the first comes from lambda/conftest.py)
+as the target, and a pair of fresh databases, prod-like source and staging-marked target."""
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import MySQLdb
+import pytest
+from mariadb_server import MariaDBServer, start_mariadb
+from tapstack_sync import Dsn, SyncRequest
+from tapstack_sync.connection import connect, quote
+from tapstack_sync.guards import MARKER_TABLE
+
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the handler's clients, at import
+
+
+@pytest.fixture(scope="session")
+def target_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MariaDBServer]:
+    """A second MariaDB server: the target side (staging/dev) of every sync test."""
+    server = start_mariadb(tmp_path_factory.mktemp("mariadb-target"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass
+class Side:
+    """One database on one server, with helpers to run SQL and read a table exactly."""
+
+    server: MariaDBServer
+    database: str
+
+    @property
+    def dsn(self) -> Dsn:
+        return Dsn(
+            host=self.server.host,
+            port=self.server.port,
+            user=self.server.user,
+            password=self.server.password,
+            database=self.database,
+        )
+
+    @property
+    def url(self) -> str:
+        s = self.server
+        return f"mysql://{s.user}:{s.password}@{s.host}:{s.port}/{self.database}"
+
+    def run(self, *statements: str | tuple) -> None:
+        """Execute statements (a tuple is (sql, args) or (sql, [args...]) for executemany)."""
+        connection = connect(self.dsn)
+        try:
+            with connection.cursor() as cursor:
+                for statement in statements:
+                    if isinstance(statement, str):
+                        cursor.execute(statement)
+                    elif isinstance(statement[1], list):
+                        cursor.executemany(*statement)
+                    else:
+                        cursor.execute(*statement)
+            connection.commit()
+        finally:
+            connection.close()
+
+    def rows(self, table: str) -> list[tuple]:
+        """Every row, server text for every value, ordered by primary key."""
+        connection = connect(self.dsn)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE "
+                    "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s AND INDEX_NAME = 'PRIMARY' "
+                    "ORDER BY SEQ_IN_INDEX",
+                    (table,),
+                )
+                keys = ", ".join(quote(row[0]) for row in cursor.fetchall()) or "1"
+                cursor.execute(f"SELECT * FROM {quote(table)} ORDER BY {keys}")  # noqa: S608
+                return list(cursor.fetchall())
+        finally:
+            connection.close()
+
+    def scalar(self, sql: str):
+        connection = connect(self.dsn)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                return cursor.fetchone()[0]
+        finally:
+            connection.close()
+
+
+def _create(server: MariaDBServer, name: str) -> None:
+    admin = MySQLdb.connect(
+        host=server.host, port=server.port, user=server.user, password=server.password
+    )
+    try:
+        admin.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    finally:
+        admin.close()
+
+
+def _drop(server: MariaDBServer, name: str) -> None:
+    admin = MySQLdb.connect(
+        host=server.host, port=server.port, user=server.user, password=server.password
+    )
+    try:
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+    finally:
+        admin.close()
+
+
+@dataclass
+class Pair:
+    """A prod-like source and a staging target, with a request factory."""
+
+    source: Side
+    target: Side
+
+    def both(self, *statements: str | tuple) -> None:
+        """Run the same statements on both sides."""
+        self.source.run(*statements)
+        self.target.run(*statements)
+
+    def request(self, *tables: str, **options) -> SyncRequest:
+        """A request for `tables` (the allowlist is exactly these tables unless given)."""
+        options.setdefault("allowlist", list(tables))
+        return SyncRequest(
+            source=self.source.dsn, target=self.target.dsn, tables=list(tables), **options
+        )
+
+    def identical(self, table: str) -> bool:
+        return self.source.rows(table) == self.target.rows(table)
+
+
+@pytest.fixture
+def new_side(mariadb: MariaDBServer, target_server: MariaDBServer) -> Iterator[Callable]:
+    """`new_side("source"|"target", env=None)`: a fresh database, dropped afterwards."""
+    made: list[Side] = []
+
+    def make(where: str, env: str | None = None) -> Side:
+        server = mariadb if where == "source" else target_server
+        side = Side(server, f"sync_{uuid.uuid4().hex[:12]}")
+        _create(server, side.database)
+        made.append(side)
+        if env:
+            side.run(
+                f"CREATE TABLE {MARKER_TABLE} (name VARCHAR(32) NOT NULL PRIMARY KEY)",
+                (f"INSERT INTO {MARKER_TABLE} VALUES (%s)", (env,)),
+            )
+        return side
+
+    yield make
+    for side in made:
+        _drop(side.server, side.database)
+
+
+@pytest.fixture
+def pair(new_side) -> Pair:
+    """Prod-like source (marked prod) on one server, staging target on the other."""
+    return Pair(new_side("source", "prod"), new_side("target", "staging"))
