@@ -119,3 +119,23 @@ def test_the_unchanged_project_is_accepted(tmp_path):
     project = copy_project(tmp_path)
     result = run_sceptre(project, "--output", "json", "generate", "dev/us-east-1/kms.yaml")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("engine_version", "warned"),
+    [
+        pytest.param("5.7.mysql_aurora.2.12.4", True, id="aurora-mysql-2"),
+        pytest.param("8.0.mysql_aurora.3.08.2", False, id="aurora-mysql-3"),
+    ],
+)
+def test_aurora_mysql_2_is_accepted_with_a_support_warning(tmp_path, engine_version, warned):
+    project = copy_project(tmp_path)
+    (project / "config/dev/us-east-1/database.yaml").write_text(
+        f"template:\n  path: database.py\nparameters:\n  EngineVersion: {engine_version}\n"
+    )
+    result = run_sceptre(project, "--output", "json", "generate", "dev/us-east-1/database.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    message = "past the end of standard support"
+    assert (message in result.stderr) is warned, result.stderr
+    if warned:
+        assert f"dev/us-east-1/database - EngineVersion {engine_version}" in result.stderr

@@ -33,11 +33,12 @@ class DeployRole(Resolver):
         self._project = self._validated(ProjectConfig, config, files, project_path, problems)
         self._group = self._validated(GroupConfig, config, files, project_path, problems)
         if self._project and self._group:
-            self._check_group_against_project(config, files, project_path, problems)
+            self._check_group_against_project(config, problems)
         if problems:
             raise InvalidConfigFileError(
                 f"Invalid tapstack config for stack {self.stack.name}:\n  " + "\n  ".join(problems)
             )
+        self._warn_about_unsupported_engine()
 
     def resolve(self) -> str:
         """The deploy role ARN of the stack's environment."""
@@ -62,7 +63,7 @@ class DeployRole(Resolver):
             problems.extend(describe_validation_error(err, config, files, project_path))
             return None
 
-    def _check_group_against_project(self, config, files, project_path, problems) -> None:
+    def _check_group_against_project(self, config: dict, problems: list[str]) -> None:
         group, project = self._group, self._project
         expected_path = f"{group.environment}/{group.region}"
         if config["stack_group_path"] != expected_path:
