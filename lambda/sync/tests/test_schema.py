@@ -68,7 +68,7 @@ def test_target_behind_without_a_migrator_names_the_missing_migration(behind):
 
 def test_a_migration_file_that_is_not_prods_is_refused(behind, migrations):
     (migrations / "V0002__add_minor_units.sql").write_text(V2.replace("2;", "3;"))
-    with pytest.raises(SchemaMismatchError, match="V0002__add_minor_units.sql: checksum"):
+    with pytest.raises(SchemaMismatchError, match=r"V0002__add_minor_units\.sql: checksum"):
         sync(behind.request("currencies"), migrations=MigratorApplier(migrations))
     assert [row[0] for row in behind.target.rows("schema_history")] == [1]
 
