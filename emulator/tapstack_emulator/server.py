@@ -11,6 +11,8 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from tapstack_emulator import runtime
+
 HOST = "127.0.0.1"
 HEALTH_PATH = "/tapstack-emulator/health"
 
@@ -41,13 +43,19 @@ class EmulatorApp:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH:
             return self._health(start_response)
+        from tapstack_emulator.lambda_runtime import lending
+
+        if lending.is_lent(environ):
+            # A Lambda invocation's own call, made while its caller holds the lock and waits.
+            with lending.lent_lock:
+                return list(self._moto_app(environ, start_response))
         with self._lock:
             # Drain the response inside the lock: moto may build it lazily.
             return list(self._moto_app(environ, start_response))
 
     @staticmethod
     def _health(start_response: StartResponse) -> list[bytes]:
-        from tapstack_emulator import __version__, registry
+        from tapstack_emulator import __version__, registry, tls
 
         body = json.dumps(
             {
@@ -55,6 +63,7 @@ class EmulatorApp:
                 "version": __version__,
                 "pid": os.getpid(),
                 "models": registry.registered_types(),
+                "ca_bundle": str(tls.bundle()),
             }
         ).encode()
         start_response("200 OK", [("Content-Type", "application/json")])
@@ -71,7 +80,9 @@ def create_server(port: int = 0) -> BaseWSGIServer:
     )
 
     app = EmulatorApp(DomainDispatcherApplication(create_backend_app))
-    return make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
+    server = make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
+    runtime.set_endpoint(endpoint_of(server))
+    return server
 
 
 def endpoint_of(server: BaseWSGIServer) -> str:
@@ -94,4 +105,5 @@ def serve(port: int, on_ready: Callable[[str], None]) -> None:
         server.serve_forever()
     finally:
         server.server_close()
+        runtime.shutdown()  # MariaDB servers, the response endpoint, the scratch directory
         sys.stdout.flush()

@@ -9,6 +9,11 @@ import importlib
 # `stack_events` wraps it with events.
 MODULES = (
     "bucket_policy_conditions",
+    "custom_resource_types",
+    "deletion_policy",
+    "lambda_without_docker",
+    "rds_master_secret",
+    "ssm_secure_string_key",
     "dependency_order",
     "intrinsics",
     "no_op_update",

@@ -22,6 +22,7 @@ from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudformation.utils import generate_stack_id
 
+from tapstack_emulator import stack_cleanup
 from tapstack_emulator.behaviours.stack_events import ResourceFailedError, reason_of
 from tapstack_emulator.behaviours.unsupported import unsupported_types
 
@@ -144,9 +145,11 @@ def update(
         self.output_map = self._create_output_map()
         _ = self.outputs  # resolve outputs now: a bad output fails the update, not a read
     except Exception as err:
+        stack_cleanup.discard(self.stack_id)
         _roll_back_update(self, previous, _failed_summary("update", err))
         return
     _set_status(self, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+    stack_cleanup.run(self.stack_id)  # e.g. the Delete of a replaced custom resource
     _set_status(self, "UPDATE_COMPLETE")
     self.role_arn = role_arn
     if parameters:

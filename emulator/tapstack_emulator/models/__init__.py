@@ -12,10 +12,15 @@ MODULES = (
     "ec2_security_groups",
     "ec2_subnets",
     "ec2_vpc",
+    "custom_resource",
     "iam",
     "kms",
+    "lambda_function",
     "logs",
+    "rds_cluster",
+    "rds_groups",
     "s3",
+    "secretsmanager",
 )
 
 

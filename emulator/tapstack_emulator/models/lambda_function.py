@@ -1,0 +1,107 @@
+"""AWS::Lambda::Function from an S3 zip, every property our templates set, run without Docker.
+
+moto's model drops KmsKeyArn (it reads `KMSKeyArn`), LoggingConfig and Tags, cannot update in
+place, and runs code only in Docker. Invocation here is `lambda_runtime.invoke` (see
+behaviours/lambda_without_docker.py for the Invoke API).
+"""
+
+from typing import Any, ClassVar
+
+from moto.awslambda.models import LambdaBackend, LambdaFunction
+from moto.awslambda.utils import get_backend
+
+from tapstack_emulator.models.base import EmulatedResource, Scope
+from tapstack_emulator.registry import register
+
+MAX_NAME = 64
+#: CloudFormation property -> key of moto's create_function spec
+SPEC_KEYS = {
+    "Description": "Description",
+    "Handler": "Handler",
+    "Runtime": "Runtime",
+    "Role": "Role",
+    "Timeout": "Timeout",
+    "MemorySize": "MemorySize",
+    "VpcConfig": "VpcConfig",
+    "Environment": "Environment",
+    "ReservedConcurrentExecutions": "ReservedConcurrentExecutions",
+    "KmsKeyArn": "KMSKeyArn",
+    "Architectures": "Architectures",
+    "EphemeralStorage": "EphemeralStorage",
+    "TracingConfig": "TracingConfig",
+    "Layers": "Layers",
+    "PackageType": "PackageType",
+}
+
+
+def backend(scope: Scope) -> LambdaBackend:
+    """The account and region's Lambda backend."""
+    return get_backend(scope.account_id, scope.region_name)
+
+
+def _code(properties: dict[str, Any]) -> dict[str, Any]:
+    code = dict(properties["Code"])
+    if "ZipFile" in code:
+        raise ValueError("the local AWS runs Code.S3Bucket/S3Key packages, not inline ZipFile")
+    return code
+
+
+@register
+class Function(EmulatedResource):
+    """AWS::Lambda::Function: Ref is the function name; GetAtt Arn."""
+
+    TYPE = "AWS::Lambda::Function"
+    NAME_PROPERTY = "FunctionName"
+    ATTRIBUTES: ClassVar[dict[str, str]] = {"Arn": "arn"}
+
+    @property
+    def function(self) -> LambdaFunction:
+        return backend(self.scope).get_function(self.physical_id)
+
+    @property
+    def arn(self) -> str:
+        return self.function.function_arn
+
+    @classmethod
+    def create(cls, scope: Scope, name: str, properties: dict[str, Any]) -> "Function":
+        function_name = properties.get("FunctionName", name[:MAX_NAME])
+        spec = {SPEC_KEYS[k]: v for k, v in properties.items() if k in SPEC_KEYS}
+        spec.update(FunctionName=function_name, Code=_code(properties))
+        spec["Tags"] = {tag["Key"]: tag["Value"] for tag in properties.get("Tags", [])}
+        function = backend(scope).create_function(spec)
+        resource = cls(scope, function.function_name, properties)
+        resource.configure(properties)
+        return resource
+
+    def update(self, properties: dict[str, Any], new_name: str) -> "Function":
+        function = self.function
+        if properties.get("PackageType", "Zip") != self.properties.get("PackageType", "Zip"):
+            return super().update(properties, new_name)  # type: ignore[return-value]
+        config = {SPEC_KEYS[k]: properties.get(k) for k in SPEC_KEYS if k in properties}
+        config.setdefault("Environment", {"Variables": {}})
+        function.update_configuration(config)
+        if _code(properties) != _code(self.properties):
+            function.update_function_code(_code(properties))
+        function.description = properties.get("Description", "")
+        function.timeout = properties.get("Timeout", 3)
+        function.memory_size = properties.get("MemorySize", 128)
+        function._vpc_config = properties.get("VpcConfig")
+        function.tags = {tag["Key"]: tag["Value"] for tag in properties.get("Tags", [])}
+        self.configure(properties)
+        return self
+
+    def configure(self, properties: dict[str, Any]) -> None:
+        """What moto's constructor and update leave out."""
+        function = self.function
+        function.kms_key_arn = properties.get("KmsKeyArn")
+        function.reserved_concurrency = properties.get("ReservedConcurrentExecutions")
+        function.logging_config = properties.get("LoggingConfig")
+        self.properties = properties
+
+    def destroy(self) -> None:
+        lambdas = backend(self.scope)
+        try:
+            lambdas.get_function(self.physical_id)
+        except Exception:
+            return
+        lambdas.delete_function(self.physical_id)

@@ -1,0 +1,297 @@
+"""AWS::RDS::DBCluster and DBInstance: local Aurora on the account's MariaDB server.
+
+moto has no DBCluster model, and its DBInstance model crashes on a subnet group given by Ref.
+A cluster here is moto's cluster record (so DescribeDBClusters shows every property moto knows)
+whose endpoints are the account's MariaDB server (databases.py), with DatabaseName and the
+master user provisioned there. ManageMasterUserPassword keeps the working credentials in the
+RDS-managed secret (`rds!cluster-<uuid>`, see behaviours/rds_master_secret.py). Delete drops
+database and user; DeletionPolicy Snapshot first records a final cluster snapshot (metadata
+only: the data is not kept).
+"""
+
+import json
+import uuid
+from typing import Any, ClassVar
+
+from moto.rds.models import DBCluster, DBInstanceClustered
+
+from tapstack_emulator import databases
+from tapstack_emulator.models.base import EmulatedResource, Scope
+from tapstack_emulator.models.rds_groups import backend
+from tapstack_emulator.registry import register
+
+MAX_IDENTIFIER = 63
+#: properties CloudFormation can only change by replacing the cluster
+CLUSTER_REPLACEMENT = (
+    "Engine",
+    "DatabaseName",
+    "MasterUsername",
+    "StorageEncrypted",
+    "KmsKeyId",
+    "AvailabilityZones",
+    "ManageMasterUserPassword",
+)
+
+
+class LocalCluster(DBCluster):
+    """moto's cluster, reached at the local server."""
+
+    local_host = "127.0.0.1"
+
+    @property
+    def endpoint(self) -> str:
+        return self.local_host
+
+    @property
+    def reader_endpoint(self) -> str:
+        return self.local_host
+
+
+class LocalInstance(DBInstanceClustered):
+    """moto's cluster instance, reached at its cluster's local server."""
+
+    @property
+    def address(self) -> str:
+        return LocalCluster.local_host
+
+
+def _flag(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
+def _identifier(properties: dict[str, Any], key: str, generated: str) -> str:
+    return str(properties.get(key, generated[:MAX_IDENTIFIER].rstrip("-"))).lower()
+
+
+def _cluster_settings(properties: dict[str, Any]) -> dict[str, Any]:
+    """What may change in place, as attributes of moto's cluster."""
+    return {
+        "backup_retention_period": int(properties.get("BackupRetentionPeriod", 1)),
+        "enabled_cloudwatch_logs_exports": list(properties.get("EnableCloudwatchLogsExports", [])),
+        "iam_auth": _flag(properties.get("EnableIAMDatabaseAuthentication", False)),
+        "parameter_group": str(
+            properties.get("DBClusterParameterGroupName", "default.aurora-mysql8.0")
+        ).lower(),
+        "vpc_security_group_ids": list(properties.get("VpcSecurityGroupIds", [])),
+        "deletion_protection": _flag(properties.get("DeletionProtection", False)),
+        "copy_tags_to_snapshot": _flag(properties.get("CopyTagsToSnapshot", False)),
+        "tags": list(properties.get("Tags", [])),
+        "preferred_backup_window": properties.get("PreferredBackupWindow", "01:37-02:07"),
+        "preferred_maintenance_window": properties.get(
+            "PreferredMaintenanceWindow", "wed:02:40-wed:03:10"
+        ),
+    }
+
+
+@register
+class Cluster(EmulatedResource):
+    """AWS::RDS::DBCluster: Ref is the identifier; GetAtt Endpoint.Address, Endpoint.Port,
+    ReadEndpoint.Address, MasterUserSecret.SecretArn, DBClusterArn, DBClusterResourceId."""
+
+    TYPE = "AWS::RDS::DBCluster"
+    NAME_PROPERTY = "DBClusterIdentifier"
+    ATTRIBUTES: ClassVar[dict[str, str]] = {
+        "Endpoint.Address": "address",
+        "Endpoint.Port": "port",
+        "ReadEndpoint.Address": "address",
+        "MasterUserSecret.SecretArn": "secret_arn",
+        "DBClusterArn": "arn",
+        "DBClusterResourceId": "resource_id",
+    }
+
+    @property
+    def cluster(self) -> LocalCluster:
+        return backend(self.scope).clusters[self.physical_id]
+
+    @property
+    def address(self) -> str:
+        return self.cluster.endpoint
+
+    @property
+    def port(self) -> str:
+        return str(self.cluster.port)  # CloudFormation answers the port as a string
+
+    @property
+    def secret_arn(self) -> str:
+        if not self.cluster.manage_master_user_password:
+            raise KeyError("MasterUserSecret exists only with ManageMasterUserPassword")
+        return self.cluster.master_user_secret.secret_arn
+
+    @property
+    def arn(self) -> str:
+        return self.cluster.db_cluster_arn
+
+    @property
+    def resource_id(self) -> str:
+        return self.cluster.db_cluster_resource_id
+
+    @classmethod
+    def create(cls, scope: Scope, name: str, properties: dict[str, Any]) -> "Cluster":
+        rds = backend(scope)
+        identifier = _identifier(properties, "DBClusterIdentifier", name)
+        server = databases.server_for(scope.account_id)
+        managed = _flag(properties.get("ManageMasterUserPassword", False))
+        if not managed and not properties.get("MasterUserPassword"):
+            raise ValueError("MasterUserPassword is required unless ManageMasterUserPassword")
+        cluster = rds.create_db_cluster(
+            {
+                "db_cluster_identifier": identifier,
+                "engine": properties["Engine"],
+                "engine_version": properties.get("EngineVersion"),
+                "master_username": properties["MasterUsername"],
+                "master_user_password": None if managed else properties["MasterUserPassword"],
+                "database_name": properties.get("DatabaseName"),
+                "db_subnet_group_name": properties.get("DBSubnetGroupName"),
+                "port": server.port,
+                "storage_encrypted": _flag(properties.get("StorageEncrypted", False)),
+                "kms_key_id": properties.get("KmsKeyId"),
+                "manage_master_user_password": managed,
+                "master_user_secret_kms_key_id": (properties.get("MasterUserSecret") or {}).get(
+                    "KmsKeyId"
+                ),
+                "availability_zones": properties.get("AvailabilityZones"),
+                "enable_iam_database_authentication": _flag(
+                    properties.get("EnableIAMDatabaseAuthentication", False)
+                ),
+            }
+        )
+        cluster.__class__ = LocalCluster
+        resource = cls(scope, identifier, properties)
+        try:
+            resource.configure(properties)
+            databases.provision(
+                scope.account_id,
+                identifier,
+                properties.get("DatabaseName"),
+                properties["MasterUsername"],
+                resource.master_password(properties),
+            )
+        except Exception:
+            resource.destroy()
+            raise
+        return resource
+
+    def master_password(self, properties: dict[str, Any]) -> str:
+        """The password the master user gets: the managed secret's, or the template's."""
+        if self.cluster.manage_master_user_password:
+            secret = self.cluster.master_user_secret.secret
+            return json.loads(secret.secret_string)["password"]
+        return properties["MasterUserPassword"]
+
+    def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
+        if any(properties.get(k) != self.properties.get(k) for k in CLUSTER_REPLACEMENT):
+            return super().update(properties, new_name)
+        cluster = self.cluster
+        if properties.get("EngineVersion"):
+            cluster.engine_version = properties["EngineVersion"]
+        secret_key = (properties.get("MasterUserSecret") or {}).get("KmsKeyId")
+        if cluster.manage_master_user_password and secret_key:
+            cluster.master_user_secret.secret.kms_key_id = secret_key
+        if not cluster.manage_master_user_password and properties.get("MasterUserPassword"):
+            databases.set_password(
+                self.scope.account_id, cluster.master_username, properties["MasterUserPassword"]
+            )
+        self.configure(properties)
+        return self
+
+    def configure(self, properties: dict[str, Any]) -> None:
+        """Settings that change in place."""
+        cluster = self.cluster
+        for attribute, value in _cluster_settings(properties).items():
+            setattr(cluster, attribute, value)
+        self.properties = properties
+
+    def destroy(self) -> None:
+        rds = backend(self.scope)
+        cluster = rds.clusters.get(self.physical_id)
+        if cluster is None:
+            return
+        snapshot = None
+        if getattr(self, "deletion_policy", "Delete") == "Snapshot":
+            suffix = uuid.uuid4().hex[:12]
+            snapshot = f"{self.scope.stack_name}-{self.scope.logical_id}-snapshot-{suffix}".lower()
+        rds.delete_db_cluster(self.physical_id, snapshot)
+        databases.drop(
+            self.scope.account_id,
+            self.physical_id,
+            self.properties.get("DatabaseName"),
+            self.properties["MasterUsername"],
+        )
+
+
+@register
+class Instance(EmulatedResource):
+    """AWS::RDS::DBInstance of a cluster: Ref is the identifier; GetAtt Endpoint.Address,
+    Endpoint.Port, DBInstanceArn."""
+
+    TYPE = "AWS::RDS::DBInstance"
+    NAME_PROPERTY = "DBInstanceIdentifier"
+    ATTRIBUTES: ClassVar[dict[str, str]] = {
+        "Endpoint.Address": "address",
+        "Endpoint.Port": "port",
+        "DBInstanceArn": "arn",
+    }
+    REPLACEMENT: ClassVar[tuple[str, ...]] = ("DBClusterIdentifier", "Engine", "AvailabilityZone")
+
+    @property
+    def instance(self) -> LocalInstance:
+        return backend(self.scope).databases[self.physical_id]
+
+    @property
+    def address(self) -> str:
+        return self.instance.address
+
+    @property
+    def port(self) -> str:
+        return str(self.instance.port)
+
+    @property
+    def arn(self) -> str:
+        return self.instance.db_instance_arn
+
+    @classmethod
+    def create(cls, scope: Scope, name: str, properties: dict[str, Any]) -> "Instance":
+        if "DBClusterIdentifier" not in properties:
+            raise ValueError("the local AWS models DB instances of Aurora clusters only")
+        rds = backend(scope)
+        identifier = _identifier(properties, "DBInstanceIdentifier", name)
+        cluster = rds.clusters[str(properties["DBClusterIdentifier"]).lower()]
+        instance = rds.create_db_instance(
+            {
+                "db_instance_identifier": identifier,
+                "db_instance_class": properties["DBInstanceClass"],
+                "engine": properties["Engine"],
+                "db_cluster_identifier": cluster.db_cluster_identifier,
+                "db_parameter_group_name": properties.get("DBParameterGroupName"),
+                "db_subnet_group_name": cluster.db_subnet_group_name,
+                "availability_zone": properties.get("AvailabilityZone"),
+                "publicly_accessible": _flag(properties.get("PubliclyAccessible", False)),
+                "auto_minor_version_upgrade": _flag(
+                    properties.get("AutoMinorVersionUpgrade", True)
+                ),
+                "monitoring_interval": int(properties.get("MonitoringInterval", 0)),
+                "monitoring_role_arn": properties.get("MonitoringRoleArn"),
+                "promotion_tier": int(properties.get("PromotionTier", 1)),
+                "port": cluster.port,
+                "tags": properties.get("Tags", []),
+            }
+        )
+        instance.__class__ = LocalInstance
+        return cls(scope, identifier, properties)
+
+    def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
+        if any(properties.get(k) != self.properties.get(k) for k in self.REPLACEMENT):
+            return super().update(properties, new_name)
+        instance = self.instance
+        instance.db_instance_class = properties["DBInstanceClass"]
+        instance.db_parameter_group_name = properties.get("DBParameterGroupName")
+        instance.monitoring_interval = int(properties.get("MonitoringInterval", 0))
+        instance.monitoring_role_arn = properties.get("MonitoringRoleArn")
+        instance.tags = properties.get("Tags", [])
+        self.properties = properties
+        return self
+
+    def destroy(self) -> None:
+        rds = backend(self.scope)
+        if self.physical_id in rds.databases:
+            rds.delete_db_instance(self.physical_id)
