@@ -103,10 +103,10 @@ class EmulatedResource(CloudFormationModel):
         region_name: str,
     ) -> "EmulatedResource":
         properties = cloudformation_json.get("Properties") or {}
-        renamed = cls.NAME_PROPERTY and properties.get(cls.NAME_PROPERTY) not in (
-            None,
-            original_resource.physical_id,
+        declared = original_resource.properties.get(
+            cls.NAME_PROPERTY, original_resource.physical_id
         )
+        renamed = cls.NAME_PROPERTY and properties.get(cls.NAME_PROPERTY) not in (None, declared)
         if renamed:
             # A new name means a new resource, as in CloudFormation.
             replacement = cls.create(original_resource.scope, new_resource_name, properties)

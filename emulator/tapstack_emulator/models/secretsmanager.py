@@ -94,7 +94,9 @@ class Secret(EmulatedResource):
             for k in ("SecretString", "GenerateSecretString")
         )
         if value_changed:
-            secrets.put_secret_value(self.physical_id, secret_value(properties), None, None, [])
+            secrets.put_secret_value(
+                self.physical_id, secret_value(properties), None, None, ["AWSCURRENT"]
+            )
         secret = secrets.describe_secret(self.physical_id)
         secret.description = properties.get("Description")
         secret.kms_key_id = properties.get("KmsKeyId")
