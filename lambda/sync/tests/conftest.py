@@ -13,7 +13,11 @@ from tapstack_sync import Dsn, SyncRequest
 from tapstack_sync.connection import connect, quote
 from tapstack_sync.guards import MARKER_TABLE
 
-os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the handler's clients, at import
+# The handler reads its settings at import (cold start), as in Lambda.
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("SYNC_SOURCE_SECRET", "tapstack/sync/prod-reader")
+os.environ.setdefault("SYNC_TARGET_SECRETS", '{"staging": "tapstack/sync/staging-writer"}')
+os.environ.setdefault("SYNC_ALLOWLIST", "currencies,fee_schedules,merchant_categories")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,120 @@
+"""The sync Lambda (prod's VPC): credentials from Secrets Manager, one target per invocation.
+
+Environment (set by the sync stack; secret *names* only, never secrets):
+  SYNC_SOURCE_SECRET    prod's sync-reader secret (SELECT on the allow-listed tables)
+  SYNC_TARGET_SECRETS   JSON object, environment name -> that target's sync-writer secret
+  SYNC_ALLOWLIST        comma-separated tables that may be synced (from config/)
+  SYNC_MAX_CHANGE_RATIO optional brake threshold (default 0.2)
+Event: {"target": "staging", "tables": [...], "dry_run": false, "force": false}; tables
+defaults to the whole allowlist. Secrets hold the RDS JSON shape: username, password, host,
+port, dbname (and optionally ssl_ca, a CA bundle path inside the package).
+"""
+
+import json
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from tapstack_sync.dsn import Dsn
+from tapstack_sync.engine import sync
+from tapstack_sync.errors import SyncError
+from tapstack_sync.models import DEFAULT_MAX_CHANGE_RATIO, SyncReport, SyncRequest
+
+logger = Logger(service="tapstack-sync")
+metrics = Metrics(namespace="tapstack", service="tapstack-sync")
+secrets_provider = parameters.SecretsProvider()
+
+SOURCE_SECRET = os.environ["SYNC_SOURCE_SECRET"]
+TARGET_SECRETS: dict[str, str] = json.loads(os.environ["SYNC_TARGET_SECRETS"])
+ALLOWLIST = [t.strip() for t in os.environ["SYNC_ALLOWLIST"].split(",") if t.strip()]
+MAX_CHANGE_RATIO = float(os.environ.get("SYNC_MAX_CHANGE_RATIO", DEFAULT_MAX_CHANGE_RATIO))
+SECRET_MAX_AGE_SECONDS = 300
+
+
+class SyncEvent(BaseModel):
+    """What one invocation is asked to do."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: str = Field(min_length=1)
+    tables: list[str] = Field(default_factory=list)
+    dry_run: bool = False
+    force: bool = False
+
+
+class DatabaseSecret(BaseModel):
+    """The RDS secret JSON shape."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    username: str
+    password: SecretStr
+    host: str
+    port: int = 3306
+    dbname: str
+    ssl_ca: str | None = None
+
+    def dsn(self) -> Dsn:
+        return Dsn(
+            host=self.host,
+            port=self.port,
+            user=self.username,
+            password=self.password,
+            database=self.dbname,
+            ssl_ca=self.ssl_ca,
+        )
+
+
+def read_dsn(secret_id: str, provider: parameters.SecretsProvider) -> Dsn:
+    """The connection facts stored in one secret."""
+    value = provider.get(secret_id, transform="json", max_age=SECRET_MAX_AGE_SECONDS)
+    return DatabaseSecret.model_validate(value).dsn()
+
+
+def run(event: SyncEvent, provider: parameters.SecretsProvider) -> SyncReport:
+    """Sync one target from prod."""
+    if event.target not in TARGET_SECRETS:
+        raise SyncError(
+            f"unknown target {event.target!r}; configured: {', '.join(sorted(TARGET_SECRETS))}"
+        )
+    request = SyncRequest(
+        source=read_dsn(SOURCE_SECRET, provider),
+        target=read_dsn(TARGET_SECRETS[event.target], provider),
+        tables=event.tables,
+        allowlist=ALLOWLIST,
+        target_env=event.target,
+        dry_run=event.dry_run,
+        force=event.force,
+        max_change_ratio=MAX_CHANGE_RATIO,
+    )
+    return sync(request)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Run the sync; failures are logged, counted and raised (Step Functions sees the type)."""
+    parsed = SyncEvent.model_validate(event)
+    metrics.add_dimension(name="target", value=parsed.target)
+    try:
+        report = run(parsed, secrets_provider)
+    except SyncError as err:
+        metrics.add_metric(name="SyncFailures", unit=MetricUnit.Count, value=1)
+        logger.error("sync failed", extra={"error": str(err), "exit_code": err.exit_code})
+        raise
+    metrics.add_metric(name="SyncFailures", unit=MetricUnit.Count, value=0)
+    metrics.add_metric(name="RowsChanged", unit=MetricUnit.Count, value=report.rows_changed)
+    metrics.add_metric(
+        name="RowsReadFromSource",
+        unit=MetricUnit.Count,
+        value=sum(table.rows_read_source for table in report.tables),
+    )
+    metrics.add_metric(name="SyncLagSeconds", unit=MetricUnit.Seconds, value=report.lag_seconds)
+    for table in report.tables:
+        logger.info("table synced", extra={"table": table.model_dump()})
+    return {"target": parsed.target, **report.model_dump()}
