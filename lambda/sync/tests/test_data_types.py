@@ -5,7 +5,11 @@ read back as the server's own text, equal the source's, and a second run finds n
 """
 
 import pytest
+from tapstack_sync import plan as plan_module
 from tapstack_sync import sync
+from tapstack_sync.connection import connect
+from tapstack_sync.digest import DigestKind, encode_columns, row_digest_sql
+from tapstack_sync.schema import read_schema
 
 pytestmark = pytest.mark.mariadb
 
@@ -126,8 +130,16 @@ CASES = [
 ]
 
 
+@pytest.fixture(params=["whole-rows", "row-digests-first"])
+def fetch_mode(request, monkeypatch) -> str:
+    """Both ways of reading differing chunks: whole rows, or per-row digests then rows."""
+    if request.param == "row-digests-first":
+        monkeypatch.setattr(plan_module, "FETCH_WHOLE_ROWS", 0)
+    return request.param
+
+
 @pytest.mark.parametrize(("columns", "source_rows", "target_rows"), CASES)
-def test_target_ends_identical_to_source(pair, columns, source_rows, target_rows):
+def test_target_ends_identical_to_source(pair, columns, source_rows, target_rows, fetch_mode):
     # GIVEN a table with these values in prod and a drifted copy in staging
     pair.both(f"CREATE TABLE t ({columns}) DEFAULT CHARSET = utf8mb4")
     marks = ", ".join(["%s"] * len(source_rows[0]))
@@ -162,3 +174,27 @@ def test_generated_and_auto_increment_columns_are_copied_as_values(pair):
 
     assert pair.target.rows("t") == pair.source.rows("t")
     assert [row[0] for row in pair.target.rows("t")] == [0, 7]  # key 0 copied, not re-numbered
+
+
+def test_the_crc_digest_builds_each_row_once_and_equals_the_direct_form(pair):
+    # The CRC digest passes the encoding to its second CRC through a session variable; it must
+    # equal the digest computed from the encoding directly, row by row (evaluation order).
+    pair.source.run(
+        "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(9) NULL, b DECIMAL(9,3) NOT NULL)",
+        "INSERT INTO t VALUES (1, 'x', 1.5), (2, NULL, 2), (3, '', 3.25), (4, 'a#b', 0)",
+    )
+    connection = connect(pair.source.dsn)
+    try:
+        schema = read_schema(connection, pair.source.database, "t")
+        text = encode_columns(schema.columns)
+        direct = f"((CRC32({text}) << 32) | CRC32C({text}))"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {row_digest_sql(schema, DigestKind.CRC_PAIR)}, {direct}, "  # noqa: S608
+                f"{row_digest_sql(schema, DigestKind.MD5_64)} FROM t ORDER BY id"
+            )
+            rows = cursor.fetchall()
+    finally:
+        connection.close()
+    assert all(row[0] == row[1] for row in rows)
+    assert len({row[0] for row in rows}) == 4 and len({row[2] for row in rows}) == 4

@@ -14,7 +14,8 @@ from MySQLdb.connections import Connection
 from tapstack_sync.connection import quote
 from tapstack_sync.errors import TableApplyError
 from tapstack_sync.foreign_keys import ForeignKey, orphan_check_sql
-from tapstack_sync.plan import Key, TablePlan
+from tapstack_sync.plan import TablePlan
+from tapstack_sync.sqlkeys import key_filter
 
 DELETE_BATCH = 500
 INSERT_BATCH_BYTES = 1_000_000
@@ -85,25 +86,6 @@ def _value_batches(connection: Connection, rows: list[tuple]) -> Iterable[tuple[
             batch, size = [], 0
     if batch:
         yield batch, len(batch)
-
-
-def key_filter(
-    connection: Connection, columns: list[str], keys: list[Key], alias: str = ""
-) -> bytes:
-    """SQL matching exactly the rows whose `columns` hold one of `keys` (bytes: keys may be
-    binary)."""
-    literal = connection.literal
-    names = [(alias + quote(name)).encode() for name in columns]
-    if len(names) == 1:
-        return names[0] + b" IN (" + b", ".join(literal(key[0]) for key in keys) + b")"
-    return b" OR ".join(
-        b"("
-        + b" AND ".join(
-            name + b" = " + literal(value) for name, value in zip(names, key, strict=True)
-        )
-        + b")"
-        for key in keys
-    )
 
 
 def _check_boundary(cursor, connection: Connection, plan: TablePlan, keys: list[ForeignKey]):

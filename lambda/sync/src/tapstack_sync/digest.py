@@ -5,7 +5,8 @@ any byte (strings, binaries, JSON, ENUM, ...) prefixed with its byte length, and
 of ISNULL flags for the nullable columns (CONCAT_WS skips NULLs, so without the flags
 `(NULL, 'x')` and `('x', NULL)` would encode alike). DECIMAL, DATETIME(6), TIMESTAMP and
 floats enter as the server's own text (sessions run in UTC), never as driver-converted values.
-Two different rows therefore always give two different strings; the digest of that string is
+The last field needs no length: it ends where the fixed-size NULL flags begin (or the string
+ends). Two different rows therefore always give two different strings; the digest of that string is
 64 bits: CRC32 and CRC32C side by side where both servers have CRC32C (MariaDB >= 10.8),
 otherwise the first 64 bits of its MD5 (MySQL, Aurora).
 """
@@ -47,16 +48,22 @@ def encode_columns(columns: tuple[Column, ...] | list[Column]) -> str:
     """SQL for the injective text encoding of `columns` of one row."""
     collations = {column.collation for column in columns if column.collation}
     as_binary = len(collations) > 1  # CONCAT refuses to mix collations of the same charset
+    # The last field needs no length prefix (it runs up to the fixed-size NULL flags), so put a
+    # free-text column last: one LENGTH() less per row.
+    free = [column for column in columns if column.free_text]
+    ordered = [column for column in columns if not free or column is not free[-1]] + free[-1:]
     parts: list[str] = []
-    for column in columns:
+    for column in ordered:
         name = quote(column.name)
         value = f"CAST({name} AS BINARY)" if as_binary and column.collation else name
-        if column.free_text:
+        if column.free_text and column is not ordered[-1]:
             parts += [f"LENGTH({name})", value]
         else:
             parts.append(value)
     nullable = [quote(column.name) for column in columns if column.nullable]
-    if nullable:
+    if len(nullable) == 1:
+        parts.append(f"ISNULL({nullable[0]})")
+    elif nullable:
         parts.append("CONCAT(" + ", ".join(f"ISNULL({name})" for name in nullable) + ")")
     return "CONCAT_WS('#', " + ", ".join(parts) + ")"
 
@@ -65,7 +72,9 @@ def row_digest_sql(schema: TableSchema, kind: DigestKind) -> str:
     """SQL for a row's 64-bit unsigned digest."""
     text = encode_columns(schema.columns)
     if kind is DigestKind.CRC_PAIR:
-        return f"((CRC32({text}) << 32) | CRC32C({text}))"
+        # The encoding is built once per row: the session variable carries it to the second
+        # CRC (MariaDB evaluates the left operand first; a test pins that).
+        return f"((CRC32(@tapstack_row := {text}) << 32) | CRC32C(@tapstack_row))"
     return f"CAST(CONV(LEFT(MD5({text}), 16), 16, 10) AS UNSIGNED)"
 
 

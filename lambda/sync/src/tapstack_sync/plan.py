@@ -17,8 +17,13 @@ from tapstack_sync.connection import quote
 from tapstack_sync.digest import DigestKind, row_digest_sql
 from tapstack_sync.pair import ConnectionPair, query
 from tapstack_sync.schema import TableSchema
+from tapstack_sync.sqlkeys import key_filter
 
 SPLIT_ABOVE_ROWS = 64  # a differing chunk with more rows than this is split before fetching
+# Up to this many rows in differing chunks, fetch them whole; beyond, first fetch one digest per
+# row (a key and 8 bytes) and then only the rows whose digests differ.
+FETCH_WHOLE_ROWS = 4096
+KEY_BATCH = 1000
 
 Row = tuple
 Key = tuple
@@ -83,13 +88,17 @@ def plan_table(pair: ConnectionPair, schema: TableSchema, digest: DigestKind) ->
     plan.chunks_compared = len(source.keys() | target.keys())
     differing = _differing(source, target)
     leaves: list[Chunk] = []
+    rows_in_leaves = 0
     level = 0
     while differing:
         big = [c for c in differing if _rows(c, source, target) > SPLIT_ABOVE_ROWS]
         small = [c for c in differing if _rows(c, source, target) <= SPLIT_ABOVE_ROWS]
-        leaves += small
         if not big or level + 1 >= chunking.levels():
-            leaves += big
+            small += big
+            big = []
+        leaves += small
+        rows_in_leaves += sum(_rows(chunk, source, target) for chunk in small)
+        if not big:
             break
         level += 1
         source, target = {}, {}
@@ -100,7 +109,10 @@ def plan_table(pair: ConnectionPair, schema: TableSchema, digest: DigestKind) ->
         plan.chunks_compared += len(source.keys() | target.keys())
         differing = _differing(source, target)
     plan.chunks_differing = len(leaves)
-    _compare_rows(pair, plan, chunking, leaves)
+    if rows_in_leaves <= FETCH_WHOLE_ROWS:
+        _compare_rows(pair, plan, chunking.where(leaves))
+    else:
+        _compare_row_digests(pair, plan, chunking.where(leaves), digest_sql)
     plan.seconds = time.perf_counter() - started
     return plan
 
@@ -135,21 +147,55 @@ def _rows(chunk: Chunk, source: dict, target: dict) -> int:
     return max(source.get(chunk, (0, 0))[0], target.get(chunk, (0, 0))[0])
 
 
-def _compare_rows(
-    pair: ConnectionPair, plan: TablePlan, chunking: Chunking, leaves: list[Chunk]
-) -> None:
-    """Fetch the rows of `leaves` from both sides and sort them into deletes/updates/inserts."""
+def _compare_rows(pair: ConnectionPair, plan: TablePlan, wheres: list[str]) -> None:
+    """Fetch the rows matching `wheres` from both sides; sort them into deletes/updates/inserts."""
     columns = ", ".join(quote(column.name) for column in plan.schema.writable_columns)
     table = quote(plan.schema.name)
     positions = plan.key_positions
     source_rows: dict[Key, Row] = {}
     target_rows: dict[Key, Row] = {}
-    for where in chunking.where(leaves):
-        sql = f"SELECT {columns} FROM {table} WHERE {where}"  # noqa: S608
+    for where in wheres:
+        sql = f"SELECT {columns} FROM {table} WHERE ".encode() + _bytes(where)  # noqa: S608
         from_source, from_target = pair.both(query(sql))
         plan.rows_read_source += len(from_source)
         source_rows.update((tuple(row[i] for i in positions), row) for row in from_source)
         target_rows.update((tuple(row[i] for i in positions), row) for row in from_target)
+    _classify(plan, source_rows, target_rows)
+
+
+def _compare_row_digests(
+    pair: ConnectionPair, plan: TablePlan, wheres: list[str], digest_sql: str
+) -> None:
+    """One digest per row of the differing chunks, then whole rows only where digests differ."""
+    keys = ", ".join(quote(name) for name in plan.schema.primary_key)
+    table = quote(plan.schema.name)
+    width = len(plan.schema.primary_key)
+    source_digests: dict[Key, int] = {}
+    target_digests: dict[Key, int] = {}
+    for where in wheres:
+        sql = f"SELECT {keys}, {digest_sql} FROM {table} WHERE {where}"  # noqa: S608
+        from_source, from_target = pair.both(query(sql))
+        plan.rows_read_source += len(from_source)
+        source_digests.update((row[:width], row[width]) for row in from_source)
+        target_digests.update((row[:width], row[width]) for row in from_target)
+    differing = [
+        key
+        for key in source_digests.keys() | target_digests.keys()
+        if source_digests.get(key) != target_digests.get(key)
+    ]
+    differing.sort(key=repr)
+    wheres_by_key = [
+        key_filter(pair.source, list(plan.schema.primary_key), differing[start : start + KEY_BATCH])
+        for start in range(0, len(differing), KEY_BATCH)
+    ]
+    _compare_rows(pair, plan, wheres_by_key)
+
+
+def _bytes(where: str | bytes) -> bytes:
+    return where if isinstance(where, bytes) else where.encode()
+
+
+def _classify(plan: TablePlan, source_rows: dict, target_rows: dict) -> None:
     for key, row in source_rows.items():
         old = target_rows.get(key)
         if old is None:

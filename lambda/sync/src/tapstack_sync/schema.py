@@ -1,7 +1,8 @@
 """Table definitions read from information_schema, and a readable diff of two of them."""
 
+from dataclasses import dataclass
+
 from MySQLdb.connections import Connection
-from pydantic import BaseModel, ConfigDict
 
 INTEGER_TYPES = ("tinyint", "smallint", "mediumint", "int", "bigint")
 # Types whose text can hold any byte: the row digest length-prefixes them.
@@ -13,10 +14,9 @@ FREE_TEXT_TYPES = (
 )  # fmt: skip
 
 
-class Column(BaseModel):
+@dataclass(frozen=True)
+class Column:
     """One column as the server describes it."""
-
-    model_config = ConfigDict(frozen=True)
 
     name: str
     data_type: str
@@ -39,10 +39,9 @@ class Column(BaseModel):
         return self.data_type in FREE_TEXT_TYPES
 
 
-class TableSchema(BaseModel):
+@dataclass(frozen=True)
+class TableSchema:
     """What the sync compares between source and target, and what it needs to query."""
-
-    model_config = ConfigDict(frozen=True)
 
     name: str
     collation: str | None
