@@ -27,6 +27,8 @@ KEY_OUTPUTS = {
     "PrivateSubnetIds": lambda ids: f"{len(ids.split(','))} private",
     "MigrationBucketName": str,
     "AuditLogBucketName": str,
+    "ClusterEndpoint": str,
+    "ClusterPort": str,
 }
 
 

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.e2e
 AZ_COUNT = {"dev": 2, "staging": 2, "prod": 3}
 VPC_CIDR = {"dev": "10.1.0.0/16", "staging": "10.2.0.0/16", "prod": "10.3.0.0/16"}
 ENVIRONMENTS = tuple(group.split("/")[0] for group in GROUPS)
+STACKS = ("kms", "network", "storage", "database")
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +60,7 @@ def launched(local_aws):
 
 def test_every_stack_is_created_in_its_own_account(launched):
     for group, states in launched.items():
-        assert {s.name.rsplit("/", 1)[1] for s in states} == {"kms", "network", "storage"}
+        assert {s.name.rsplit("/", 1)[1] for s in states} == set(STACKS)
         assert {s.status for s in states} == {"CREATE_COMPLETE"}, states
         environment = group.split("/")[0]
         names = {
@@ -69,16 +70,14 @@ def test_every_stack_is_created_in_its_own_account(launched):
             .list_stacks()["StackSummaries"]
             if summary["StackStatus"] != "DELETE_COMPLETE"
         }
-        assert names == {
-            f"tapstack-{group.replace('/', '-')}-{s}" for s in ("kms", "network", "storage")
-        }
+        assert names == {f"tapstack-{group.replace('/', '-')}-{s}" for s in STACKS}
 
 
 def test_outputs_flow_through_stack_output(launched):
     for group in GROUPS:
         key_arn = outputs(group, "kms")["KeyArn"]
         for stack in stacks_of(group):
-            if stack.name.endswith(("/network", "/storage")):
+            if stack.name.endswith(("/network", "/storage", "/database")):
                 described = stack.connection_manager.call(
                     "cloudformation", "describe_stacks", {"StackName": stack.external_name}
                 )["Stacks"][0]
@@ -174,11 +173,55 @@ def test_buckets_have_the_declared_protections(launched, environment, output):
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_database_is_encrypted_and_publishes_secure_connection_parameters(launched, environment):
+    group = f"{environment}/us-east-1"
+    session = account_session(environment)
+    key_arn = outputs(group, "kms")["KeyArn"]
+    database = outputs(group, "database")
+    (cluster,) = session.client("rds").describe_db_clusters(
+        DBClusterIdentifier=database["ClusterIdentifier"]
+    )["DBClusters"]
+    assert cluster["StorageEncrypted"] is True
+    assert cluster["KmsKeyId"] == key_arn
+    assert cluster["BackupRetentionPeriod"] == (30 if environment == "prod" else 7)
+    assert cluster["MasterUserSecret"]["KmsKeyId"] == key_arn
+    ssm = session.client("ssm")
+    described = {
+        p["Name"]: p
+        for p in ssm.describe_parameters(
+            ParameterFilters=[
+                {"Key": "Path", "Option": "Recursive", "Values": [f"/tapstack/{environment}/db"]}
+            ]
+        )["Parameters"]
+    }
+    leaves = ("endpoint", "port", "name", "secret-arn")
+    assert set(described) == {f"/tapstack/{environment}/db/{leaf}" for leaf in leaves}
+    assert {p["Type"] for p in described.values()} == {"SecureString"}
+    assert {p["KeyId"] for p in described.values()} == {key_arn}
+    values = {
+        p["Name"].rsplit("/", 1)[1]: p["Value"]
+        for p in ssm.get_parameters(Names=list(described), WithDecryption=True)["Parameters"]
+    }
+    assert values == {
+        "endpoint": database["ClusterEndpoint"],
+        "port": database["ClusterPort"],
+        "name": "tapstack",
+        "secret-arn": database["MasterSecretArn"],
+    }
+    secret = json.loads(
+        session.client("secretsmanager").get_secret_value(SecretId=values["secret-arn"])[
+            "SecretString"
+        ]
+    )
+    assert secret["username"] == "tapstack_admin" and len(secret["password"]) >= 16
+
+
 def test_second_launch_changes_nothing(launched):
     for group in GROUPS:
         result = run_sceptre("launch", "-y", group)
         assert result.returncode == 0, result.output
-        assert result.output.count("No updates to perform") == 3, result.output
+        assert result.output.count("No updates to perform") == len(STACKS), result.output
         assert {s.status for s in group_state(group)} == {"CREATE_COMPLETE"}
 
 
@@ -186,7 +229,7 @@ def test_diff_reports_no_difference(launched):
     for group in GROUPS:
         result = run_sceptre("diff", group)
         assert result.returncode == 0, result.output
-        for stack in ("kms", "network", "storage"):
+        for stack in STACKS:
             assert (
                 f"No difference to deployed stack tapstack-{group.replace('/', '-')}-{stack}"
                 in (result.output)

@@ -22,6 +22,9 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 def prepare_moto() -> None:
     """Register the emulator's models and behaviours inside this process (before serving)."""
+    # AWS managed policies exist in every real account (e.g. AmazonRDSEnhancedMonitoringRole,
+    # attached by the database stack); moto loads them only when asked.
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     from tapstack_emulator import behaviours, models, registry
 
     registry.install()

@@ -237,3 +237,22 @@ def test_import_value_and_export_removal(stacks):
     stacks.delete(exporter["StackName"])
     names = {e["Name"] for e in stacks.cloudformation.list_exports()["Exports"]}
     assert export not in names
+
+
+LIST_PARAMETER_TEMPLATE = {
+    "Parameters": {"Names": {"Type": "CommaDelimitedList"}},
+    "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+}
+
+
+def test_list_parameters_are_described_comma_joined_as_aws_does(client):
+    cloudformation = client("cloudformation")
+    cloudformation.create_stack(
+        StackName="list-parameter",
+        TemplateBody=json.dumps(LIST_PARAMETER_TEMPLATE),
+        Parameters=[{"ParameterKey": "Names", "ParameterValue": "a,b"}],
+    )
+    waiter = cloudformation.get_waiter("stack_create_complete")
+    waiter.wait(StackName="list-parameter", WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    (stack,) = cloudformation.describe_stacks(StackName="list-parameter")["Stacks"]
+    assert stack["Parameters"] == [{"ParameterKey": "Names", "ParameterValue": "a,b"}]

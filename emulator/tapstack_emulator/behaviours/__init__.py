@@ -16,6 +16,7 @@ MODULES = (
     "ssm_secure_string_key",
     "dependency_order",
     "intrinsics",
+    "list_parameter_values",
     "no_op_update",
     "unsupported",
     "stack_events",

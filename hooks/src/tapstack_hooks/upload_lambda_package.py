@@ -1,10 +1,13 @@
-"""`!upload_lambda_package`: build a Lambda zip from a uv workspace member, ship it by content.
+"""`!upload_lambda_package` (hook) and `!lambda_package_key` (resolver): a Lambda zip built
+from a uv workspace member, shipped and addressed by its content.
 
-    before_create:
-      - !upload_lambda_package
-          package: tapstack-migrator          # the workspace member (its pyproject name)
-          bucket: !stack_output dev/us-east-1/storage.yaml::MigrationBucketName
-          parameter: MigratorCodeKey          # the stack parameter that receives the key
+    parameters:
+      MigratorCodeKey: !lambda_package_key tapstack-migrator     # the key, also during diff
+    hooks:
+      before_create:
+        - !upload_lambda_package
+            package: tapstack-migrator        # the workspace member (its pyproject name)
+            bucket: !stack_output dev/us-east-1/storage.yaml::MigrationBucketName
 
 Installs the member and its locked dependencies (`uv export --frozen`) for the Lambda runtime
 into a clean folder, zips it deterministically, uploads it as `lambda/<package>/<sha256>.zip`
@@ -12,6 +15,7 @@ unless that key exists, and sets the parameter: a change in the code or a locked
 a change in the stack, nothing else is.
 """
 
+import functools
 import os
 import shutil
 import subprocess
@@ -43,9 +47,30 @@ class LambdaPackageArguments(BaseModel):
 
     package: PackageName
     bucket: str | Resolver
-    parameter: str
+    parameter: str | None = None  # optional: a stack parameter to set to the key
     python: Literal["3.12", "3.13"] = "3.12"
     architecture: Literal["x86_64", "arm64"] = "x86_64"
+
+
+class LambdaPackageKeyArguments(BaseModel):
+    """The resolver's argument: the member, and the runtime it is built for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    package: PackageName
+    python: Literal["3.12", "3.13"] = "3.12"
+    architecture: Literal["x86_64", "arm64"] = "x86_64"
+
+
+@functools.cache
+def built_package(project: Path, package: str, python: str, architecture: str) -> bytes:
+    """`build_package`, once per process: the resolver and the hook of one launch share it."""
+    return build_package(project, package, python, architecture)
+
+
+def package_key(package: str, bundle: bytes) -> str:
+    """`lambda/<package>/<sha256>.zip`."""
+    return content_key(f"lambda/{package}", bundle)
 
 
 def build_package(
@@ -134,7 +159,7 @@ class UploadLambdaPackage(Hook):
         except ValidationError as err:
             raise InvalidHookArgumentSyntaxError(
                 f"{self.stack.name}: !upload_lambda_package takes a mapping {{package: NAME, "
-                "bucket: NAME or resolver, parameter: STACK_PARAMETER, python: 3.12, "
+                "bucket: NAME or resolver, parameter: STACK_PARAMETER (optional), python: 3.12, "
                 f"architecture: x86_64|arm64}}. You gave {self._argument!r}."
             ) from err
 
@@ -146,9 +171,10 @@ class UploadLambdaPackage(Hook):
             raise ArtifactUploadError(
                 f"{self.stack.name}: !upload_lambda_package bucket resolved to {bucket!r}"
             )
-        project = Path(self.stack.stack_group_config.get("project_path") or os.getcwd())
-        bundle = build_package(project, arguments.package, arguments.python, arguments.architecture)
-        key = content_key(f"lambda/{arguments.package}", bundle)
+        bundle = built_package(
+            _project_of(self.stack), arguments.package, arguments.python, arguments.architecture
+        )
+        key = package_key(arguments.package, bundle)
         uploaded = upload_once(self.stack, bucket, key, bundle)
         self.logger.info(
             "%s: %s s3://%s/%s",
@@ -157,4 +183,35 @@ class UploadLambdaPackage(Hook):
             bucket,
             key,
         )
-        self.stack.parameters[arguments.parameter] = key
+        if arguments.parameter:
+            self.stack.parameters[arguments.parameter] = key
+
+
+class LambdaPackageKey(Resolver):
+    """Resolve to the key `!upload_lambda_package` uploads the member's package under."""
+
+    def setup(self) -> None:
+        """Parse `PACKAGE` or {package, python, architecture}."""
+        argument = self.argument
+        try:
+            self._arguments = LambdaPackageKeyArguments.model_validate(
+                {"package": argument} if isinstance(argument, str) else argument
+            )
+        except ValidationError as err:
+            self.raise_invalid_argument_error(
+                "!lambda_package_key takes a workspace member name or {package: NAME, "
+                f"python: 3.12, architecture: x86_64|arm64}}. You gave {argument!r}.",
+                err,
+            )
+
+    def resolve(self) -> str:
+        """Build (once per process) and return `lambda/<package>/<sha256>.zip`."""
+        arguments = self._arguments
+        bundle = built_package(
+            _project_of(self.stack), arguments.package, arguments.python, arguments.architecture
+        )
+        return package_key(arguments.package, bundle)
+
+
+def _project_of(stack) -> Path:
+    return Path(stack.stack_group_config.get("project_path") or os.getcwd())
