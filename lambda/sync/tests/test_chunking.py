@@ -21,10 +21,10 @@ def sql_div(key: int, width: int) -> int:
 
 @given(
     key=st.integers(-(2**63), 2**64 - 1),
-    width_power=st.integers(0, 40),
+    width=st.one_of(st.integers(1, 300), st.integers(0, 40).map(lambda power: 2**power)),
 )
-def test_every_key_lies_in_its_bucket_range_at_every_level(key, width_power):
-    chunking = IntegerRanges("id", 2**width_power)
+def test_every_key_lies_in_its_bucket_range_at_every_level(key, width):
+    chunking = IntegerRanges("id", width)
     parent = None
     for level in range(chunking.levels()):
         bucket = sql_div(key, chunking.width(level))
@@ -61,4 +61,7 @@ def test_chunk_width_targets_about_32_rows():
     )  # fmt: skip
     assert plan_chunking(schema, 1_000_000, 1, 1_000_000).width0 == 32
     assert plan_chunking(schema, 1_000, 1, 1_000_000_000).width0 == 2**25  # sparse keys
+    assert plan_chunking(schema, 700_000, 1, 1_000_000).width0 == 48  # never rounded to 64
+    assert IntegerRanges("id", 48).widths() == [48, 3, 1]
+    assert IntegerRanges("id", 4096).widths() == [4096, 256, 16, 1]
     assert SPLIT == 16

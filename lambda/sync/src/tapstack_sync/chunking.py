@@ -12,6 +12,7 @@ differing chunk can be split further and re-checksummed alone.
   apply step deletes before it inserts, so the result is still exact.
 """
 
+import math
 from dataclasses import dataclass
 
 from tapstack_sync.connection import quote
@@ -33,17 +34,21 @@ class IntegerRanges:
     key: str
     width0: int
 
+    def widths(self) -> list[int]:
+        """Chunk width per level: each divides the one before (so chunks nest); the last is 1."""
+        widths = [self.width0]
+        while widths[-1] > 1:
+            width = widths[-1]
+            widths.append(width // SPLIT if width % SPLIT == 0 else 1)
+        return widths
+
     def levels(self) -> int:
         """How many levels exist (the last has width 1)."""
-        level, width = 0, self.width0
-        while width > 1:
-            width //= SPLIT
-            level += 1
-        return level + 1
+        return len(self.widths())
 
     def width(self, level: int) -> int:
         """Key values per chunk at `level`."""
-        return max(1, self.width0 // SPLIT**level)
+        return self.widths()[level]
 
     def bucket_sql(self, level: int) -> str:
         """SQL for the bucket of a row at `level`."""
@@ -127,12 +132,18 @@ def plan_chunking(schema: TableSchema, rows: int, low: int | None, high: int | N
     rows = max(rows, 1)
     if schema.integer_key:
         span = (high - low + 1) if low is not None and high is not None else 1
-        wanted = max(1, span * ROWS_PER_CHUNK // rows)
-        width = 1
-        while width < wanted:
-            width *= 2
-        return IntegerRanges(schema.primary_key[0], width)
+        return IntegerRanges(schema.primary_key[0], _width(span * ROWS_PER_CHUNK / rows))
     return KeyHashes(key_hash_sql(schema), max(1, rows // ROWS_PER_CHUNK))
+
+
+def _width(wanted: float) -> int:
+    """A chunk width near `wanted` that splits evenly: exact below SPLIT, a multiple of SPLIT
+    up to SPLIT**2, beyond that a power of two (sparse keys: many levels to split through)."""
+    if wanted < SPLIT:
+        return max(1, round(wanted))
+    if wanted < SPLIT**2:
+        return SPLIT * round(wanted / SPLIT)
+    return 2 ** round(math.log2(wanted))
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

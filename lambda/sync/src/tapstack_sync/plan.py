@@ -176,14 +176,16 @@ def _compare_row_digests(
         sql = f"SELECT {keys}, {digest_sql} FROM {table} WHERE {where}"  # noqa: S608
         from_source, from_target = pair.both(query(sql))
         plan.rows_read_source += len(from_source)
-        source_digests.update((row[:width], row[width]) for row in from_source)
-        target_digests.update((row[:width], row[width]) for row in from_target)
-    differing = [
-        key
-        for key in source_digests.keys() | target_digests.keys()
-        if source_digests.get(key) != target_digests.get(key)
-    ]
-    differing.sort(key=repr)
+        if width == 1:  # (key, digest) pairs: dict() builds the map in C
+            source_digests.update(from_source)
+            target_digests.update(from_target)
+        else:
+            source_digests.update((row[:width], row[width]) for row in from_source)
+            target_digests.update((row[:width], row[width]) for row in from_target)
+    changed = source_digests.items() ^ target_digests.items()
+    differing = sorted({key for key, _ in changed}, key=repr)
+    if width == 1:
+        differing = [(key,) for key in differing]
     wheres_by_key = [
         key_filter(pair.source, list(plan.schema.primary_key), differing[start : start + KEY_BATCH])
         for start in range(0, len(differing), KEY_BATCH)
