@@ -19,17 +19,16 @@ from sceptre.plan.plan import SceptrePlan
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SCEPTRE = str(Path(sys.executable).with_name("sceptre"))
 GROUPS = ("dev/us-east-1", "staging/us-east-1", "prod/us-east-1")
-# Outputs the summary shows, and how: subnet ids are counted, bucket names shown whole.
-KEY_OUTPUTS = {
-    "KeyAlias": str,
-    "VpcId": str,
-    "VpcCidr": str,
-    "PrivateSubnetIds": lambda ids: f"{len(ids.split(','))} private",
-    "MigrationBucketName": str,
-    "AuditLogBucketName": str,
-    "ClusterEndpoint": str,
-    "ClusterPort": str,
-}
+# Outputs the summary shows: (output, label, how to show it).
+KEY_OUTPUTS = (
+    ("KeyAlias", "key", str),
+    ("VpcCidr", "vpc", str),
+    ("PrivateSubnetIds", "subnets", lambda ids: str(len(ids.split(",")))),
+    ("MigrationBucketName", "migration-bucket", str),
+    ("ClusterEndpoint", "writer", str),
+    ("ClusterPort", "port", str),
+)
+STACK_ORDER = ("kms", "network", "storage", "database", "migrations")
 
 
 @dataclass
@@ -78,9 +77,14 @@ def run_sceptre(
 
 
 def stacks_of(group: str) -> list:
-    """The Sceptre stacks of a group, in name order."""
+    """The Sceptre stacks of a group, in launch order."""
     context = SceptreContext(project_path=str(PROJECT_DIR), command_path=group)
-    return sorted(SceptrePlan(context).command_stacks, key=lambda stack: stack.name)
+
+    def launch_order(stack) -> tuple[int, str]:
+        short = stack.name.rsplit("/", 1)[1]
+        return (STACK_ORDER.index(short) if short in STACK_ORDER else len(STACK_ORDER), short)
+
+    return sorted(SceptrePlan(context).command_stacks, key=launch_order)
 
 
 def group_state(group: str) -> list[StackState]:
@@ -108,8 +112,8 @@ def format_summary(timings: dict[str, float], states: dict[str, list[StackState]
     for group, stack_states in states.items():
         for index, state in enumerate(stack_states):
             shown = "  ".join(
-                f"{key.removesuffix('Name').removesuffix('Ids')}={show(state.outputs[key])}"
-                for key, show in KEY_OUTPUTS.items()
+                f"{label}={show(state.outputs[key])}"
+                for key, label, show in KEY_OUTPUTS
                 if key in state.outputs
             )
             seconds = f"{timings[group]:.1f}" if index == 0 and group in timings else ""
