@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from sceptre.exceptions import InvalidHookArgumentSyntaxError
+from sceptre.exceptions import InvalidHookArgumentSyntaxError, InvalidResolverArgumentError
 from sceptre.resolvers import Resolver
 from sceptre.stack import Stack
 from tapstack_hooks.artifacts import ArtifactUploadError
 from tapstack_hooks.upload_migrations import (
+    MigrationsKey,
     MigrationsUploadError,
     UploadMigrations,
     bundle_key,
@@ -173,3 +174,18 @@ def test_unreachable_bucket_fails_naming_the_stack(tmp_path, local_aws, bucket, 
     assert str(caught.value).startswith(f"dev/{request.node.name}: cannot ")
     assert f"s3://{bucket}-missing/migrations/" in str(caught.value)
     assert "MigrationsKey" not in hook.stack.parameters
+
+
+# --- !migrations_key -------------------------------------------------------------------------
+
+
+def test_migrations_key_resolver_gives_the_key_the_hook_uploads_under(tmp_path):
+    write_migrations(tmp_path, FILES)
+    resolver = MigrationsKey().clone_for_stack(make_hook("bucket", tmp_path).stack)
+    assert resolver.resolve() == bundle_key(pack_migrations(tmp_path / "migrations"))
+
+
+@pytest.mark.parametrize("argument", ["", 7, ["migrations"]])
+def test_migrations_key_rejects_a_malformed_directory(tmp_path, argument):
+    with pytest.raises(InvalidResolverArgumentError, match="You gave"):
+        MigrationsKey(argument).clone_for_stack(make_hook("bucket", tmp_path).stack)

@@ -82,3 +82,23 @@ class UploadMigrations(Hook):
         else:
             self.logger.info("%s: s3://%s/%s is already there", self.stack.name, bucket, key)
         self.stack.parameters[self._arguments.parameter] = key
+
+
+class MigrationsKey(Resolver):
+    """`!migrations_key`: the key `!upload_migrations` uploads under, computed without
+    uploading, so `sceptre diff` and `generate` see the parameter value a launch sends."""
+
+    def setup(self) -> None:
+        """The argument is the migrations directory (optional, default `migrations`)."""
+        argument = self.argument
+        if argument is not None and not (isinstance(argument, str) and argument):
+            self.raise_invalid_argument_error(
+                "!migrations_key takes an optional directory relative to the Sceptre project "
+                f"(default migrations). You gave {argument!r}."
+            )
+        self._directory = argument or "migrations"
+
+    def resolve(self) -> str:
+        """`migrations/<sha256>.zip` of the directory's `*.sql` files."""
+        project = Path(self.stack.stack_group_config.get("project_path") or os.getcwd())
+        return bundle_key(pack_migrations(project / self._directory))
