@@ -19,11 +19,12 @@ from tapstack_sync.pair import ConnectionPair, query
 from tapstack_sync.schema import TableSchema
 from tapstack_sync.sqlkeys import key_filter
 
-SPLIT_ABOVE_ROWS = 64  # a differing chunk with more rows than this is split before fetching
+SPLIT_ABOVE_ROWS = 48  # a differing chunk with more rows than this is split before fetching
 # Up to this many rows in differing chunks, fetch them whole; beyond, first fetch one digest per
 # row (a key and 8 bytes) and then only the rows whose digests differ.
 FETCH_WHOLE_ROWS = 4096
 KEY_BATCH = 1000
+SAMPLE_WINDOWS = 32  # key windows counted to estimate an integer key's density
 
 Row = tuple
 Key = tuple
@@ -118,7 +119,8 @@ def plan_table(pair: ConnectionPair, schema: TableSchema, digest: DigestKind) ->
 
 
 def _chunking(pair: ConnectionPair, schema: TableSchema) -> Chunking:
-    """Chunk sizes from the table's estimated size (and key span for integer keys)."""
+    """Chunk sizes from the table's size: for integer keys the key span and a density sampled
+    in a few small key windows (InnoDB's TABLE_ROWS can be off by half), else TABLE_ROWS."""
     table = quote(schema.name)
     estimate = query(
         "SELECT TABLE_ROWS FROM information_schema.TABLES "
@@ -132,7 +134,27 @@ def _chunking(pair: ConnectionPair, schema: TableSchema) -> Chunking:
     bounds = pair.both(query(f"SELECT MIN({key}), MAX({key}) FROM {table}"))  # noqa: S608
     lows = [found[0][0] for found in bounds if found[0][0] is not None]
     highs = [found[0][1] for found in bounds if found[0][1] is not None]
-    return plan_chunking(schema, rows, min(lows, default=None), max(highs, default=None))
+    if not lows:
+        return plan_chunking(schema, rows, None, None)
+    low, high = min(lows), max(highs)
+    span = high - low + 1
+    window = span // (SAMPLE_WINDOWS * 128)
+    if window >= 1:
+        # Density where there are rows: empty stretches of the key space (a block of new
+        # keys far above the rest, a deleted range) cost nothing, GROUP BY skips empty chunks.
+        starts = [low + span * i // SAMPLE_WINDOWS for i in range(SAMPLE_WINDOWS)]
+        counts = ", ".join(
+            f"(SELECT COUNT(*) FROM {table} WHERE {key} BETWEEN {a} AND {a + window - 1})"  # noqa: S608
+            for a in starts
+        )
+        densities = []
+        for found in pair.both(query(f"SELECT {counts}")):
+            occupied = [int(count) for count in found[0] if count]
+            if occupied:
+                densities.append(sum(occupied) / (len(occupied) * window))
+        if densities:
+            rows = round(max(densities) * span)
+    return plan_chunking(schema, rows, low, high)
 
 
 def _by_bucket(rows: list[tuple], level: int) -> dict[Chunk, tuple[int, int]]:
