@@ -1,5 +1,7 @@
 """Guards refuse before anything is read; the brake refuses before anything is written (mariadb)."""
 
+from dataclasses import replace
+
 import pytest
 from tapstack_sync import (
     BadInputError,
@@ -53,8 +55,8 @@ def test_same_dsn_is_refused(filled):
 
 def test_same_database_under_another_host_name_is_refused(filled):
     # "127.1" is 127.0.0.1 to the resolver: a name comparison misses it, the server probe not.
-    alias = filled.source.dsn.model_copy(update={"host": "127.1"})
-    request = filled.request("currencies").model_copy(update={"target": alias})
+    alias = replace(filled.source.dsn, host="127.1")
+    request = replace(filled.request("currencies"), target=alias)
     with pytest.raises(RefusedError, match=r"same database .* on one server"):
         sync(request)
 
@@ -62,7 +64,7 @@ def test_same_database_under_another_host_name_is_refused(filled):
 def test_same_server_other_database_is_allowed(filled, new_side):
     other = new_side("source", "dev")
     other.run(TABLE)
-    request = filled.request("currencies", force=True).model_copy(update={"target": other.dsn})
+    request = replace(filled.request("currencies", force=True), target=other.dsn)
     sync(request)
     assert filled.source.rows("currencies") == other.rows("currencies")
 
@@ -85,7 +87,7 @@ def test_target_without_marker_is_refused(pair, new_side):
     unmarked = new_side("target")
     pair.source.run(TABLE)
     unmarked.run(TABLE)
-    request = pair.request("currencies").model_copy(update={"target": unmarked.dsn})
+    request = replace(pair.request("currencies"), target=unmarked.dsn)
     with pytest.raises(RefusedError, match="no readable tapstack_environment marker"):
         sync(request)
 

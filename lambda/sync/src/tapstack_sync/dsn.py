@@ -1,23 +1,58 @@
-"""Where a database is: `mysql://USER:PASS@HOST:PORT/DB?ssl_ca=/path` parsed into a model."""
+"""Where a database is: `mysql://USER:PASS@HOST:PORT/DB?ssl_ca=/path` parsed into a value.
 
+Plain dataclasses, not pydantic: the console script starts in a third of the time without it.
+"""
+
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
-
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from tapstack_sync.errors import BadInputError
 
 
-class Dsn(BaseModel):
-    """Connection facts for one database; the password never appears in repr or logs."""
+class Secret:
+    """A password that never shows in repr, str or logs."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    __slots__ = ("_value",)
 
-    host: str = Field(min_length=1)
-    port: int = Field(default=3306, ge=1, le=65535)
-    user: str = Field(min_length=1)
-    password: SecretStr = SecretStr("")
-    database: str = Field(min_length=1, max_length=64)
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        """The password itself."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Dsn:
+    """Connection facts for one database."""
+
+    host: str
+    user: str
+    database: str
+    password: Secret = field(default_factory=lambda: Secret(""))
+    port: int = 3306
     ssl_ca: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.password, str):
+            object.__setattr__(self, "password", Secret(self.password))
+        if not (self.host and self.user and self.database):
+            raise BadInputError("a DSN needs a host, a user and a database")
+        if len(self.database) > 64:
+            raise BadInputError(f"database name longer than 64 characters: {self.database!r}")
+        if not 1 <= int(self.port) <= 65535:
+            raise BadInputError(f"port must be 1-65535, not {self.port}")
 
     def describe(self) -> str:
         """`user@host:port/db`, safe to print."""
@@ -44,11 +79,14 @@ def parse_dsn(text: str, *, name: str = "DSN") -> Dsn:
     unknown = set(query) - {"ssl_ca"}
     if unknown:
         raise BadInputError(f"{name}: unknown option(s) {sorted(unknown)}; only ssl_ca is known")
-    return Dsn(
-        host=parts.hostname,
-        port=port,
-        user=unquote(parts.username),
-        password=SecretStr(unquote(parts.password or "")),
-        database=database,
-        ssl_ca=query["ssl_ca"][0] if "ssl_ca" in query else None,
-    )
+    try:
+        return Dsn(
+            host=parts.hostname,
+            port=port,
+            user=unquote(parts.username),
+            password=Secret(unquote(parts.password or "")),
+            database=database,
+            ssl_ca=query["ssl_ca"][0] if "ssl_ca" in query else None,
+        )
+    except BadInputError as err:
+        raise BadInputError(f"{name}: {err}") from err

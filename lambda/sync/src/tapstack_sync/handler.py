@@ -12,6 +12,7 @@ port, dbname (and optionally ssl_ca, a CA bundle path inside the package).
 
 import json
 import os
+from dataclasses import asdict
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -20,7 +21,7 @@ from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from tapstack_sync.dsn import Dsn
+from tapstack_sync.dsn import Dsn, Secret
 from tapstack_sync.engine import sync
 from tapstack_sync.errors import SyncError
 from tapstack_sync.models import DEFAULT_MAX_CHANGE_RATIO, SyncReport, SyncRequest
@@ -64,7 +65,7 @@ class DatabaseSecret(BaseModel):
             host=self.host,
             port=self.port,
             user=self.username,
-            password=self.password,
+            password=Secret(self.password.get_secret_value()),
             database=self.dbname,
             ssl_ca=self.ssl_ca,
         )
@@ -116,5 +117,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     )
     metrics.add_metric(name="SyncLagSeconds", unit=MetricUnit.Seconds, value=report.lag_seconds)
     for table in report.tables:
-        logger.info("table synced", extra={"table": table.model_dump()})
-    return {"target": parsed.target, **report.model_dump()}
+        logger.info("table synced", extra={"table": asdict(table)})
+    return {"target": parsed.target, **report.as_dict()}
