@@ -51,7 +51,7 @@ def test_unknown_package_fails_naming_it():
 @pytest.mark.parametrize(
     "argument",
     [
-        pytest.param({"package": PACKAGE, "bucket": "b"}, id="no-parameter"),
+        pytest.param({"package": PACKAGE, "parameter": "P"}, id="no-bucket"),
         pytest.param({"package": "bad name", "bucket": "b", "parameter": "P"}, id="bad-name"),
         pytest.param(
             {"package": PACKAGE, "bucket": "b", "parameter": "P", "python": "3.9"}, id="old-python"
