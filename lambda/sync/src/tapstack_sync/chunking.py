@@ -33,6 +33,8 @@ class IntegerRanges:
 
     key: str
     width0: int
+    low: int | None = None  # smallest and largest key on either side, when known
+    high: int | None = None
 
     def widths(self) -> list[int]:
         """Chunk width per level: each divides the one before (so chunks nest); the last is 1."""
@@ -132,7 +134,8 @@ def plan_chunking(schema: TableSchema, rows: int, low: int | None, high: int | N
     rows = max(rows, 1)
     if schema.integer_key:
         span = (high - low + 1) if low is not None and high is not None else 1
-        return IntegerRanges(schema.primary_key[0], _width(span * ROWS_PER_CHUNK / rows))
+        width = _width(span * ROWS_PER_CHUNK / rows)
+        return IntegerRanges(schema.primary_key[0], width, low, high)
     return KeyHashes(key_hash_sql(schema), max(1, rows // ROWS_PER_CHUNK))
 
 

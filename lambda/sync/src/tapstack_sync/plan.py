@@ -10,9 +10,11 @@ Rows fetched from the source are therefore proportional to the drift, not to the
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from operator import itemgetter
 
-from tapstack_sync.chunking import Chunk, Chunking, plan_chunking
+from tapstack_sync.chunking import Chunk, Chunking, IntegerRanges, plan_chunking
 from tapstack_sync.connection import quote
 from tapstack_sync.digest import DigestKind, row_digest_sql
 from tapstack_sync.pair import ConnectionPair, query
@@ -25,6 +27,8 @@ SPLIT_ABOVE_ROWS = 48  # a differing chunk with more rows than this is split bef
 FETCH_WHOLE_ROWS = 4096
 KEY_BATCH = 1000
 SAMPLE_WINDOWS = 32  # key windows counted to estimate an integer key's density
+DRIFTY_CHUNK_SHARE = 0.08  # above this share of differing sampled chunks, use finer chunks
+FINER_FACTOR = 4
 
 Row = tuple
 Key = tuple
@@ -60,7 +64,7 @@ class TablePlan:
         """The primary-key values of a full row."""
         return tuple(row[index] for index in self.key_positions)
 
-    @property
+    @cached_property
     def key_positions(self) -> list[int]:
         """Where the key columns sit in a fetched row."""
         names = [column.name for column in self.schema.writable_columns]
@@ -71,44 +75,44 @@ def plan_table(pair: ConnectionPair, schema: TableSchema, digest: DigestKind) ->
     """Compare `schema.name` on both sides of `pair`; read nothing outside that table."""
     started = time.perf_counter()
     table = quote(schema.name)
-    chunking = _chunking(pair, schema)
     digest_sql = row_digest_sql(schema, digest)
     plan = TablePlan(schema)
 
-    def checksums(level: int, where: str | None) -> tuple[dict, dict]:
+    def checksums(chunking: Chunking, level: int, where: str | None) -> tuple[list, list]:
+        """(bucket, rows, digest) per chunk of `level`, from each side."""
         bucket = chunking.bucket_sql(level)
         sql = f"SELECT {bucket}, COUNT(*), BIT_XOR({digest_sql}) FROM {table}"  # noqa: S608
         if where:
             sql += f" WHERE {where}"
-        source, target = pair.both(query(sql + " GROUP BY 1"))
-        return _by_bucket(source, level), _by_bucket(target, level)
+        return pair.both(query(sql + " GROUP BY 1"))
 
-    source, target = checksums(0, None)
-    plan.source_rows = sum(count for count, _ in source.values())
-    plan.target_rows = sum(count for count, _ in target.values())
-    plan.chunks_compared = len(source.keys() | target.keys())
-    differing = _differing(source, target)
+    chunking = _adapt_to_drift(_chunking(pair, schema), checksums)
+    source, target = checksums(chunking, 0, None)
+    plan.source_rows = sum(map(itemgetter(1), source))
+    plan.target_rows = sum(map(itemgetter(1), target))
     leaves: list[Chunk] = []
     rows_in_leaves = 0
     level = 0
-    while differing:
-        big = [c for c in differing if _rows(c, source, target) > SPLIT_ABOVE_ROWS]
-        small = [c for c in differing if _rows(c, source, target) <= SPLIT_ABOVE_ROWS]
-        if not big or level + 1 >= chunking.levels():
-            small += big
-            big = []
+    while True:
+        plan.chunks_compared += len(
+            set(map(itemgetter(0), source)).union(map(itemgetter(0), target))
+        )
+        differing = _differing(source, target)  # bucket -> rows in it (the larger side)
+        if not differing:
+            break
+        last = level + 1 >= chunking.levels()
+        big = [(level, b) for b, rows in differing.items() if rows > SPLIT_ABOVE_ROWS and not last]
+        small = [(level, b) for b, rows in differing.items() if rows <= SPLIT_ABOVE_ROWS or last]
         leaves += small
-        rows_in_leaves += sum(_rows(chunk, source, target) for chunk in small)
+        rows_in_leaves += sum(differing[bucket] for _, bucket in small)
         if not big:
             break
         level += 1
-        source, target = {}, {}
+        source, target = [], []
         for where in chunking.where(big):
-            more_source, more_target = checksums(level, where)
-            source.update(more_source)
-            target.update(more_target)
-        plan.chunks_compared += len(source.keys() | target.keys())
-        differing = _differing(source, target)
+            more_source, more_target = checksums(chunking, level, where)
+            source += more_source
+            target += more_target
     plan.chunks_differing = len(leaves)
     if rows_in_leaves <= FETCH_WHOLE_ROWS:
         _compare_rows(pair, plan, chunking.where(leaves))
@@ -116,6 +120,32 @@ def plan_table(pair: ConnectionPair, schema: TableSchema, digest: DigestKind) ->
         _compare_row_digests(pair, plan, chunking.where(leaves), digest_sql)
     plan.seconds = time.perf_counter() - started
     return plan
+
+
+def _adapt_to_drift(chunking: Chunking, checksums) -> Chunking:
+    """Finer level-0 chunks when a sample of the key space shows high drift.
+
+    Checksums a few evenly spaced windows (about 1/64 of the chunks). When many sampled chunks
+    differ, most chunks of a full pass would differ too and every row in them would be read
+    again; chunks a quarter the size cost a little more in the pass and halve that re-read.
+    """
+    if (
+        not isinstance(chunking, IntegerRanges)
+        or chunking.width0 < FINER_FACTOR
+        or not (chunking.low is not None and chunking.high is not None)
+    ):
+        return chunking
+    span = chunking.high - chunking.low + 1
+    per_window = max(1, span // (SAMPLE_WINDOWS * 64))
+    starts = [chunking.low + span * i // SAMPLE_WINDOWS for i in range(SAMPLE_WINDOWS)]
+    ranges = " OR ".join(
+        f"{quote(chunking.key)} BETWEEN {start} AND {start + per_window - 1}" for start in starts
+    )
+    source, target = checksums(chunking, 0, ranges)
+    sampled = len(set(map(itemgetter(0), source)).union(map(itemgetter(0), target)))
+    if not sampled or len(_differing(source, target)) / sampled <= DRIFTY_CHUNK_SHARE:
+        return chunking
+    return replace(chunking, width0=chunking.width0 // FINER_FACTOR)
 
 
 def _chunking(pair: ConnectionPair, schema: TableSchema) -> Chunking:
@@ -157,16 +187,12 @@ def _chunking(pair: ConnectionPair, schema: TableSchema) -> Chunking:
     return plan_chunking(schema, rows, low, high)
 
 
-def _by_bucket(rows: list[tuple], level: int) -> dict[Chunk, tuple[int, int]]:
-    return {(level, int(bucket)): (int(count), int(digest)) for bucket, count, digest in rows}
-
-
-def _differing(source: dict, target: dict) -> list[Chunk]:
-    return sorted(c for c in source.keys() | target.keys() if source.get(c) != target.get(c))
-
-
-def _rows(chunk: Chunk, source: dict, target: dict) -> int:
-    return max(source.get(chunk, (0, 0))[0], target.get(chunk, (0, 0))[0])
+def _differing(source: list[tuple], target: list[tuple]) -> dict[int, int]:
+    """Buckets whose (rows, digest) differ between the sides, with their larger row count."""
+    rows: dict[int, int] = {}
+    for bucket, count, _ in set(source).symmetric_difference(target):
+        rows[bucket] = max(rows.get(bucket, 0), count)
+    return rows
 
 
 def _compare_rows(pair: ConnectionPair, plan: TablePlan, wheres: list[str]) -> None:

@@ -1,6 +1,7 @@
 """Table definitions read from information_schema, and a readable diff of two of them."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from MySQLdb.connections import Connection
 
@@ -48,7 +49,7 @@ class TableSchema:
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...]
 
-    @property
+    @cached_property
     def writable_columns(self) -> tuple[Column, ...]:
         """Columns an INSERT sets."""
         return tuple(column for column in self.columns if not column.generated)
