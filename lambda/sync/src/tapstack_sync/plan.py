@@ -86,7 +86,7 @@ def plan_table(pair: ConnectionPair, schema: TableSchema, digest: DigestKind) ->
             sql += f" WHERE {where}"
         return pair.both(query(sql + " GROUP BY 1"))
 
-    chunking = _adapt_to_drift(_chunking(pair, schema), checksums)
+    chunking = _adapt_to_drift(choose_chunking(pair, schema), checksums)
     source, target = checksums(chunking, 0, None)
     plan.source_rows = sum(map(itemgetter(1), source))
     plan.target_rows = sum(map(itemgetter(1), target))
@@ -148,7 +148,7 @@ def _adapt_to_drift(chunking: Chunking, checksums) -> Chunking:
     return replace(chunking, width0=chunking.width0 // FINER_FACTOR)
 
 
-def _chunking(pair: ConnectionPair, schema: TableSchema) -> Chunking:
+def choose_chunking(pair: ConnectionPair, schema: TableSchema) -> Chunking:
     """Chunk sizes from the table's size: for integer keys the key span and a density sampled
     in a few small key windows (InnoDB's TABLE_ROWS can be off by half), else TABLE_ROWS."""
     table = quote(schema.name)
