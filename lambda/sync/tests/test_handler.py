@@ -135,3 +135,21 @@ def test_handler_refuses_a_target_whose_database_says_prod(pair, secrets, lambda
     pair.target.run("UPDATE tapstack_environment SET name = 'prod'")
     with pytest.raises(RefusedError, match="says it is 'prod'"):
         handler.lambda_handler(_event("sync_staging.json"), lambda_context)
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        pytest.param({"target": "prod"}, "unknown target 'prod'; configured: staging", id="prod"),
+        pytest.param({"target": "staging", "table": ["x"]}, "bad event", id="unknown-field"),
+        pytest.param({}, "bad event", id="no-target"),
+    ],
+)
+def test_handler_refuses_bad_events_before_reading_secrets(
+    lambda_context, monkeypatch, event, message
+):
+    client = boto3.client("secretsmanager", region_name="us-east-1")
+    monkeypatch.setattr(handler, "secrets_provider", SecretsProvider(boto3_client=client))
+    # No responses queued: any secret read would fail the test with a Stubber error.
+    with Stubber(client), pytest.raises(BadInputError, match=message):
+        handler.lambda_handler(event, lambda_context)

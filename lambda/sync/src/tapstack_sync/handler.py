@@ -19,11 +19,11 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from tapstack_sync.dsn import Dsn, Secret
 from tapstack_sync.engine import sync
-from tapstack_sync.errors import SyncError
+from tapstack_sync.errors import BadInputError, SyncError
 from tapstack_sync.models import DEFAULT_MAX_CHANGE_RATIO, SyncReport, SyncRequest
 
 logger = Logger(service="tapstack-sync")
@@ -80,7 +80,7 @@ def read_dsn(secret_id: str, provider: parameters.SecretsProvider) -> Dsn:
 def run(event: SyncEvent, provider: parameters.SecretsProvider) -> SyncReport:
     """Sync one target from prod."""
     if event.target not in TARGET_SECRETS:
-        raise SyncError(
+        raise BadInputError(
             f"unknown target {event.target!r}; configured: {', '.join(sorted(TARGET_SECRETS))}"
         )
     request = SyncRequest(
@@ -100,7 +100,11 @@ def run(event: SyncEvent, provider: parameters.SecretsProvider) -> SyncReport:
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Run the sync; failures are logged, counted and raised (Step Functions sees the type)."""
-    parsed = SyncEvent.model_validate(event)
+    try:
+        parsed = SyncEvent.model_validate(event)
+    except ValidationError as err:
+        metrics.add_metric(name="SyncFailures", unit=MetricUnit.Count, value=1)
+        raise BadInputError(f"bad event: {err}") from err
     metrics.add_dimension(name="target", value=parsed.target)
     try:
         report = run(parsed, secrets_provider)
