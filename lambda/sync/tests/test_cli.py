@@ -80,6 +80,8 @@ def test_dry_run_prints_the_plan_and_changes_nothing(filled):
     assert result.returncode == 0, result.stderr
     assert "dry run" in result.stdout
     assert "currencies" in result.stdout
+    assert "  insert: NEW" in result.stdout
+    assert "  update: C01" in result.stdout
     assert filled.target.rows("currencies") == before
 
 

@@ -117,4 +117,17 @@ def render(report: SyncReport) -> str:
             f"{t.name:<24} {t.inserted:>8} {t.updated:>8} {t.deleted:>8} {t.chunks_compared:>9} "
             f"{t.chunks_differing:>7} {t.rows_read_source:>9} {t.seconds:>8.2f}"
         )
+        if report.dry_run:
+            counts = {"insert": t.inserted, "update": t.updated, "delete": t.deleted}
+            for action, keys in t.sample_keys.items():
+                if keys:
+                    shown = ", ".join(_key_text(key) for key in keys)
+                    more = counts[action] - len(keys)
+                    lines.append(f"  {action}: {shown}" + (f" and {more} more" if more else ""))
     return "\n".join(lines)
+
+
+def _key_text(key: tuple) -> str:
+    parts = [value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+             for value in key]  # fmt: skip
+    return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"

@@ -28,6 +28,7 @@ from tapstack_sync.schema import TableSchema, read_schema
 from tapstack_sync.schema_check import check_schemas
 
 logger = logging.getLogger(__name__)
+SAMPLE_KEYS = 5  # keys per action shown in a dry run's plan
 
 
 def sync(
@@ -144,4 +145,9 @@ def _report(plan: TablePlan) -> TableReport:
         chunks_differing=plan.chunks_differing,
         rows_read_source=plan.rows_read_source,
         seconds=plan.seconds,
+        sample_keys={
+            "insert": [plan.key_of(row) for row in plan.inserts[:SAMPLE_KEYS]],
+            "update": [plan.key_of(row) for row in plan.updates[:SAMPLE_KEYS]],
+            "delete": plan.deletes[:SAMPLE_KEYS],
+        },
     )

@@ -52,6 +52,8 @@ class TableReport:
     chunks_differing: int
     rows_read_source: int
     seconds: float
+    # A few keys per action, for people reading a dry run (not in the JSON document).
+    sample_keys: dict[str, list] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -71,7 +73,10 @@ class SyncReport:
 
     def as_dict(self) -> dict:
         """The console JSON document: {"tables": [...], "dry_run": bool}."""
-        return {"tables": [asdict(table) for table in self.tables], "dry_run": self.dry_run}
+        tables = [asdict(table) for table in self.tables]
+        for table in tables:
+            del table["sample_keys"]
+        return {"tables": tables, "dry_run": self.dry_run}
 
     def to_json(self) -> str:
         """`as_dict()` as one line of JSON."""
