@@ -8,6 +8,11 @@ from moto.ec2.models import EC2Backend, ec2_backends
 from tapstack_emulator.models.base import Scope
 
 
+def as_bool(value: Any) -> bool:
+    """A CloudFormation boolean property: `true` arrives as a bool or as the string "true"."""
+    return value is True or str(value).lower() == "true"
+
+
 def ec2(scope: Scope) -> EC2Backend:
     """The account and region's EC2 backend."""
     return ec2_backends[scope.account_id][scope.region_name]

@@ -9,12 +9,8 @@ import json
 from typing import Any
 
 from tapstack_emulator.models.base import EmulatedResource, Scope
-from tapstack_emulator.models.ec2_common import ec2, retag, tag
+from tapstack_emulator.models.ec2_common import as_bool, ec2, retag, tag
 from tapstack_emulator.registry import register
-
-
-def _bool(value: Any) -> bool:
-    return value is True or str(value).lower() == "true"
 
 
 @register
@@ -60,7 +56,7 @@ class VpcEndpoint(EmulatedResource):
             route_table_ids=properties.get("RouteTableIds", []),
             subnet_ids=properties.get("SubnetIds", []),
             security_group_ids=properties.get("SecurityGroupIds", []),
-            private_dns_enabled=_bool(properties.get("PrivateDnsEnabled", False))
+            private_dns_enabled=as_bool(properties.get("PrivateDnsEnabled", False))
             if interface
             else None,
         )
@@ -91,7 +87,7 @@ class VpcEndpoint(EmulatedResource):
             remove_security_groups=removed("SecurityGroupIds"),
         )
         if "PrivateDnsEnabled" in new:
-            self._endpoint.private_dns_enabled = _bool(new["PrivateDnsEnabled"])
+            self._endpoint.private_dns_enabled = as_bool(new["PrivateDnsEnabled"])
         retag(self.scope, self.physical_id, old, new)
         self.properties = properties
         return self

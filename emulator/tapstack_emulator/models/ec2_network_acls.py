@@ -8,14 +8,10 @@ VPC's default ACL.
 from typing import Any
 
 from tapstack_emulator.models.base import EmulatedResource, Scope
-from tapstack_emulator.models.ec2_common import ec2, retag, tag
+from tapstack_emulator.models.ec2_common import as_bool, ec2, retag, tag
 from tapstack_emulator.registry import register
 
 CATCH_ALL_RULE = 32767
-
-
-def _bool(value: Any) -> bool:
-    return value is True or str(value).lower() == "true"
 
 
 @register
@@ -73,7 +69,7 @@ class NetworkAclEntry(EmulatedResource):
             rule_number=int(properties["RuleNumber"]),
             protocol=str(properties["Protocol"]),
             rule_action=properties["RuleAction"],
-            egress=_bool(properties.get("Egress", False)),
+            egress=as_bool(properties.get("Egress", False)),
             cidr_block=properties.get("CidrBlock"),
             icmp_code=icmp.get("Code"),
             icmp_type=icmp.get("Type"),
@@ -81,7 +77,7 @@ class NetworkAclEntry(EmulatedResource):
             port_range_to=ports.get("To"),
             ipv6_cidr_block=properties.get("Ipv6CidrBlock"),
         )
-        egress = "egress" if _bool(properties.get("Egress", False)) else "ingress"
+        egress = "egress" if as_bool(properties.get("Egress", False)) else "ingress"
         physical_id = f"{properties['NetworkAclId']}-{egress}-{int(properties['RuleNumber'])}"
         return cls(scope, physical_id, properties)
 
@@ -89,7 +85,7 @@ class NetworkAclEntry(EmulatedResource):
         acl = ec2(self.scope).network_acls.get(self.properties["NetworkAclId"])
         if acl is None:
             return
-        egress = _bool(self.properties.get("Egress", False))
+        egress = as_bool(self.properties.get("Egress", False))
         number = int(self.properties["RuleNumber"])
         acl.network_acl_entries = [
             e

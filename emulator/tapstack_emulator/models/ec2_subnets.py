@@ -8,12 +8,8 @@ answers no Fn::GetAtt at all.
 from typing import Any
 
 from tapstack_emulator.models.base import EmulatedResource, Scope
-from tapstack_emulator.models.ec2_common import ec2, retag, tag
+from tapstack_emulator.models.ec2_common import as_bool, ec2, retag, tag
 from tapstack_emulator.registry import register
-
-
-def _bool(value: Any) -> bool:
-    return value is True or str(value).lower() == "true"
 
 
 @register
@@ -84,7 +80,7 @@ class Subnet(EmulatedResource):
 
     def set_attributes(self, properties: dict[str, Any]) -> None:
         """MapPublicIpOnLaunch (default false)."""
-        public = _bool(properties.get("MapPublicIpOnLaunch", False))
+        public = as_bool(properties.get("MapPublicIpOnLaunch", False))
         ec2(self.scope).modify_subnet_attribute(self.physical_id, "map_public_ip_on_launch", public)
 
     def destroy(self) -> None:

@@ -8,12 +8,8 @@ it, and cannot delete it (so the route table cannot be deleted either).
 from typing import Any
 
 from tapstack_emulator.models.base import EmulatedResource, Scope
-from tapstack_emulator.models.ec2_common import ec2, retag, tag
+from tapstack_emulator.models.ec2_common import as_bool, ec2, retag, tag
 from tapstack_emulator.registry import register
-
-
-def _bool(value: Any) -> bool:
-    return value is True or str(value).lower() == "true"
 
 
 @register
@@ -79,9 +75,9 @@ class Vpc(EmulatedResource):
     def set_attributes(self, properties: dict[str, Any]) -> None:
         """EnableDnsSupport (default true) and EnableDnsHostnames (default false)."""
         backend = ec2(self.scope)
-        support = _bool(properties.get("EnableDnsSupport", True))
+        support = as_bool(properties.get("EnableDnsSupport", True))
         backend.modify_vpc_attribute(self.physical_id, "enable_dns_support", support)
-        hostnames = _bool(properties.get("EnableDnsHostnames", False))
+        hostnames = as_bool(properties.get("EnableDnsHostnames", False))
         backend.modify_vpc_attribute(self.physical_id, "enable_dns_hostnames", hostnames)
 
     def destroy(self) -> None:
