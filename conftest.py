@@ -20,3 +20,11 @@ def local_aws():
 
     with running_local_aws() as aws:
         yield aws
+
+
+@pytest.fixture
+def local_aws_env(local_aws, monkeypatch):
+    """The local AWS, with this test's process environment pointing boto3 and sceptre at it."""
+    for name, value in local_aws.env().items():
+        monkeypatch.setenv(name, value)
+    return local_aws

@@ -19,10 +19,8 @@ STACKS = ("kms", "network", "storage", "database")
 
 
 @pytest.fixture(autouse=True)
-def _aws_environment(local_aws, monkeypatch):
+def _aws_environment(local_aws_env):
     """sceptre, Sceptre's connection manager and boto3 all reach the local AWS."""
-    for name, value in local_aws.env().items():
-        monkeypatch.setenv(name, value)
 
 
 def outputs(group: str, stack: str) -> dict[str, str]:

@@ -25,9 +25,8 @@ def test_malformed_argument_fails_at_setup(argument):
         make_hook(argument, "unused")
 
 
-def test_empties_versions_and_markers_of_the_named_outputs_only(local_aws, monkeypatch):
-    for name, value in local_aws.env().items():
-        monkeypatch.setenv(name, value)
+def test_empties_versions_and_markers_of_the_named_outputs_only(local_aws_env):
+    local_aws = local_aws_env
     s3, cloudformation = local_aws.client("s3"), local_aws.client("cloudformation")
     emptied, kept = (f"tapstack-test-{uuid.uuid4().hex[:10]}" for _ in range(2))
     for bucket in (emptied, kept):
@@ -52,7 +51,6 @@ def test_empties_versions_and_markers_of_the_named_outputs_only(local_aws, monke
     assert len(s3.list_object_versions(Bucket=kept)["Versions"]) == 2
 
 
-def test_a_stack_that_is_gone_is_nothing_to_empty(local_aws, monkeypatch):
-    for name, value in local_aws.env().items():
-        monkeypatch.setenv(name, value)
+@pytest.mark.usefixtures("local_aws_env")
+def test_a_stack_that_is_gone_is_nothing_to_empty():
     make_hook(["MigrationBucketName"], f"tapstack-gone-{uuid.uuid4().hex[:8]}").run()

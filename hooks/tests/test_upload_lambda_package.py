@@ -64,9 +64,8 @@ def test_malformed_argument_fails_at_setup(argument):
         make_hook(argument)
 
 
-def test_uploads_once_and_passes_the_key(local_aws, monkeypatch):
-    for name, value in local_aws.env().items():
-        monkeypatch.setenv(name, value)
+def test_uploads_once_and_passes_the_key(local_aws_env):
+    local_aws = local_aws_env
     bucket = f"tapstack-artifacts-{uuid.uuid4().hex[:12]}"
     s3 = local_aws.client("s3")
     s3.create_bucket(Bucket=bucket)

@@ -120,9 +120,8 @@ def test_malformed_argument_fails_at_setup_naming_stack_and_argument(tmp_path, a
 
 
 @pytest.fixture
-def bucket(local_aws, monkeypatch) -> str:
-    for name, value in local_aws.env().items():
-        monkeypatch.setenv(name, value)
+def bucket(local_aws_env) -> str:
+    local_aws = local_aws_env
     name = f"tapstack-migrations-{uuid.uuid4().hex[:12]}"
     s3 = local_aws.client("s3")
     s3.create_bucket(Bucket=name)
