@@ -11,6 +11,7 @@ MODULES = (
     "bucket_policy_conditions",
     "custom_resource_types",
     "deletion_policy",
+    "ecr_images",
     "lambda_without_docker",
     "rds_master_secret",
     "ssm_secure_string_key",
