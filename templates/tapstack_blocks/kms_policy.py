@@ -2,7 +2,8 @@
 
 No statement uses a wildcard principal. The deploy role administers the key; principals of this
 account may use it only through the AWS services listed (kms:ViaService) and only with an IAM
-policy that also grants it; CloudWatch Logs may use it only for this account's log groups.
+policy that also grants it; CloudWatch Logs may use it only for this account's log groups and
+CloudWatch alarms only for this account's alarms.
 """
 
 from awacs import kms
@@ -99,6 +100,15 @@ def key_policy(extra_statements: list[Statement] | None = None) -> Policy:
                     Sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
                 )
             ),
+        ),
+        Statement(
+            # Alarms publish to the KMS-encrypted alarm topics (monitoring and sync stacks).
+            Sid="CloudWatchAlarmsOfThisAccount",
+            Effect=Allow,
+            Principal=Principal("Service", "cloudwatch.amazonaws.com"),
+            Action=[kms.Decrypt, kms.GenerateDataKey],
+            Resource=["*"],
+            Condition=Condition(StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}"))),
         ),
     ]
     return Policy(Version="2012-10-17", Statement=statements + (extra_statements or []))

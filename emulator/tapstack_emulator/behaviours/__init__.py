@@ -22,6 +22,7 @@ MODULES = (
     "unsupported",
     "stack_events",
     "stack_operations",
+    "rollback_configuration",
 )
 
 

@@ -6,6 +6,7 @@ Each module registers its models with `tapstack_emulator.registry.register` on i
 import importlib
 
 MODULES = (
+    "cloudwatch",
     "ec2_endpoints",
     "ec2_flow_logs",
     "ec2_network_acls",
@@ -21,6 +22,7 @@ MODULES = (
     "rds_groups",
     "s3",
     "secretsmanager",
+    "sns",
 )
 
 
