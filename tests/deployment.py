@@ -28,7 +28,7 @@ KEY_OUTPUTS = (
     ("ClusterEndpoint", "writer", str),
     ("ClusterPort", "port", str),
 )
-STACK_ORDER = ("kms", "network", "storage", "database", "migrations")
+STACK_ORDER = ("kms", "network", "storage", "monitoring", "database", "migrations")
 
 
 @dataclass

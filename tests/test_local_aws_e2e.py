@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 AZ_COUNT = {"dev": 2, "staging": 2, "prod": 3}
 VPC_CIDR = {"dev": "10.1.0.0/16", "staging": "10.2.0.0/16", "prod": "10.3.0.0/16"}
 ENVIRONMENTS = tuple(group.split("/")[0] for group in GROUPS)
-STACKS = ("kms", "network", "storage", "database")
+STACKS = ("kms", "network", "storage", "monitoring", "database")
 
 
 @pytest.fixture(autouse=True)
@@ -213,6 +213,27 @@ def test_database_is_encrypted_and_publishes_secure_connection_parameters(launch
         ]
     )
     assert secret["username"] == "tapstack_admin" and len(secret["password"]) >= 16
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_database_stack_carries_the_monitoring_alarms_as_rollback_triggers(launched, environment):
+    group = f"{environment}/us-east-1"
+    session = account_session(environment)
+    alarm_arns = outputs(group, "monitoring")["DatabaseAlarmArns"].split(",")
+    assert len(alarm_arns) == (2 if environment == "prod" else 1)
+    described = session.client("cloudwatch").describe_alarms(
+        AlarmNames=[arn.rsplit(":", 1)[1] for arn in alarm_arns]
+    )["MetricAlarms"]
+    assert sorted(alarm["AlarmArn"] for alarm in described) == sorted(alarm_arns)
+    topic = outputs(group, "monitoring")["AlarmTopicArn"]
+    assert {tuple(alarm["AlarmActions"]) for alarm in described} == {(topic,)}
+    attributes = session.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert attributes["KmsMasterKeyId"] == outputs(group, "kms")["KeyArn"]
+    name = f"tapstack-{group.replace('/', '-')}-database"
+    (stack,) = session.client("cloudformation").describe_stacks(StackName=name)["Stacks"]
+    configuration = stack["RollbackConfiguration"]
+    assert sorted(t["Arn"] for t in configuration["RollbackTriggers"]) == sorted(alarm_arns)
+    assert configuration["MonitoringTimeInMinutes"] == 10
 
 
 def test_second_launch_changes_nothing(launched):

@@ -166,3 +166,28 @@ def test_a_trigger_that_is_no_alarm_fails_the_call(alarms, stacks, client):
         )
     names = [s["StackName"] for s in client("cloudformation").describe_stacks()["Stacks"]]
     assert name not in names
+
+
+def test_an_output_whose_condition_is_false_exports_nothing(stacks, client):
+    name = unique("conditional")
+    template = {
+        "Parameters": {"Env": {"Type": "String"}},
+        "Conditions": {"IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]}},
+        "Resources": {
+            "Group": {"Type": "AWS::Logs::LogGroup", "Properties": {}, "Condition": "IsProd"},
+            "Other": {"Type": "AWS::Logs::LogGroup", "Properties": {}},
+        },
+        "Outputs": {
+            "GroupArn": {
+                "Condition": "IsProd",
+                "Value": {"Fn::GetAtt": ["Group", "Arn"]},
+                "Export": {"Name": f"{name}-group"},
+            }
+        },
+    }
+    stack = stacks.create(template, {"Env": "dev"}, name=name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    exports = [e["Name"] for e in client("cloudformation").list_exports()["Exports"]]
+    assert f"{name}-group" not in exports
+    prod = stacks.create(template, {"Env": "prod"}, name=f"{name}-prod")
+    assert prod["StackStatus"] == "CREATE_COMPLETE"

@@ -9,6 +9,7 @@ import importlib
 # `stack_events` wraps it with events.
 MODULES = (
     "bucket_policy_conditions",
+    "conditional_exports",
     "custom_resource_types",
     "deletion_policy",
     "ecr_images",
