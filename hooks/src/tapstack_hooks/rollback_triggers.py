@@ -2,7 +2,8 @@
 CreateStack/UpdateStack call, verified afterwards with DescribeStacks.
 
     hooks:
-      before_create: [&triggers !rollback_triggers {alarms: !stack_output ..., monitoring_minutes: 10}]
+      before_create:
+        - &triggers !rollback_triggers {alarms: !stack_output ..., monitoring_minutes: 10}
       after_create: [*triggers]
       before_update: [*triggers]
       after_update: [*triggers]
