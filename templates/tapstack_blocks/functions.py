@@ -1,4 +1,5 @@
-"""A Lambda function in the VPC with its own role, encrypted log group and code from S3.
+"""A Lambda function in the VPC with its own role and encrypted log group; its code is a zip in
+S3 or a container image pinned by digest.
 
 Every tapstack function runs in the private subnets (AWS APIs through the VPC endpoints), logs
 to its own KMS-encrypted log group with a retention, and has only the permissions its caller
@@ -9,10 +10,17 @@ from dataclasses import dataclass, field
 
 from awacs import ec2, logs
 from awacs.aws import Action, Allow, Policy, Statement
-from troposphere import AWSHelperFn, GetAtt, If, Ref, Sub, Template
-from troposphere.awslambda import Code, Environment, Function, LoggingConfig, VPCConfig
+from troposphere import AWSHelperFn, GetAtt, If, Ref, Select, Split, Sub, Template
+from troposphere.awslambda import (
+    Code,
+    DeadLetterConfig,
+    Environment,
+    Function,
+    LoggingConfig,
+    VPCConfig,
+)
+from troposphere.iam import ManagedPolicy, Role
 from troposphere.iam import Policy as RolePolicy
-from troposphere.iam import Role
 from troposphere.logs import LogGroup
 
 from tapstack_blocks.iam import service_trust_policy
@@ -49,16 +57,21 @@ class FunctionSpec:
     logical_id: str
     name: str  # the `{resource}` part of the function name
     description: str
-    handler: str
-    code_key: AWSHelperFn
     statements: list[Statement]
+    handler: str = ""  # zip package: `module.function`
+    code_key: AWSHelperFn | None = None  # zip package: its key in the placement's code bucket
+    image_uri: AWSHelperFn | None = None  # container image, pinned by digest (handler: its CMD)
+    dead_letter_arn: AWSHelperFn | None = None  # SQS queue for failed asynchronous invocations
     environment: dict[str, AWSHelperFn | str] = field(default_factory=dict)
     timeout_seconds: int = 60
     memory_mb: int = 256
-    reserved_concurrency: int = 2
+    reserved_concurrency: int | AWSHelperFn = 2
     scanner_suppressions: list[dict[str, str]] = field(
         default_factory=lambda: list(CUSTOM_RESOURCE_SUPPRESSIONS)
     )
+    # A role another stack owns (e.g. the iam stack's cross-account sync role): the function's
+    # own permissions are then attached to it as a policy instead of a new role.
+    role_arn: AWSHelperFn | None = None
 
 
 @dataclass
@@ -68,8 +81,8 @@ class VpcPlacement:
     subnet_ids: AWSHelperFn
     security_group_id: AWSHelperFn
     kms_key_arn: AWSHelperFn
-    code_bucket: AWSHelperFn
     is_prod: str
+    code_bucket: AWSHelperFn | None = None  # where zip packages are; not used by images
 
 
 def add_vpc_function(template: Template, spec: FunctionSpec, placement: VpcPlacement) -> Function:
@@ -87,52 +100,56 @@ def add_vpc_function(template: Template, spec: FunctionSpec, placement: VpcPlace
             UpdateReplacePolicy="Delete",
         )
     )
-    role = template.add_resource(
-        Role(
-            f"{spec.logical_id}Role",
-            AssumeRolePolicyDocument=service_trust_policy("lambda.amazonaws.com"),
-            Policies=[
-                RolePolicy(
-                    PolicyName="function",
-                    PolicyDocument=Policy(
-                        Version="2012-10-17",
-                        Statement=[
-                            Statement(
-                                Sid="OwnLogGroup",
-                                Effect=Allow,
-                                Action=[logs.CreateLogStream, logs.PutLogEvents],
-                                Resource=[GetAtt(log_group, "Arn")],
-                            ),
-                            Statement(
-                                Sid="VpcNetworkInterfaces",
-                                Effect=Allow,
-                                Action=VPC_ENI_WRITE_ACTIONS,
-                                Resource=VPC_ENI_WRITE_RESOURCES,
-                            ),
-                            Statement(
-                                Sid="DescribeNetworkInterfaces",
-                                Effect=Allow,
-                                Action=[ec2.DescribeNetworkInterfaces],
-                                Resource=["*"],  # Describe* actions have no resource type
-                            ),
-                            *spec.statements,
-                        ],
-                    ),
-                )
-            ],
-        )
+    document = Policy(
+        Version="2012-10-17",
+        Statement=[
+            Statement(
+                Sid="OwnLogGroup",
+                Effect=Allow,
+                Action=[logs.CreateLogStream, logs.PutLogEvents],
+                Resource=[GetAtt(log_group, "Arn")],
+            ),
+            Statement(
+                Sid="VpcNetworkInterfaces",
+                Effect=Allow,
+                Action=VPC_ENI_WRITE_ACTIONS,
+                Resource=VPC_ENI_WRITE_RESOURCES,
+            ),
+            Statement(
+                Sid="DescribeNetworkInterfaces",
+                Effect=Allow,
+                Action=[ec2.DescribeNetworkInterfaces],
+                Resource=["*"],  # Describe* actions have no resource type
+            ),
+            *spec.statements,
+        ],
     )
+    role_arn = spec.role_arn or _add_role(template, spec, document)
+    depends_on = {}
+    if spec.role_arn:
+        depends_on["DependsOn"] = [f"{spec.logical_id}Policy"]  # grants before the function
+        template.add_resource(
+            ManagedPolicy(
+                f"{spec.logical_id}Policy",
+                Description=Sub(
+                    "${Name}: its log group, VPC interfaces, own grants", Name=function_name
+                ),
+                Roles=[Select(1, Split("/", spec.role_arn))],
+                PolicyDocument=document,
+            )
+        )
     optional = {"Environment": Environment(Variables=spec.environment)} if spec.environment else {}
+    if spec.dead_letter_arn is not None:
+        optional["DeadLetterConfig"] = DeadLetterConfig(TargetArn=spec.dead_letter_arn)
     return template.add_resource(
         Function(
             spec.logical_id,
             **optional,
+            **_code(spec, placement),
+            **depends_on,
             FunctionName=function_name,
             Description=spec.description,
-            Runtime=RUNTIME,
-            Handler=spec.handler,
-            Code=Code(S3Bucket=placement.code_bucket, S3Key=spec.code_key),
-            Role=GetAtt(role, "Arn"),
+            Role=role_arn,
             Timeout=spec.timeout_seconds,
             MemorySize=spec.memory_mb,
             ReservedConcurrentExecutions=spec.reserved_concurrency,
@@ -146,6 +163,30 @@ def add_vpc_function(template: Template, spec: FunctionSpec, placement: VpcPlace
     )
 
 
+def _code(spec: FunctionSpec, placement: VpcPlacement) -> dict:
+    """Runtime, handler and S3 code for a zip package; PackageType and ImageUri for an image."""
+    if (spec.image_uri is None) == (spec.code_key is None):
+        raise ValueError(f"{spec.logical_id}: give either code_key (zip) or image_uri (image)")
+    if spec.image_uri is not None:
+        return {"PackageType": "Image", "Code": Code(ImageUri=spec.image_uri)}
+    return {
+        "Runtime": RUNTIME,
+        "Handler": spec.handler,
+        "Code": Code(S3Bucket=placement.code_bucket, S3Key=spec.code_key),
+    }
+
+
 def kms_statement(kms_key_arn: AWSHelperFn, actions: list[Action]) -> Statement:
     """Use of the environment key for the listed actions only."""
     return Statement(Sid="EnvironmentKey", Effect=Allow, Action=actions, Resource=[kms_key_arn])
+
+
+def _add_role(template: Template, spec: FunctionSpec, document: Policy) -> GetAtt:
+    role = template.add_resource(
+        Role(
+            f"{spec.logical_id}Role",
+            AssumeRolePolicyDocument=service_trust_policy("lambda.amazonaws.com"),
+            Policies=[RolePolicy(PolicyName="function", PolicyDocument=document)],
+        )
+    )
+    return GetAtt(role, "Arn")

@@ -42,36 +42,43 @@ def add_encrypted_topic(
 def add_alarm_publishing_policy(template: Template, topic: Topic) -> TopicPolicy:
     """Only this account's tapstack alarms may publish (besides IAM principals of the
     account, which need an IAM grant); nothing may publish without TLS."""
-    topic_arn = Ref(topic)
+    alarms = Statement(
+        Sid="TapstackAlarmsOfThisAccount",
+        Effect=Allow,
+        Principal=Principal("Service", "cloudwatch.amazonaws.com"),
+        Action=[sns.Publish],
+        Resource=[Ref(topic)],
+        Condition=Condition(
+            [
+                StringEquals("aws:SourceAccount", Ref("AWS::AccountId")),
+                ArnLike("aws:SourceArn", TAPSTACK_ALARMS),
+            ]
+        ),
+    )
+    return _add_policy(template, topic, [alarms, _deny_insecure_transport(topic)])
+
+
+def add_tls_only_publishing_policy(template: Template, topic: Topic) -> TopicPolicy:
+    """Publishers need an IAM grant of this account; nothing may publish without TLS."""
+    return _add_policy(template, topic, [_deny_insecure_transport(topic)])
+
+
+def _deny_insecure_transport(topic: Topic) -> Statement:
+    return Statement(
+        Sid="DenyInsecureTransport",
+        Effect=Deny,
+        Principal=Principal("*"),  # a Deny for everyone: no request without TLS
+        Action=[sns.Publish],
+        Resource=[Ref(topic)],
+        Condition=Condition(Bool("aws:SecureTransport", "false")),
+    )
+
+
+def _add_policy(template: Template, topic: Topic, statements: list[Statement]) -> TopicPolicy:
     return template.add_resource(
         TopicPolicy(
             f"{topic.title}Policy",
-            Topics=[topic_arn],
-            PolicyDocument=Policy(
-                Version="2012-10-17",
-                Statement=[
-                    Statement(
-                        Sid="TapstackAlarmsOfThisAccount",
-                        Effect=Allow,
-                        Principal=Principal("Service", "cloudwatch.amazonaws.com"),
-                        Action=[sns.Publish],
-                        Resource=[topic_arn],
-                        Condition=Condition(
-                            [
-                                StringEquals("aws:SourceAccount", Ref("AWS::AccountId")),
-                                ArnLike("aws:SourceArn", TAPSTACK_ALARMS),
-                            ]
-                        ),
-                    ),
-                    Statement(
-                        Sid="DenyInsecureTransport",
-                        Effect=Deny,
-                        Principal=Principal("*"),  # a Deny for everyone: no request without TLS
-                        Action=[sns.Publish],
-                        Resource=[topic_arn],
-                        Condition=Condition(Bool("aws:SecureTransport", "false")),
-                    ),
-                ],
-            ),
+            Topics=[Ref(topic)],
+            PolicyDocument=Policy(Version="2012-10-17", Statement=statements),
         )
     )

@@ -153,3 +153,36 @@ def test_handler_refuses_bad_events_before_reading_secrets(
     # No responses queued: any secret read would fail the test with a Stubber error.
     with Stubber(client), pytest.raises(BadInputError, match=message):
         handler.lambda_handler(event, lambda_context)
+
+
+def test_a_target_with_a_role_is_read_through_that_role_with_the_external_id(monkeypatch):
+    # GIVEN staging is reached through its sync-target role
+    role = "arn:aws:iam::222222222222:role/tapstack-sync-target-staging"
+    monkeypatch.setattr(handler, "TARGET_ROLES", {"staging": role})
+    monkeypatch.setattr(handler, "EXTERNAL_ID", "tapstack-reference-data-sync-v1")
+    monkeypatch.setattr(handler, "_target_providers", {})
+    sts = boto3.client("sts", region_name="us-east-1")
+    credentials = {
+        "AccessKeyId": "ASIAEXAMPLEEXAMPLE01",
+        "SecretAccessKey": "secret",
+        "SessionToken": "token",
+        "Expiration": "2030-01-01T00:00:00Z",
+    }
+    with Stubber(sts) as stubber:
+        stubber.add_response(
+            "assume_role",
+            {"Credentials": credentials},
+            {
+                "RoleArn": role,
+                "RoleSessionName": "tapstack-sync-staging",
+                "ExternalId": "tapstack-reference-data-sync-v1",
+            },
+        )
+        # WHEN its secrets provider is asked for twice
+        first = handler.target_secrets_provider("staging", sts)
+        second = handler.target_secrets_provider("staging", sts)
+        # THEN the role was assumed once (with the ExternalId), and its credentials are used
+        stubber.assert_no_pending_responses()
+    assert first is second
+    used = first.client._request_signer._credentials
+    assert used.access_key == "ASIAEXAMPLEEXAMPLE01"

@@ -5,6 +5,10 @@ Environment (set by the sync stack; secret *names* only, never secrets):
   SYNC_TARGET_SECRETS   JSON object, environment name -> that target's sync-writer secret
   SYNC_ALLOWLIST        comma-separated tables that may be synced (from config/)
   SYNC_MAX_CHANGE_RATIO optional brake threshold (default 0.2)
+  SYNC_TARGET_ROLES     optional JSON object, environment name -> role in that target's account
+                        to assume (with SYNC_EXTERNAL_ID) before reading its secret; a target
+                        without one is read with the function's own credentials
+  DATABASE_CA_BUNDLE    optional CA bundle path for TLS, when a secret names no ssl_ca
 Event: {"target": "staging", "tables": [...], "dry_run": false, "force": false}; tables
 defaults to the whole allowlist. Secrets hold the RDS JSON shape: username, password, host,
 port, dbname (and optionally ssl_ca, a CA bundle path inside the package).
@@ -15,6 +19,7 @@ import os
 from dataclasses import asdict
 from typing import Any
 
+import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities import parameters
@@ -34,6 +39,9 @@ SOURCE_SECRET = os.environ["SYNC_SOURCE_SECRET"]
 TARGET_SECRETS: dict[str, str] = json.loads(os.environ["SYNC_TARGET_SECRETS"])
 ALLOWLIST = [t.strip() for t in os.environ["SYNC_ALLOWLIST"].split(",") if t.strip()]
 MAX_CHANGE_RATIO = float(os.environ.get("SYNC_MAX_CHANGE_RATIO", DEFAULT_MAX_CHANGE_RATIO))
+TARGET_ROLES: dict[str, str] = json.loads(os.environ.get("SYNC_TARGET_ROLES") or "{}")
+EXTERNAL_ID = os.environ.get("SYNC_EXTERNAL_ID", "")
+CA_BUNDLE = os.environ.get("DATABASE_CA_BUNDLE") or None
 SECRET_MAX_AGE_SECONDS = 300
 
 
@@ -67,7 +75,7 @@ class DatabaseSecret(BaseModel):
             user=self.username,
             password=Secret(self.password.get_secret_value()),
             database=self.dbname,
-            ssl_ca=self.ssl_ca,
+            ssl_ca=self.ssl_ca or CA_BUNDLE,
         )
 
 
@@ -77,15 +85,40 @@ def read_dsn(secret_id: str, provider: parameters.SecretsProvider) -> Dsn:
     return DatabaseSecret.model_validate(value).dsn()
 
 
+_target_providers: dict[str, parameters.SecretsProvider] = {}
+
+
+def target_secrets_provider(target: str, sts: Any = None) -> parameters.SecretsProvider:
+    """Secrets of `target`'s account, read as its sync-target role (assumed with the
+    ExternalId); kept for the container's life (the role session lasts an hour, a run five
+    minutes at most)."""
+    if target not in _target_providers:
+        credentials = (sts or boto3.client("sts")).assume_role(
+            RoleArn=TARGET_ROLES[target],
+            RoleSessionName=f"tapstack-sync-{target}",
+            ExternalId=EXTERNAL_ID,
+        )["Credentials"]
+        session = boto3.session.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
+        _target_providers[target] = parameters.SecretsProvider(boto3_session=session)
+    return _target_providers[target]
+
+
 def run(event: SyncEvent, provider: parameters.SecretsProvider) -> SyncReport:
     """Sync one target from prod."""
     if event.target not in TARGET_SECRETS:
         raise BadInputError(
             f"unknown target {event.target!r}; configured: {', '.join(sorted(TARGET_SECRETS))}"
         )
+    target_provider = (
+        target_secrets_provider(event.target) if event.target in TARGET_ROLES else provider
+    )
     request = SyncRequest(
         source=read_dsn(SOURCE_SECRET, provider),
-        target=read_dsn(TARGET_SECRETS[event.target], provider),
+        target=read_dsn(TARGET_SECRETS[event.target], target_provider),
         tables=event.tables,
         allowlist=ALLOWLIST,
         target_env=event.target,
@@ -122,4 +155,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_metric(name="SyncLagSeconds", unit=MetricUnit.Seconds, value=report.lag_seconds)
     for table in report.tables:
         logger.info("table synced", extra={"table": asdict(table)})
-    return {"target": parsed.target, **report.as_dict()}
+    return {"target": parsed.target, "rows_changed": report.rows_changed, **report.as_dict()}

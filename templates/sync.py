@@ -1,0 +1,345 @@
+"""sync stack (prod only): the reference-data sync Lambda, its workflow, schedule and failure topic.
+
+- The sync Lambda (lambda/sync) runs in prod's private subnets as the iam stack's
+  `tapstack-sync-prod` role (the only role the targets' `tapstack-sync-target-{env}` roles
+  trust); what only this function needs (its log group, VPC interfaces, the key for its
+  environment variables) is attached to that role here. It ships as a container image pinned
+  by digest: its MySQL driver (mysqlclient) needs the MariaDB client library, which no wheel
+  carries.
+- A Step Functions workflow (tapstack_blocks.sync_workflow): per target, check schemas, sync
+  each allow-listed table with retries, verify, publish any failure to the failure topic.
+- An EventBridge schedule starts it (rate a parameter; Condition EnableSchedule removes it).
+- The allowlist is the SyncTables parameter, from `sync_tables` in config/config.yaml.
+"""
+
+import json
+
+from awacs import kms, sns, states
+from awacs import logs as logs_actions
+from awacs.aws import Allow, Policy, Statement
+from awacs.awslambda import InvokeFunction
+from pydantic import BaseModel, ConfigDict
+from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
+from tapstack_blocks.handler import render
+from tapstack_blocks.iam import service_trust_policy
+from tapstack_blocks.naming import PROJECT, SUFFIX_PARAMETER, resource_name
+from tapstack_blocks.outputs import add_exported_output
+from tapstack_blocks.parameters import (
+    ENVIRONMENTS,
+    add_environment_parameters,
+    add_is_prod_condition,
+    add_kms_key_arn_parameter,
+)
+from tapstack_blocks.sync_workflow import definition
+from tapstack_blocks.topics import add_encrypted_topic, add_tls_only_publishing_policy
+from troposphere import Equals, GetAtt, Join, Parameter, Ref, Sub, Template
+from troposphere.events import Rule, Target
+from troposphere.iam import Policy as RolePolicy
+from troposphere.iam import Role
+from troposphere.logs import LogGroup
+from troposphere.stepfunctions import (
+    CloudWatchLogsLogGroup,
+    LogDestination,
+    LoggingConfiguration,
+    StateMachine,
+    TracingConfiguration,
+)
+
+SYNC_TARGETS = tuple(env for env in ENVIRONMENTS if env != "prod")
+ENABLE_SCHEDULE = "EnableSchedule"
+SYNC_TIMEOUT_SECONDS = 300  # the 5-minute Lambda budget of the sync engine (docs/sync.md)
+TABLE_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+RATE_PATTERN = r"^rate\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\)$"
+ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_-]{1,64}$"
+SECRET_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$"  # noqa: S105 - a pattern, not a secret
+IMAGE_URI_PATTERN = (
+    r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$"
+)
+EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9+=,.@:/_-]{16,1224}$"
+STATE_MACHINE_LOG_RETENTION_DAYS = 365
+
+
+class SyncOptions(BaseModel):
+    """The sync template takes no sceptre_user_data; anything given is an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def build(_options: SyncOptions) -> Template:
+    """The sync stack's template."""
+    template = Template(Description="tapstack sync: reference data from prod to staging and dev")
+    add_environment_parameters(template)
+    is_prod = add_is_prod_condition(template)
+    kms_key_arn = Ref(add_kms_key_arn_parameter(template))
+    parameters = _add_parameters(template)
+    template.add_condition(ENABLE_SCHEDULE, Equals(Ref(parameters["SyncScheduleEnabled"]), "true"))
+    topic = add_encrypted_topic(template, "FailureTopic", "sync-failures", kms_key_arn)
+    add_tls_only_publishing_policy(template, topic)
+    function = add_vpc_function(
+        template,
+        FunctionSpec(
+            logical_id="SyncFunction",
+            name="sync",
+            description="Reference-data sync: makes allow-listed tables of a target equal prod's",
+            image_uri=Ref(parameters["SyncImageUri"]),
+            role_arn=Ref(parameters["SyncRoleArn"]),
+            timeout_seconds=SYNC_TIMEOUT_SECONDS,
+            memory_mb=1024,
+            reserved_concurrency=1,  # one sync at a time: runs never interleave on a target
+            environment=_function_environment(parameters),
+            statements=[kms_statement(kms_key_arn, [kms.Decrypt])],  # its environment variables
+            scanner_suppressions=[
+                {
+                    "id": "CKV_AWS_116",
+                    "comment": "Invoked synchronously by the Step Functions workflow, which "
+                    "retries and publishes every failure to the failure topic; a dead-letter "
+                    "queue would hold nothing anyone acts on.",
+                }
+            ],
+        ),
+        VpcPlacement(
+            subnet_ids=Ref(parameters["PrivateSubnetIds"]),
+            security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
+            kms_key_arn=kms_key_arn,
+            is_prod=is_prod,
+        ),
+    )
+    state_machine = _add_workflow(template, function, topic, kms_key_arn)
+    _add_schedule(template, state_machine, parameters)
+    add_exported_output(template, "SyncFunctionName", Ref(function), "The sync Lambda")
+    add_exported_output(template, "SyncStateMachineArn", Ref(state_machine), "Sync workflow")
+    add_exported_output(template, "SyncFailureTopicArn", Ref(topic), "Sync failure topic")
+    return template
+
+
+def _function_environment(parameters: dict[str, Parameter]) -> dict:
+    suffix = f"${{{SUFFIX_PARAMETER}}}"
+    target_secrets = {env: f"{PROJECT}/{env}/{suffix}/db/sync" for env in SYNC_TARGETS}
+    target_roles = {env: f"${{{_role_parameter(env)}}}" for env in SYNC_TARGETS}
+    return {
+        "SYNC_SOURCE_SECRET": Ref(parameters["SourceSecretArn"]),
+        # Secret names in each target account, read through that account's sync-target role.
+        "SYNC_TARGET_SECRETS": Sub(json.dumps(target_secrets, sort_keys=True)),
+        "SYNC_TARGET_ROLES": Sub(json.dumps(target_roles, sort_keys=True)),
+        "SYNC_EXTERNAL_ID": Ref(parameters["SyncExternalId"]),
+        "SYNC_ALLOWLIST": Join(",", Ref(parameters["SyncTables"])),
+    }
+
+
+def _role_parameter(environment: str) -> str:
+    return f"{environment.capitalize()}SyncTargetRoleArn"
+
+
+def _add_workflow(template, function, topic, kms_key_arn) -> StateMachine:
+    name = resource_name("sync")
+    log_group = template.add_resource(
+        LogGroup(
+            "SyncWorkflowLogGroup",
+            LogGroupName=Sub("/aws/vendedlogs/states/${Name}", Name=name),
+            RetentionInDays=STATE_MACHINE_LOG_RETENTION_DAYS,
+            KmsKeyId=kms_key_arn,
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+        )
+    )
+    role = template.add_resource(
+        Role(
+            "SyncWorkflowRole",
+            AssumeRolePolicyDocument=service_trust_policy("states.amazonaws.com"),
+            Policies=[
+                RolePolicy(
+                    PolicyName="sync-workflow",
+                    PolicyDocument=Policy(
+                        Version="2012-10-17",
+                        Statement=[
+                            Statement(
+                                Sid="InvokeSync",
+                                Effect=Allow,
+                                Action=[InvokeFunction],
+                                Resource=[GetAtt(function, "Arn")],
+                            ),
+                            Statement(
+                                Sid="PublishFailures",
+                                Effect=Allow,
+                                Action=[sns.Publish],
+                                Resource=[Ref(topic)],
+                            ),
+                            kms_statement(kms_key_arn, [kms.GenerateDataKey, kms.Decrypt]),
+                            Statement(
+                                Sid="LogDelivery",
+                                Effect=Allow,
+                                Action=[
+                                    logs_actions.CreateLogDelivery,
+                                    logs_actions.GetLogDelivery,
+                                    logs_actions.UpdateLogDelivery,
+                                    logs_actions.DeleteLogDelivery,
+                                    logs_actions.ListLogDeliveries,
+                                    logs_actions.PutResourcePolicy,
+                                    logs_actions.DescribeResourcePolicies,
+                                    logs_actions.DescribeLogGroups,
+                                ],
+                                Resource=["*"],  # log delivery actions have no resource type
+                            ),
+                        ],
+                    ),
+                )
+            ],
+        )
+    )
+    return template.add_resource(
+        StateMachine(
+            "SyncWorkflow",
+            StateMachineName=name,
+            StateMachineType="STANDARD",
+            RoleArn=GetAtt(role, "Arn"),
+            Definition=definition(),
+            DefinitionSubstitutions={
+                "SyncFunctionArn": GetAtt(function, "Arn"),
+                "FailureTopicArn": Ref(topic),
+            },
+            LoggingConfiguration=LoggingConfiguration(
+                Level="ERROR",
+                IncludeExecutionData=False,  # execution data holds row counts, not secrets,
+                Destinations=[  # but nothing more is needed to act on an error
+                    LogDestination(
+                        CloudWatchLogsLogGroup=CloudWatchLogsLogGroup(
+                            LogGroupArn=GetAtt(log_group, "Arn")
+                        )
+                    )
+                ],
+            ),
+            TracingConfiguration=TracingConfiguration(Enabled=True),
+        )
+    )
+
+
+def _add_schedule(template, state_machine, parameters) -> None:
+    role = template.add_resource(
+        Role(
+            "SyncScheduleRole",
+            Condition=ENABLE_SCHEDULE,
+            AssumeRolePolicyDocument=service_trust_policy("events.amazonaws.com"),
+            Policies=[
+                RolePolicy(
+                    PolicyName="start-sync",
+                    PolicyDocument=Policy(
+                        Version="2012-10-17",
+                        Statement=[
+                            Statement(
+                                Sid="StartSync",
+                                Effect=Allow,
+                                Action=[states.StartExecution],
+                                Resource=[Ref(state_machine)],
+                            )
+                        ],
+                    ),
+                )
+            ],
+        )
+    )
+    workflow_input = Sub(
+        json.dumps({"targets": list(SYNC_TARGETS), "tables": "${Tables}"}),
+        Tables=Join(",", Ref(parameters["SyncTables"])),
+    )
+    template.add_resource(
+        Rule(
+            "SyncScheduleRule",
+            Condition=ENABLE_SCHEDULE,
+            Name=resource_name("sync-schedule"),
+            Description="Starts the reference-data sync",
+            ScheduleExpression=Ref(parameters["SyncSchedule"]),
+            State="ENABLED",
+            Targets=[
+                Target(
+                    Id="sync-workflow",
+                    Arn=Ref(state_machine),
+                    RoleArn=GetAtt(role, "Arn"),
+                    Input=workflow_input,
+                )
+            ],
+        )
+    )
+
+
+def _add_parameters(template: Template) -> dict[str, Parameter]:
+    specs = [
+        Parameter(
+            "PrivateSubnetIds",
+            Type="List<AWS::EC2::Subnet::Id>",
+            Description="Prod's private subnets (network stack)",
+            ConstraintDescription="must be subnet ids",
+        ),
+        Parameter(
+            "LambdaSecurityGroupId",
+            Type="AWS::EC2::SecurityGroup::Id",
+            Description="Security group of prod's Lambdas (network stack)",
+            ConstraintDescription="must be a security group id",
+        ),
+        Parameter(
+            "SyncImageUri",
+            Type="String",
+            AllowedPattern=IMAGE_URI_PATTERN,
+            Description="The sync image, pinned by digest (!ecr_image_digest)",
+            ConstraintDescription="must be an ECR image URI with an @sha256: digest",
+        ),
+        Parameter(
+            "SyncRoleArn",
+            Type="String",
+            AllowedPattern=ROLE_ARN_PATTERN,
+            Description="The prod sync role (iam stack), the one the targets trust",
+            ConstraintDescription="must be an IAM role ARN",
+        ),
+        Parameter(
+            "SourceSecretArn",
+            Type="String",
+            AllowedPattern=SECRET_ARN_PATTERN,
+            Description="Prod's sync-reader secret (migrations stack)",
+            ConstraintDescription="must be a Secrets Manager secret ARN",
+        ),
+        *(
+            Parameter(
+                _role_parameter(env),
+                Type="String",
+                AllowedPattern=ROLE_ARN_PATTERN,
+                Description=f"The sync-target role in {env}'s account (iam stack there)",
+                ConstraintDescription="must be an IAM role ARN",
+            )
+            for env in SYNC_TARGETS
+        ),
+        Parameter(
+            "SyncExternalId",
+            Type="String",
+            AllowedPattern=EXTERNAL_ID_PATTERN,
+            Description="ExternalId the sync presents to the sync-target roles",
+            ConstraintDescription="must be 16 or more of A-Z a-z 0-9 +=,.@:/_-",
+        ),
+        Parameter(
+            "SyncTables",
+            Type="CommaDelimitedList",
+            AllowedPattern=TABLE_PATTERN,
+            Description="The allowlist: reference tables the sync may copy (config/config.yaml)",
+            ConstraintDescription="must be table names (lowercase letters, digits, _)",
+        ),
+        Parameter(
+            "SyncSchedule",
+            Type="String",
+            Default="rate(1 hour)",
+            AllowedPattern=RATE_PATTERN,
+            Description="How often the sync runs (an EventBridge rate expression)",
+            ConstraintDescription="must be rate(N minutes|hours|days)",
+        ),
+        Parameter(
+            "SyncScheduleEnabled",
+            Type="String",
+            Default="true",
+            AllowedValues=["true", "false"],
+            Description="false removes the schedule (runs by hand only)",
+            ConstraintDescription="must be true or false",
+        ),
+    ]
+    return {parameter.title: template.add_parameter(parameter) for parameter in specs}
+
+
+def sceptre_handler(sceptre_user_data: dict | None) -> str:
+    """Sceptre entry point."""
+    return render("sync", SyncOptions, build, sceptre_user_data)
