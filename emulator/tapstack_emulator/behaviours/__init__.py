@@ -10,6 +10,7 @@ import importlib
 MODULES = (
     "bucket_policy_conditions",
     "conditional_exports",
+    "conditional_resources",
     "custom_resource_types",
     "deletion_policy",
     "ecr_images",

@@ -15,6 +15,7 @@ MODULES = (
     "ec2_vpc",
     "custom_resource",
     "iam",
+    "iam_managed_policy",
     "kms",
     "lambda_function",
     "logs",
@@ -23,6 +24,7 @@ MODULES = (
     "s3",
     "secretsmanager",
     "sns",
+    "stepfunctions",
 )
 
 
