@@ -9,7 +9,7 @@
 - A Step Functions workflow (tapstack_blocks.sync_workflow): per target, check schemas, sync
   each allow-listed table with retries, verify, publish any failure to the failure topic.
 - An EventBridge schedule starts it (rate a parameter; Condition EnableSchedule removes it).
-- The allowlist is the SyncTables parameter, from `sync_tables` in config/config.yaml.
+- The allowlist is the SyncTables parameter, from `sync_allowlist` in config/config.yaml.
 """
 
 import json
