@@ -27,8 +27,9 @@ MIGRATOR_TIMEOUT_SECONDS = 300
 # Characters MySQL client tools and DSNs mishandle in passwords.
 DSN_UNSAFE_CHARACTERS = "\"'@/\\:;%`$&?#"
 PASSWORD_LENGTH = 32
-# Where the RDS CA bundle sits in the migrator package (TLS to Aurora is required).
-CA_BUNDLE_PATH = "/var/task/tapstack_migrator/rds-ca-bundle.pem"
+# The RDS CA bundle in the migrator package, relative to the package root (Lambda runs in
+# /var/task, its package root). TLS to Aurora is required.
+CA_BUNDLE_PATH = "tapstack_migrator/rds-ca-bundle.pem"
 
 
 class MigrationsOptions(BaseModel):
@@ -125,7 +126,13 @@ def _user_secret(logical_id: str, role: str, username, kms_key_arn) -> Secret:
         Description=f"tapstack database user: {role}",
         KmsKeyId=kms_key_arn,
         GenerateSecretString=GenerateSecretString(
-            SecretStringTemplate=Sub('{"username": "${User}"}', User=username),
+            # The RDS secret shape (what the rotation function and the sync read): where to
+            # connect travels with the credentials; the password is generated here.
+            SecretStringTemplate=Sub(
+                '{"engine": "mysql", "host": "${DatabaseEndpoint}", "port": ${DatabasePort}, '
+                '"dbname": "${DatabaseName}", "username": "${User}"}',
+                User=username,
+            ),
             GenerateStringKey="password",
             PasswordLength=PASSWORD_LENGTH,
             ExcludeCharacters=DSN_UNSAFE_CHARACTERS,

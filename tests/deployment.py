@@ -27,6 +27,7 @@ KEY_OUTPUTS = (
     ("MigrationBucketName", "migration-bucket", str),
     ("ClusterEndpoint", "writer", str),
     ("ClusterPort", "port", str),
+    ("SchemaVersion", "schema-version", str),
 )
 STACK_ORDER = ("kms", "network", "storage", "monitoring", "database", "migrations")
 

@@ -86,6 +86,24 @@ BAD_CONFIG = [
         ["config/config.yaml", "environment_suffix = 'Bad_Suffix'", "pattern"],
         id="suffix-breaks-naming-pattern",
     ),
+    pytest.param(
+        ("config/config.yaml", "  - fee_schedules\n", "  - tapstack_environment\n"),
+        (),
+        ["config/config.yaml", "sync_allowlist", "tapstack_environment is the migrator's own"],
+        id="allowlist-names-the-environment-marker",
+    ),
+    pytest.param(
+        ("config/config.yaml", "  - fee_schedules\n", "  - currencies\n"),
+        (),
+        ["config/config.yaml", "sync_allowlist", "lists currencies more than once"],
+        id="allowlist-repeats-a-table",
+    ),
+    pytest.param(
+        ("config/config.yaml", "  - fee_schedules\n", "  - Fee-Schedules\n"),
+        (),
+        ["config/config.yaml", "sync_allowlist.1 = 'Fee-Schedules'", "pattern"],
+        id="allowlist-table-name-malformed",
+    ),
 ]
 
 

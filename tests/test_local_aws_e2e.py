@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 AZ_COUNT = {"dev": 2, "staging": 2, "prod": 3}
 VPC_CIDR = {"dev": "10.1.0.0/16", "staging": "10.2.0.0/16", "prod": "10.3.0.0/16"}
 ENVIRONMENTS = tuple(group.split("/")[0] for group in GROUPS)
-STACKS = ("kms", "network", "storage", "monitoring", "database")
+STACKS = ("kms", "network", "storage", "monitoring", "database", "migrations")
 
 
 @pytest.fixture(autouse=True)
@@ -234,6 +234,12 @@ def test_database_stack_carries_the_monitoring_alarms_as_rollback_triggers(launc
     configuration = stack["RollbackConfiguration"]
     assert sorted(t["Arn"] for t in configuration["RollbackTriggers"]) == sorted(alarm_arns)
     assert configuration["MonitoringTimeInMinutes"] == 10
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_migrations_reach_the_latest_schema_version(launched, environment):
+    latest = max(int(p.name[1:].split("__")[0]) for p in PROJECT_DIR.glob("migrations/V*.sql"))
+    assert outputs(f"{environment}/us-east-1", "migrations")["SchemaVersion"] == str(latest)
 
 
 def test_second_launch_changes_nothing(launched):

@@ -39,7 +39,7 @@ def describe_validation_error(
         location = [str(part) for part in problem["loc"]]
         top_key = location[0] if location else ""
         shown_value = values.get(top_key, "<missing>") if top_key else values
-        if len(location) > 1 and isinstance(shown_value, dict):
+        if len(location) > 1 and isinstance(shown_value, dict | list):
             shown_value = _dig(shown_value, location[1:])
         file = where_key_is_set(files, top_key, project_path) if top_key else files[-1]
         key = ".".join(location) if location else "(model)"
@@ -55,6 +55,8 @@ def _dig(value: object, path: list[str]) -> object:
     for part in path:
         if isinstance(value, dict) and part in value:
             value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
         else:
             break
     return value

@@ -31,6 +31,9 @@ from tapstack_blocks.parameters import ENVIRONMENTS, SUFFIX_DESCRIPTION, SUFFIX_
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
 VPC_PREFIX_LENGTH = 16  # subnets are /20 slices of a /16 (see tapstack_blocks.subnets)
+TABLE_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+# Bookkeeping tables of the migrator: never synced (the sync refuses the marker itself).
+NEVER_SYNCED = ("tapstack_environment", "schema_history")
 
 
 def _known_environment(name: str) -> str:
@@ -55,6 +58,7 @@ EnvironmentName = Annotated[str, AfterValidator(_known_environment)]
 AccountId = Annotated[str, StringConstraints(pattern=ACCOUNT_ID_PATTERN)]
 Region = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
 VpcCidr = Annotated[str, AfterValidator(lambda value: str(_vpc_network(value)))]
+TableName = Annotated[str, StringConstraints(pattern=TABLE_NAME_PATTERN)]
 
 
 class ProjectConfig(BaseModel):
@@ -65,6 +69,19 @@ class ProjectConfig(BaseModel):
     project_code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,30}$")]
     accounts: dict[EnvironmentName, AccountId]
     address_plan: dict[EnvironmentName, dict[Region, VpcCidr]]
+    # The reference tables the sync may copy (and its database users may touch).
+    sync_allowlist: Annotated[tuple[TableName, ...], Field(min_length=1)]
+
+    @field_validator("sync_allowlist")
+    @classmethod
+    def _allowlist_names_reference_tables_once(cls, tables: tuple[str, ...]) -> tuple[str, ...]:
+        duplicates = sorted({table for table in tables if tables.count(table) > 1})
+        if duplicates:
+            raise ValueError(f"lists {', '.join(duplicates)} more than once")
+        bookkeeping = [table for table in tables if table in NEVER_SYNCED]
+        if bookkeeping:
+            raise ValueError(f"{', '.join(bookkeeping)} is the migrator's own and never synced")
+        return tables
 
     @model_validator(mode="after")
     def _every_environment_has_an_account(self) -> "ProjectConfig":
