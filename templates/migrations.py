@@ -98,6 +98,8 @@ def build(_options: MigrationsOptions) -> Template:
         DatabaseMigration(
             "DatabaseMigration",
             ServiceToken=GetAtt(function, "Arn"),
+            # Written once into the database's tapstack_environment marker (the sync's guard).
+            EnvironmentName=Ref("EnvironmentName"),
             MigrationsBucket=bucket,
             MigrationsKey=Ref(parameters["MigrationsKey"]),
             DatabaseEndpoint=Ref(parameters["DatabaseEndpoint"]),

@@ -123,13 +123,22 @@ def expect_deploy(harness: Harness, mariadb, users: list[str], key: str, data: b
     harness.expect_secret(properties["SyncSecretArn"], users[1], "writer-secret")
 
 
-def rows(mariadb, database: str, sql: str, user: str | None = None, password: str = "") -> list:
+def rows(
+    mariadb,
+    database: str,
+    sql: str,
+    user: str | None = None,
+    password: str = "",
+    *,
+    commit: bool = False,
+) -> list:
     connection = pymysql.connect(
         host=mariadb.host,
         port=mariadb.port,
         user=user or mariadb.user,
         password=password if user else mariadb.password,
         database=database,
+        autocommit=commit,
     )
     try:
         with connection.cursor() as cursor:
@@ -161,6 +170,41 @@ def test_create_applies_migrations_as_the_migrator_and_grants_the_sync_writer(
     rows(mariadb, database, "DELETE FROM fee_schedules", user_names[1], "writer-secret")
     with pytest.raises(pymysql.err.OperationalError, match="denied"):
         rows(mariadb, database, "SELECT * FROM accounts", user_names[1], "writer-secret")
+
+
+def test_create_marks_the_database_with_the_stacks_environment(
+    harness, mariadb, database, user_names
+):
+    key, data = repo_bundle()
+    expect_deploy(harness, mariadb, user_names, key, data)
+    response = harness.invoke(harness.event("create", key, EnvironmentName="staging"))
+    assert response["Status"] == SUCCESS, response["Reason"]
+    assert rows(mariadb, database, "SELECT name FROM tapstack_environment") == [("staging",)]
+    # AND the sync writer can read it (the sync's guard does, before writing anything)
+    marker = rows(
+        mariadb, database, "SELECT name FROM tapstack_environment", user_names[1], "writer-secret"
+    )
+    assert marker == [("staging",)]
+
+
+def test_a_database_marked_for_another_environment_is_refused_before_any_migration(
+    harness, mariadb, database, user_names
+):
+    # GIVEN prod's database (marked prod, nothing migrated yet)
+    rows(mariadb, database, "CREATE TABLE tapstack_environment (name VARCHAR(32) PRIMARY KEY)")
+    rows(mariadb, database, "INSERT INTO tapstack_environment VALUES ('prod')", commit=True)
+    properties = json.loads((EVENTS / "create.json").read_text())["ResourceProperties"]
+    harness.expect_secret(properties["MasterSecretArn"], mariadb.user, mariadb.password)
+    harness.expect_secret(properties["MigratorSecretArn"], user_names[0], "migrator-secret")
+    # WHEN the dev stack's migration runs against it
+    key, _ = repo_bundle()
+    response = harness.invoke(harness.event("create", key, EnvironmentName="dev"))
+    # THEN it fails naming both environments, and nothing was applied or relabelled
+    assert response["Status"] == FAILED
+    assert "marker says prod, but this stack deploys dev" in response["Reason"]
+    tables = {row[0] for row in rows(mariadb, database, "SHOW TABLES")}
+    assert tables == {"tapstack_environment"}
+    assert rows(mariadb, database, "SELECT name FROM tapstack_environment") == [("prod",)]
 
 
 def test_update_with_the_same_bundle_is_a_no_op(harness, mariadb, user_names):
@@ -222,6 +266,8 @@ def test_delete_leaves_the_schema_and_calls_nothing(harness, mariadb, database, 
         pytest.param({"DatabasePort": "x"}, "DatabasePort must be a positive integer", id="port"),
         pytest.param({"SyncTables": ["ok", "no;pe"]}, "SyncTables: not plain", id="tables"),
         pytest.param({"MigratorSecretArn": None}, "MigratorSecretArn is required", id="secret"),
+        pytest.param({"EnvironmentName": "Prod!"}, "EnvironmentName must be", id="environment"),
+        pytest.param({"EnvironmentName": None}, "EnvironmentName is required", id="no-env"),
     ],
 )
 def test_bad_properties_fail_naming_the_property_before_any_call(harness, overrides, reason):

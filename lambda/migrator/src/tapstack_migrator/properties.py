@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from tapstack_migrator.api import DEFAULT_LOCK_TIMEOUT_SECONDS
 from tapstack_migrator.bundle import KEY
+from tapstack_migrator.environment_marker import ENVIRONMENT_NAME
 
 SYNC_ACCESS = ("reader", "writer", "none")
 
@@ -18,6 +19,7 @@ class InvalidPropertiesError(ValueError):
 class MigrationProperties:
     """What the template tells the migrator."""
 
+    environment_name: str
     migrations_bucket: str
     migrations_key: str
     database_endpoint: str
@@ -53,7 +55,13 @@ class MigrationProperties:
             raise InvalidPropertiesError(
                 f"SyncTables must list tables when SyncAccess is {sync_access}"
             )
+        environment = _required(properties, "EnvironmentName")
+        if not ENVIRONMENT_NAME.fullmatch(environment):
+            raise InvalidPropertiesError(
+                f"EnvironmentName must be a-z, 0-9 and - (at most 32); got {environment!r}"
+            )
         return cls(
+            environment_name=environment,
             migrations_bucket=_required(properties, "MigrationsBucket"),
             migrations_key=key,
             database_endpoint=_required(properties, "DatabaseEndpoint"),

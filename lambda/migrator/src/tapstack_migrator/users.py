@@ -3,6 +3,14 @@
 Each run makes a user's grants exactly what is listed here (revoke everything, then grant), so
 a table taken off the sync allowlist loses its grant on the next deploy. Passwords come from the
 users' own Secrets Manager secrets and are never logged.
+
+What the sync needs besides the allow-listed tables (lambda/sync): both sides read the
+migrator's history (`schema_history`) to tell "target behind prod" from "schemas differ"; the
+writer reads the target's `tapstack_environment` marker; and before a table commits, the writer
+checks that no row of a table *outside* the allowlist lost its parent through a foreign key.
+MySQL shows a foreign key in information_schema only to a user with a privilege on its table,
+so for each such key the writer gets REFERENCES on the other table (visibility, no data) and
+SELECT on the key's columns only (the orphan check), never the table's other columns.
 """
 
 import re
@@ -10,6 +18,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pymysql.connections import Connection
+
+from tapstack_migrator.environment_marker import MARKER_TABLE
+from tapstack_migrator.history import TABLE as HISTORY_TABLE
 
 SyncAccess = Literal["reader", "writer"]
 
@@ -43,16 +54,24 @@ ACCOUNT_HOST = "%"  # reachability is the security groups' job; the network has 
 
 @dataclass(frozen=True)
 class Grant:
-    """Privileges on one object: a schema (`table=None`) or one of its tables."""
+    """Privileges on one object: a schema (`table=None`), one of its tables, or some columns."""
 
     privileges: tuple[str, ...]
     database: str
     table: str | None = None
+    columns: tuple[str, ...] = ()
 
     def target(self) -> str:
         """The `ON` clause's object, quoted."""
         table = quote_identifier(self.table) if self.table else "*"
         return f"{quote_identifier(self.database)}.{table}"
+
+    def privilege_list(self) -> str:
+        """`SELECT, INSERT`, or with columns `SELECT (`a`, `b`)`."""
+        if not self.columns:
+            return ", ".join(self.privileges)
+        columns = ", ".join(quote_identifier(column) for column in sorted(self.columns))
+        return ", ".join(f"{privilege} ({columns})" for privilege in self.privileges)
 
 
 @dataclass(frozen=True)
@@ -81,16 +100,50 @@ def migrator_user(name: str, password: str, database: str) -> DatabaseUser:
 
 
 def sync_user(
-    name: str, password: str, database: str, access: SyncAccess, tables: list[str]
+    name: str,
+    password: str,
+    database: str,
+    access: SyncAccess,
+    tables: list[str],
+    boundary: tuple[Grant, ...] = (),
 ) -> DatabaseUser:
-    """SELECT (reader) or SELECT/INSERT/UPDATE/DELETE (writer) on the allow-listed tables only."""
+    """SELECT (reader) or SELECT/INSERT/UPDATE/DELETE (writer) on the allow-listed tables; SELECT
+    on the history (both) and the environment marker (writer); `boundary` (writer only)."""
     if not tables:
         raise ValueError("a sync user needs at least one allow-listed table")
-    return DatabaseUser(
-        name,
-        password,
-        tuple(Grant(SYNC_PRIVILEGES[access], database, table) for table in sorted(set(tables))),
-    )
+    grants = [Grant(SYNC_PRIVILEGES[access], database, table) for table in sorted(set(tables))]
+    grants.append(Grant(("SELECT",), database, HISTORY_TABLE))
+    if access == "writer":
+        grants.append(Grant(("SELECT",), database, MARKER_TABLE))
+        grants.extend(boundary)
+    elif boundary:
+        raise ValueError("only the sync writer checks foreign keys across the allowlist")
+    return DatabaseUser(name, password, tuple(grants))
+
+
+def boundary_grants(connection: Connection, database: str, tables: list[str]) -> tuple[Grant, ...]:
+    """For each foreign key between an allow-listed table and one outside the list: REFERENCES
+    on the outside table and SELECT on the key's columns there (see the module docstring)."""
+    synced = set(tables)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT TABLE_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME "
+            "FROM information_schema.KEY_COLUMN_USAGE "
+            "WHERE TABLE_SCHEMA = %s AND REFERENCED_TABLE_SCHEMA = %s",
+            (database, database),
+        )
+        rows = cursor.fetchall()
+    columns: dict[str, set[str]] = {}
+    for child, column, parent, referenced in rows:
+        if child in synced and parent not in synced:
+            columns.setdefault(parent, set()).add(referenced)
+        elif parent in synced and child not in synced:
+            columns.setdefault(child, set()).add(column)
+    grants: list[Grant] = []
+    for table in sorted(columns):
+        grants.append(Grant(("REFERENCES",), database, table))
+        grants.append(Grant(("SELECT",), database, table, tuple(sorted(columns[table]))))
+    return tuple(grants)
 
 
 def ensure_user(connection: Connection, user: DatabaseUser) -> None:
@@ -103,6 +156,4 @@ def ensure_user(connection: Connection, user: DatabaseUser) -> None:
         cursor.execute("ALTER USER %s@%s IDENTIFIED BY %s", (*account, user.password))
         cursor.execute("REVOKE ALL PRIVILEGES, GRANT OPTION FROM %s@%s", account)
         for grant in user.grants:
-            cursor.execute(
-                f"GRANT {', '.join(grant.privileges)} ON {grant.target()} TO %s@%s", account
-            )
+            cursor.execute(f"GRANT {grant.privilege_list()} ON {grant.target()} TO %s@%s", account)
