@@ -18,6 +18,7 @@ MODULES = (
     "iam_managed_policy",
     "kms",
     "lambda_function",
+    "lambda_permission",
     "logs",
     "rds_cluster",
     "rds_groups",
