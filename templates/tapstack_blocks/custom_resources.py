@@ -26,6 +26,7 @@ class DatabaseMigration(CustomResource):
     resource_type = "Custom::DatabaseMigration"
     props = {  # noqa: RUF012 - troposphere's class-level property table
         "ServiceToken": (Value, True),
+        "EnvironmentName": (Value, True),
         "MigrationsBucket": (Value, True),
         "MigrationsKey": (Value, True),
         "DatabaseEndpoint": (Value, True),
