@@ -37,7 +37,10 @@ INTEGRITY = (
 MEMBER = "package/lib/profiles/ca/defaults.js"
 AMAZON = "Amazon Web Services, Inc."
 REPOSITORY = Path(__file__).resolve().parents[3]
-BUNDLES = (REPOSITORY / "lambda/migrator/src/tapstack_migrator/rds-ca-bundle.pem",)
+BUNDLES = (
+    REPOSITORY / "lambda/migrator/src/tapstack_migrator/rds-ca-bundle.pem",
+    REPOSITORY / "lambda/rotation/src/tapstack_rotation/rds-ca-bundle.pem",
+)
 _JS_STRING = re.compile(r"'((?:[^'\\]|\\.)*)'")
 _PEM = re.compile(r"-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+?-----END CERTIFICATE-----\n")
 

@@ -128,3 +128,9 @@ def _certificate(organisation: str, *, ca: bool) -> str:
 def test_certificates_that_are_not_amazon_cas_are_refused(pem, message):
     with pytest.raises(script.BundleError, match=message):
         script.checked_certificates([pem])
+
+
+def test_every_package_that_connects_to_aurora_ships_the_same_bundle():
+    assert BUNDLE in script.BUNDLES
+    for path in script.BUNDLES:
+        assert path.read_bytes() == BUNDLE.read_bytes(), path

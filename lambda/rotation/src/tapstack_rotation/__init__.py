@@ -1,0 +1,1 @@
+"""Rotates a database user's password in its own Secrets Manager secret (single user)."""

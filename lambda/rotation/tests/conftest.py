@@ -1,0 +1,80 @@
+"""Fixtures of the rotation tests: a database user, its secret on the local AWS, the steps."""
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pymysql
+import pytest
+from tapstack_rotation.database import connector
+from tapstack_rotation.steps import Rotation
+
+
+@dataclass
+class RotatedUser:
+    """A user of the local MariaDB whose password lives in a local-AWS secret."""
+
+    name: str
+    password: str
+    secret_arn: str
+    secret: dict
+    rotation: Rotation
+
+    def logs_in_with(self, password: str) -> bool:
+        try:
+            self.rotation.connect({**self.secret, "password": password}).close()
+        except pymysql.err.OperationalError as err:
+            if err.args[0] == 1045:
+                return False
+            raise
+        return True
+
+    def value(self, stage: str, version: str | None = None) -> dict:
+        arguments = {"SecretId": self.secret_arn, "VersionStage": stage}
+        if version:
+            arguments["VersionId"] = version
+        return json.loads(self.rotation.secrets.get_secret_value(**arguments)["SecretString"])
+
+    def stages(self) -> dict[str, list[str]]:
+        described = self.rotation.secrets.describe_secret(SecretId=self.secret_arn)
+        return described["VersionIdsToStages"]
+
+
+def admin(mariadb) -> pymysql.connections.Connection:
+    return pymysql.connect(
+        host=mariadb.host,
+        port=mariadb.port,
+        user=mariadb.user,
+        password=mariadb.password,
+        autocommit=True,
+    )
+
+
+@pytest.fixture
+def user(mariadb, database, local_aws) -> Iterator[RotatedUser]:
+    """A SELECT-only user on a one-table schema (as the sync reader is), and its secret in the
+    RDS shape; the user and the secret are removed afterwards."""
+    name, password = f"r{uuid.uuid4().hex[:12]}", f"initial-{uuid.uuid4().hex}"
+    connection = admin(mariadb)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE `{database}`.currencies (code CHAR(3) PRIMARY KEY)")
+        cursor.execute("CREATE USER %s@'%%' IDENTIFIED BY %s", (name, password))
+        cursor.execute(f"GRANT SELECT ON `{database}`.currencies TO %s@'%%'", (name,))
+    secret = {
+        "engine": "mysql",
+        "host": mariadb.host,
+        "port": mariadb.port,
+        "dbname": database,
+        "username": name,
+        "password": password,
+    }
+    client = local_aws.client("secretsmanager")
+    arn = client.create_secret(Name=f"tapstack/test/{name}", SecretString=json.dumps(secret))["ARN"]
+    try:
+        yield RotatedUser(name, password, arn, secret, Rotation(client, connector(None)))
+    finally:
+        client.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
+        with connection.cursor() as cursor:
+            cursor.execute("DROP USER IF EXISTS %s@'%%'", (name,))
+        connection.close()
