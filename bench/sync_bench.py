@@ -19,11 +19,14 @@ then 10,000,000 rows at 0.01% drift for tapstack-sync alone, against the 5-minut
 """
 
 import argparse
+import contextlib
 import json
 import os
 import random
+import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,8 +42,8 @@ import mariadb_server
 from tapstack_sync import Dsn
 from tapstack_sync.connection import connect
 from tapstack_sync.digest import choose_digest, row_digest_sql
-from tapstack_sync.pair import ConnectionPair, query
-from tapstack_sync.plan import choose_chunking
+from tapstack_sync.pair import ConnectionPair
+from tapstack_sync.plan import checksummer, choose_chunking
 from tapstack_sync.schema import read_schema
 
 BIN = Path(sys.executable).parent
@@ -220,14 +223,10 @@ def time_checksum_scan(source: Server, target: Server) -> float:
     pair = ConnectionPair(*connections)
     try:
         schema = read_schema(connections[0], DATABASE, TABLE)
-        digest = choose_digest(*connections)
-        chunking = choose_chunking(pair, schema)
-        sql = (
-            f"SELECT {chunking.bucket_sql(0)}, COUNT(*), BIT_XOR({row_digest_sql(schema, digest)})"  # noqa: S608
-            f" FROM {TABLE} GROUP BY 1"
-        )
+        checksums = checksummer(pair, schema, row_digest_sql(schema, choose_digest(*connections)))
+        chunking = choose_chunking(pair, schema, checksums)  # the engine's choice, sample and all
         started = time.perf_counter()
-        pair.both(query(sql))
+        checksums(chunking, 0, None)
         return time.perf_counter() - started
     finally:
         pair.close()
@@ -252,12 +251,49 @@ def settle(*sides: Server) -> None:
     time.sleep(1)
 
 
-def reset(source: Server, target: Server, rows: int, fraction: float, seed: int) -> int:
-    load(target, rows, "staging")
-    differing = drift(target, rows, fraction, seed)
-    target.run(f"ANALYZE TABLE {TABLE}")
-    settle(source, target)
-    return differing
+def server_cpu_seconds(*sides: Server) -> float:
+    """CPU time the servers' processes have used so far (all threads, from /proc)."""
+    total = 0
+    for side in sides:
+        tasks = Path(f"/proc/{side.server.process.pid}/task")
+        for task in tasks.iterdir():
+            with contextlib.suppress(OSError):  # a thread may end while we read
+                total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e9
+
+
+def client_cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the contenders' processes)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+@dataclass
+class Measurement:
+    seconds: float
+    cpu: float  # CPU seconds of both servers and the client processes together
+    report: dict | None = None
+
+
+def measured(source: Server, target: Server, timer) -> Measurement:
+    """Run one contender; wall time from the contender, CPU from /proc and rusage."""
+    server_before, client_before = server_cpu_seconds(source, target), client_cpu_seconds()
+    result = timer(source, target)
+    seconds, report = result if isinstance(result, tuple) else (result, None)
+    cpu = server_cpu_seconds(source, target) - server_before
+    cpu += client_cpu_seconds() - client_before
+    return Measurement(seconds, cpu, report)
+
+
+def restore_drift(source: Server, target: Server, rows: int, fraction: float, drifted: int) -> None:
+    """Put the drifted copy back: after a contender the target equals the source (verified), so
+    the same seeded drift gives the same drifted table; CHECKSUM TABLE proves it."""
+    if target.checksum() == drifted:
+        return
+    verify(source, target, "before restoring the drift")
+    drift(target, rows, fraction, seed=7)
+    if target.checksum() != drifted:
+        raise RuntimeError("restoring the drifted copy gave a different table")
 
 
 def verify(source: Server, target: Server, what: str) -> None:
@@ -265,87 +301,96 @@ def verify(source: Server, target: Server, what: str) -> None:
         raise RuntimeError(f"{what}: target differs from source after the run")
 
 
-def best_of(runs: int, setup, measure):
-    """The fastest of `runs` measurements, each after its own `setup()` (same for everyone)."""
-    best = None
-    for _ in range(runs):
-        setup()
-        result = measure()
-        seconds = result[0] if isinstance(result, tuple) else result
-        if best is None or seconds < (best[0] if isinstance(best, tuple) else best):
-            best = result
-    return best
+CONTENDERS = ("tapstack-sync", "pt-table-sync", "dump-and-reload", "checksum-scan limit")
 
 
-def bench_1m(source: Server, target: Server, rows: int, runs: int) -> list[dict]:
+def bench_1m(source: Server, target: Server, rows: int, rounds: int) -> list[dict]:
+    """Each round runs every contender once, in an order that rotates from round to round, each
+    from the same drifted copy with flushed, warmed servers; the best round counts."""
+    timers = {
+        "tapstack-sync": time_tapstack,
+        "pt-table-sync": time_pt_table_sync,
+        "dump-and-reload": time_dump_reload,
+        "checksum-scan limit": time_checksum_scan,
+    }
     results = []
     for label, fraction in (("0.01%", 0.0001), ("1%", 0.01)):
-        differing = reset(source, target, rows, fraction, seed=7)
-        scan = min(time_checksum_scan(source, target) for _ in range(runs + 1))
-
-        def setup(fraction=fraction) -> None:
-            reset(source, target, rows, fraction, seed=7)
-            time_checksum_scan(source, target)  # warm both buffer pools alike, untimed
-
-        def checked(name, timer):
-            def measure():
-                result = timer(source, target)
-                verify(source, target, name)
-                return result
-
-            return measure
-
-        tapstack_seconds, report = best_of(runs, setup, checked("tapstack-sync", time_tapstack))
-        pt_seconds = best_of(runs, setup, checked("pt-table-sync", time_pt_table_sync))
-        dump_seconds = best_of(runs, setup, checked("dump-and-reload", time_dump_reload))
+        if source.checksum() != target.checksum():  # the last contender left the drift in place
+            load(target, rows, "staging")
+        verify(source, target, "before drifting")
+        differing = drift(target, rows, fraction, seed=7)
+        target.run(f"ANALYZE TABLE {TABLE}")
+        drifted = target.checksum()
+        runs: dict[str, list[Measurement]] = {name: [] for name in CONTENDERS}
+        for round_number in range(rounds):
+            shift = round_number % len(CONTENDERS)
+            for name in CONTENDERS[shift:] + CONTENDERS[:shift]:
+                restore_drift(source, target, rows, fraction, drifted)
+                settle(source, target)
+                time_checksum_scan(source, target)  # warm both buffer pools alike, untimed
+                runs[name].append(measured(source, target, timers[name]))
+                if name != "checksum-scan limit":
+                    verify(source, target, name)
+            print(f"  {label} round {round_number + 1}/{rounds} done", file=sys.stderr, flush=True)
+        best = min(runs["tapstack-sync"], key=lambda run: run.seconds)
         results.append(
-            {"drift": label, "differing": differing, "tapstack": tapstack_seconds,
-             "engine": report["seconds"], "rows_read": report["rows_read_source"],
-             "pt": pt_seconds, "dump": dump_seconds, "scan": scan, "rows": rows}
+            {"drift": label, "differing": differing, "rows": rows, "runs": runs,
+             "engine": best.report["seconds"], "rows_read": best.report["rows_read_source"]}
         )  # fmt: skip
-        print(f"  measured {label}", file=sys.stderr, flush=True)
     return results
 
 
 def print_table(results: list[dict]) -> None:
     print()
-    print(f"{'drift':>6} {'differing':>9}  {'contender':<22} {'seconds':>8} {'vs tapstack':>12} "
+    print(f"{'drift':>6} {'differing':>9}  {'contender':<20} {'best s':>7} {'median':>7} "
+          f"{'spread (min-max)':>17} {'vs tapstack':>11} {'CPU s':>6} "
           f"{'rows read from source':>22}")  # fmt: skip
     for r in results:
-        rows = [
-            ("tapstack-sync", r["tapstack"], f"{r['rows_read']:,}"),
-            ("pt-table-sync", r["pt"], "n/a (not reported)"),
-            ("dump-and-reload", r["dump"], f"{r['rows']:,} (all)"),
-            ("checksum-scan limit", r["scan"], "0 (aggregates)"),
-        ]
-        for index, (name, seconds, read) in enumerate(rows):
+        best = {name: min(run.seconds for run in runs) for name, runs in r["runs"].items()}
+        reads = {
+            "tapstack-sync": f"{r['rows_read']:,}",
+            "pt-table-sync": "n/a (not reported)",
+            "dump-and-reload": f"{r['rows']:,} (all)",
+            "checksum-scan limit": "0 (aggregates)",
+        }
+        for index, name in enumerate(CONTENDERS):
+            seconds = [run.seconds for run in r["runs"][name]]
+            cpu = statistics.median(run.cpu for run in r["runs"][name])
             head = f"{r['drift']:>6} {r['differing']:>9}" if index == 0 else " " * 16
-            ratio = seconds / r["tapstack"]
-            print(f"{head}  {name:<22} {seconds:>8.2f} {ratio:>11.2f}x {read:>22}")
-        print(f"{'':16}  (tapstack engine alone, without process start: {r['engine']:.2f} s)")
+            spread = f"{min(seconds):.2f}-{max(seconds):.2f}"
+            print(f"{head}  {name:<20} {best[name]:>7.2f} {statistics.median(seconds):>7.2f} "
+                  f"{spread:>17} {best[name] / best['tapstack-sync']:>10.2f}x {cpu:>6.2f} "
+                  f"{reads[name]:>22}")  # fmt: skip
+        print(f"{'':16}  (tapstack engine alone in its best run, without process start: "
+              f"{r['engine']:.2f} s)")  # fmt: skip
+        r["best"] = best
+    rounds = len(results[0]["runs"]["tapstack-sync"]) if results else 0
+    print(
+        f"\nbest of {rounds} rounds; CPU s: median CPU seconds used by both servers and the "
+        "contender's own processes (insensitive to other load on the machine)"
+    )
     print()
-    print("targets:")
+    print("targets (best against best):")
     for r in results:
+        best = r["best"]
+        tapstack = best["tapstack-sync"]
         bound = 50 * r["differing"] + 32
-        checks = []
         if r["drift"] == "0.01%":
-            checks += [
-                ("≥4x faster than pt-table-sync", r["pt"] / r["tapstack"], 4),
-                ("≥4x faster than dump-and-reload", r["dump"] / r["tapstack"], 4),
-            ]
-            limit = r["tapstack"] / r["scan"]
-            checks.append(("within 1.5x of the checksum-scan limit", 1.5 / limit, 1))
+            checks = [
+                ("≥4x faster than pt-table-sync", best["pt-table-sync"] / tapstack, 4, "x"),
+                ("≥4x faster than dump-and-reload", best["dump-and-reload"] / tapstack, 4, "x"),
+                ("within 1.5x of the checksum-scan limit",
+                 tapstack / best["checksum-scan limit"], 1.5, "x of the limit"),
+            ]  # fmt: skip
         else:
-            checks += [
-                ("≥8x faster than pt-table-sync", r["pt"] / r["tapstack"], 8),
-                ("≥2x faster than dump-and-reload", r["dump"] / r["tapstack"], 2),
+            checks = [
+                ("≥8x faster than pt-table-sync", best["pt-table-sync"] / tapstack, 8, "x"),
+                ("≥2x faster than dump-and-reload", best["dump-and-reload"] / tapstack, 2, "x"),
             ]
-        for text, value, goal in checks:
-            shown = (f"{r['tapstack'] / r['scan']:.2f}x of the limit" if "limit" in text
-                     else f"{value:.1f}x")  # fmt: skip
-            print(
-                f"  {r['drift']:>6} {text:<42} {shown:>22}  {'MET' if value >= goal else 'NOT MET'}"
-            )
+        for text, value, goal, unit in checks:
+            met = value <= goal if "limit" in text else value >= goal
+            shown = f"{value:.2f}{unit}"
+            print(f"  {r['drift']:>6} {text:<42} {shown:>22}  {'MET' if met else 'NOT MET'}")
         verdict = "MET" if r["rows_read"] <= bound else "NOT MET"
         print(f"  {r['drift']:>6} {'rows read <= 50 x differing + one chunk':<42} "
               f"{r['rows_read']:>10,} <= {bound:<9,}  {verdict}")  # fmt: skip
@@ -377,7 +422,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--skip-10m", action="store_true")
-    parser.add_argument("--runs", type=int, default=2, help="best of N for every contender")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of every contender (best counts)"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores shared)", file=sys.stderr)
@@ -385,9 +432,12 @@ def main() -> int:
         source, target = start(stack, args.rows), start(stack, args.rows)
         with ThreadPoolExecutor(2) as pool:
             list(
-                pool.map(lambda a: load(*a), [(source, args.rows, "prod"), (target, 1, "staging")])
+                pool.map(
+                    lambda a: load(*a),
+                    [(source, args.rows, "prod"), (target, args.rows, "staging")],
+                )
             )
-        results = bench_1m(source, target, args.rows, args.runs)
+        results = bench_1m(source, target, args.rows, args.rounds)
         print_table(results)
     if not args.skip_10m:
         with ExitStack() as stack:

@@ -38,6 +38,20 @@ def test_chunk_size_adapts_to_the_drift_found(pair, every, finer):
         assert report.chunks_compared < 1.5 * chunks_at_32_rows
 
 
+def test_no_drift_in_the_sample_means_coarser_chunks_split_once(pair):
+    _fill(pair, range(1, 20_001))
+    # Two changes, both outside the key windows the sample checksums (608-639, 13120-13151 ...).
+    pair.source.run("UPDATE t SET v = 'changed' WHERE id IN (700, 13100)")
+
+    report = sync(pair.request("t")).tables[0]
+
+    assert pair.identical("t")
+    assert report.updated == 2
+    chunks_at_32_rows = 20_000 // 32
+    assert report.chunks_compared < chunks_at_32_rows / 2  # 256-row chunks, 2 of them split
+    assert report.rows_read_source <= 2 * 16  # only the two differing 16-row pieces
+
+
 def test_sparse_and_clustered_keys_still_read_little(pair):
     # Two dense clusters far apart, with empty key space between and around them.
     ids = [*range(1, 5001), *range(10**12, 10**12 + 5000)]

@@ -20,6 +20,9 @@ from tapstack_sync.digest import key_hash_sql
 from tapstack_sync.schema import TableSchema
 
 ROWS_PER_CHUNK = 32  # level-0 chunk size: rows read per differing row stay far below 50
+# At very low drift, level-0 chunks this many times larger: a cheaper first pass (fewer groups
+# to build and send), and the few differing chunks are split once (to 16 rows) before reading.
+COARSER_FACTOR = 8
 SPLIT = 16
 MAX_RANGES_PER_QUERY = 48  # beyond a few dozen OR-ed ranges, MariaDB's range optimizer slows
 RANGE_QUERIES_MAX = 8  # more ranges than this many queries hold: one scan with IN instead
@@ -126,15 +129,21 @@ class KeyHashes:
 Chunking = IntegerRanges | KeyHashes
 
 
-def plan_chunking(schema: TableSchema, rows: int, low: int | None, high: int | None) -> Chunking:
-    """Chunks of about ROWS_PER_CHUNK rows for a table of about `rows` rows.
+def plan_chunking(
+    schema: TableSchema,
+    rows: int,
+    low: int | None,
+    high: int | None,
+    rows_per_chunk: float = ROWS_PER_CHUNK,
+) -> Chunking:
+    """Chunks of about `rows_per_chunk` rows for a table of about `rows` rows.
 
     `low`/`high` are the smallest and largest key on either side (integer keys only).
     """
     rows = max(rows, 1)
     if schema.integer_key:
         span = (high - low + 1) if low is not None and high is not None else 1
-        width = _width(span * ROWS_PER_CHUNK / rows)
+        width = _width(span * rows_per_chunk / rows)
         return IntegerRanges(schema.primary_key[0], width, low, high)
     return KeyHashes(key_hash_sql(schema), max(1, rows // ROWS_PER_CHUNK))
 

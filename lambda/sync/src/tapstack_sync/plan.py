@@ -9,12 +9,22 @@
 Rows fetched from the source are therefore proportional to the drift, not to the table.
 """
 
+import math
 import time
-from dataclasses import dataclass, field, replace
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
 from operator import itemgetter
 
-from tapstack_sync.chunking import Chunk, Chunking, IntegerRanges, plan_chunking
+from tapstack_sync.chunking import (
+    COARSER_FACTOR,
+    ROWS_PER_CHUNK,
+    Chunk,
+    Chunking,
+    IntegerRanges,
+    plan_chunking,
+)
 from tapstack_sync.connection import quote
 from tapstack_sync.digest import DigestKind, row_digest_sql
 from tapstack_sync.pair import ConnectionPair, query
@@ -26,9 +36,10 @@ SPLIT_ABOVE_ROWS = 48  # a differing chunk with more rows than this is split bef
 # row (a key and 8 bytes) and then only the rows whose digests differ.
 FETCH_WHOLE_ROWS = 4096
 KEY_BATCH = 1000
-SAMPLE_WINDOWS = 32  # key windows counted to estimate an integer key's density
-DRIFTY_CHUNK_SHARE = 0.08  # above this share of differing sampled chunks, use finer chunks
+SAMPLE_WINDOWS = 32  # key windows sampled for an integer key's density and drift
+DRIFTY_CHUNK_SHARE = 0.08  # above this expected share of differing chunks, use finer chunks
 FINER_FACTOR = 4
+CALM_CHUNK_SHARE = 0.10  # at most this expected share of coarser chunks differing: use them
 
 Row = tuple
 Key = tuple
@@ -74,19 +85,11 @@ class TablePlan:
 def plan_table(pair: ConnectionPair, schema: TableSchema, digest: DigestKind) -> TablePlan:
     """Compare `schema.name` on both sides of `pair`; read nothing outside that table."""
     started = time.perf_counter()
-    table = quote(schema.name)
     digest_sql = row_digest_sql(schema, digest)
     plan = TablePlan(schema)
 
-    def checksums(chunking: Chunking, level: int, where: str | None) -> tuple[list, list]:
-        """(bucket, rows, digest) per chunk of `level`, from each side."""
-        bucket = chunking.bucket_sql(level)
-        sql = f"SELECT {bucket}, COUNT(*), BIT_XOR({digest_sql}) FROM {table}"  # noqa: S608
-        if where:
-            sql += f" WHERE {where}"
-        return pair.both(query(sql + " GROUP BY 1"))
-
-    chunking = _adapt_to_drift(choose_chunking(pair, schema), checksums)
+    checksums = checksummer(pair, schema, digest_sql)
+    chunking = choose_chunking(pair, schema, checksums)
     source, target = checksums(chunking, 0, None)
     plan.source_rows = sum(map(itemgetter(1), source))
     plan.target_rows = sum(map(itemgetter(1), target))
@@ -122,69 +125,98 @@ def plan_table(pair: ConnectionPair, schema: TableSchema, digest: DigestKind) ->
     return plan
 
 
-def _adapt_to_drift(chunking: Chunking, checksums) -> Chunking:
-    """Finer level-0 chunks when a sample of the key space shows high drift.
-
-    Checksums a few evenly spaced windows (about 1/64 of the chunks). When many sampled chunks
-    differ, most chunks of a full pass would differ too and every row in them would be read
-    again; chunks a quarter the size cost a little more in the pass and halve that re-read.
-    """
-    if (
-        not isinstance(chunking, IntegerRanges)
-        or chunking.width0 < FINER_FACTOR
-        or not (chunking.low is not None and chunking.high is not None)
-    ):
-        return chunking
-    span = chunking.high - chunking.low + 1
-    per_window = max(1, span // (SAMPLE_WINDOWS * 64))
-    starts = [chunking.low + span * i // SAMPLE_WINDOWS for i in range(SAMPLE_WINDOWS)]
-    ranges = " OR ".join(
-        f"{quote(chunking.key)} BETWEEN {start} AND {start + per_window - 1}" for start in starts
-    )
-    source, target = checksums(chunking, 0, ranges)
-    sampled = len(set(map(itemgetter(0), source)).union(map(itemgetter(0), target)))
-    if not sampled or len(_differing(source, target)) / sampled <= DRIFTY_CHUNK_SHARE:
-        return chunking
-    return replace(chunking, width0=chunking.width0 // FINER_FACTOR)
+Checksums = Callable[[Chunking, int, str | None], tuple[list, list]]
 
 
-def choose_chunking(pair: ConnectionPair, schema: TableSchema) -> Chunking:
-    """Chunk sizes from the table's size: for integer keys the key span and a density sampled
-    in a few small key windows (InnoDB's TABLE_ROWS can be off by half), else TABLE_ROWS."""
+def checksummer(pair: ConnectionPair, schema: TableSchema, digest_sql: str) -> Checksums:
+    """`checksums(chunking, level, where)`: (bucket, rows, digest) per chunk of `level` (rows
+    matching `where`, or all), from each side at once."""
     table = quote(schema.name)
-    estimate = query(
+
+    def checksums(chunking: Chunking, level: int, where: str | None) -> tuple[list, list]:
+        bucket = chunking.bucket_sql(level)
+        sql = f"SELECT {bucket}, COUNT(*), BIT_XOR({digest_sql}) FROM {table}"  # noqa: S608
+        if where:
+            sql += f" WHERE {where}"
+        return pair.both(query(sql + " GROUP BY 1"))
+
+    return checksums
+
+
+def choose_chunking(
+    pair: ConnectionPair, schema: TableSchema, checksums: Checksums | None = None
+) -> Chunking:
+    """Chunks for `schema`: about ROWS_PER_CHUNK rows each, finer at high drift, coarser at very
+    low drift. Non-integer keys: from InnoDB's TABLE_ROWS. Integer keys: the key span and
+    TABLE_ROWS in one round trip, then one sample of the key space (SAMPLE_WINDOWS windows, about
+    1/128 of it) checksummed on both sides gives the real density (TABLE_ROWS can be off by
+    half) and the drift. `checksums(chunking, level, where)` runs the sample (None: no sample)."""
+    table = quote(schema.name)
+    estimate = (
         "SELECT TABLE_ROWS FROM information_schema.TABLES "
-        "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s",
-        (schema.name,),
+        "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s"
     )
-    rows = max(int(found[0][0] or 0) if found else 0 for found in pair.both(estimate))
     if not schema.integer_key:
-        return plan_chunking(schema, rows, None, None)
+        found = pair.both(query(estimate, (schema.name,)))
+        return plan_chunking(
+            schema, max(_count(rows[0] if rows else ()) for rows in found), None, None
+        )
     key = quote(schema.primary_key[0])
-    bounds = pair.both(query(f"SELECT MIN({key}), MAX({key}) FROM {table}"))  # noqa: S608
-    lows = [found[0][0] for found in bounds if found[0][0] is not None]
-    highs = [found[0][1] for found in bounds if found[0][1] is not None]
+    bounds = query(f"SELECT MIN({key}), MAX({key}), ({estimate}) FROM {table}", (schema.name,))  # noqa: S608
+    found = [rows[0] for rows in pair.both(bounds)]
+    rows = max(_count(row[2:]) for row in found)
+    lows = [row[0] for row in found if row[0] is not None]
     if not lows:
         return plan_chunking(schema, rows, None, None)
-    low, high = min(lows), max(highs)
+    low, high = min(lows), max(row[1] for row in found if row[1] is not None)
+    chunking = plan_chunking(schema, rows, low, high)
+    if checksums is None:
+        return chunking
+    return refine_chunking(schema, chunking, checksums)
+
+
+def _count(row: tuple) -> int:
+    """The row count in a one-column result row (NULL or no row: 0)."""
+    return int(row[0] or 0) if row else 0
+
+
+def refine_chunking(schema: TableSchema, chunking: IntegerRanges, checksums: Checksums) -> Chunking:
+    """Checksum a sample of `chunking`'s chunks on both sides; re-plan from what it shows.
+
+    Density: rows per key value inside the sampled windows that hold rows (empty stretches of
+    key space cost nothing: GROUP BY skips empty chunks). Drift: differing sampled chunks per
+    sampled row, an estimate of the share of rows that differ.
+    """
+    low, high, width = chunking.low, chunking.high, chunking.width0
     span = high - low + 1
-    window = span // (SAMPLE_WINDOWS * 128)
-    if window >= 1:
-        # Density where there are rows: empty stretches of the key space (a block of new
-        # keys far above the rest, a deleted range) cost nothing, GROUP BY skips empty chunks.
-        starts = [low + span * i // SAMPLE_WINDOWS for i in range(SAMPLE_WINDOWS)]
-        counts = ", ".join(
-            f"(SELECT COUNT(*) FROM {table} WHERE {key} BETWEEN {a} AND {a + window - 1})"  # noqa: S608
-            for a in starts
-        )
-        densities = []
-        for found in pair.both(query(f"SELECT {counts}")):
-            occupied = [int(count) for count in found[0] if count]
-            if occupied:
-                densities.append(sum(occupied) / (len(occupied) * window))
-        if densities:
-            rows = round(max(densities) * span)
-    return plan_chunking(schema, rows, low, high)
+    window = max(width, span // (SAMPLE_WINDOWS * 128) // width * width)
+    starts = sorted(
+        {(low + span * i // SAMPLE_WINDOWS) // width * width for i in range(SAMPLE_WINDOWS)}
+    )
+    key = quote(chunking.key)
+    ranges = " OR ".join(f"{key} BETWEEN {start} AND {start + window - 1}" for start in starts)
+    source, target = checksums(chunking, 0, ranges)
+    densities = []
+    for side in (source, target):
+        per_window: dict[int, int] = {}
+        for bucket, count, _ in side:
+            first = chunking.key_range((0, bucket))[0]
+            window_index = bisect_right(starts, first)
+            per_window[window_index] = per_window.get(window_index, 0) + count
+        if per_window:
+            densities.append(sum(per_window.values()) / (len(per_window) * window))
+    if not densities:
+        return chunking
+    rows = max(round(max(densities) * span), 1)
+    sampled_rows = max(sum(map(itemgetter(1), source)), sum(map(itemgetter(1), target)), 1)
+    drift = len(_differing(source, target)) / sampled_rows  # differing rows per row, at least
+    if 1 - math.exp(-drift * ROWS_PER_CHUNK) > DRIFTY_CHUNK_SHARE:
+        per_chunk = ROWS_PER_CHUNK / FINER_FACTOR
+    elif 1 - math.exp(-drift * ROWS_PER_CHUNK * COARSER_FACTOR) <= CALM_CHUNK_SHARE:
+        per_chunk = ROWS_PER_CHUNK * COARSER_FACTOR
+    else:
+        per_chunk = ROWS_PER_CHUNK
+    return plan_chunking(schema, rows, low, high, per_chunk)
 
 
 def _differing(source: list[tuple], target: list[tuple]) -> dict[int, int]:
