@@ -4,11 +4,12 @@
 migrator's code are content-addressed in the migration bucket (both keys set by hooks), so a
 change in migrations/ or in the migrator is a change in this stack and nothing else is. The
 migrator also keeps the least-privilege database users: itself, and the sync user (a reader in
-prod, a writer in staging and dev) with access to the allow-listed tables only.
+prod, a writer in staging and dev) with access to the allow-listed tables only. Each user's
+secret rotates (single-user strategy) through lambda/rotation, also in the VPC.
 """
 
 from awacs import kms, s3, secretsmanager
-from awacs.aws import Allow, Statement
+from awacs.aws import Allow, Condition, Statement, StringEquals
 from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.custom_resources import DatabaseMigration
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
@@ -20,8 +21,14 @@ from tapstack_blocks.parameters import (
     add_kms_key_arn_parameter,
 )
 from tapstack_blocks.tags import name_tags
-from troposphere import GetAtt, If, Parameter, Ref, Sub, Template
-from troposphere.secretsmanager import GenerateSecretString, Secret
+from troposphere import AWSHelperFn, GetAtt, If, Parameter, Ref, Sub, Template
+from troposphere.awslambda import Permission
+from troposphere.secretsmanager import (
+    GenerateSecretString,
+    RotationRules,
+    RotationSchedule,
+    Secret,
+)
 
 MIGRATOR_TIMEOUT_SECONDS = 300
 # Characters MySQL client tools and DSNs mishandle in passwords.
@@ -30,6 +37,17 @@ PASSWORD_LENGTH = 32
 # The RDS CA bundle in the migrator package, relative to the package root (Lambda runs in
 # /var/task, its package root). TLS to Aurora is required.
 CA_BUNDLE_PATH = "tapstack_migrator/rds-ca-bundle.pem"
+ROTATION_CA_BUNDLE_PATH = "tapstack_rotation/rds-ca-bundle.pem"
+ROTATION_DAYS = 30
+ROTATION_SUPPRESSIONS = [
+    {
+        "id": "CKV_AWS_116",
+        "comment": "Secrets Manager invokes each rotation step synchronously and records a "
+        "failed step on the secret (AWSPENDING stays, the next attempt resumes idempotently, "
+        "RotationFailed is an EventBridge event); a dead-letter queue would hold nothing "
+        "anyone acts on.",
+    },
+]
 
 
 class MigrationsOptions(BaseModel):
@@ -112,6 +130,19 @@ def build(_options: MigrationsOptions) -> Template:
             SyncTables=Ref(parameters["SyncTables"]),
         )
     )
+    _add_rotation(
+        template,
+        parameters,
+        [migrator_secret, sync_secret],
+        VpcPlacement(
+            subnet_ids=Ref(parameters["PrivateSubnetIds"]),
+            security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
+            kms_key_arn=kms_key_arn,
+            code_bucket=bucket,
+            is_prod=is_prod,
+        ),
+        after=migration.title,
+    )
     add_exported_output(
         template, "SchemaVersion", GetAtt(migration, "SchemaVersion"), "Applied schema version"
     )
@@ -143,6 +174,80 @@ def _user_secret(logical_id: str, role: str, username, kms_key_arn) -> Secret:
         DeletionPolicy="Delete",
         UpdateReplacePolicy="Delete",
     )
+
+
+def _add_rotation(
+    template: Template,
+    parameters: dict[str, Parameter],
+    secrets: list[Secret],
+    placement: VpcPlacement,
+    after: str,
+) -> None:
+    """The rotation function, Secrets Manager's permission to run it, and one schedule per
+    user secret. Schedules wait for `after` (the users exist) because AWS rotates at once."""
+    secret_refs: list[AWSHelperFn] = [Ref(secret) for secret in secrets]
+    function = add_vpc_function(
+        template,
+        FunctionSpec(
+            logical_id="RotationFunction",
+            name="db-rotation",
+            description="Rotates the database users' secrets (single user: own password)",
+            handler="tapstack_rotation.handler.handler",
+            code_key=Ref(parameters["RotationCodeKey"]),
+            environment={"DATABASE_CA_BUNDLE": ROTATION_CA_BUNDLE_PATH},
+            scanner_suppressions=list(ROTATION_SUPPRESSIONS),
+            statements=[
+                Statement(
+                    Sid="RotatedSecrets",
+                    Effect=Allow,
+                    Action=[
+                        secretsmanager.DescribeSecret,
+                        secretsmanager.GetSecretValue,
+                        secretsmanager.PutSecretValue,
+                        secretsmanager.UpdateSecretVersionStage,
+                    ],
+                    Resource=secret_refs,
+                ),
+                Statement(
+                    Sid="RandomPasswords",
+                    Effect=Allow,
+                    Action=[secretsmanager.GetRandomPassword],
+                    Resource=["*"],  # GetRandomPassword has no resource type
+                ),
+                Statement(
+                    Sid="EnvironmentKey",
+                    Effect=Allow,
+                    Action=[kms.Decrypt, kms.GenerateDataKey],
+                    Resource=[placement.kms_key_arn],
+                    Condition=Condition(
+                        StringEquals(
+                            "kms:ViaService", Sub("secretsmanager.${AWS::Region}.amazonaws.com")
+                        )
+                    ),
+                ),
+            ],
+        ),
+        placement,
+    )
+    permission = template.add_resource(
+        Permission(
+            "RotationInvokePermission",
+            Action="lambda:InvokeFunction",
+            FunctionName=GetAtt(function, "Arn"),
+            Principal="secretsmanager.amazonaws.com",
+            SourceAccount=Ref("AWS::AccountId"),
+        )
+    )
+    for secret in secrets:
+        template.add_resource(
+            RotationSchedule(
+                f"{secret.title}Rotation",
+                SecretId=Ref(secret),
+                RotationLambdaARN=GetAtt(function, "Arn"),
+                RotationRules=RotationRules(AutomaticallyAfterDays=ROTATION_DAYS),
+                DependsOn=[permission.title, after],
+            )
+        )
 
 
 def _add_parameters(template: Template) -> dict[str, Parameter]:
@@ -179,6 +284,13 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
             AllowedPattern=r"^lambda/tapstack-migrator/[0-9a-f]{64}\.zip$",
             Description="S3 key of the migrator package (set by !upload_lambda_package).",
             ConstraintDescription="must be lambda/tapstack-migrator/<sha256>.zip",
+        ),
+        Parameter(
+            "RotationCodeKey",
+            Type="String",
+            AllowedPattern=r"^lambda/tapstack-rotation/[0-9a-f]{64}\.zip$",
+            Description="S3 key of the rotation package (set by !upload_lambda_package).",
+            ConstraintDescription="must be lambda/tapstack-rotation/<sha256>.zip",
         ),
         Parameter(
             "DatabaseEndpoint",

@@ -4,8 +4,10 @@ delete. Each group lands in its own account through its deploy role.
 
 import ipaddress
 import json
+import re
 import shutil
 
+import pymysql
 import pytest
 from aws_accounts import account_session, accounts
 from deployment import GROUPS, PROJECT_DIR, group_state, run_sceptre, stacks_of
@@ -240,6 +242,142 @@ def test_database_stack_carries_the_monitoring_alarms_as_rollback_triggers(launc
 def test_migrations_reach_the_latest_schema_version(launched, environment):
     latest = max(int(p.name[1:].split("__")[0]) for p in PROJECT_DIR.glob("migrations/V*.sql"))
     assert outputs(f"{environment}/us-east-1", "migrations")["SchemaVersion"] == str(latest)
+
+
+REFERENCE_TABLES = ("currencies", "fee_schedules", "merchant_categories")
+DML = {"SELECT", "INSERT", "UPDATE", "DELETE"}
+MIGRATOR_PRIVILEGES = {
+    "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "REFERENCES", "INDEX", "ALTER",
+    "CREATE TEMPORARY TABLES", "LOCK TABLES", "EXECUTE", "CREATE VIEW", "SHOW VIEW",
+    "CREATE ROUTINE", "ALTER ROUTINE", "TRIGGER",
+}  # fmt: skip
+_GRANT = re.compile(r"GRANT (?P<privileges>.+) ON (?P<target>\S+) TO ")
+_PRIVILEGE = re.compile(r"(?P<name>[A-Z][A-Z ]*?)(?: \((?P<columns>[^)]*)\))?(?:, |$)")
+
+
+def user_secret(environment: str, output: str) -> dict:
+    arn = outputs(f"{environment}/us-east-1", "migrations")[output]
+    client = account_session(environment).client("secretsmanager")
+    return json.loads(client.get_secret_value(SecretId=arn)["SecretString"])
+
+
+def connect_as(secret: dict) -> pymysql.connections.Connection:
+    return pymysql.connect(
+        host=secret["host"],
+        port=int(secret["port"]),
+        user=secret["username"],
+        password=secret["password"],
+        database=secret["dbname"],
+        autocommit=True,
+    )
+
+
+def query(secret: dict, sql: str) -> list[tuple]:
+    connection = connect_as(secret)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return list(cursor.fetchall())
+    finally:
+        connection.close()
+
+
+def own_grants(secret: dict) -> dict[str, set[str]]:
+    """`SHOW GRANTS` of the secret's user: object -> privileges (`SELECT (a, b)` for columns)."""
+    grants: dict[str, set[str]] = {}
+    for (line,) in query(secret, "SHOW GRANTS"):
+        match = _GRANT.match(line)
+        assert match, line
+        for privilege in _PRIVILEGE.finditer(match["privileges"]):
+            columns = privilege["columns"]
+            name = privilege["name"]
+            if columns:
+                name += f" ({', '.join(sorted(c.strip(' `') for c in columns.split(',')))})"
+            grants.setdefault(match["target"].replace("`", ""), set()).add(name)
+    return grants
+
+
+def assert_denied(secret: dict, sql: str) -> None:
+    with pytest.raises(pymysql.err.MySQLError) as caught:
+        query(secret, sql)
+    assert caught.value.args[0] in (1142, 1143), caught.value  # table / column access denied
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_schema_tables_marker_and_migrator_grants(launched, environment):
+    migrator = user_secret(environment, "MigratorSecretArn")
+    tables = {row[0] for row in query(migrator, "SHOW TABLES")}
+    assert tables == {
+        *REFERENCE_TABLES,
+        "accounts",
+        "transactions",
+        "schema_history",
+        "tapstack_environment",
+    }
+    assert query(migrator, "SELECT name FROM tapstack_environment") == [(environment,)]
+    applied = query(migrator, "SELECT version, status FROM schema_history ORDER BY version")
+    versions = sorted(int(p.name[1:].split("__")[0]) for p in PROJECT_DIR.glob("migrations/V*.sql"))
+    assert applied == [(version, "applied") for version in versions]
+    assert own_grants(migrator) == {"*.*": {"USAGE"}, "tapstack.*": MIGRATOR_PRIVILEGES}
+
+
+def test_prod_sync_reader_selects_allow_listed_tables_only(launched):
+    reader = user_secret("prod", "SyncSecretArn")
+    assert reader["username"] == "tapstack_sync_reader"
+    assert own_grants(reader) == {
+        "*.*": {"USAGE"},
+        "tapstack.schema_history": {"SELECT"},
+        **{f"tapstack.{table}": {"SELECT"} for table in REFERENCE_TABLES},
+    }
+    assert query(reader, "SELECT COUNT(*) FROM currencies") == [(0,)]
+    assert_denied(reader, "SELECT * FROM accounts")
+    assert_denied(reader, "SELECT * FROM transactions")
+    assert_denied(reader, "DELETE FROM currencies")
+
+
+@pytest.mark.parametrize("environment", ["staging", "dev"])
+def test_target_sync_writer_changes_allow_listed_tables_only(launched, environment):
+    writer = user_secret(environment, "SyncSecretArn")
+    assert writer["username"] == "tapstack_sync_writer"
+    assert own_grants(writer) == {
+        "*.*": {"USAGE"},
+        **{f"tapstack.{table}": DML for table in REFERENCE_TABLES},
+        "tapstack.schema_history": {"SELECT"},
+        "tapstack.tapstack_environment": {"SELECT"},
+        # foreign keys into reference tables: visible, and checkable for orphans, nothing more
+        "tapstack.accounts": {"REFERENCES", "SELECT (default_currency, mcc)"},
+        "tapstack.transactions": {"REFERENCES", "SELECT (currency_code)"},
+    }
+    assert query(writer, "SELECT name FROM tapstack_environment") == [(environment,)]
+    query(writer, "DELETE FROM fee_schedules WHERE mcc = 'none'")
+    assert_denied(writer, "SELECT legal_name FROM accounts")
+    assert_denied(writer, "DELETE FROM accounts")
+    assert_denied(writer, "UPDATE tapstack_environment SET name = 'prod'")
+
+
+def test_rotation_of_a_user_secret_runs_the_deployed_function(launched):
+    # GIVEN staging's sync writer secret, with rotation on (the RotationSchedule)
+    client = account_session("staging").client("secretsmanager")
+    arn = outputs("staging/us-east-1", "migrations")["SyncSecretArn"]
+    described = client.describe_secret(SecretId=arn)
+    assert described["RotationEnabled"] is True
+    assert described["RotationRules"]["AutomaticallyAfterDays"] == 30
+    assert described["RotationLambdaARN"].endswith(":function:tapstack-db-rotation-staging-main")
+    before = user_secret("staging", "SyncSecretArn")
+    # WHEN it is rotated (the local AWS invokes the deployed function's four steps; it connects
+    # with verified TLS through the packaged RDS CA bundle, which locally holds the local CA)
+    client.rotate_secret(SecretId=arn, RotationLambdaARN=described["RotationLambdaARN"])
+    # THEN the database takes only the new password, which is AWSCURRENT
+    after = user_secret("staging", "SyncSecretArn")
+    assert after["password"] != before["password"]
+    assert {k: v for k, v in after.items() if k != "password"} == {
+        k: v for k, v in before.items() if k != "password"
+    }
+    assert query(after, "SELECT name FROM tapstack_environment") == [("staging",)]
+    with pytest.raises(pymysql.err.OperationalError, match="Access denied"):
+        query(before, "SELECT 1")
+    stages = sorted(client.describe_secret(SecretId=arn)["VersionIdsToStages"].values())
+    assert stages == [["AWSCURRENT"], ["AWSPREVIOUS"]]
 
 
 def test_second_launch_changes_nothing(launched):

@@ -11,17 +11,17 @@ finishSecret  AWSCURRENT moves to the pending version (the old one becomes AWSPR
 
 import contextlib
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pymysql
+from aws_lambda_powertools import Logger
 from pymysql.connections import Connection
 
 from tapstack_rotation.database import parse_secret, set_own_password
 
-logger = logging.getLogger(__name__)
+logger = Logger(service="rotation", child=True)  # the handler's logger configures it
 
 CURRENT, PENDING, PREVIOUS = "AWSCURRENT", "AWSPENDING", "AWSPREVIOUS"
 PASSWORD_LENGTH = 32
