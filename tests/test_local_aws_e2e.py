@@ -380,6 +380,54 @@ def test_rotation_of_a_user_secret_runs_the_deployed_function(launched):
     assert stages == [["AWSCURRENT"], ["AWSPREVIOUS"]]
 
 
+def secret_dsn(secret: dict):
+    from tapstack_sync.dsn import Dsn
+
+    return Dsn(
+        host=secret["host"],
+        port=int(secret["port"]),
+        user=secret["username"],
+        password=secret["password"],
+        database=secret["dbname"],
+    )
+
+
+def test_sync_works_with_exactly_the_deployed_users_and_refuses_prod(launched):
+    from tapstack_sync.engine import sync
+    from tapstack_sync.errors import RefusedError, TableApplyError
+    from tapstack_sync.models import SyncRequest
+
+    # GIVEN reference data in prod, and a staging account that uses a currency prod lacks
+    prod, staging = (user_secret(env, "MigratorSecretArn") for env in ("prod", "staging"))
+    query(prod, "INSERT INTO currencies (code, numeric_code, name, minor_units) VALUES "
+                "('EUR', 978, 'Euro', 2), ('JPY', 392, 'Yen', 0)")  # fmt: skip
+    query(staging, "INSERT INTO currencies (code, numeric_code, name, minor_units) VALUES "
+                   "('XTS', 963, 'Test', 2)")  # fmt: skip
+    query(staging, "INSERT INTO merchant_categories (mcc, description, category_group) VALUES "
+                   "('5411', 'Grocery', 'retail')")  # fmt: skip
+    query(staging, "INSERT INTO accounts (external_id, legal_name, mcc, default_currency) "
+                   "VALUES (UUID(), 'Staging Ltd', '5411', 'XTS')")  # fmt: skip
+    reader = secret_dsn(user_secret("prod", "SyncSecretArn"))
+    writer = secret_dsn(user_secret("staging", "SyncSecretArn"))
+    allowlist = list(REFERENCE_TABLES)
+    # WHEN the sync runs as prod's reader and staging's writer
+    request = SyncRequest(
+        source=reader, target=writer, tables=["currencies"], allowlist=allowlist,
+        target_env="staging", force=True,
+    )  # fmt: skip
+    # THEN the writer sees the foreign key from accounts and refuses to orphan its row
+    with pytest.raises(TableApplyError, match="would lose their parent"):
+        sync(request)
+    # AND once staging's own row is gone, prod's currencies arrive
+    query(staging, "DELETE FROM accounts")
+    report = sync(request)
+    assert report.target_environment == "staging"
+    assert query(staging, "SELECT code FROM currencies ORDER BY code") == [("EUR",), ("JPY",)]
+    # AND prod can never be a target: its reader cannot even read prod's marker
+    with pytest.raises(RefusedError, match="marker"):
+        sync(SyncRequest(source=writer, target=reader, tables=["currencies"], allowlist=allowlist))
+
+
 def test_second_launch_changes_nothing(launched):
     for group in GROUPS:
         result = run_sceptre("launch", "-y", group)
