@@ -34,3 +34,18 @@ def test_network_parameters_come_from_the_address_plan():
         (network,) = [s for s in stacks_of(group) if s.name.endswith("/network")]
         parameters = network.config["parameters"]
         assert (parameters["VpcCidr"], parameters["AzCount"]) == expected[group.split("/")[0]]
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_migrations_follow_their_inputs_and_take_the_one_allowlist(group):
+    (migrations,) = [s for s in stacks_of(group) if s.name.endswith("/migrations")]
+    assert sorted(d.name for d in migrations.dependencies) == [
+        f"{group}/{stack}" for stack in ("database", "kms", "network", "storage")
+    ]
+    allowlist = migrations.stack_group_config["sync_allowlist"]
+    assert allowlist == ["currencies", "fee_schedules", "merchant_categories"]
+    assert migrations.config["parameters"]["SyncTables"] == ",".join(allowlist)
+    hooks = migrations.config["hooks"]
+    for point in ("before_create", "before_update"):
+        names = [type(hook).__name__ for hook in hooks[point]]
+        assert names == ["UploadMigrations", "UploadLambdaPackage", "UploadLambdaPackage"]
