@@ -43,11 +43,15 @@ def add_private_bucket(
     name: AWSHelperFn,
     kms_key_arn: AWSHelperFn,
     noncurrent_version_days: AWSHelperFn | int,
+    replication: AWSHelperFn | None = None,
 ) -> Bucket:
-    """A bucket with versioning, SSE-KMS, lifecycle hygiene and all public access blocked."""
+    """A bucket with versioning, SSE-KMS, lifecycle hygiene and all public access blocked;
+    `replication` (a ReplicationConfiguration, usually under a condition) when given."""
+    optional = {"ReplicationConfiguration": replication} if replication is not None else {}
     return template.add_resource(
         Bucket(
             logical_id,
+            **optional,
             BucketName=name,
             VersioningConfiguration=VersioningConfiguration(Status="Enabled"),
             BucketEncryption=BucketEncryption(

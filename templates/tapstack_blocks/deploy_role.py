@@ -65,17 +65,21 @@ class DeployRole(Resolver):
 
     def _check_group_against_project(self, config: dict, problems: list[str]) -> None:
         group, project = self._group, self._project
-        expected_path = f"{group.environment}/{group.region}"
-        if config["stack_group_path"] != expected_path:
+        if config["stack_group_path"] != group.expected_path:
             problems.append(
-                f"config/{config['stack_group_path']}: environment {group.environment!r} and "
-                f"region {group.region!r} belong in config/{expected_path}/"
+                f"config/{config['stack_group_path']}: environment {group.environment!r}, "
+                f"region {group.region!r} and scope {group.scope!r} belong in "
+                f"config/{group.expected_path}/"
             )
         if group.environment not in project.accounts:
             problems.append(
                 f"config/config.yaml: accounts has no account for environment {group.environment!r}"
             )
-        try:
-            project.vpc_cidr(group.environment, group.region)
-        except ValueError as err:
-            problems.append(f"config/config.yaml: address_plan: {err}")
+        # A regional group needs its own VPC CIDR; a global group has no VPC, but every region
+        # its StackSet targets (and its home region) must be a region of the environment.
+        for region in [group.region, *group.stackset_regions]:
+            try:
+                project.vpc_cidr(group.environment, region)
+            except ValueError as err:
+                target = " (a region in stackset_regions)" if region != group.region else ""
+                problems.append(f"config/config.yaml: address_plan: {err}{target}")

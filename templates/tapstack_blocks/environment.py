@@ -8,7 +8,7 @@ stops `launch`, `diff` and `generate` before any AWS call.
 
 import ipaddress
 from itertools import combinations
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -119,13 +119,20 @@ class ProjectConfig(BaseModel):
 
 
 class GroupConfig(BaseModel):
-    """Facts of one stack group (config/{env}/config.yaml and config/{env}/{region}/)."""
+    """Facts of one stack group (config/{env}/config.yaml and config/{env}/{region}/).
+
+    A `global` group (config/global/) holds an environment's cross-region stacks (StackSet,
+    Route 53): it runs in the environment's home region, has no VPC of its own, and names the
+    regions its StackSet targets (`stackset_regions`, each one a region of the address plan).
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     environment: EnvironmentName
     region: Region
-    az_count: Annotated[int, Field(ge=2, le=3)]
+    scope: Literal["regional", "global"] = "regional"
+    stackset_regions: list[Region] = []
+    az_count: Annotated[int, Field(ge=2, le=3)] | None = None
     environment_suffix: Annotated[
         str, StringConstraints(pattern=SUFFIX_PATTERN), Field(description=SUFFIX_DESCRIPTION)
     ]
@@ -133,6 +140,23 @@ class GroupConfig(BaseModel):
         DEFAULT_ENGINE_VERSION
     )
     database_instance_class: str = DEFAULT_INSTANCE_CLASS
+
+    @model_validator(mode="after")
+    def _stackset_regions_only_in_global_groups(self) -> "GroupConfig":
+        if self.scope == "regional" and self.az_count is None:
+            raise ValueError("az_count is required for a regional group")
+        if self.scope == "regional" and self.stackset_regions:
+            raise ValueError("stackset_regions belongs in a global group (scope: global)")
+        if self.scope == "global" and not self.stackset_regions:
+            raise ValueError("a global group must name its stackset_regions")
+        if len(set(self.stackset_regions)) != len(self.stackset_regions):
+            raise ValueError(f"stackset_regions repeats a region: {self.stackset_regions}")
+        return self
+
+    @property
+    def expected_path(self) -> str:
+        """Where this group's config belongs: config/{env}/{region}, or config/global."""
+        return "global" if self.scope == "global" else f"{self.environment}/{self.region}"
 
     @field_validator("database_instance_class")
     @classmethod

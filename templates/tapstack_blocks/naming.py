@@ -16,12 +16,22 @@ def resource_name(resource: str) -> Sub:
     return Sub(f"{PROJECT}-{resource}-${{{ENVIRONMENT_PARAMETER}}}-${{{SUFFIX_PARAMETER}}}")
 
 
-def global_resource_name(resource: str) -> Sub:
-    """The regional name plus account and region, for globally unique names (S3 buckets)."""
-    return Sub(
+def _global_name_pattern(resource: str) -> str:
+    return (
         f"{PROJECT}-{resource}-${{{ENVIRONMENT_PARAMETER}}}-${{{SUFFIX_PARAMETER}}}"
         "-${AWS::AccountId}-${AWS::Region}"
     )
+
+
+def global_resource_name(resource: str) -> Sub:
+    """The regional name plus account and region, for globally unique names (S3 buckets)."""
+    return Sub(_global_name_pattern(resource))
+
+
+def bucket_arn(resource: str) -> Sub:
+    """The ARN of this stack's bucket named `global_resource_name(resource)`, known before the
+    bucket exists (so a policy on the bucket's own role needs no GetAtt and makes no cycle)."""
+    return Sub("arn:${AWS::Partition}:s3:::" + _global_name_pattern(resource))
 
 
 def export_name(output: str) -> Sub:
