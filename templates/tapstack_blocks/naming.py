@@ -45,3 +45,19 @@ def deploy_role_arn() -> AWSHelperFn:
         f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{PROJECT}-deploy-"
         f"${{{ENVIRONMENT_PARAMETER}}}"
     )
+
+
+def writer_dns_name() -> Sub:
+    """The stable name of the environment's database writer in its private hosted zone
+    (Route 53 failover records); Lambdas read it from SSM (`writer_dns_parameter`)."""
+    return Sub(f"writer.db.${{{ENVIRONMENT_PARAMETER}}}.{PROJECT}.internal")
+
+
+def private_zone_name() -> Sub:
+    """The environment's private hosted zone, shared by its VPCs in every region."""
+    return Sub(f"${{{ENVIRONMENT_PARAMETER}}}.{PROJECT}.internal")
+
+
+def writer_dns_parameter() -> Sub:
+    """The SSM parameter, in every region of the environment, that holds `writer_dns_name`."""
+    return Sub(f"/{PROJECT}/${{{ENVIRONMENT_PARAMETER}}}/db/writer-dns")

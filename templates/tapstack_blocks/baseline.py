@@ -1,0 +1,228 @@
+"""The regional baseline: what every region of an environment has before any other stack.
+
+Rolled out by the StackSet of the global group (templates/stackset.py) to each region it
+targets, so every region gets the same baseline from one template:
+- a customer-managed key (`alias/tapstack-baseline-{env}`) for the baseline's own data;
+- the audit-trail bucket: the destination of account-level audit logs (CloudTrail), private,
+  versioned, SSE-KMS, TLS-only, writable by CloudTrail for this account only;
+- the validator's ECR repository (scan on push, immutable tags, KMS, last N images kept), so
+  the image has the same hardened home in every region before the compute stack pushes to it;
+- `/tapstack/{env}/db/writer-dns`: the stable Route 53 name of the database writer, which
+  Lambdas read from SSM in whichever region they run.
+"""
+
+import json
+
+from awacs import kms
+from awacs import s3 as s3_actions
+from awacs.aws import (
+    Allow,
+    ArnLike,
+    Bool,
+    Condition,
+    Deny,
+    Policy,
+    Principal,
+    Statement,
+    StringEquals,
+)
+from troposphere import GetAtt, Ref, Sub, Template
+from troposphere.ecr import (
+    EncryptionConfiguration,
+    ImageScanningConfiguration,
+    LifecyclePolicy,
+    Repository,
+)
+from troposphere.kms import Alias, Key
+from troposphere.s3 import BucketPolicy
+from troposphere.ssm import Parameter as SsmParameter
+
+from tapstack_blocks.buckets import add_private_bucket
+from tapstack_blocks.kms_policy import ADMIN_ACTIONS, USE_ACTIONS, key_policy
+from tapstack_blocks.naming import (
+    PROJECT,
+    global_resource_name,
+    resource_name,
+    writer_dns_name,
+    writer_dns_parameter,
+)
+from tapstack_blocks.outputs import add_exported_output
+from tapstack_blocks.parameters import add_environment_parameters
+from tapstack_blocks.tags import name_tags
+
+AUDIT_TRAIL_NONCURRENT_DAYS = 365
+KEPT_IMAGES = 30
+KEY_DELETION_WINDOW_DAYS = 30
+EXECUTION_ROLE = f"{PROJECT}-stackset-execution"
+
+
+def execution_role_arn() -> Sub:
+    """The StackSet execution role of this account (it creates the baseline, so it must be
+    able to administer the key it creates)."""
+    return Sub(
+        f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{EXECUTION_ROLE}-"
+        "${EnvironmentName}"
+    )
+
+
+def _baseline_key_policy() -> Policy:
+    cloudtrail_context = Sub(
+        "arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*",
+    )
+    return key_policy(
+        [
+            Statement(
+                Sid="KeyAdministrationByStackSetExecution",
+                Effect=Allow,
+                Principal=Principal("AWS", execution_role_arn()),
+                Action=[*ADMIN_ACTIONS, *USE_ACTIONS, kms.CreateGrant],
+                Resource=["*"],  # in a key policy "*" means this key
+            ),
+            Statement(
+                Sid="CloudTrailOfThisAccount",
+                Effect=Allow,
+                Principal=Principal("Service", "cloudtrail.amazonaws.com"),
+                Action=[kms.GenerateDataKey, kms.DescribeKey],
+                Resource=["*"],
+                Condition=Condition(
+                    [
+                        StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}")),
+                        ArnLike("kms:EncryptionContext:aws:cloudtrail:arn", cloudtrail_context),
+                    ]
+                ),
+            ),
+        ]
+    )
+
+
+def _audit_trail_policy(bucket) -> Policy:
+    bucket_arn = GetAtt(bucket, "Arn")
+    return Policy(
+        Version="2012-10-17",
+        Statement=[
+            Statement(
+                Sid="DenyInsecureTransport",
+                Effect=Deny,
+                Principal=Principal("*"),  # a Deny for everyone: no request without TLS
+                Action=[s3_actions.Action("*")],
+                Resource=[bucket_arn, Sub("${Arn}/*", Arn=bucket_arn)],
+                Condition=Condition(Bool("aws:SecureTransport", "false")),
+            ),
+            Statement(
+                Sid="CloudTrailAclCheck",
+                Effect=Allow,
+                Principal=Principal("Service", "cloudtrail.amazonaws.com"),
+                Action=[s3_actions.GetBucketAcl],
+                Resource=[bucket_arn],
+                Condition=Condition(StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}"))),
+            ),
+            Statement(
+                Sid="CloudTrailWritesThisAccountsLogs",
+                Effect=Allow,
+                Principal=Principal("Service", "cloudtrail.amazonaws.com"),
+                Action=[s3_actions.PutObject],
+                Resource=[Sub("${Arn}/AWSLogs/${AWS::AccountId}/*", Arn=bucket_arn)],
+                Condition=Condition(StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}"))),
+            ),
+        ],
+    )
+
+
+def _lifecycle_policy() -> str:
+    return json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": f"keep the last {KEPT_IMAGES} images",
+                    "selection": {
+                        "tagStatus": "any",
+                        "countType": "imageCountMoreThan",
+                        "countNumber": KEPT_IMAGES,
+                    },
+                    "action": {"type": "expire"},
+                }
+            ]
+        },
+        sort_keys=True,
+    )
+
+
+def build_baseline() -> Template:
+    """The baseline template every region of the environment gets through the StackSet."""
+    template = Template(
+        Description="tapstack regional baseline (StackSet): key, audit-trail bucket, validator "
+        "repository, writer DNS name"
+    )
+    environment, _suffix = add_environment_parameters(template)
+    key = template.add_resource(
+        Key(
+            "BaselineKey",
+            Description=Sub("tapstack ${EnvironmentName} regional baseline: audit trail, images"),
+            EnableKeyRotation=True,
+            KeyPolicy=_baseline_key_policy(),
+            PendingWindowInDays=KEY_DELETION_WINDOW_DAYS,
+            Tags=name_tags(resource_name("baseline-key")),
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+        )
+    )
+    template.add_resource(
+        Alias(
+            "BaselineKeyAlias",
+            AliasName=Sub("alias/tapstack-baseline-${Env}", Env=Ref(environment)),
+            TargetKeyId=Ref(key),
+        )
+    )
+    key_arn = GetAtt(key, "Arn")
+    bucket = add_private_bucket(
+        template,
+        "AuditTrailBucket",
+        global_resource_name("audit-trail"),
+        key_arn,
+        AUDIT_TRAIL_NONCURRENT_DAYS,
+    )
+    template.add_resource(
+        BucketPolicy(
+            "AuditTrailBucketPolicy",
+            Bucket=Ref(bucket),
+            PolicyDocument=_audit_trail_policy(bucket),
+        )
+    )
+    repository = template.add_resource(
+        Repository(
+            "ValidatorRepository",
+            RepositoryName=resource_name("validator"),
+            ImageScanningConfiguration=ImageScanningConfiguration(ScanOnPush=True),
+            ImageTagMutability="IMMUTABLE",
+            EncryptionConfiguration=EncryptionConfiguration(EncryptionType="KMS", KmsKey=key_arn),
+            LifecyclePolicy=LifecyclePolicy(LifecyclePolicyText=_lifecycle_policy()),
+            EmptyOnDelete=True,  # images are rebuilt from lambda/validator
+            Tags=name_tags(resource_name("validator")),
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+        )
+    )
+    template.add_resource(
+        SsmParameter(
+            "WriterDnsParameter",
+            Name=writer_dns_parameter(),
+            Type="String",
+            Value=writer_dns_name(),
+            Description="Stable Route 53 name of the database writer (failover records)",
+        )
+    )
+    add_exported_output(template, "BaselineKeyArn", key_arn, "ARN of the baseline key")
+    add_exported_output(
+        template, "AuditTrailBucketName", Ref(bucket), "Audit-trail bucket of this region"
+    )
+    add_exported_output(
+        template, "ValidatorRepositoryName", Ref(repository), "The validator's ECR repository"
+    )
+    add_exported_output(
+        template,
+        "ValidatorRepositoryUri",
+        GetAtt(repository, "RepositoryUri"),
+        "URI of the validator's ECR repository",
+    )
+    return template
