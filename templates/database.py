@@ -4,15 +4,8 @@ Writer instance everywhere, a reader in a second AZ in prod; encrypted with the 
 key; master credentials managed and rotated by RDS in Secrets Manager (no password in any
 template, parameter or output); TLS required and the slow log on; IAM database auth; logs to
 CloudWatch. The SSM SecureString connection parameters come with the secure_parameter custom
-resource.
-
-Aurora global database (parameter GlobalDatabaseRole): `primary` adds the AWS::RDS::GlobalCluster
-and puts this cluster in it; `secondary` joins the global cluster named by
-GlobalClusterIdentifier as a read-only cluster with no credentials of its own. RDS cannot manage
-the master password of a global-database member, so members take it from a Secrets Manager
-secret generated here (primary; replicated to the secondary regions) through a dynamic
-reference: still no password in any template, parameter or output. `none` (the default) renders
-exactly the standalone cluster.
+resource. In an Aurora global database (option `global_database`: primary or secondary) the
+credentials differ; tapstack_blocks.global_database says how.
 """
 
 from typing import Literal
@@ -28,12 +21,12 @@ from tapstack_blocks.aurora import (
 )
 from tapstack_blocks.custom_resources import SecureParameter
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
+from tapstack_blocks.global_database import GlobalMembership, GlobalRole
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
-    KMS_KEY_ARN_PATTERN,
     add_environment_parameters,
     add_is_prod_condition,
     add_kms_key_arn_parameter,
@@ -44,9 +37,6 @@ from troposphere import (
     GetAtt,
     GetAZs,
     If,
-    Join,
-    Not,
-    NoValue,
     Parameter,
     Ref,
     Select,
@@ -61,14 +51,6 @@ from troposphere.rds import (
     DBInstance,
     DBParameterGroup,
     DBSubnetGroup,
-    GlobalCluster,
-    MasterUserSecret,
-)
-from troposphere.secretsmanager import (
-    GenerateSecretString,
-    ReplicaRegion,
-    Secret,
-    SecretTargetAttachment,
 )
 
 BACKUP_RETENTION_DAYS = {"prod": 30, "other": 7}
@@ -78,15 +60,6 @@ DATABASE_NAME = "tapstack"
 MASTER_USERNAME = "tapstack_admin"
 SLOW_QUERY_SECONDS = "1"
 ENHANCED_MONITORING_SECONDS = 60
-GLOBAL_ROLES = ("none", "primary", "secondary")
-IS_GLOBAL_PRIMARY = "IsGlobalPrimary"
-IS_GLOBAL_SECONDARY = "IsGlobalSecondary"
-IS_STANDALONE = "IsStandaloneCluster"
-HAS_SECONDARY_KEY = "HasSecondaryRegionKey"
-GLOBAL_CLUSTER_ID_PATTERN = r"^([a-z][a-z0-9-]{0,62})?$"
-# Characters the master password leaves out: those MySQL clients and DSNs trip over.
-EXCLUDED_CHARACTERS = "\"'@/\\`%:;?&=+#$ "
-PASSWORD_LENGTH = 32
 
 
 class DatabaseOptions(BaseModel):
@@ -97,6 +70,8 @@ class DatabaseOptions(BaseModel):
     # CloudFormation cannot choose DeletionPolicy by condition without a transform, so this one
     # difference is decided at render time: prod keeps a final snapshot.
     deletion_policy: Literal["Snapshot", "Delete"] = "Delete"
+    # The cluster's place in an Aurora global database; none renders the standalone cluster.
+    global_database: GlobalRole = "none"
 
 
 def build(options: DatabaseOptions) -> Template:
@@ -118,14 +93,14 @@ def build(options: DatabaseOptions) -> Template:
             Tags=name_tags(resource_name("database")),
         )
     )
-    global_database = _add_global_database(template, parameters, kms_key_arn)
+    membership = GlobalMembership(options.global_database, template, kms_key_arn, MASTER_USERNAME)
     cluster = template.add_resource(
         DBCluster(
             "DatabaseCluster",
             DBClusterIdentifier=resource_name("aurora"),
             Engine="aurora-mysql",
             EngineVersion=Ref(parameters["EngineVersion"]),
-            **global_database.cluster_properties(),
+            **membership.cluster_properties(DATABASE_NAME),
             StorageEncrypted=True,
             KmsKeyId=kms_key_arn,
             DBSubnetGroupName=Ref(subnet_group),
@@ -166,137 +141,11 @@ def build(options: DatabaseOptions) -> Template:
             instance.Condition = is_prod
             instance.DependsOn = ["WriterInstance"]
         template.add_resource(instance)
-    global_database.attach_secret(template, cluster)
-    _add_connection_parameters(
-        template, cluster, parameters, kms_key_arn, is_prod, global_database.secret_arn(cluster)
-    )
-    _add_outputs(template, cluster, global_database)
+    secret_arn = membership.secret_arn(cluster)
+    _add_connection_parameters(template, cluster, parameters, kms_key_arn, is_prod, secret_arn)
+    _add_outputs(template, cluster, secret_arn, membership.secret_kind)
+    membership.finish(cluster)
     return template
-
-
-class GlobalDatabase:
-    """The cluster's place in an Aurora global database (GlobalDatabaseRole) and what follows:
-    the GlobalCluster (primary), the credentials (RDS-managed when standalone, a generated and
-    replicated secret for members, none of its own for a secondary)."""
-
-    def __init__(self, template: Template, parameters: dict, kms_key_arn) -> None:
-        self.role = Ref(parameters["GlobalDatabaseRole"])
-        self.global_cluster = None
-        self.secret = None
-        self._parameters = parameters
-        self._kms_key_arn = kms_key_arn
-
-    def add(self, template: Template) -> "GlobalDatabase":
-        """Conditions, the GlobalCluster (primary) and the members' master secret."""
-        template.add_condition(IS_GLOBAL_PRIMARY, Equals(self.role, "primary"))
-        template.add_condition(IS_GLOBAL_SECONDARY, Equals(self.role, "secondary"))
-        template.add_condition(IS_STANDALONE, Equals(self.role, "none"))
-        template.add_condition(
-            HAS_SECONDARY_KEY, Not(Equals(Ref(self._parameters["SecondaryKmsKeyArn"]), ""))
-        )
-        parameters = self._parameters
-        self.global_cluster = template.add_resource(
-            GlobalCluster(
-                "GlobalDatabase",
-                Condition=IS_GLOBAL_PRIMARY,
-                GlobalClusterIdentifier=resource_name("aurora-global"),
-                Engine="aurora-mysql",
-                EngineVersion=Ref(parameters["EngineVersion"]),
-                StorageEncrypted=True,
-                DeletionProtection=False,
-                DeletionPolicy="Delete",
-                UpdateReplacePolicy="Delete",
-            )
-        )
-        self.secret = template.add_resource(
-            Secret(
-                "GlobalMasterSecret",
-                Condition=IS_GLOBAL_PRIMARY,
-                Name=Sub("tapstack/${EnvironmentName}/${EnvironmentSuffix}/aurora-master"),
-                Description="Master credentials of the Aurora global database (RDS cannot "
-                "manage them for global-database members)",
-                KmsKeyId=self._kms_key_arn,
-                GenerateSecretString=GenerateSecretString(
-                    SecretStringTemplate=f'{{"username": "{MASTER_USERNAME}"}}',
-                    GenerateStringKey="password",
-                    PasswordLength=PASSWORD_LENGTH,
-                    ExcludeCharacters=EXCLUDED_CHARACTERS,
-                ),
-                ReplicaRegions=If(
-                    HAS_SECONDARY_KEY,
-                    [
-                        ReplicaRegion(
-                            Region=Ref(parameters["SecondaryRegion"]),
-                            KmsKeyId=Ref(parameters["SecondaryKmsKeyArn"]),
-                        )
-                    ],
-                    NoValue,
-                ),
-                Tags=name_tags(resource_name("aurora-master")),
-                DeletionPolicy="Delete",
-                UpdateReplacePolicy="Delete",
-            )
-        )
-        return self
-
-    def cluster_properties(self) -> dict:
-        """DBCluster properties that depend on the cluster's global role."""
-        master_password = Sub(
-            "{{resolve:secretsmanager:${Secret}:SecretString:password}}",
-            Secret=Ref(self.secret),
-        )
-        return {
-            "GlobalClusterIdentifier": If(
-                IS_GLOBAL_PRIMARY,
-                Ref(self.global_cluster),
-                If(IS_GLOBAL_SECONDARY, Ref(self._parameters["GlobalClusterIdentifier"]), NoValue),
-            ),
-            # A secondary inherits database, user and password from the primary.
-            "DatabaseName": If(IS_GLOBAL_SECONDARY, NoValue, DATABASE_NAME),
-            "MasterUsername": If(IS_GLOBAL_SECONDARY, NoValue, MASTER_USERNAME),
-            "ManageMasterUserPassword": If(IS_STANDALONE, True, NoValue),
-            "MasterUserSecret": If(
-                IS_STANDALONE, MasterUserSecret(KmsKeyId=self._kms_key_arn), NoValue
-            ),
-            "MasterUserPassword": If(IS_GLOBAL_PRIMARY, master_password, NoValue),
-        }
-
-    def attach_secret(self, template: Template, cluster: DBCluster) -> None:
-        """Record the primary cluster's host and port in its secret (as RDS does for its own)."""
-        template.add_resource(
-            SecretTargetAttachment(
-                "GlobalMasterSecretAttachment",
-                Condition=IS_GLOBAL_PRIMARY,
-                SecretId=Ref(self.secret),
-                TargetId=Ref(cluster),
-                TargetType="AWS::RDS::DBCluster",
-            )
-        )
-
-    def secret_arn(self, cluster: DBCluster):
-        """The master secret's ARN in this region: RDS's own, the generated one, or (secondary)
-        the replica of the primary's secret, which keeps name and suffix in every region."""
-        replica_arn = Join(
-            ":",
-            [
-                "arn",
-                Ref("AWS::Partition"),
-                "secretsmanager",
-                Ref("AWS::Region"),
-                Ref("AWS::AccountId"),
-                "secret",
-                Select(6, Split(":", Ref(self._parameters["PrimaryMasterSecretArn"]))),
-            ],
-        )
-        return If(
-            IS_STANDALONE,
-            GetAtt(cluster, "MasterUserSecret.SecretArn"),
-            If(IS_GLOBAL_PRIMARY, Ref(self.secret), replica_arn),
-        )
-
-
-def _add_global_database(template: Template, parameters: dict, kms_key_arn) -> GlobalDatabase:
-    return GlobalDatabase(template, parameters, kms_key_arn).add(template)
 
 
 def _add_connection_parameters(
@@ -424,60 +273,8 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
             "memory-optimised.",
             ConstraintDescription="must be db.r5.large or a larger memory-optimised class",
         ),
-        *_global_database_parameters(),
     ]
     return {spec.title: template.add_parameter(spec) for spec in specs}
-
-
-def _global_database_parameters() -> list[Parameter]:
-    """Parameters of the cluster's place in an Aurora global database; the defaults render a
-    standalone cluster."""
-    return [
-        Parameter(
-            "GlobalDatabaseRole",
-            Type="String",
-            Default="none",
-            AllowedValues=list(GLOBAL_ROLES),
-            Description="none: a standalone cluster; primary: create the Aurora global database "
-            "around this cluster; secondary: join GlobalClusterIdentifier read-only.",
-            ConstraintDescription=f"must be one of {', '.join(GLOBAL_ROLES)}",
-        ),
-        Parameter(
-            "GlobalClusterIdentifier",
-            Type="String",
-            Default="",
-            AllowedPattern=GLOBAL_CLUSTER_ID_PATTERN,
-            Description="secondary: the global database to join (the primary's database stack "
-            "output GlobalClusterIdentifier).",
-            ConstraintDescription="must be empty or a global cluster identifier",
-        ),
-        Parameter(
-            "PrimaryMasterSecretArn",
-            Type="String",
-            Default="",
-            AllowedPattern=r"^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+)?$",
-            Description="secondary: the primary's master secret ARN (its MasterSecretArn "
-            "output); its replica in this region holds the credentials after a failover.",
-            ConstraintDescription="must be empty or a Secrets Manager secret ARN",
-        ),
-        Parameter(
-            "SecondaryRegion",
-            Type="String",
-            Default="eu-west-1",
-            AllowedPattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$",
-            Description="primary: the region the master secret is replicated to.",
-            ConstraintDescription="must be an AWS region name",
-        ),
-        Parameter(
-            "SecondaryKmsKeyArn",
-            Type="String",
-            Default="",
-            AllowedPattern=f"^({KMS_KEY_ARN_PATTERN.strip('^$')})?$",
-            Description="primary: the secondary region's environment key, which encrypts the "
-            "replica of the master secret.",
-            ConstraintDescription="must be empty or the ARN of a KMS key",
-        ),
-    ]
 
 
 def _add_parameter_groups(template: Template) -> tuple[DBClusterParameterGroup, DBParameterGroup]:
@@ -507,7 +304,7 @@ def _add_parameter_groups(template: Template) -> tuple[DBClusterParameterGroup, 
     return cluster_parameters, instance_parameters
 
 
-def _add_outputs(template: Template, cluster: DBCluster, global_database: GlobalDatabase) -> None:
+def _add_outputs(template: Template, cluster: DBCluster, secret_arn, secret_kind: str) -> None:
     add_exported_output(
         template, "ClusterEndpoint", GetAtt(cluster, "Endpoint.Address"), "Writer endpoint"
     )
@@ -519,15 +316,8 @@ def _add_outputs(template: Template, cluster: DBCluster, global_database: Global
     add_exported_output(
         template,
         "MasterSecretArn",
-        global_database.secret_arn(cluster),
-        "ARN of the master secret (the ARN only, never the password)",
-    )
-    add_exported_output(
-        template,
-        "GlobalClusterIdentifier",
-        Ref(global_database.global_cluster),
-        "Identifier of the Aurora global database this cluster is the primary of",
-        condition=IS_GLOBAL_PRIMARY,
+        secret_arn,
+        f"ARN of the {secret_kind} master secret (the ARN only, never the password)",
     )
     add_exported_output(template, "DatabaseName", DATABASE_NAME, "Schema name")
 

@@ -1,8 +1,8 @@
 """storage stack: the migration-script bucket and the audit-log bucket.
 
 Both are versioned, encrypted with the environment's key, private, TLS-only, and expire
-noncurrent versions. Where the environment has a second region (prod), the audit-log bucket
-replicates to it (condition ReplicatesAuditLog: the replica bucket and its key are given); the
+noncurrent versions. Where the environment has a second region (prod, option
+`replicate_audit_log`), the audit-log bucket replicates to that region's audit-log bucket; the
 migration bucket stays regional (its content is rebuilt from the repository).
 """
 
@@ -17,20 +17,22 @@ from tapstack_blocks.parameters import (
     add_kms_key_arn_parameter,
 )
 from tapstack_blocks.replication import add_replication_role, replication_configuration
-from troposphere import And, Equals, GetAtt, Not, Parameter, Ref, Template
+from troposphere import GetAtt, Parameter, Ref, Template
 
 DEFAULT_NONCURRENT_VERSION_DAYS = 30
-REPLICATES_AUDIT_LOG = "ReplicatesAuditLog"
-BUCKET_ARN_PATTERN = r"^(arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$"
+BUCKET_ARN_PATTERN = r"^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 
 
 class StorageOptions(BaseModel):
-    """The storage template takes no sceptre_user_data; anything given is an error."""
+    """What the storage template may be told through sceptre_user_data."""
 
     model_config = ConfigDict(extra="forbid")
 
+    # Replicate the audit log to the environment's second region (cross-region replication).
+    replicate_audit_log: bool = False
 
-def build(_options: StorageOptions) -> Template:
+
+def build(options: StorageOptions) -> Template:
     """The storage stack's template."""
     template = Template(Description="tapstack storage: migration-script and audit-log buckets")
     add_environment_parameters(template)
@@ -62,7 +64,11 @@ def build(_options: StorageOptions) -> Template:
             global_resource_name("audit-log"),
             kms_key_arn,
             noncurrent_days,
-            replication=_audit_log_replication(template, kms_key_arn),
+            replication=(
+                _audit_log_replication(template, kms_key_arn)
+                if options.replicate_audit_log
+                else None
+            ),
         ),
     }
     for label, bucket in buckets.items():
@@ -81,11 +87,10 @@ def _audit_log_replication(template: Template, kms_key_arn: Ref):
             Parameter(
                 "AuditLogReplicaBucketArn",
                 Type="String",
-                Default="",
                 AllowedPattern=BUCKET_ARN_PATTERN,
                 Description="ARN of the audit-log bucket in the second region (its storage "
-                "stack); empty: the audit log is not replicated.",
-                ConstraintDescription="must be empty or an S3 bucket ARN",
+                "stack), where the audit log replicates to.",
+                ConstraintDescription="must be an S3 bucket ARN",
             )
         )
     )
@@ -94,28 +99,22 @@ def _audit_log_replication(template: Template, kms_key_arn: Ref):
             Parameter(
                 "AuditLogReplicaKmsKeyArn",
                 Type="String",
-                Default="",
-                AllowedPattern=f"^({KMS_KEY_ARN_PATTERN.strip('^$')})?$",
+                AllowedPattern=KMS_KEY_ARN_PATTERN,
                 Description="ARN of the second region's environment key (its kms stack), which "
-                "re-encrypts the replicas; empty without replication.",
-                ConstraintDescription="must be empty or the ARN of a KMS key",
+                "re-encrypts the replicas.",
+                ConstraintDescription="must be the ARN of a KMS key",
             )
         )
-    )
-    template.add_condition(
-        REPLICATES_AUDIT_LOG,
-        And(Not(Equals(replica_bucket, "")), Not(Equals(replica_key, ""))),
     )
     role = add_replication_role(
         template,
         "AuditLogReplicationRole",
-        REPLICATES_AUDIT_LOG,
         source_bucket_arn=bucket_arn("audit-log"),
         source_key_arn=kms_key_arn,
         destination_bucket_arn=replica_bucket,
         destination_key_arn=replica_key,
     )
-    return replication_configuration(REPLICATES_AUDIT_LOG, role, replica_bucket, replica_key)
+    return replication_configuration(role, replica_bucket, replica_key)
 
 
 def sceptre_handler(sceptre_user_data: dict | None) -> str:

@@ -2,13 +2,11 @@
 
 The rule replicates every object version and delete marker, re-encrypts replicas with the
 destination region's key, and turns on Replication Time Control (15-minute SLA, with metrics).
-Everything is under one condition, so a template renders the same for buckets that do not
-replicate.
 """
 
 from awacs import kms, s3
 from awacs.aws import Allow, Condition, Policy, Statement, StringEquals, StringLike
-from troposphere import AWSHelperFn, GetAtt, If, NoValue, Select, Split, Sub, Template
+from troposphere import AWSHelperFn, GetAtt, Select, Split, Sub, Template
 from troposphere.iam import Policy as RolePolicy
 from troposphere.iam import Role
 from troposphere.s3 import (
@@ -39,7 +37,6 @@ def region_of(arn: AWSHelperFn) -> Select:
 def add_replication_role(
     template: Template,
     logical_id: str,
-    condition: str,
     source_bucket_arn: AWSHelperFn,
     source_key_arn: AWSHelperFn,
     destination_bucket_arn: AWSHelperFn,
@@ -107,7 +104,6 @@ def add_replication_role(
     return template.add_resource(
         Role(
             logical_id,
-            Condition=condition,
             AssumeRolePolicyDocument=service_trust_policy("s3.amazonaws.com"),
             Policies=[
                 RolePolicy(
@@ -120,12 +116,10 @@ def add_replication_role(
 
 
 def replication_configuration(
-    condition: str,
-    role: Role,
-    destination_bucket_arn: AWSHelperFn,
-    destination_key_arn: AWSHelperFn,
-) -> If:
-    """The bucket's ReplicationConfiguration under `condition` (no value otherwise)."""
+    role: Role, destination_bucket_arn: AWSHelperFn, destination_key_arn: AWSHelperFn
+) -> ReplicationConfiguration:
+    """The bucket's ReplicationConfiguration: every version and delete marker, to the
+    destination bucket, re-encrypted with the destination key, under RTC."""
     rule = ReplicationConfigurationRules(
         Id="replicate-to-secondary-region",
         Status="Enabled",
@@ -146,8 +140,4 @@ def replication_configuration(
             ),
         ),
     )
-    return If(
-        condition,
-        ReplicationConfiguration(Role=GetAtt(role, "Arn"), Rules=[rule]),
-        NoValue,
-    )
+    return ReplicationConfiguration(Role=GetAtt(role, "Arn"), Rules=[rule])
