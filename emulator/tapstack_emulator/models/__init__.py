@@ -20,6 +20,7 @@ MODULES = (
     "lambda_function",
     "lambda_permission",
     "logs",
+    "rds_global",
     "rds_cluster",
     "rds_groups",
     "s3",

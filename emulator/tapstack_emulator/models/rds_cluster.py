@@ -17,6 +17,7 @@ from moto.rds.models import DBCluster, DBInstanceClustered
 
 from tapstack_emulator import databases
 from tapstack_emulator.models.base import EmulatedResource, Scope
+from tapstack_emulator.models.rds_global import find_global_cluster
 from tapstack_emulator.models.rds_groups import backend
 from tapstack_emulator.registry import register
 
@@ -30,6 +31,7 @@ CLUSTER_REPLACEMENT = (
     "KmsKeyId",
     "AvailabilityZones",
     "ManageMasterUserPassword",
+    "GlobalClusterIdentifier",
 )
 
 
@@ -127,10 +129,18 @@ class Cluster(EmulatedResource):
 
     @classmethod
     def create(cls, scope: Scope, name: str, properties: dict[str, Any]) -> "Cluster":
+        primary = _global_primary(scope, properties)
+        if primary is not None:
+            return cls._create_secondary(scope, name, properties, primary)
         rds = backend(scope)
         identifier = _identifier(properties, "DBClusterIdentifier", name)
         server = databases.server_for(scope.account_id)
         managed = _flag(properties.get("ManageMasterUserPassword", False))
+        if managed and properties.get("GlobalClusterIdentifier"):
+            raise ValueError(
+                "ManageMasterUserPassword is not supported for DB clusters that are part of "
+                "an Aurora global database"
+            )
         if not managed and not properties.get("MasterUserPassword"):
             raise ValueError("MasterUserPassword is required unless ManageMasterUserPassword")
         cluster = rds.create_db_cluster(
@@ -153,6 +163,7 @@ class Cluster(EmulatedResource):
                 "enable_iam_database_authentication": _flag(
                     properties.get("EnableIAMDatabaseAuthentication", False)
                 ),
+                "global_cluster_identifier": _global_identifier(scope, properties),
             }
         )
         cluster.__class__ = LocalCluster
@@ -170,6 +181,42 @@ class Cluster(EmulatedResource):
             resource.destroy()
             raise
         return resource
+
+    @classmethod
+    def _create_secondary(
+        cls, scope: Scope, name: str, properties: dict[str, Any], primary: DBCluster
+    ) -> "Cluster":
+        """A read-only member of a global database: no database, user or password of its
+        own; served by its primary's local database (shared storage)."""
+        for own in ("MasterUsername", "MasterUserPassword", "ManageMasterUserPassword"):
+            if properties.get(own):
+                raise ValueError(f"{own} cannot be set on a secondary cluster of a global database")
+        identifier = _identifier(properties, "DBClusterIdentifier", name)
+        cluster = backend(scope).create_db_cluster(
+            {
+                "db_cluster_identifier": identifier,
+                "engine": properties["Engine"],
+                "engine_version": properties.get("EngineVersion"),
+                "db_subnet_group_name": properties.get("DBSubnetGroupName"),
+                "port": primary.port,
+                "storage_encrypted": _flag(properties.get("StorageEncrypted", False)),
+                "kms_key_id": properties.get("KmsKeyId"),
+                "global_cluster_identifier": _global_identifier(scope, properties),
+            }
+        )
+        cluster.__class__ = LocalCluster
+        cluster.database_name = primary.database_name
+        cluster.master_username = primary.master_username
+        resource = cls(scope, identifier, properties)
+        resource.configure(properties)
+        return resource
+
+    @property
+    def is_secondary(self) -> bool:
+        """A read-only member of a global database (its data belongs to the primary)."""
+        return not self.properties.get("MasterUsername") and bool(
+            self.properties.get("GlobalClusterIdentifier")
+        )
 
     def master_password(self, properties: dict[str, Any]) -> str:
         """The password the master user gets: the managed secret's, or the template's."""
@@ -206,6 +253,10 @@ class Cluster(EmulatedResource):
         cluster = rds.clusters.get(self.physical_id)
         if cluster is None:
             return
+        _leave_global_cluster(self.scope, cluster)
+        if self.is_secondary:
+            rds.delete_db_cluster(self.physical_id, None)
+            return
         snapshot = None
         if getattr(self, "deletion_policy", "Delete") == "Snapshot":
             suffix = uuid.uuid4().hex[:12]
@@ -217,6 +268,37 @@ class Cluster(EmulatedResource):
             self.properties.get("DatabaseName"),
             self.properties["MasterUsername"],
         )
+
+
+def _global_identifier(scope: Scope, properties: dict[str, Any]) -> str | None:
+    identifier = properties.get("GlobalClusterIdentifier")
+    if not identifier:
+        return None
+    found = find_global_cluster(scope.account_id, str(identifier))
+    if found is None:
+        raise ValueError(f"global cluster {identifier} does not exist")
+    return found.global_cluster_identifier
+
+
+def _global_primary(scope: Scope, properties: dict[str, Any]) -> DBCluster | None:
+    """The primary a cluster joins as secondary, or None (standalone, or the first member)."""
+    identifier = properties.get("GlobalClusterIdentifier")
+    if not identifier:
+        return None
+    found = find_global_cluster(scope.account_id, str(identifier))
+    if found is None:
+        raise ValueError(f"global cluster {identifier} does not exist")
+    return found.members[0] if found.members else None
+
+
+def _leave_global_cluster(scope: Scope, cluster: DBCluster) -> None:
+    """Remove the cluster from its global cluster, wherever that was created (moto only looks
+    in the cluster's own region)."""
+    if not cluster.global_cluster_identifier:
+        return
+    found = find_global_cluster(scope.account_id, cluster.global_cluster_identifier)
+    if found is not None and cluster in found.members:
+        found.members.remove(cluster)
 
 
 @register

@@ -68,6 +68,28 @@ def lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
     return api
 
 
+def replication_configuration(replication: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation ReplicationConfiguration -> what moto stores for PutBucketReplication.
+    Replication is recorded (GetBucketReplication answers it); objects are not copied."""
+    rules = []
+    for rule in replication["Rules"]:
+        api = {key: value for key, value in rule.items() if key != "Id"}
+        api["ID"] = rule.get("Id", "")
+        rules.append(api)
+    return {"Role": replication["Role"], "Rule": rules}
+
+
+def check_replication_destinations(s3: S3Backend, replication: dict[str, Any]) -> None:
+    """S3 refuses replication to a bucket that does not exist or is not versioned."""
+    for rule in replication["Rules"]:
+        destination = rule["Destination"]["Bucket"].rsplit(":", 1)[-1]
+        bucket = s3.buckets.get(destination)
+        if bucket is None:
+            raise ValueError(f"Destination bucket must exist: {destination}")
+        if bucket.versioning_status != "Enabled":
+            raise ValueError(f"Destination bucket must have versioning enabled: {destination}")
+
+
 @register
 class Bucket(EmulatedResource):
     """AWS::S3::Bucket: create the bucket, then apply each declared configuration."""
@@ -158,6 +180,13 @@ class Bucket(EmulatedResource):
             s3.put_bucket_logging(name, target)
         else:
             s3.put_bucket_logging(name, {})
+
+        replication = properties.get("ReplicationConfiguration")
+        if replication:
+            check_replication_destinations(s3, replication)
+            s3.put_bucket_replication(name, replication_configuration(replication))
+        elif self.properties.get("ReplicationConfiguration"):
+            s3.delete_bucket_replication(name)
 
         tags = {tag["Key"]: tag["Value"] for tag in properties.get("Tags", [])}
         if tags:

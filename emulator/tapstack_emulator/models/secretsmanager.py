@@ -164,3 +164,41 @@ class RotationSchedule(EmulatedResource):
         secret.rotation_enabled = False
         secret.rotation_lambda_arn = ""
         secret.auto_rotate_after_days = 0
+
+
+@register
+class SecretTargetAttachment(EmulatedResource):
+    """AWS::SecretsManager::SecretTargetAttachment: adds the database's connection facts
+    (engine, host, port, dbClusterIdentifier) to the secret's JSON, as AWS does. Ref is the
+    secret's ARN."""
+
+    TYPE = "AWS::SecretsManager::SecretTargetAttachment"
+
+    @classmethod
+    def create(
+        cls, scope: Scope, name: str, properties: dict[str, Any]
+    ) -> "SecretTargetAttachment":
+        if properties.get("TargetType") != "AWS::RDS::DBCluster":
+            raise ValueError("the local AWS attaches secrets to AWS::RDS::DBCluster targets only")
+        from moto.rds.models import rds_backends
+
+        cluster = rds_backends[scope.account_id][scope.region_name].clusters[
+            str(properties["TargetId"]).lower()
+        ]
+        secrets = backend(scope)
+        secret = secrets.describe_secret(properties["SecretId"])
+        current = secrets.get_secret_value(secret.arn, None, None)["SecretString"]
+        document = json.loads(current)
+        document.update(
+            {
+                "engine": "mysql",
+                "host": cluster.endpoint,
+                "port": int(cluster.port),
+                "dbClusterIdentifier": cluster.db_cluster_identifier,
+            }
+        )
+        secrets.put_secret_value(secret.arn, json.dumps(document), None, None, ["AWSCURRENT"])
+        return cls(scope, secret.arn, properties)
+
+    def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
+        return type(self).create(self.scope, new_name, properties)
