@@ -1,4 +1,5 @@
-"""`make demo`: launch dev, staging and prod on the local AWS and print what was deployed.
+"""`make demo`: launch dev, staging and prod (both regions, and prod's global stacks) on the
+local AWS and print what was deployed.
 
 Expects the environment printed by `make up` (AWS_ENDPOINT_URL and credentials).
 """
@@ -6,7 +7,12 @@ Expects the environment printed by `make up` (AWS_ENDPOINT_URL and credentials).
 import os
 import sys
 
-from deployment import GROUPS, format_summary, group_state, run_sceptre
+from deployment import DEMO_GROUPS, format_summary, group_state, run_sceptre, stacks_of
+
+
+def regions_of(groups: tuple[str, ...]) -> list[str]:
+    """The regions the groups' stacks live in, sorted."""
+    return sorted({stack.region for group in groups for stack in stacks_of(group)})
 
 
 def main() -> int:
@@ -16,14 +22,14 @@ def main() -> int:
         return 2
     print(f"demo: local AWS at {os.environ['AWS_ENDPOINT_URL']}")
     timings = {}
-    for group in GROUPS:
+    for group in DEMO_GROUPS:
         print(f"\n==> sceptre launch -y {group}", flush=True)
         result = run_sceptre("launch", "-y", group, echo=True)
         if result.returncode != 0:
             print(f"demo: launching {group} failed (exit {result.returncode})", file=sys.stderr)
             return 1
         timings[group] = result.seconds
-    states = {group: group_state(group) for group in GROUPS}
+    states = {group: group_state(group) for group in DEMO_GROUPS}
     print("\n" + format_summary(timings, states))
     failed = [
         s.name
@@ -35,8 +41,8 @@ def main() -> int:
         print(f"demo: stacks not complete: {', '.join(failed)}", file=sys.stderr)
         return 1
     print(
-        f"\ndemo: {sum(len(s) for s in states.values())} stacks in {len(GROUPS)} groups, "
-        f"{sum(timings.values()):.1f} s of launches"
+        f"\ndemo: {sum(len(s) for s in states.values())} stacks in {len(DEMO_GROUPS)} groups, "
+        f"regions {', '.join(regions_of(DEMO_GROUPS))}, {sum(timings.values()):.1f} s of launches"
     )
     return 0
 

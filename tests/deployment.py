@@ -19,6 +19,9 @@ from sceptre.plan.plan import SceptrePlan
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SCEPTRE = str(Path(sys.executable).with_name("sceptre"))
 GROUPS = ("dev/us-east-1", "staging/us-east-1", "prod/us-east-1")
+# prod's second region and its cross-region stacks (StackSet baseline, Route 53 failover).
+SECOND_REGION_GROUPS = ("prod/eu-west-1", "global")
+DEMO_GROUPS = GROUPS + SECOND_REGION_GROUPS
 # Outputs the summary shows: (output, label, how to show it).
 KEY_OUTPUTS = (
     ("KeyAlias", "key", str),
@@ -28,8 +31,20 @@ KEY_OUTPUTS = (
     ("ClusterEndpoint", "writer", str),
     ("ClusterPort", "port", str),
     ("SchemaVersion", "schema-version", str),
+    ("GlobalClusterIdentifier", "global-db", str),
+    ("BaselineStackSetId", "stackset", lambda value: value.split(":", 1)[0]),
+    ("WriterDnsName", "writer-dns", str),
 )
-STACK_ORDER = ("kms", "network", "storage", "monitoring", "database", "migrations")
+STACK_ORDER = (
+    "kms",
+    "network",
+    "storage",
+    "monitoring",
+    "database",
+    "migrations",
+    "stackset",
+    "dns",
+)
 
 
 @dataclass

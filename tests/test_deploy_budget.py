@@ -1,0 +1,70 @@
+"""docs/deploy-budget.md says what the real Sceptre graph and rendered templates imply."""
+
+import itertools
+import json
+
+from deploy_budget import (
+    RESOURCE_SECONDS,
+    TABLE_BEGIN,
+    TABLE_END,
+    critical_path,
+    embedded_tables,
+    markdown,
+    path_to,
+    template_seconds,
+)
+from rendered_templates import PROJECT_DIR
+
+DOCUMENT = PROJECT_DIR / "docs" / "deploy-budget.md"
+
+
+def test_the_document_embeds_the_computed_critical_path():
+    document = DOCUMENT.read_text(encoding="utf-8")
+    assert TABLE_BEGIN in document and TABLE_END in document
+    assert embedded_tables(document) == markdown(critical_path()), (
+        "docs/deploy-budget.md is out of date with config/ and templates/: paste the output "
+        "of `uv run --frozen python tests/deploy_budget.py` between its markers"
+    )
+
+
+def test_every_prod_stack_is_in_the_graph_with_its_dependencies_first():
+    timings = {t.name: t for t in critical_path()}
+    assert {"prod/us-east-1/database", "prod/eu-west-1/database", "global/dns"} <= set(timings)
+    assert not any(name.startswith(("dev/", "staging/")) for name in timings)
+    # The secondary cluster joins the global database the primary's stack creates.
+    secondary = timings["prod/eu-west-1/database"]
+    assert secondary.start >= timings["prod/us-east-1/database"].finish
+    last = max(timings.values(), key=lambda t: t.finish)
+    chain = path_to(list(timings.values()), last)
+    assert all(a.finish == b.start for a, b in itertools.pairwise(chain))
+
+
+def test_a_resource_waits_for_what_it_references():
+    body = json.dumps(
+        {
+            "Resources": {
+                "Key": {"Type": "AWS::KMS::Key", "Properties": {}},
+                "Cluster": {
+                    "Type": "AWS::RDS::DBCluster",
+                    "Properties": {"KmsKeyId": {"Fn::GetAtt": ["Key", "Arn"]}},
+                },
+                "Writer": {
+                    "Type": "AWS::RDS::DBInstance",
+                    "Properties": {"DBClusterIdentifier": {"Ref": "Cluster"}},
+                },
+                "Reader": {
+                    "Type": "AWS::RDS::DBInstance",
+                    "DependsOn": "Writer",
+                    "Properties": {"Name": {"Fn::Sub": "${Cluster}-reader"}},
+                },
+                "Unrelated": {"Type": "AWS::S3::Bucket", "Properties": {}},
+            }
+        }
+    )
+    seconds, chain = template_seconds(body, 0)
+    expected = (
+        RESOURCE_SECONDS["AWS::KMS::Key"]
+        + RESOURCE_SECONDS["AWS::RDS::DBCluster"]
+        + 2 * RESOURCE_SECONDS["AWS::RDS::DBInstance"]
+    )
+    assert (seconds, chain) == (expected, ("Key", "Cluster", "Writer", "Reader"))
