@@ -107,7 +107,11 @@ class Secret(EmulatedResource):
     def destroy(self) -> None:
         secrets = backend(self.scope)
         if secrets._is_valid_identifier(self.physical_id):
-            # CloudFormation deletes without a recovery window: the name is free at once.
+            # CloudFormation removes the replicas first (Secrets Manager refuses to delete a
+            # secret that has any), then deletes without a recovery window.
+            regions = [r["Region"] for r in self.properties.get("ReplicaRegions") or []]
+            if regions:
+                secrets.remove_regions_from_replication(self.physical_id, regions)
             secrets.delete_secret(self.physical_id, None, True)
 
 
