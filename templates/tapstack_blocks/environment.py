@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -131,8 +132,8 @@ class GroupConfig(BaseModel):
     environment: EnvironmentName
     region: Region
     scope: Literal["regional", "global"] = "regional"
-    stackset_regions: list[Region] = []
-    az_count: Annotated[int, Field(ge=2, le=3)] | None = None
+    stackset_regions: Annotated[list[Region], Field(validate_default=True)] = []
+    az_count: Annotated[int | None, Field(ge=2, le=3, validate_default=True)] = None
     environment_suffix: Annotated[
         str, StringConstraints(pattern=SUFFIX_PATTERN), Field(description=SUFFIX_DESCRIPTION)
     ]
@@ -141,17 +142,28 @@ class GroupConfig(BaseModel):
     )
     database_instance_class: str = DEFAULT_INSTANCE_CLASS
 
-    @model_validator(mode="after")
-    def _stackset_regions_only_in_global_groups(self) -> "GroupConfig":
-        if self.scope == "regional" and self.az_count is None:
-            raise ValueError("az_count is required for a regional group")
-        if self.scope == "regional" and self.stackset_regions:
+    @field_validator("stackset_regions")
+    @classmethod
+    def _stackset_regions_in_global_groups_only(
+        cls, regions: list[str], info: ValidationInfo
+    ) -> list[str]:
+        scope = info.data.get("scope")
+        if scope == "regional" and regions:
             raise ValueError("stackset_regions belongs in a global group (scope: global)")
-        if self.scope == "global" and not self.stackset_regions:
+        if scope == "global" and not regions:
             raise ValueError("a global group must name its stackset_regions")
-        if len(set(self.stackset_regions)) != len(self.stackset_regions):
-            raise ValueError(f"stackset_regions repeats a region: {self.stackset_regions}")
-        return self
+        if len(set(regions)) != len(regions):
+            raise ValueError(f"repeats a region: {regions}")
+        return regions
+
+    @field_validator("az_count")
+    @classmethod
+    def _az_count_for_regional_groups(
+        cls, az_count: int | None, info: ValidationInfo
+    ) -> int | None:
+        if info.data.get("scope") == "regional" and az_count is None:
+            raise ValueError("az_count is required for a regional group")
+        return az_count
 
     @property
     def expected_path(self) -> str:

@@ -1,0 +1,99 @@
+"""Config validation of prod's second region and the global group: one clear error, before any
+AWS call, naming file, key and value."""
+
+import pytest
+from deployment import SECOND_REGION_GROUPS, stacks_of
+from test_environment_config import copy_project, edit, run_sceptre
+
+BAD_CONFIG = [
+    pytest.param(
+        "global",
+        (
+            "config/global/config.yaml",
+            "[eu-west-1, us-east-1]",
+            "[eu-west-1, us-east-1, ap-south-1]",
+        ),
+        ["address_plan has no VPC CIDR for prod in ap-south-1 (a region in stackset_regions)"],
+        id="stackset-region-outside-the-address-plan",
+    ),
+    pytest.param(
+        "global",
+        ("config/global/config.yaml", "[eu-west-1, us-east-1]", "[eu-west-1, eu-west-1]"),
+        ["config/global/config.yaml", "stackset_regions", "repeats a region"],
+        id="stackset-region-repeated",
+    ),
+    pytest.param(
+        "global",
+        ("config/global/config.yaml", "scope: global", "scope: regional"),
+        ["az_count is required for a regional group"],
+        id="global-group-declared-regional",
+    ),
+    pytest.param(
+        "dev/us-east-1",
+        ("config/dev/config.yaml", "az_count: 2", "az_count: 2\nstackset_regions: [us-east-1]"),
+        ["stackset_regions belongs in a global group"],
+        id="stackset-regions-in-a-regional-group",
+    ),
+    pytest.param(
+        "prod/eu-west-1",
+        ("config/config.yaml", "    eu-west-1: 10.4.0.0/16\n", ""),
+        ["config/config.yaml: address_plan: address_plan has no VPC CIDR for prod in eu-west-1"],
+        id="second-region-without-a-cidr",
+    ),
+    pytest.param(
+        "prod/eu-west-1",
+        ("config/config.yaml", "eu-west-1: 10.4.0.0/16", "eu-west-1: 10.3.128.0/16"),
+        ["10.3.128.0/16", "not a valid IPv4"],
+        id="second-region-cidr-malformed",
+    ),
+    pytest.param(
+        "prod/eu-west-1",
+        ("config/config.yaml", "eu-west-1: 10.4.0.0/16", "eu-west-1: 10.3.0.0/16"),
+        ["10.3.0.0/16 of prod/us-east-1 overlaps 10.3.0.0/16 of prod/eu-west-1"],
+        id="second-region-overlaps-the-first",
+    ),
+]
+
+
+@pytest.mark.parametrize(("group", "change", "expected"), BAD_CONFIG)
+def test_bad_second_region_config_is_refused(tmp_path, group, change, expected):
+    project = copy_project(tmp_path)
+    edit(project, *change)
+    result = run_sceptre(project, "--output", "json", "generate", group)
+    assert result.returncode != 0
+    message = result.stdout + result.stderr
+    assert f"Invalid tapstack config for stack {group}/" in message, message
+    for fragment in expected:
+        assert fragment in message, message
+    assert "Traceback" not in message, message
+
+
+@pytest.mark.parametrize("group", SECOND_REGION_GROUPS)
+def test_second_region_groups_assume_prods_deploy_role_and_are_tagged_prod(group):
+    for stack in stacks_of(group):
+        assert stack.sceptre_role == "arn:aws:iam::333333333333:role/tapstack-deploy-prod"
+        assert stack.tags["Environment"] == "prod"
+        assert stack.config["parameters"]["EnvironmentName"] == "prod"
+
+
+def test_eu_west_1_network_takes_its_cidr_from_the_address_plan():
+    (network,) = [s for s in stacks_of("prod/eu-west-1") if s.name.endswith("/network")]
+    assert network.region == "eu-west-1"
+    assert (network.config["parameters"]["VpcCidr"], network.config["parameters"]["AzCount"]) == (
+        "10.4.0.0/16",
+        "3",
+    )
+
+
+def test_global_group_runs_in_prods_home_region_and_targets_both_regions():
+    stacks = {s.name: s for s in stacks_of("global")}
+    assert {s.region for s in stacks.values()} == {"us-east-1"}
+    parameters = stacks["global/stackset"].config["parameters"]
+    assert parameters["TargetRegions"] == "eu-west-1,us-east-1"
+    dependencies = {d.name for d in stacks["global/dns"].dependencies}
+    assert dependencies == {
+        "prod/us-east-1/network",
+        "prod/us-east-1/database",
+        "prod/eu-west-1/network",
+        "prod/eu-west-1/database",
+    }
