@@ -1,0 +1,204 @@
+"""Templates of prod's second region and global group: global database, audit-log replication,
+the StackSet and its roles, the regional baseline, Route 53 failover."""
+
+import json
+import sys
+
+import pytest
+from rendered_templates import PROJECT_DIR
+from tapstack_hooks.cfn_lint import lint_findings
+from test_security_scan import run_checkov
+
+sys.path.insert(0, str(PROJECT_DIR / "templates"))
+from tapstack_blocks.baseline import build_baseline
+
+
+def properties(document: dict, logical_id: str) -> dict:
+    return document["Resources"][logical_id]["Properties"]
+
+
+def test_primary_creates_the_global_database_with_a_generated_replicated_secret(documents):
+    primary = documents["prod/us-east-1/database"]
+    assert properties(primary, "GlobalDatabase")["StorageEncrypted"] is True
+    cluster = properties(primary, "DatabaseCluster")
+    assert cluster["GlobalClusterIdentifier"] == {"Ref": "GlobalDatabase"}
+    assert "ManageMasterUserPassword" not in cluster
+    # The password is only ever a dynamic reference to the stack's own generated secret.
+    assert cluster["MasterUserPassword"] == {
+        "Fn::Sub": [
+            "{{resolve:secretsmanager:${Secret}:SecretString:password}}",
+            {"Secret": {"Ref": "GlobalMasterSecret"}},
+        ]
+    }
+    secret = properties(primary, "GlobalMasterSecret")
+    assert secret["KmsKeyId"] == {"Ref": "KmsKeyArn"}
+    assert secret["ReplicaRegions"] == [
+        {"Region": {"Ref": "SecondaryRegion"}, "KmsKeyId": {"Ref": "SecondaryKmsKeyArn"}}
+    ]
+    text = json.dumps(primary)
+    assert "NoEcho" not in text
+    assert all("password" not in name.lower() for name in primary["Parameters"])
+    assert primary["Outputs"]["MasterSecretArn"]["Value"] == {"Ref": "GlobalMasterSecret"}
+
+
+def test_secondary_joins_without_credentials_of_its_own(documents):
+    secondary = documents["prod/eu-west-1/database"]
+    cluster = properties(secondary, "DatabaseCluster")
+    assert cluster["GlobalClusterIdentifier"] == {"Ref": "GlobalClusterIdentifier"}
+    for own in ("MasterUsername", "MasterUserPassword", "ManageMasterUserPassword", "DatabaseName"):
+        assert own not in cluster
+    assert cluster["KmsKeyId"] == {"Ref": "KmsKeyArn"}  # its own region's key
+    assert "GlobalDatabase" not in secondary["Resources"]
+    assert "GlobalClusterIdentifier" not in secondary.get("Outputs", {})
+
+
+def test_dev_and_staging_keep_the_rds_managed_secret(documents):
+    for name in ("dev/us-east-1/database", "staging/us-east-1/database"):
+        cluster = properties(documents[name], "DatabaseCluster")
+        assert cluster["ManageMasterUserPassword"] is True
+        assert "GlobalClusterIdentifier" not in cluster
+
+
+def test_audit_log_replicates_under_rtc_with_delete_markers_and_the_destination_key(documents):
+    storage = documents["prod/us-east-1/storage"]
+    replication = properties(storage, "AuditLogBucket")["ReplicationConfiguration"]
+    (rule,) = replication["Rules"]
+    assert rule["Status"] == "Enabled"
+    assert rule["DeleteMarkerReplication"] == {"Status": "Enabled"}
+    assert rule["SourceSelectionCriteria"] == {"SseKmsEncryptedObjects": {"Status": "Enabled"}}
+    destination = rule["Destination"]
+    assert destination["Bucket"] == {"Ref": "AuditLogReplicaBucketArn"}
+    assert destination["EncryptionConfiguration"] == {
+        "ReplicaKmsKeyID": {"Ref": "AuditLogReplicaKmsKeyArn"}
+    }
+    assert destination["ReplicationTime"] == {"Status": "Enabled", "Time": {"Minutes": 15}}
+    assert destination["Metrics"] == {"Status": "Enabled", "EventThreshold": {"Minutes": 15}}
+    assert "ReplicationConfiguration" not in properties(storage, "MigrationBucket")
+    for group in ("dev/us-east-1", "staging/us-east-1", "prod/eu-west-1"):
+        assert "ReplicationConfiguration" not in properties(
+            documents[f"{group}/storage"], "AuditLogBucket"
+        )
+
+
+def test_replication_role_is_least_privilege(documents):
+    role = properties(documents["prod/us-east-1/storage"], "AuditLogReplicationRole")
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert "aws:SourceAccount" in trust["Condition"]["StringEquals"]
+    (policy,) = role["Policies"]
+    statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    assert {sid: sorted(s["Action"]) for sid, s in statements.items()} == {
+        "ReadSourceConfiguration": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+        "ReadSourceVersions": [
+            "s3:GetObjectVersionAcl",
+            "s3:GetObjectVersionForReplication",
+            "s3:GetObjectVersionTagging",
+        ],
+        "WriteReplicas": ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"],
+        "DecryptSourceThroughS3": ["kms:Decrypt"],
+        "EncryptReplicasThroughS3": ["kms:Encrypt", "kms:GenerateDataKey"],
+    }
+    for statement in statements.values():
+        assert statement["Effect"] == "Allow"
+        assert "*" not in json.dumps(statement["Resource"]).replace("/*", "")
+    assert statements["DecryptSourceThroughS3"]["Resource"] == [{"Ref": "KmsKeyArn"}]
+    assert statements["EncryptReplicasThroughS3"]["Resource"] == [
+        {"Ref": "AuditLogReplicaKmsKeyArn"}
+    ]
+
+
+def test_stack_set_is_self_managed_with_parameterised_operation_preferences(documents):
+    stackset = documents["global/stackset"]
+    stack_set = properties(stackset, "BaselineStackSet")
+    assert stack_set["PermissionModel"] == "SELF_MANAGED"
+    assert stack_set["AdministrationRoleARN"] == {"Fn::GetAtt": ["AdministrationRole", "Arn"]}
+    assert stack_set["ExecutionRoleName"] == {"Ref": "ExecutionRole"}
+    preferences = stack_set["OperationPreferences"]
+    assert preferences["FailureToleranceCount"] == {"Ref": "FailureToleranceCount"}
+    assert preferences["MaxConcurrentCount"] == {"Ref": "MaxConcurrentCount"}
+    assert preferences["RegionConcurrencyType"] == "SEQUENTIAL"
+    assert preferences["RegionOrder"] == {"Ref": "TargetRegions"}
+    (group,) = stack_set["StackInstancesGroup"]
+    assert group["DeploymentTargets"] == {"Accounts": [{"Ref": "AWS::AccountId"}]}
+
+
+def test_stack_set_roles_trust_only_each_other(documents):
+    stackset = documents["global/stackset"]
+    admin = properties(stackset, "AdministrationRole")
+    (trust,) = admin["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "cloudformation.amazonaws.com"}
+    (policy,) = admin["Policies"]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == ["sts:AssumeRole"]
+    assert statement["Resource"] == [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"
+            "tapstack-stackset-execution-${EnvironmentName}"
+        }
+    ]
+    execution = properties(stackset, "ExecutionRole")
+    assert execution["RoleName"] == {"Fn::Sub": "tapstack-stackset-execution-${EnvironmentName}"}
+    (trust,) = execution["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"AWS": {"Fn::GetAtt": ["AdministrationRole", "Arn"]}}
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
+def test_baseline_template_is_cfn_lint_clean_in_each_region(documents, region):
+    body = properties(documents["global/stackset"], "BaselineStackSet")["TemplateBody"]
+    assert json.loads(body) == json.loads(build_baseline().to_json())
+    assert lint_findings(body, region) == []
+
+
+def test_baseline_has_key_audit_trail_bucket_repository_and_writer_name():
+    baseline = json.loads(build_baseline().to_json())
+    types = {r["Type"] for r in baseline["Resources"].values()}
+    assert {
+        "AWS::KMS::Key",
+        "AWS::S3::Bucket",
+        "AWS::ECR::Repository",
+        "AWS::SSM::Parameter",
+    } <= types
+    repository = baseline["Resources"]["ValidatorRepository"]["Properties"]
+    assert repository["ImageTagMutability"] == "IMMUTABLE"
+    assert repository["ImageScanningConfiguration"] == {"ScanOnPush": True}
+    assert repository["EncryptionConfiguration"]["EncryptionType"] == "KMS"
+    assert baseline["Resources"]["BaselineKey"]["Properties"]["EnableKeyRotation"] is True
+
+
+def test_checkov_finds_nothing_in_the_baseline(tmp_path):
+    (tmp_path / "baseline.json").write_text(build_baseline().to_json())
+    report = run_checkov(tmp_path)
+    failed = [f"{c['check_id']} {c['resource']}" for c in report["results"]["failed_checks"]]
+    assert failed == []
+    for skipped in report["results"]["skipped_checks"]:
+        assert len(skipped["check_result"]["suppress_comment"]) > 40
+
+
+def test_failover_records_primary_with_health_check_secondary_without(documents):
+    dns = documents["global/dns"]
+    zone = properties(dns, "PrivateZone")
+    assert zone["VPCs"] == [
+        {"VPCId": {"Ref": "PrimaryVpcId"}, "VPCRegion": {"Ref": "PrimaryRegion"}},
+        {"VPCId": {"Ref": "SecondaryVpcId"}, "VPCRegion": {"Ref": "SecondaryRegion"}},
+    ]
+    primary = properties(dns, "PrimaryWriterRecord")
+    secondary = properties(dns, "SecondaryWriterRecord")
+    assert (primary["Failover"], secondary["Failover"]) == ("PRIMARY", "SECONDARY")
+    assert primary["Name"] == secondary["Name"]
+    assert primary["HealthCheckId"] == {"Ref": "PrimaryWriterHealthCheck"}
+    assert "HealthCheckId" not in secondary
+    assert primary["ResourceRecords"] == [{"Ref": "PrimaryWriterEndpoint"}]
+    assert secondary["ResourceRecords"] == [{"Ref": "SecondaryWriterEndpoint"}]
+    check = properties(dns, "PrimaryWriterHealthCheck")["HealthCheckConfig"]
+    assert check["Type"] == "CLOUDWATCH_METRIC"
+    assert check["InsufficientDataHealthStatus"] == "Unhealthy"
+    alarm = properties(dns, "PrimaryWriterAlarm")
+    assert alarm["TreatMissingData"] == "breaching"
+
+
+def test_the_stable_name_in_dns_is_the_one_lambdas_read_from_ssm(documents):
+    dns = documents["global/dns"]
+    baseline = json.loads(build_baseline().to_json())
+    published = baseline["Resources"]["WriterDnsParameter"]["Properties"]
+    assert published["Name"] == {"Fn::Sub": "/tapstack/${EnvironmentName}/db/writer-dns"}
+    assert published["Value"] == properties(dns, "PrimaryWriterRecord")["Name"]
