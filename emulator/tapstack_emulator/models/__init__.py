@@ -14,7 +14,6 @@ MODULES = (
     "ec2_subnets",
     "ec2_vpc",
     "cloudformation_stackset",
-    "cloudwatch_alarm",
     "custom_resource",
     "iam",
     "iam_managed_policy",
