@@ -7,8 +7,9 @@ DependsOn), with the typical creation time of each resource type (RESOURCE_SECON
 docs/deploy-budget.md). Sceptre launches a stack as soon as its dependencies are complete, so
 the deploy takes as long as the longest path through the stack graph.
 
-`python tests/deploy_budget.py` prints the markdown tables docs/deploy-budget.md embeds; the
-test (tests/test_deploy_budget.py) checks the document still says what this computes.
+`python tests/deploy_budget.py` prints the markdown tables docs/deploy-budget.md embeds
+(`--write` puts them there); tests/test_deploy_budget.py checks the document still says what
+this computes.
 """
 
 import json
@@ -215,11 +216,25 @@ def embedded_tables(document: str) -> str:
     return document[start : document.index(TABLE_END)].strip()
 
 
-def main() -> int:
-    """Print the tables (paste them between the markers of docs/deploy-budget.md)."""
-    print(markdown(critical_path()))
+DOCUMENT = PROJECT_DIR / "docs" / "deploy-budget.md"
+
+
+def write_document(tables: str) -> None:
+    """Replace the generated block of docs/deploy-budget.md with `tables`."""
+    document = DOCUMENT.read_text(encoding="utf-8")
+    start = document.index(TABLE_BEGIN) + len(TABLE_BEGIN)
+    end = document.index(TABLE_END)
+    DOCUMENT.write_text(f"{document[:start]}\n{tables}\n{document[end:]}", encoding="utf-8")
+
+
+def main(arguments: list[str]) -> int:
+    """Print the tables; with --write, also put them into docs/deploy-budget.md."""
+    tables = markdown(critical_path())
+    print(tables)
+    if "--write" in arguments:
+        write_document(tables)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

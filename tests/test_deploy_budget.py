@@ -22,8 +22,8 @@ def test_the_document_embeds_the_computed_critical_path():
     document = DOCUMENT.read_text(encoding="utf-8")
     assert TABLE_BEGIN in document and TABLE_END in document
     assert embedded_tables(document) == markdown(critical_path()), (
-        "docs/deploy-budget.md is out of date with config/ and templates/: paste the output "
-        "of `uv run --frozen python tests/deploy_budget.py` between its markers"
+        "docs/deploy-budget.md is out of date with config/ and templates/: run "
+        "`uv run --frozen python tests/deploy_budget.py --write` and review the change"
     )
 
 
