@@ -42,6 +42,8 @@ def test_workflow_checks_schemas_syncs_each_table_with_retries_verifies_and_noti
     assert per_target["CheckSchemas"]["Parameters"]["Payload"]["dry_run"] is True
     sync_table = per_target["SyncEachTable"]["ItemProcessor"]["States"]["SyncTable"]
     assert sync_table["Parameters"]["Payload"]["tables.$"] == "States.Array($.table)"
+    # tables in the order of the schema check's plan: parents first by foreign keys
+    assert per_target["SyncEachTable"]["ItemsPath"] == "$.schema_check.report.tables"
     assert sync_table["Retry"][0]["MaxAttempts"] >= 2
     assert "TableApplyError" in sync_table["Retry"][0]["ErrorEquals"]
     assert per_target["NothingLeftToChange"]["Choices"][0]["Variable"] == (

@@ -6,6 +6,8 @@ time: check schemas (a dry run: the engine compares definitions first and raises
 SchemaMismatchError on a difference), sync each table with retries, verify (a second dry run
 must find nothing left to change). Any failure is published to the failure topic, then the
 execution fails. `${SyncFunctionArn}` and `${FailureTopicArn}` are definition substitutions.
+Tables are synced in the order of the schema check's plan, which the engine sorts parents first
+by foreign keys.
 """
 
 from typing import Any
@@ -55,8 +57,10 @@ def _per_target() -> dict[str, Any]:
             ),
             "SyncEachTable": {
                 "Type": "Map",
-                "ItemsPath": "$.tables",
-                "ItemSelector": {"target.$": "$.target", "table.$": "$$.Map.Item.Value"},
+                # The schema check's plan lists the tables parents first (foreign keys), so
+                # each table's rows exist before rows of another table refer to them.
+                "ItemsPath": "$.schema_check.report.tables",
+                "ItemSelector": {"target.$": "$.target", "table.$": "$$.Map.Item.Value.name"},
                 "MaxConcurrency": 1,
                 "ItemProcessor": {
                     "ProcessorConfig": {"Mode": "INLINE"},
