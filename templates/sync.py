@@ -45,6 +45,7 @@ from troposphere.stepfunctions import (
     TracingConfiguration,
 )
 
+SYNC_HANDLER = "tapstack_sync.handler.lambda_handler"  # also the image's CMD (lambda/sync)
 SYNC_TARGETS = tuple(env for env in ENVIRONMENTS if env != "prod")
 ENABLE_SCHEDULE = "EnableSchedule"
 SYNC_TIMEOUT_SECONDS = 300  # the 5-minute Lambda budget of the sync engine (docs/sync.md)
@@ -82,6 +83,7 @@ def build(_options: SyncOptions) -> Template:
             name="sync",
             description="Reference-data sync: makes allow-listed tables of a target equal prod's",
             image_uri=Ref(parameters["SyncImageUri"]),
+            handler=SYNC_HANDLER,
             role_arn=Ref(parameters["SyncRoleArn"]),
             timeout_seconds=SYNC_TIMEOUT_SECONDS,
             memory_mb=1024,

@@ -19,9 +19,11 @@ from typing import Any
 import boto3
 import pymysql
 from aws_accounts import account_session
+from botocore.config import Config
 from deployment import GROUPS, group_state
 
 TARGETS = ("staging", "dev")
+INVOKE_TIMEOUT_SECONDS = 330
 PRODUCTION_TABLES = ("accounts", "transactions")
 # Demo reference data in prod: (table, columns, rows).
 PROD_REFERENCE_DATA = (
@@ -173,18 +175,24 @@ def invoke(function: str, event: dict[str, Any], lambda_client: Any) -> dict[str
     return payload
 
 
-def run_sync(session: boto3.Session | None = None) -> list[TargetRun]:
-    """One full sync, as the workflow runs it: per target, check, each table, verify."""
+def run_sync(force: bool = False, session: boto3.Session | None = None) -> list[TargetRun]:
+    """One full sync, as the workflow runs it: per target, check, each table, verify. `force`
+    passes the safety brake (an initial fill changes more than 20% of a table by design)."""
     session = session or account_session("prod")
     (sync_stack,) = [s for s in group_state("prod/us-east-1") if s.name.endswith("/sync")]
     function = sync_stack.outputs["SyncFunctionName"]
-    lambda_client = session.client("lambda")
+    # A sync may take the function's whole timeout (5 minutes); never retry a write blindly.
+    lambda_client = session.client(
+        "lambda", config=Config(read_timeout=INVOKE_TIMEOUT_SECONDS, retries={"max_attempts": 1})
+    )
     runs = []
     for target in TARGETS:
         run = TargetRun(target)
-        plan = invoke(function, {"target": target, "dry_run": True}, lambda_client)
+        check = {"target": target, "dry_run": True, "force": force}
+        plan = invoke(function, check, lambda_client)
         for table in [t["name"] for t in plan["tables"]]:  # parents first
-            report = invoke(function, {"target": target, "tables": [table]}, lambda_client)
+            event = {"target": target, "tables": [table], "force": force}
+            report = invoke(function, event, lambda_client)
             (done,) = report["tables"]
             run.tables[table] = {key: done[key] for key in ("inserted", "updated", "deleted")}
         verified = invoke(function, {"target": target, "dry_run": True}, lambda_client)
@@ -221,3 +229,33 @@ def format_sync_summary(label: str, runs: list[TargetRun]) -> str:
 def total_changes(runs: list[TargetRun]) -> int:
     """Rows changed over every target and table."""
     return sum(sum(counts.values()) for run in runs for counts in run.tables.values())
+
+
+def demonstrate(echo=print) -> list[str]:
+    """Seed, sync twice, print both summaries; the problems found (empty when all is well)."""
+    seed()
+    before = production_fingerprints()
+    # The first sync fills nearly empty targets: more than the 20% brake allows, so it runs as
+    # an operator's confirmed initial load (force). The second is an ordinary run.
+    first = run_sync(force=True)
+    echo("\n" + format_sync_summary("first (initial load, force)", first))
+    second = run_sync()
+    echo("\n" + format_sync_summary("second", second))
+    after = production_fingerprints()
+    problems = []
+    if total_changes(first) == 0:
+        problems.append("the first sync changed nothing")
+    if total_changes(second) != 0:
+        problems.append(f"the second sync changed {total_changes(second)} rows")
+    problems += [
+        f"{run.target}: {run.left_after_verify} rows left after the sync"
+        for run in first + second
+        if run.left_after_verify != 0
+    ]
+    if before != after:
+        problems.append(f"production tables changed: before {before}, after {after}")
+    echo(
+        "\nproduction tables (never synced), before and after: "
+        + "; ".join(f"{env} {tables}" for env, tables in after.items())
+    )
+    return problems

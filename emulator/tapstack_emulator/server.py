@@ -51,7 +51,9 @@ class EmulatorApp:
         if lending.is_lent(environ):
             # A Lambda invocation's own call, made while its caller holds the lock and waits.
             with lending.lent_lock:
-                return list(self._moto_app(environ, start_response))
+                body = list(self._moto_app(environ, start_response))
+                lending.lend_issued(environ, body)
+                return body
         with self._lock:
             # Drain the response inside the lock: moto may build it lazily.
             return list(self._moto_app(environ, start_response))

@@ -16,6 +16,7 @@ from troposphere.awslambda import (
     DeadLetterConfig,
     Environment,
     Function,
+    ImageConfig,
     LoggingConfig,
     VPCConfig,
 )
@@ -58,7 +59,7 @@ class FunctionSpec:
     name: str  # the `{resource}` part of the function name
     description: str
     statements: list[Statement]
-    handler: str = ""  # zip package: `module.function`
+    handler: str = ""  # zip package: `module.function`; image: overrides its CMD when given
     code_key: AWSHelperFn | None = None  # zip package: its key in the placement's code bucket
     image_uri: AWSHelperFn | None = None  # container image, pinned by digest (handler: its CMD)
     dead_letter_arn: AWSHelperFn | None = None  # SQS queue for failed asynchronous invocations
@@ -168,7 +169,10 @@ def _code(spec: FunctionSpec, placement: VpcPlacement) -> dict:
     if (spec.image_uri is None) == (spec.code_key is None):
         raise ValueError(f"{spec.logical_id}: give either code_key (zip) or image_uri (image)")
     if spec.image_uri is not None:
-        return {"PackageType": "Image", "Code": Code(ImageUri=spec.image_uri)}
+        image = {"PackageType": "Image", "Code": Code(ImageUri=spec.image_uri)}
+        if spec.handler:  # the handler named here as for a zip, not only in the image's CMD
+            image["ImageConfig"] = ImageConfig(Command=[spec.handler])
+        return image
     return {
         "Runtime": RUNTIME,
         "Handler": spec.handler,

@@ -57,13 +57,25 @@ class Invocation:
         return "\n".join(self.log.strip().splitlines()[-LOG_TAIL_LINES:])
 
 
-def invoke(function: LambdaFunction, event: dict[str, Any]) -> Invocation:
-    """Run `function`'s handler with `event`; wait for it (up to its Timeout)."""
-    if not getattr(function, "code_bytes", b""):
+def invoke(
+    function: LambdaFunction,
+    event: dict[str, Any],
+    python: str = sys.executable,
+    handler: str | None = None,
+) -> Invocation:
+    """Run `function`'s handler with `event`; wait for it (up to its Timeout). `python` and
+    `handler` stand in for a container image's interpreter and command (see
+    `image_python`)."""
+    if handler is not None:
+        code_dir = runtime.work_dir() / "lambda" / "image-task-root"
+        code_dir.mkdir(parents=True, exist_ok=True)
+    elif not getattr(function, "code_bytes", b""):
         raise InvocationError(
             f"function {function.function_name} has no code the local AWS can run"
         )
-    code_dir = _extract(function)
+    else:
+        code_dir = _extract(function)
+    handler = handler or function.handler or ""
     request_id = str(uuid.uuid4())
     credentials = _assume_role(function)
     timeout = float(function.timeout or 3)
@@ -87,7 +99,7 @@ def invoke(function: LambdaFunction, event: dict[str, Any]) -> Invocation:
         "PYTHONPATH": str(code_dir),
         "PYTHONDONTWRITEBYTECODE": "1",
         "LAMBDA_TASK_ROOT": str(code_dir),
-        "_HANDLER": function.handler or "",
+        "_HANDLER": handler,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.run_time}",
         "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
@@ -110,10 +122,10 @@ def invoke(function: LambdaFunction, event: dict[str, Any]) -> Invocation:
             try:
                 completed = subprocess.run(  # noqa: S603 - our interpreter, our runner
                     [
-                        sys.executable,
+                        python,
                         "-P",
                         str(RUNNER),
-                        function.handler or "",
+                        handler,
                         str(event_file),
                         str(result_file),
                     ],
@@ -188,3 +200,16 @@ def _write_log(function: LambdaFunction, group: str, stream: str, log: str) -> N
     now = int(time.time() * 1000)
     events = [{"timestamp": now, "message": line} for line in log.splitlines() if line.strip()]
     logs.put_log_events(group, stream, events)
+
+
+def image_python() -> str | None:
+    """The interpreter that runs container-image functions, or None (they cannot run).
+
+    The local AWS has no Docker, so it cannot run an image. When TAPSTACK_EMULATOR_IMAGE_PYTHON
+    names a Python whose environment has the function's packages installed (the project's own
+    environment, where every lambda/ package is a workspace member), an image function runs its
+    `ImageConfig.Command` handler with that interpreter, exactly as a zip function runs: the
+    function's environment, its role's credentials, its timeout and log group. What runs is the
+    code installed in that environment, not the image's layers.
+    """
+    return os.environ.get("TAPSTACK_EMULATOR_IMAGE_PYTHON") or None
