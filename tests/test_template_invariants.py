@@ -11,7 +11,14 @@ FORBIDDEN_NETWORK_TYPES = {
     "AWS::EC2::EIP",
     "AWS::EC2::VPCGatewayAttachment",
 }
-STATEFUL_TYPES = {"AWS::KMS::Key", "AWS::S3::Bucket", "AWS::Logs::LogGroup"}
+STATEFUL_TYPES = {
+    "AWS::KMS::Key",
+    "AWS::S3::Bucket",
+    "AWS::Logs::LogGroup",
+    "AWS::DynamoDB::Table",
+    "AWS::ECR::Repository",
+    "AWS::SQS::Queue",
+}
 
 
 def resources(document: dict, type_name: str) -> dict[str, dict]:

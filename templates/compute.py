@@ -1,0 +1,222 @@
+"""compute stack: the validator Lambda (container image pinned by digest) and its sessions table.
+
+The function runs in the private subnets, reads the database's connection facts from SSM and
+the database secret at run time (so compute never depends on database outputs), and records
+session state in a DynamoDB table (on demand, point-in-time recovery, the environment key, a
+TTL attribute). Asynchronous invocations that fail land in an encrypted dead-letter queue.
+The image comes from the registry stack's repository (`!ecr_image_digest`, pushed by the
+`push_lambda_image` hook).
+"""
+
+from awacs import dynamodb, kms, secretsmanager, sqs, ssm
+from awacs.aws import Allow, Condition, Statement, StringEquals
+from pydantic import BaseModel, ConfigDict
+from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
+from tapstack_blocks.handler import render
+from tapstack_blocks.naming import resource_name
+from tapstack_blocks.outputs import add_exported_output
+from tapstack_blocks.parameters import (
+    add_environment_parameters,
+    add_is_prod_condition,
+    add_kms_key_arn_parameter,
+)
+from tapstack_blocks.tags import name_tags
+from troposphere import GetAtt, Parameter, Ref, Sub, Template
+from troposphere.dynamodb import (
+    AttributeDefinition,
+    KeySchema,
+    PointInTimeRecoverySpecification,
+    SSESpecification,
+    Table,
+    TimeToLiveSpecification,
+)
+from troposphere.sqs import Queue
+
+SESSION_KEY = "session_id"
+SESSION_TTL_ATTRIBUTE = "expires_at"  # lambda/validator sets it (tapstack_validator.sessions)
+DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 60 * 60  # the most SQS keeps
+VALIDATOR_TIMEOUT_SECONDS = 15
+VALIDATOR_MEMORY_MB = 512
+IMAGE_URI_PATTERN = (
+    r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9][a-z0-9._/-]*"
+    r"@sha256:[0-9a-f]{64}$"
+)
+
+
+class ComputeOptions(BaseModel):
+    """The compute template takes no sceptre_user_data; anything given is an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def build(_options: ComputeOptions) -> Template:
+    """The compute stack's template."""
+    template = Template(Description="tapstack compute: the validator Lambda and sessions table")
+    add_environment_parameters(template)
+    is_prod = add_is_prod_condition(template)
+    kms_key_arn = Ref(add_kms_key_arn_parameter(template))
+    parameters = _add_parameters(template)
+    table = template.add_resource(_sessions_table(kms_key_arn))
+    dead_letters = template.add_resource(
+        Queue(
+            "ValidatorDeadLetterQueue",
+            QueueName=resource_name("validator-dlq"),
+            KmsMasterKeyId=kms_key_arn,
+            MessageRetentionPeriod=DEAD_LETTER_RETENTION_SECONDS,
+            Tags=name_tags(resource_name("validator-dlq")),
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+        )
+    )
+    function = add_vpc_function(
+        template,
+        FunctionSpec(
+            logical_id="ValidatorFunction",
+            name="validator",
+            description="Validates transactions against the reference data; sessions in DynamoDB",
+            image_uri=Ref(parameters["ValidatorImageUri"]),
+            dead_letter_arn=GetAtt(dead_letters, "Arn"),
+            timeout_seconds=VALIDATOR_TIMEOUT_SECONDS,
+            memory_mb=VALIDATOR_MEMORY_MB,
+            reserved_concurrency=Ref(parameters["ValidatorReservedConcurrency"]),
+            environment={
+                "DATABASE_PARAMETERS_PATH": Sub("/tapstack/${EnvironmentName}/db"),
+                "SESSIONS_TABLE": Ref(table),
+            },
+            statements=_validator_statements(table, dead_letters, kms_key_arn),
+            scanner_suppressions=[],  # it has a dead-letter queue, unlike custom resources
+        ),
+        VpcPlacement(
+            subnet_ids=Ref(parameters["PrivateSubnetIds"]),
+            security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
+            kms_key_arn=kms_key_arn,
+            is_prod=is_prod,
+        ),
+    )
+    add_exported_output(template, "ValidatorFunctionName", Ref(function), "Validator function")
+    add_exported_output(template, "ValidatorFunctionArn", GetAtt(function, "Arn"), "Its ARN")
+    add_exported_output(
+        template,
+        "ValidatorImageUri",
+        Ref(parameters["ValidatorImageUri"]),
+        "The image the validator runs, pinned by digest",
+    )
+    add_exported_output(
+        template, "ValidatorDeadLetterQueueArn", GetAtt(dead_letters, "Arn"), "Its DLQ"
+    )
+    add_exported_output(template, "SessionsTableName", Ref(table), "The sessions table")
+    add_exported_output(template, "SessionsTableArn", GetAtt(table, "Arn"), "Its ARN")
+    return template
+
+
+def _sessions_table(kms_key_arn: Ref) -> Table:
+    return Table(
+        "SessionsTable",
+        TableName=resource_name("sessions"),
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[KeySchema(AttributeName=SESSION_KEY, KeyType="HASH")],
+        AttributeDefinitions=[AttributeDefinition(AttributeName=SESSION_KEY, AttributeType="S")],
+        PointInTimeRecoverySpecification=PointInTimeRecoverySpecification(
+            PointInTimeRecoveryEnabled=True
+        ),
+        SSESpecification=SSESpecification(
+            SSEEnabled=True, SSEType="KMS", KMSMasterKeyId=kms_key_arn
+        ),
+        TimeToLiveSpecification=TimeToLiveSpecification(
+            AttributeName=SESSION_TTL_ATTRIBUTE, Enabled=True
+        ),
+        DeletionProtectionEnabled=False,
+        Tags=name_tags(resource_name("sessions")),
+        # Sessions expire within a day; nothing in them outlives the stack.
+        DeletionPolicy="Delete",
+        UpdateReplacePolicy="Delete",
+    )
+
+
+def _validator_statements(table: Table, dead_letters: Queue, kms_key_arn: Ref) -> list:
+    """Read its connection parameters and the database secret, write its table and DLQ."""
+    parameter_path = (
+        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
+        "/tapstack/${EnvironmentName}/db"
+    )
+    cluster_arn = Sub(
+        "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster:"
+        "tapstack-aurora-${EnvironmentName}-${EnvironmentSuffix}"
+    )
+    return [
+        Statement(
+            Sid="ConnectionParameters",
+            Effect=Allow,
+            Action=[ssm.GetParametersByPath, ssm.GetParameter, ssm.GetParameters],
+            Resource=[Sub(parameter_path), Sub(f"{parameter_path}/*")],
+        ),
+        Statement(
+            Sid="DatabaseSecret",
+            Effect=Allow,
+            Action=[secretsmanager.GetSecretValue],
+            # The RDS-managed secret's name is generated (rds!cluster-<uuid>); the tag RDS puts
+            # on it names the cluster, whose name the naming convention fixes.
+            Resource=[
+                Sub(
+                    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
+                    ":secret:rds!cluster-*"
+                )
+            ],
+            Condition=Condition(
+                StringEquals("secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn", cluster_arn)
+            ),
+        ),
+        Statement(
+            Sid="SessionState",
+            Effect=Allow,
+            Action=[dynamodb.UpdateItem],
+            Resource=[GetAtt(table, "Arn")],
+        ),
+        Statement(
+            Sid="DeadLetters",
+            Effect=Allow,
+            Action=[sqs.SendMessage],
+            Resource=[GetAtt(dead_letters, "Arn")],
+        ),
+        kms_statement(kms_key_arn, [kms.Decrypt, kms.GenerateDataKey]),
+    ]
+
+
+def _add_parameters(template: Template) -> dict[str, Parameter]:
+    specs = [
+        Parameter(
+            "PrivateSubnetIds",
+            Type="List<AWS::EC2::Subnet::Id>",
+            Description="The private subnets (network stack).",
+            ConstraintDescription="must be subnet ids of the environment's VPC",
+        ),
+        Parameter(
+            "LambdaSecurityGroupId",
+            Type="AWS::EC2::SecurityGroup::Id",
+            Description="The Lambda tier security group (network stack).",
+            ConstraintDescription="must be a security group id",
+        ),
+        Parameter(
+            "ValidatorImageUri",
+            Type="String",
+            AllowedPattern=IMAGE_URI_PATTERN,
+            Description="The validator image, pinned by digest (set by !ecr_image_digest).",
+            ConstraintDescription="must be ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO@sha256:…, "
+            "a digest, never a tag",
+        ),
+        Parameter(
+            "ValidatorReservedConcurrency",
+            Type="Number",
+            Default=10,
+            MinValue=1,
+            MaxValue=1000,
+            Description="Concurrent executions reserved for (and capping) the validator.",
+            ConstraintDescription="must be 1 to 1000",
+        ),
+    ]
+    return {spec.title: template.add_parameter(spec) for spec in specs}
+
+
+def sceptre_handler(sceptre_user_data: dict | None) -> str:
+    """Sceptre entry point."""
+    return render("compute", ComputeOptions, build, sceptre_user_data)
