@@ -7,7 +7,7 @@ Expects the environment printed by `make up` (AWS_ENDPOINT_URL and credentials).
 import os
 import sys
 
-from deployment import DEMO_GROUPS, format_summary, group_state, run_sceptre, stacks_of
+from deployment import DEMO_GROUPS, format_summary, group_state, launch_group, stacks_of
 
 
 def regions_of(groups: tuple[str, ...]) -> list[str]:
@@ -24,7 +24,7 @@ def main() -> int:
     timings = {}
     for group in DEMO_GROUPS:
         print(f"\n==> sceptre launch -y {group}", flush=True)
-        result = run_sceptre("launch", "-y", group, echo=True)
+        result = launch_group(group, echo=True)
         if result.returncode != 0:
             print(f"demo: launching {group} failed (exit {result.returncode})", file=sys.stderr)
             return 1

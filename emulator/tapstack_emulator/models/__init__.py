@@ -14,6 +14,8 @@ MODULES = (
     "ec2_subnets",
     "ec2_vpc",
     "cloudformation_stackset",
+    "dynamodb",
+    "ecr",
     "custom_resource",
     "iam",
     "iam_managed_policy",

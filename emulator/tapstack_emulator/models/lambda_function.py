@@ -1,14 +1,21 @@
-"""AWS::Lambda::Function from an S3 zip, every property our templates set, run without Docker.
+"""AWS::Lambda::Function from an S3 zip or an ECR image, every property our templates set,
+zips run without Docker.
 
-moto's model drops KmsKeyArn (it reads `KMSKeyArn`), LoggingConfig and Tags, cannot update in
-place, and runs code only in Docker. Invocation here is `lambda_runtime.invoke` (see
-behaviours/lambda_without_docker.py for the Invoke API).
+moto's model drops KmsKeyArn (it reads `KMSKeyArn`), LoggingConfig, DeadLetterConfig and Tags,
+cannot update in place, runs code only in Docker, and takes any ImageUri (or, with
+MOTO_LAMBDA_STUB_ECR=false, looks only in the function's own account). Here an image must exist
+in the ECR registry its URI names (account, region, repository; by digest or tag), as Lambda
+requires, and GetFunction's ResolvedImageUri is its digest. Invocation is
+`lambda_runtime.invoke` for zips (see behaviours/lambda_without_docker.py); images cannot run
+here.
 """
 
+import re
 from typing import Any, ClassVar
 
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.awslambda.utils import get_backend
+from moto.ecr.models import ecr_backends
 
 from tapstack_emulator.models.base import EmulatedResource, Scope
 from tapstack_emulator.registry import register
@@ -31,7 +38,12 @@ SPEC_KEYS = {
     "TracingConfig": "TracingConfig",
     "Layers": "Layers",
     "PackageType": "PackageType",
+    "ImageConfig": "ImageConfig",
 }
+IMAGE_URI = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
+    r"(?P<repository>[^:@]+)(?::(?P<tag>[^@]+)|@(?P<digest>sha256:[0-9a-f]{64}))$"
+)
 
 
 def backend(scope: Scope) -> LambdaBackend:
@@ -44,6 +56,20 @@ def _code(properties: dict[str, Any]) -> dict[str, Any]:
     if "ZipFile" in code:
         raise ValueError("the local AWS runs Code.S3Bucket/S3Key packages, not inline ZipFile")
     return code
+
+
+def image_digest(image_uri: str) -> str:
+    """The digest of the ECR image `image_uri` names; Lambda's error when there is none."""
+    match = IMAGE_URI.match(image_uri)
+    invalid = f"Source image {image_uri} is not valid. Provide a valid source image."
+    if not match:
+        raise ValueError(invalid)
+    registry = ecr_backends[match["account"]][match["region"]]
+    repository = registry.repositories.get(match["repository"])
+    for image in repository.images if repository else []:
+        if image.get_image_digest() == match["digest"] or match["tag"] in image.image_tags:
+            return image.get_image_digest()
+    raise ValueError(f"Source image {image_uri} does not exist. Provide a valid source image.")
 
 
 @register
@@ -67,6 +93,8 @@ class Function(EmulatedResource):
         function_name = properties.get("FunctionName", name[:MAX_NAME])
         spec = {SPEC_KEYS[k]: v for k, v in properties.items() if k in SPEC_KEYS}
         spec.update(FunctionName=function_name, Code=_code(properties))
+        if "ImageUri" in spec["Code"]:
+            image_digest(spec["Code"]["ImageUri"])  # before anything is created
         spec["Tags"] = {tag["Key"]: tag["Value"] for tag in properties.get("Tags", [])}
         function = backend(scope).create_function(spec)
         resource = cls(scope, function.function_name, properties)
@@ -77,6 +105,8 @@ class Function(EmulatedResource):
         function = self.function
         if properties.get("PackageType", "Zip") != self.properties.get("PackageType", "Zip"):
             return super().update(properties, new_name)  # type: ignore[return-value]
+        if "ImageUri" in _code(properties):
+            image_digest(_code(properties)["ImageUri"])  # before anything changes
         config = {SPEC_KEYS[k]: properties.get(k) for k in SPEC_KEYS if k in properties}
         config.setdefault("Environment", {"Variables": {}})
         function.update_configuration(config)
@@ -96,6 +126,9 @@ class Function(EmulatedResource):
         function.kms_key_arn = properties.get("KmsKeyArn")
         function.reserved_concurrency = properties.get("ReservedConcurrentExecutions")
         function.logging_config = properties.get("LoggingConfig")
+        function.dead_letter_config = properties.get("DeadLetterConfig")
+        image_uri = _code(properties).get("ImageUri")
+        function.resolved_image_digest = image_digest(image_uri) if image_uri else None
         self.properties = properties
 
     def destroy(self) -> None:
