@@ -10,14 +10,32 @@ import shutil
 import pymysql
 import pytest
 from aws_accounts import account_session, accounts
-from deployment import GROUPS, PROJECT_DIR, group_state, run_sceptre, stacks_of
+from deployment import (
+    GROUPS,
+    PROJECT_DIR,
+    VALIDATOR_CONTEXT,
+    group_state,
+    launch_group,
+    run_sceptre,
+    stacks_of,
+)
+from tapstack_hooks.build_context import context_tag
 
 pytestmark = pytest.mark.e2e
 
 AZ_COUNT = {"dev": 2, "staging": 2, "prod": 3}
 VPC_CIDR = {"dev": "10.1.0.0/16", "staging": "10.2.0.0/16", "prod": "10.3.0.0/16"}
 ENVIRONMENTS = tuple(group.split("/")[0] for group in GROUPS)
-STACKS = ("kms", "network", "storage", "monitoring", "database", "migrations")
+STACKS = (
+    "kms",
+    "network",
+    "storage",
+    "registry",
+    "monitoring",
+    "database",
+    "migrations",
+    "compute",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -49,12 +67,13 @@ def test_bad_config_launch_touches_no_stack(local_aws, tmp_path):
 @pytest.fixture(scope="module")
 def launched(local_aws):
     """Launch every group once (in order) for the checks below."""
-    for group in GROUPS:
-        result = run_sceptre("launch", "-y", group, env=local_aws.env())
-        assert result.returncode == 0, result.output
     with pytest.MonkeyPatch.context() as patch:  # module scope: the autouse patch is not active
         for name, value in local_aws.env().items():
             patch.setenv(name, value)
+        for group in GROUPS:
+            result = launch_group(group)
+            assert result.returncode == 0, result.output
+            assert "skipped docker build and push" in result.output, result.output
         return {group: group_state(group) for group in GROUPS}
 
 
@@ -438,6 +457,45 @@ def test_sync_works_with_exactly_the_deployed_users_and_refuses_prod(launched):
         sync(SyncRequest(source=writer, target=reader, tables=["currencies"], allowlist=allowlist))
 
 
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_validator_runs_the_published_image_pinned_by_digest(launched, environment):
+    group = f"{environment}/us-east-1"
+    session = account_session(environment)
+    account = accounts()[environment]
+    repository = outputs(group, "registry")["ValidatorRepositoryName"]
+    assert repository == f"tapstack-validator-{environment}-main"
+    ecr = session.client("ecr")
+    (image,) = ecr.describe_images(
+        repositoryName=repository, imageIds=[{"imageTag": context_tag(VALIDATOR_CONTEXT)}]
+    )["imageDetails"]
+    pinned = f"{account}.dkr.ecr.us-east-1.amazonaws.com/{repository}@{image['imageDigest']}"
+    compute = outputs(group, "compute")
+    assert compute["ValidatorImageUri"] == pinned
+    function = session.client("lambda").get_function(FunctionName=compute["ValidatorFunctionName"])
+    assert compute["ValidatorFunctionName"] == f"tapstack-validator-{environment}-main"
+    assert function["Configuration"]["PackageType"] == "Image"
+    assert function["Code"]["ImageUri"] == pinned
+    assert function["Configuration"]["DeadLetterConfig"] == {
+        "TargetArn": compute["ValidatorDeadLetterQueueArn"]
+    }
+    key_arn = outputs(group, "kms")["KeyArn"]
+    (described,) = ecr.describe_repositories(repositoryNames=[repository])["repositories"]
+    assert described["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert described["encryptionConfiguration"] == {"encryptionType": "KMS", "kmsKey": key_arn}
+    dynamodb = session.client("dynamodb")
+    table = dynamodb.describe_table(TableName=compute["SessionsTableName"])["Table"]
+    assert table["SSEDescription"]["KMSMasterKeyArn"] == key_arn
+    backups = dynamodb.describe_continuous_backups(TableName=compute["SessionsTableName"])
+    assert (
+        backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"][
+            "PointInTimeRecoveryStatus"
+        ]
+        == "ENABLED"
+    )
+    ttl = dynamodb.describe_time_to_live(TableName=compute["SessionsTableName"])
+    assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires_at"
+
+
 def test_second_launch_changes_nothing(launched):
     for group in GROUPS:
         result = run_sceptre("launch", "-y", group)
@@ -468,6 +526,8 @@ def test_delete_removes_everything(launched):
             outputs(group, "storage")[o] for o in ("MigrationBucketName", "AuditLogBucketName")
         ]
         key_arn = outputs(group, "kms")["KeyArn"]
+        repository = outputs(group, "registry")["ValidatorRepositoryName"]
+        table = outputs(group, "compute")["SessionsTableName"]
         result = run_sceptre("delete", "-y", group)
         assert result.returncode == 0, result.output
         assert {s.status for s in group_state(group)} == {"NOT_DEPLOYED"}
@@ -480,5 +540,8 @@ def test_delete_removes_everything(launched):
         )
         names = {b["Name"] for b in session.client("s3").list_buckets()["Buckets"]}
         assert not names & set(buckets)
+        repositories = session.client("ecr").describe_repositories()["repositories"]
+        assert repository not in {r["repositoryName"] for r in repositories}
+        assert table not in session.client("dynamodb").list_tables()["TableNames"]
         key = session.client("kms").describe_key(KeyId=key_arn)["KeyMetadata"]
         assert key["KeyState"] == "PendingDeletion"
