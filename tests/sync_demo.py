@@ -248,7 +248,7 @@ def demonstrate(echo=print) -> list[str]:
     echo("\n" + format_sync_summary("second", second))
     echo(
         f"\nsync runs: first {first_seconds:.1f} s, second {second_seconds:.1f} s "
-        f"({2 + 2 * len(PROD_REFERENCE_DATA)} Lambda invocations per target and run)"
+        f"({len(PROD_REFERENCE_DATA) + 2} Lambda invocations per target and run)"
     )
     after = production_fingerprints()
     problems = []
