@@ -36,7 +36,7 @@ lint: sync
 	$(UV) run --frozen python tests/rendered_templates.py
 
 up: sync
-	@$(EMULATOR) start --state-dir $(STATE_DIR) --env-file $(STATE_DIR)/env >/dev/null
+	@TAPSTACK_EMULATOR_IMAGE_PYTHON=$(CURDIR)/.venv/bin/python $(EMULATOR) start --state-dir $(STATE_DIR) --env-file $(STATE_DIR)/env >/dev/null
 	@echo "# local AWS running; paste these to reach it with sceptre, aws or boto3:"
 	@sed 's/^/export /' $(STATE_DIR)/env
 

@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from aws_accounts import account_session
-from deployment import GROUPS, publish_validator_image, run_sceptre
+from deployment import GROUPS, publish_images, run_sceptre
 from local_aws import running_local_aws
 
 ENVIRONMENTS = tuple(group.split("/")[0] for group in GROUPS)
@@ -33,7 +33,7 @@ def launch_everything(extra_args: list[str]) -> tuple[float, int]:
             registry = run_sceptre("launch", "-y", *extra_args, f"{group}/registry.yaml")
             if registry.returncode != 0:
                 raise SystemExit(f"launch failed:\n{registry.output}")
-            publish_validator_image(group)
+            publish_images(group)
             seconds += registry.seconds
         result = run_sceptre("launch", "-y", *extra_args, "", env=aws.env())  # "": every group
         if result.returncode != 0:

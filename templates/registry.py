@@ -17,7 +17,11 @@ from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.handler import render
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
-from tapstack_blocks.parameters import add_environment_parameters, add_kms_key_arn_parameter
+from tapstack_blocks.parameters import (
+    add_environment_parameters,
+    add_is_prod_condition,
+    add_kms_key_arn_parameter,
+)
 from tapstack_blocks.tags import name_tags
 from troposphere import GetAtt, Parameter, Ref, Sub, Template
 from troposphere.ecr import (
@@ -80,9 +84,27 @@ def lambda_pull_policy() -> Policy:
     )
 
 
+def _repository(logical_id: str, name: str, kms_key_arn: Ref, keep: Ref) -> Repository:
+    """An immutable, scanned, KMS-encrypted repository named `tapstack-{name}-{env}-{suffix}`."""
+    return Repository(
+        logical_id,
+        RepositoryName=resource_name(name),
+        ImageTagMutability="IMMUTABLE",
+        ImageScanningConfiguration=ImageScanningConfiguration(ScanOnPush=True),
+        EncryptionConfiguration=EncryptionConfiguration(EncryptionType="KMS", KmsKey=kms_key_arn),
+        LifecyclePolicy=LifecyclePolicy(LifecyclePolicyText=lifecycle_policy_text(keep)),
+        RepositoryPolicyText=lambda_pull_policy(),
+        # Images are rebuilt from the sources in git; a stack delete removes them.
+        EmptyOnDelete=True,
+        Tags=name_tags(resource_name(name)),
+        DeletionPolicy="Delete",
+        UpdateReplacePolicy="Delete",
+    )
+
+
 def build(_options: RegistryOptions) -> Template:
     """The registry stack's template."""
-    template = Template(Description="tapstack registry: the validator's ECR repository")
+    template = Template(Description="tapstack registry: the ECR repositories of the Lambda images")
     add_environment_parameters(template)
     kms_key_arn = Ref(add_kms_key_arn_parameter(template))
     keep = template.add_parameter(
@@ -97,22 +119,19 @@ def build(_options: RegistryOptions) -> Template:
         )
     )
     repository = template.add_resource(
-        Repository(
-            "ValidatorRepository",
-            RepositoryName=resource_name("validator"),
-            ImageTagMutability="IMMUTABLE",
-            ImageScanningConfiguration=ImageScanningConfiguration(ScanOnPush=True),
-            EncryptionConfiguration=EncryptionConfiguration(
-                EncryptionType="KMS", KmsKey=kms_key_arn
-            ),
-            LifecyclePolicy=LifecyclePolicy(LifecyclePolicyText=lifecycle_policy_text(Ref(keep))),
-            RepositoryPolicyText=lambda_pull_policy(),
-            # Images are rebuilt from the sources in git; a stack delete removes them.
-            EmptyOnDelete=True,
-            Tags=name_tags(resource_name("validator")),
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
-        )
+        _repository("ValidatorRepository", "validator", kms_key_arn, Ref(keep))
+    )
+    # The sync image (lambda/sync), in prod only: the sync runs there and nowhere else.
+    is_prod = add_is_prod_condition(template)
+    sync_repository = _repository("SyncRepository", "sync", kms_key_arn, Ref(keep))
+    sync_repository.Condition = is_prod
+    template.add_resource(sync_repository)
+    add_exported_output(
+        template,
+        "SyncRepositoryName",
+        Ref(sync_repository),
+        "The sync's ECR repository (prod)",
+        condition=is_prod,
     )
     add_exported_output(
         template, "ValidatorRepositoryName", Ref(repository), "The validator's ECR repository"

@@ -47,11 +47,14 @@ STACK_ORDER = (
     "database",
     "migrations",
     "compute",
+    "sync",
     "stackset",
     "dns",
 )
 VALIDATOR_CONTEXT = PROJECT_DIR / "lambda" / "validator"
 VALIDATOR_COMMAND = ["tapstack_validator.handler.handler"]
+SYNC_CONTEXT = PROJECT_DIR / "lambda" / "sync"
+SYNC_COMMAND = ["tapstack_sync.handler.lambda_handler"]
 
 
 @dataclass
@@ -99,22 +102,26 @@ def run_sceptre(
     return SceptreRun(args, returncode, "".join(lines), time.perf_counter() - started)
 
 
-def publish_validator_image(group: str) -> str:
-    """Put the validator image in the group's registry, as CI's `docker push` would: this
-    machine has no Docker daemon, and the local AWS has no registry endpoint Docker could push
-    to, so the manifest and blobs go through the ECR API (tests/image_push.py). The tag is the
-    one `!push_lambda_image` computes, so the hook finds it and skips; the digest it reports
-    is what `!ecr_image_digest` pins. Returns `repository:tag@digest`."""
+def registry_outputs(group: str) -> dict[str, str]:
+    """The outputs of the group's registry stack."""
     (registry,) = [s for s in stacks_of(group) if s.name.endswith("/registry")]
     described = registry.connection_manager.call(
         "cloudformation", "describe_stacks", {"StackName": registry.external_name}
     )["Stacks"][0]
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
-    repository = outputs["ValidatorRepositoryName"]
-    tag = context_tag(VALIDATOR_CONTEXT)
+    return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
 
-    def call(command: str, kwargs: dict) -> dict:
-        return registry.connection_manager.call("ecr", command, kwargs)
+
+def publish_image(group: str, repository: str, context: Path, command: list[str]) -> str:
+    """Put the image built from `context` in the group's `repository`, as CI's `docker push`
+    would: this machine has no Docker daemon, and the local AWS has no registry endpoint Docker
+    could push to, so the manifest and blobs go through the ECR API (tests/image_push.py). The
+    tag is the one `!push_lambda_image` computes, so the hook finds it and skips; the digest it
+    reports is what `!ecr_image_digest` pins. Returns `repository:tag@digest`."""
+    (registry,) = [s for s in stacks_of(group) if s.name.endswith("/registry")]
+    tag = context_tag(context)
+
+    def call(command_name: str, kwargs: dict) -> dict:
+        return registry.connection_manager.call("ecr", command_name, kwargs)
 
     try:
         found = call(
@@ -124,23 +131,32 @@ def publish_validator_image(group: str) -> str:
     except ClientError as err:
         if "ImageNotFound" not in str(err):
             raise
-        files = {name: path.read_bytes() for name, path in context_files(VALIDATOR_CONTEXT).items()}
-        digest = push_image(call, repository, tag, files, VALIDATOR_COMMAND)
+        files = {name: path.read_bytes() for name, path in context_files(context).items()}
+        digest = push_image(call, repository, tag, files, command)
     return f"{repository}:{tag}@{digest}"
 
 
+def publish_images(group: str) -> list[str]:
+    """The validator image, and in prod the sync image, in the group's registry."""
+    outputs = registry_outputs(group)
+    images = [(outputs["ValidatorRepositoryName"], VALIDATOR_CONTEXT, VALIDATOR_COMMAND)]
+    if "SyncRepositoryName" in outputs:
+        images.append((outputs["SyncRepositoryName"], SYNC_CONTEXT, SYNC_COMMAND))
+    return [publish_image(group, *image) for image in images]
+
+
 def launch_group(group: str, echo: bool = False) -> SceptreRun:
-    """`sceptre launch` a group: its registry first, then the validator image is published
-    (`publish_validator_image`), then everything. A group without a registry stack is
+    """`sceptre launch` a group: its registry first, then its images are published
+    (`publish_images`), then everything. A group without a registry stack is
     launched as it is."""
     if not (PROJECT_DIR / "config" / group / "registry.yaml").is_file():
         return run_sceptre("launch", "-y", group, echo=echo)
     registry = run_sceptre("launch", "-y", f"{group}/registry.yaml", echo=echo)
     if registry.returncode != 0:
         return registry
-    published = publish_validator_image(group)
-    if echo:
-        print(f"    (no Docker daemon) published the validator image as CI would: {published}")
+    for published in publish_images(group):
+        if echo:
+            print(f"    (no Docker daemon) published an image as CI would: {published}")
     rest = run_sceptre("launch", "-y", group, echo=echo)
     return SceptreRun(
         rest.args, rest.returncode, registry.output + rest.output, registry.seconds + rest.seconds

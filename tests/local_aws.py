@@ -28,6 +28,7 @@ import boto3
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 EMULATOR_PROJECT = PROJECT_DIR / "emulator"
+PROJECT_PYTHON = PROJECT_DIR / ".venv" / "bin" / "python"  # every lambda/ package installed
 HEALTH_PATH = "/tapstack-emulator/health"
 REGION = "us-east-1"
 # Requests signed with a key moto does not know are filed under its default account: this is
@@ -96,7 +97,10 @@ def emulator_command(*args: str) -> list[str]:
 
 def _child_environment() -> dict[str, str]:
     # The caller usually runs inside the root project's venv; the emulator has its own.
-    return {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    environment = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    # Container-image functions run with the project's interpreter (docs/emulator.md).
+    environment.setdefault("TAPSTACK_EMULATOR_IMAGE_PYTHON", str(PROJECT_PYTHON))
+    return environment
 
 
 def is_healthy(endpoint_url: str, timeout: float = 2.0) -> bool:

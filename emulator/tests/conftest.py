@@ -1,8 +1,10 @@
 """Session fixtures: one emulator server (started through its CLI) and helpers to deploy on it."""
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -10,14 +12,22 @@ import pytest
 from stack_helpers import Stacks
 
 REGION = "us-east-1"
+LAMBDAS = Path(__file__).with_name("lambdas")
 DEFAULT_ACCOUNT = "123456789012"
 
 
 @pytest.fixture(scope="session")
-def endpoint() -> Iterator[str]:
-    """`python -m tapstack_emulator serve --port 0`: the URL it prints; stopped at the end."""
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python -m tapstack_emulator serve --port 0`: the URL it prints; stopped at the end.
+    Container-image functions run with this interpreter plus the tests' tiny handlers."""
+    image_python = tmp_path_factory.mktemp("image-python") / "python"
+    image_python.write_text(
+        f'#!/bin/sh\nPYTHONPATH="{LAMBDAS}:$PYTHONPATH" exec "{sys.executable}" "$@"\n'
+    )
+    image_python.chmod(0o755)
     process = subprocess.Popen(
         [sys.executable, "-m", "tapstack_emulator", "serve", "--port", "0"],
+        env={**os.environ, "TAPSTACK_EMULATOR_IMAGE_PYTHON": str(image_python)},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -18,17 +18,23 @@ _moto_get_code = LambdaFunction.get_code
 
 def _invoke_lambda(self: LambdaFunction, event: str | None = None) -> tuple[str, bool, str]:
     """(payload, errored, log) as moto's Docker path returns them."""
-    from tapstack_emulator.lambda_runtime.invoke import invoke
+    from tapstack_emulator.lambda_runtime.invoke import image_python, invoke
 
-    if self.package_type == "Image":
-        payload = {
-            "errorType": "LocalAwsCannotRunImages",
-            "errorMessage": f"the local AWS runs zip packages only; {self.function_name} is the "
-            f"container image {self.code.get('ImageUri')} (it needs Docker)",
-        }
-        return json.dumps(payload), True, ""
     parsed = json.loads(event) if isinstance(event, str) and event else (event or {})
-    invocation = invoke(self, parsed)
+    if self.package_type == "Image":
+        python, command = image_python(), self.image_config.cmd
+        if not python or not command:
+            payload = {
+                "errorType": "LocalAwsCannotRunImages",
+                "errorMessage": f"the local AWS runs zip packages only; {self.function_name} is "
+                f"the container image {self.code.get('ImageUri')} (it needs Docker"
+                + ("" if command else "; and it declares no ImageConfig.Command")
+                + "; see TAPSTACK_EMULATOR_IMAGE_PYTHON in docs/emulator.md)",
+            }
+            return json.dumps(payload), True, ""
+        invocation = invoke(self, parsed, python=python, handler=command[0])
+    else:
+        invocation = invoke(self, parsed)
     if invocation.error is not None:
         error_type, _, message = invocation.error.partition(": ")
         payload = {"errorType": error_type, "errorMessage": message or invocation.error}
