@@ -317,10 +317,11 @@ def verify(source: Server, target: Server, what: str, expected: int | None = Non
         raise RuntimeError(f"{what}: target differs from source after the run")
 
 
+PT_CHUNK_SIZE: int | None = None  # --pt-chunk-size; None: pt-table-sync's own default (1,000)
 CONTENDERS = ("tapstack-sync", "pt-table-sync", "dump-and-reload", "checksum-scan limit")
 TIMERS = {
     "tapstack-sync": time_tapstack,
-    "pt-table-sync": time_pt_table_sync,
+    "pt-table-sync": lambda source, target: time_pt_table_sync(source, target, PT_CHUNK_SIZE),
     "dump-and-reload": time_dump_reload,
     "checksum-scan limit": time_checksum_scan,
 }
@@ -475,7 +476,12 @@ def main() -> int:
     parser.add_argument(
         "--rounds", type=int, default=3, help="rounds of every contender (best counts)"
     )
+    parser.add_argument(
+        "--pt-chunk-size", type=int, help="rows per pt-table-sync chunk (default: its own, 1,000)"
+    )
     args = parser.parse_args()
+    global PT_CHUNK_SIZE  # one setting for the whole run
+    PT_CHUNK_SIZE = args.pt_chunk_size
     started = time.perf_counter()
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores shared)", file=sys.stderr)
     compile_console_script()
