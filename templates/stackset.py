@@ -167,13 +167,13 @@ def _execution_policy() -> Policy:
                 ],
             ),
             Statement(
-                Sid="ValidatorRepository",
+                Sid="BaselineRepository",
                 Effect=Allow,
                 Action=[ecr.Action("*")],
                 Resource=[
                     Sub(
                         f"arn:${{AWS::Partition}}:ecr:*:${{AWS::AccountId}}:repository/{PROJECT}-"
-                        "validator-${EnvironmentName}-*"
+                        "baseline-${EnvironmentName}-*"
                     )
                 ],
             ),
@@ -262,7 +262,7 @@ def build(_options: StackSetOptions) -> Template:
         StackSet(
             "BaselineStackSet",
             StackSetName=Sub(f"{BASELINE_STACK_SET}-${{EnvironmentName}}-${{EnvironmentSuffix}}"),
-            Description="tapstack regional baseline: key, audit-trail bucket, validator "
+            Description="tapstack regional baseline: key, audit-trail bucket, image "
             "repository, writer DNS name",
             PermissionModel="SELF_MANAGED",
             AdministrationRoleARN=GetAtt(administration, "Arn"),

@@ -149,7 +149,7 @@ def test_baseline_template_is_cfn_lint_clean_in_each_region(documents, region):
     assert lint_findings(body, region) == []
 
 
-def test_baseline_has_key_audit_trail_bucket_repository_and_writer_name():
+def test_baseline_has_key_audit_trail_bucket_image_repository_and_writer_name():
     baseline = json.loads(build_baseline().to_json())
     types = {r["Type"] for r in baseline["Resources"].values()}
     assert {
@@ -158,7 +158,10 @@ def test_baseline_has_key_audit_trail_bucket_repository_and_writer_name():
         "AWS::ECR::Repository",
         "AWS::SSM::Parameter",
     } <= types
-    repository = baseline["Resources"]["ValidatorRepository"]["Properties"]
+    repository = baseline["Resources"]["BaselineRepository"]["Properties"]
+    assert repository["RepositoryName"] == {
+        "Fn::Sub": "tapstack-baseline-${EnvironmentName}-${EnvironmentSuffix}"
+    }
     assert repository["ImageTagMutability"] == "IMMUTABLE"
     assert repository["ImageScanningConfiguration"] == {"ScanOnPush": True}
     assert repository["EncryptionConfiguration"]["EncryptionType"] == "KMS"

@@ -5,8 +5,10 @@ targets, so every region gets the same baseline from one template:
 - a customer-managed key (`alias/tapstack-baseline-{env}`) for the baseline's own data;
 - the audit-trail bucket: the destination of account-level audit logs (CloudTrail), private,
   versioned, SSE-KMS, TLS-only, writable by CloudTrail for this account only;
-- the validator's ECR repository (scan on push, immutable tags, KMS, last N images kept), so
-  the image has the same hardened home in every region before the compute stack pushes to it;
+- the region's baseline ECR repository `tapstack-baseline-{env}-{suffix}` (scan on push,
+  immutable tags, KMS, last N images kept): a hardened home for tapstack's container images
+  that exists in every region from day one (the validator keeps its own `registry` stack,
+  whose repository name it would collide with);
 - `/tapstack/{env}/db/writer-dns`: the stable Route 53 name of the database writer, which
   Lambdas read from SSM in whichever region they run.
 """
@@ -151,7 +153,7 @@ def _lifecycle_policy() -> str:
 def build_baseline() -> Template:
     """The baseline template every region of the environment gets through the StackSet."""
     template = Template(
-        Description="tapstack regional baseline (StackSet): key, audit-trail bucket, validator "
+        Description="tapstack regional baseline (StackSet): key, audit-trail bucket, image "
         "repository, writer DNS name"
     )
     environment, _suffix = add_environment_parameters(template)
@@ -191,14 +193,14 @@ def build_baseline() -> Template:
     )
     repository = template.add_resource(
         Repository(
-            "ValidatorRepository",
-            RepositoryName=resource_name("validator"),
+            "BaselineRepository",
+            RepositoryName=resource_name("baseline"),
             ImageScanningConfiguration=ImageScanningConfiguration(ScanOnPush=True),
             ImageTagMutability="IMMUTABLE",
             EncryptionConfiguration=EncryptionConfiguration(EncryptionType="KMS", KmsKey=key_arn),
             LifecyclePolicy=LifecyclePolicy(LifecyclePolicyText=_lifecycle_policy()),
-            EmptyOnDelete=True,  # images are rebuilt from lambda/validator
-            Tags=name_tags(resource_name("validator")),
+            EmptyOnDelete=True,  # images are rebuilt from the repository's sources
+            Tags=name_tags(resource_name("baseline")),
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
         )
@@ -217,12 +219,12 @@ def build_baseline() -> Template:
         template, "AuditTrailBucketName", Ref(bucket), "Audit-trail bucket of this region"
     )
     add_exported_output(
-        template, "ValidatorRepositoryName", Ref(repository), "The validator's ECR repository"
+        template, "BaselineRepositoryName", Ref(repository), "The region's baseline repository"
     )
     add_exported_output(
         template,
-        "ValidatorRepositoryUri",
+        "BaselineRepositoryUri",
         GetAtt(repository, "RepositoryUri"),
-        "URI of the validator's ECR repository",
+        "URI of the region's baseline ECR repository",
     )
     return template

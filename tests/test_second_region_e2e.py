@@ -1,0 +1,179 @@
+"""End to end on the local AWS: all of prod (both regions and the global group) through
+`sceptre launch -y global`, the deployed state checked region by region, relaunch, diff, delete.
+"""
+
+import pytest
+from aws_accounts import account_session
+from deployment import group_state, run_sceptre
+
+pytestmark = pytest.mark.e2e
+
+PROD_GROUPS = ("prod/us-east-1", "prod/eu-west-1", "global")
+GLOBAL_STACKS = ("stackset", "dns")
+
+
+@pytest.fixture(autouse=True)
+def _aws_environment(local_aws_env):
+    """sceptre, Sceptre's connection manager and boto3 all reach the local AWS."""
+
+
+@pytest.fixture(scope="module")
+def prod(local_aws):
+    """Launch the global group (and with it every prod stack it depends on) once."""
+    result = run_sceptre("launch", "-y", "global", env=local_aws.env())
+    assert result.returncode == 0, result.output
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in local_aws.env().items():
+            patch.setenv(name, value)
+        return {group: group_state(group) for group in PROD_GROUPS}
+
+
+def outputs(group: str, stack: str) -> dict[str, str]:
+    (state,) = [s for s in group_state(group) if s.name == f"{group}/{stack}"]
+    return state.outputs
+
+
+def test_every_prod_stack_is_created(prod):
+    for group, states in prod.items():
+        assert states, group
+        assert {s.status for s in states} == {"CREATE_COMPLETE"}, (group, states)
+    assert {s.name.rsplit("/", 1)[1] for s in prod["global"]} == set(GLOBAL_STACKS)
+
+
+def test_eu_west_1_cluster_is_the_global_databases_read_only_secondary(prod):
+    primary = outputs("prod/us-east-1", "database")
+    secondary = outputs("prod/eu-west-1", "database")
+    rds = account_session("prod").client("rds")
+    (global_cluster,) = rds.describe_global_clusters(
+        GlobalClusterIdentifier=primary["GlobalClusterIdentifier"]
+    )["GlobalClusters"]
+    members = {
+        member["DBClusterArn"].split(":")[3]: member["IsWriter"]
+        for member in global_cluster["GlobalClusterMembers"]
+    }
+    assert members == {"us-east-1": True, "eu-west-1": False}
+    (cluster,) = (
+        account_session("prod", "eu-west-1")
+        .client("rds")
+        .describe_db_clusters(DBClusterIdentifier=secondary["ClusterIdentifier"])["DBClusters"]
+    )
+    assert "MasterUserSecret" not in cluster
+    assert cluster["KmsKeyId"] == outputs("prod/eu-west-1", "kms")["KeyArn"]
+
+
+def test_eu_west_1_publishes_its_own_connection_parameters(prod):
+    session = account_session("prod", "eu-west-1")
+    key_arn = outputs("prod/eu-west-1", "kms")["KeyArn"]
+    secondary = outputs("prod/eu-west-1", "database")
+    ssm = session.client("ssm")
+    names = [f"/tapstack/prod/db/{leaf}" for leaf in ("endpoint", "port", "secret-arn")]
+    values = {
+        p["Name"].rsplit("/", 1)[1]: p["Value"]
+        for p in ssm.get_parameters(Names=names, WithDecryption=True)["Parameters"]
+    }
+    assert values["endpoint"] == secondary["ClusterEndpoint"]
+    # The secret is the replica of the primary's, in this region, under this region's key.
+    assert values["secret-arn"] == secondary["MasterSecretArn"]
+    assert ":eu-west-1:" in values["secret-arn"]
+    replica = session.client("secretsmanager").describe_secret(SecretId=values["secret-arn"])
+    assert replica["KmsKeyId"] == key_arn
+    assert replica["PrimaryRegion"] == "us-east-1"
+
+
+def test_audit_log_replicates_to_eu_west_1(prod):
+    source = outputs("prod/us-east-1", "storage")["AuditLogBucketName"]
+    destination = outputs("prod/eu-west-1", "storage")["AuditLogBucketArn"]
+    replica_key = outputs("prod/eu-west-1", "kms")["KeyArn"]
+    s3 = account_session("prod").client("s3")
+    (rule,) = s3.get_bucket_replication(Bucket=source)["ReplicationConfiguration"]["Rules"]
+    assert rule["Destination"]["Bucket"] == destination
+    assert rule["Destination"]["EncryptionConfiguration"] == {"ReplicaKmsKeyID": replica_key}
+    assert rule["Destination"]["ReplicationTime"]["Status"] == "Enabled"
+    assert rule["DeleteMarkerReplication"] == {"Status": "Enabled"}
+    migration = outputs("prod/us-east-1", "storage")["MigrationBucketName"]
+    with pytest.raises(s3.exceptions.ClientError, match="ReplicationConfigurationNotFound"):
+        s3.get_bucket_replication(Bucket=migration)
+
+
+def test_stack_set_rolled_the_baseline_out_to_both_regions(prod):
+    name = outputs("global", "stackset")["BaselineStackSetId"].split(":", 1)[0]
+    cloudformation = account_session("prod").client("cloudformation")
+    instances = cloudformation.list_stack_instances(StackSetName=name)["Summaries"]
+    assert [(i["Region"], i["Status"]) for i in instances] == [
+        ("eu-west-1", "CURRENT"),
+        ("us-east-1", "CURRENT"),
+    ]
+    writer_dns = outputs("global", "dns")["WriterDnsName"]
+    for region in ("eu-west-1", "us-east-1"):
+        session = account_session("prod", region)
+        parameter = session.client("ssm").get_parameter(Name="/tapstack/prod/db/writer-dns")
+        assert parameter["Parameter"]["Value"] == writer_dns
+        (repository,) = session.client("ecr").describe_repositories(
+            repositoryNames=["tapstack-baseline-prod-main"]
+        )["repositories"]
+        assert repository["imageTagMutability"] == "IMMUTABLE"
+
+
+def test_private_zone_fails_the_writer_name_over_to_eu_west_1(prod):
+    dns = outputs("global", "dns")
+    route53 = account_session("prod").client("route53")
+    zone = route53.get_hosted_zone(Id=dns["PrivateZoneId"])
+    assert zone["HostedZone"]["Config"]["PrivateZone"] is True
+    assert sorted((v["VPCRegion"], v["VPCId"]) for v in zone["VPCs"]) == [
+        ("eu-west-1", outputs("prod/eu-west-1", "network")["VpcId"]),
+        ("us-east-1", outputs("prod/us-east-1", "network")["VpcId"]),
+    ]
+    records = {
+        r["Failover"]: r
+        for r in route53.list_resource_record_sets(HostedZoneId=dns["PrivateZoneId"])[
+            "ResourceRecordSets"
+        ]
+        if r["Type"] == "CNAME"
+    }
+    assert records["PRIMARY"]["Name"] == records["SECONDARY"]["Name"] == dns["WriterDnsName"] + "."
+    assert records["PRIMARY"]["HealthCheckId"] == dns["WriterHealthCheckId"]
+    assert [r["Value"] for r in records["PRIMARY"]["ResourceRecords"]] == [
+        outputs("prod/us-east-1", "database")["ClusterEndpoint"]
+    ]
+    assert "HealthCheckId" not in records["SECONDARY"]
+    check = route53.get_health_check(HealthCheckId=dns["WriterHealthCheckId"])["HealthCheck"]
+    alarm_name = check["HealthCheckConfig"]["AlarmIdentifier"]["Name"]
+    (alarm,) = (
+        account_session("prod")
+        .client("cloudwatch")
+        .describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"]
+    )
+    assert alarm["AlarmArn"] == dns["PrimaryWriterAlarmArn"]
+
+
+def test_second_launch_changes_nothing(prod):
+    result = run_sceptre("launch", "-y", "global")
+    assert result.returncode == 0, result.output
+    launched = result.output.count("Launching Stack")
+    assert launched >= len(GLOBAL_STACKS), result.output
+    assert result.output.count("No updates to perform") == launched, result.output
+
+
+def test_diff_reports_no_difference(prod):
+    result = run_sceptre("diff", "global")
+    assert result.returncode == 0, result.output
+    for stack in GLOBAL_STACKS:
+        assert f"No difference to deployed stack tapstack-global-{stack}" in result.output, (
+            result.output
+        )
+
+
+def test_delete_removes_prod_in_both_regions(prod):
+    identifier = outputs("prod/us-east-1", "database")["GlobalClusterIdentifier"]
+    for group in PROD_GROUPS[::-1]:
+        result = run_sceptre("delete", "-y", group)
+        assert result.returncode == 0, result.output
+        assert {s.status for s in group_state(group)} == {"NOT_DEPLOYED"}, group
+    rds = account_session("prod").client("rds")
+    remaining = [
+        g["GlobalClusterIdentifier"] for g in rds.describe_global_clusters()["GlobalClusters"]
+    ]
+    assert identifier not in remaining
+    for region in ("eu-west-1", "us-east-1"):
+        stacks = account_session("prod", region).client("cloudformation").describe_stacks()
+        assert not [s["StackName"] for s in stacks["Stacks"] if "StackSet" in s["StackName"]]
