@@ -24,7 +24,11 @@ from sceptre.context import SceptreContext
 from sceptre.plan.plan import SceptrePlan
 
 BUDGET_SECONDS = 15 * 60
-PROD_GROUPS = ("prod/", "global/")
+# A full prod deploy is these commands, one after the other: `sceptre launch -y prod`, then
+# `sceptre launch -y global`. Within a command Sceptre starts a stack as soon as its
+# dependencies are complete; a later command starts when the earlier one has finished.
+COMMANDS = ("prod", "global")
+PROD_GROUPS = tuple(f"{command}/" for command in COMMANDS)
 # Typical creation time of each resource type, in seconds (sources: docs/deploy-budget.md).
 # Types not listed are API calls that complete in seconds: DEFAULT_SECONDS.
 DEFAULT_SECONDS = 5
@@ -150,6 +154,10 @@ def critical_path(project_dir: Path = PROJECT_DIR) -> list[StackTiming]:
     """Each stack's start and finish, sorted by finish; the last one ends the deploy."""
     stacks = prod_stacks(project_dir)
     timings: dict[str, StackTiming] = {}
+    command_start: dict[str, StackTiming | None] = {}
+
+    def command_of(name: str) -> str:
+        return next(c for c in COMMANDS if name.startswith(f"{c}/"))
 
     def timing_of(name: str) -> StackTiming:
         if name not in timings:
@@ -157,8 +165,11 @@ def critical_path(project_dir: Path = PROJECT_DIR) -> list[StackTiming]:
             body = json.dumps(template_document(stack.template.body))
             regions = str(stack.config["parameters"].get("TargetRegions", "")).split(",")
             seconds, chain = template_seconds(body, len([r for r in regions if r]))
-            dependencies = [timing_of(d.name) for d in stack.dependencies if d.name in stacks]
-            latest = max(dependencies, key=lambda t: t.finish, default=None)
+            waits = [timing_of(d.name) for d in stack.dependencies if d.name in stacks]
+            previous = command_start[command_of(name)]
+            latest = max(
+                [*waits, *([previous] if previous else [])], key=lambda t: t.finish, default=None
+            )
             timings[name] = StackTiming(
                 name=name,
                 start=latest.finish if latest else 0,
@@ -168,8 +179,14 @@ def critical_path(project_dir: Path = PROJECT_DIR) -> list[StackTiming]:
             )
         return timings[name]
 
-    for name in stacks:
-        timing_of(name)
+    last_of_previous: StackTiming | None = None
+    for command in COMMANDS:
+        command_start[command] = last_of_previous
+        names = [name for name in stacks if command_of(name) == command]
+        for name in names:
+            timing_of(name)
+        finished = [timings[name] for name in timings]
+        last_of_previous = max(finished, key=lambda t: t.finish, default=last_of_previous)
     return sorted(timings.values(), key=lambda t: (t.finish, t.name))
 
 

@@ -19,9 +19,10 @@ def _aws_environment(local_aws_env):
 
 @pytest.fixture(scope="module")
 def prod(local_aws):
-    """Launch the global group (and with it every prod stack it depends on) once."""
-    result = run_sceptre("launch", "-y", "global", env=local_aws.env())
-    assert result.returncode == 0, result.output
+    """A full prod deploy, once: `launch prod` (both regions), then `launch global`."""
+    for command_path in ("prod", "global"):
+        result = run_sceptre("launch", "-y", command_path, env=local_aws.env())
+        assert result.returncode == 0, result.output
     with pytest.MonkeyPatch.context() as patch:
         for name, value in local_aws.env().items():
             patch.setenv(name, value)
