@@ -11,6 +11,7 @@ from stack_helpers import Stacks, unique
 
 KEY_ARN = {"Fn::GetAtt": ["Key", "Arn"]}
 SECONDARY_REGION = "eu-west-1"
+REPLICA_KEY = "arn:aws:kms:eu-west-1:123456789012:key/00000000-1111-2222-3333-444444444444"
 
 LOCAL_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -44,7 +45,7 @@ def primary_template(global_id: str, cluster_id: str, database: str) -> dict:
                         "PasswordLength": 24,
                         "ExcludeCharacters": "\"'@/\\`%:;?&=+#$ ",
                     },
-                    "ReplicaRegions": [{"Region": SECONDARY_REGION}],
+                    "ReplicaRegions": [{"Region": SECONDARY_REGION, "KmsKeyId": REPLICA_KEY}],
                 },
             },
             "Cluster": {
@@ -152,7 +153,9 @@ def test_global_database_primary_and_secondary(stacks, secondary_stacks, client,
     # (the replica keeps name and suffix: only the ARN's region differs, as the database
     # template's secondary assumes)
     replica_arn = outputs["Secret"].replace(":us-east-1:", f":{SECONDARY_REGION}:")
-    assert replica.describe_secret(SecretId=replica_arn)["Name"] == f"{cluster_id}/master"
+    described = replica.describe_secret(SecretId=replica_arn)
+    assert described["Name"] == f"{cluster_id}/master"
+    assert described["KmsKeyId"] == REPLICA_KEY  # the replica's own region's key
 
     # AND the secondary serves the primary's data (storage-level replication = shared storage)
     secondary_outputs = secondary_stacks.outputs(secondary["StackName"])

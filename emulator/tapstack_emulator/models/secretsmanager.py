@@ -12,7 +12,11 @@ import re
 import time
 from typing import Any, ClassVar
 
-from moto.secretsmanager.models import SecretsManagerBackend, secretsmanager_backends
+from moto.secretsmanager.models import (
+    ReplicaSecret,
+    SecretsManagerBackend,
+    secretsmanager_backends,
+)
 from moto.secretsmanager.utils import random_password
 
 from tapstack_emulator.models.base import EmulatedResource, Scope
@@ -62,6 +66,32 @@ def secret_value(properties: dict[str, Any]) -> str:
     return generated_value(properties.get("GenerateSecretString") or {})
 
 
+class KeyedReplica(ReplicaSecret):
+    """moto's replica, encrypted with its own region's key (moto reports the primary's)."""
+
+    kms_key_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        described = super().to_dict()
+        if self.kms_key_id:
+            described["KmsKeyId"] = self.kms_key_id
+        return described
+
+
+def key_replicas(scope: Scope, arn: str, replica_regions: list[dict[str, Any]]) -> None:
+    """Give each replica the KmsKeyId its ReplicaRegions entry names."""
+    for replica in replica_regions:
+        if not replica.get("KmsKeyId"):
+            continue
+        region = replica["Region"]
+        replica_arn = arn.replace(f":{scope.region_name}:", f":{region}:")
+        stored = secretsmanager_backends[scope.account_id][region].secrets.get(replica_arn)
+        if isinstance(stored, ReplicaSecret):
+            stored.__class__ = KeyedReplica
+            stored.kms_key_id = replica["KmsKeyId"]
+            stored.config["KmsKeyId"] = replica["KmsKeyId"]
+
+
 @register
 class Secret(EmulatedResource):
     """AWS::SecretsManager::Secret: Ref and GetAtt Id are the secret's ARN."""
@@ -85,6 +115,7 @@ class Secret(EmulatedResource):
             force_overwrite=False,
         )
         secret = secrets.describe_secret(properties.get("Name", name))
+        key_replicas(scope, secret.arn, properties.get("ReplicaRegions", []))
         return cls(scope, secret.arn, properties)
 
     def update(self, properties: dict[str, Any], new_name: str) -> "Secret":
