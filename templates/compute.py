@@ -12,6 +12,7 @@ from awacs import dynamodb, kms, secretsmanager, sqs, ssm
 from awacs.aws import Allow, Condition, Statement, StringEquals
 from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
+from tapstack_blocks.global_database import MASTER_SECRET_NAME
 from tapstack_blocks.handler import render
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
@@ -44,12 +45,16 @@ IMAGE_URI_PATTERN = (
 
 
 class ComputeOptions(BaseModel):
-    """The compute template takes no sceptre_user_data; anything given is an error."""
+    """What the compute template may be told through sceptre_user_data."""
 
     model_config = ConfigDict(extra="forbid")
 
+    # In an Aurora global database (prod) the master secret is the one the database stack
+    # generates (tapstack_blocks.global_database), not RDS's `rds!cluster-*`.
+    global_database: bool = False
 
-def build(_options: ComputeOptions) -> Template:
+
+def build(options: ComputeOptions) -> Template:
     """The compute stack's template."""
     template = Template(Description="tapstack compute: the validator Lambda and sessions table")
     add_environment_parameters(template)
@@ -83,7 +88,9 @@ def build(_options: ComputeOptions) -> Template:
                 "DATABASE_PARAMETERS_PATH": Sub("/tapstack/${EnvironmentName}/db"),
                 "SESSIONS_TABLE": Ref(table),
             },
-            statements=_validator_statements(table, dead_letters, kms_key_arn),
+            statements=_validator_statements(
+                table, dead_letters, kms_key_arn, options.global_database
+            ),
             scanner_suppressions=[],  # it has a dead-letter queue, unlike custom resources
         ),
         VpcPlacement(
@@ -133,7 +140,9 @@ def _sessions_table(kms_key_arn: Ref) -> Table:
     )
 
 
-def _validator_statements(table: Table, dead_letters: Queue, kms_key_arn: Ref) -> list:
+def _validator_statements(
+    table: Table, dead_letters: Queue, kms_key_arn: Ref, global_database: bool
+) -> list:
     """Read its connection parameters and the database secret, write its table and DLQ."""
     parameter_path = (
         "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
@@ -143,6 +152,20 @@ def _validator_statements(table: Table, dead_letters: Queue, kms_key_arn: Ref) -
         "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster:"
         "tapstack-aurora-${EnvironmentName}-${EnvironmentSuffix}"
     )
+    database_secret = _rds_managed_secret_statement(cluster_arn)
+    if global_database:
+        database_secret = Statement(
+            Sid="DatabaseSecret",
+            Effect=Allow,
+            Action=[secretsmanager.GetSecretValue],
+            # The global database's generated secret (or its replica in this region).
+            Resource=[
+                Sub(
+                    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
+                    f":secret:{MASTER_SECRET_NAME}-??????"
+                )
+            ],
+        )
     return [
         Statement(
             Sid="ConnectionParameters",
@@ -150,22 +173,7 @@ def _validator_statements(table: Table, dead_letters: Queue, kms_key_arn: Ref) -
             Action=[ssm.GetParametersByPath, ssm.GetParameter, ssm.GetParameters],
             Resource=[Sub(parameter_path), Sub(f"{parameter_path}/*")],
         ),
-        Statement(
-            Sid="DatabaseSecret",
-            Effect=Allow,
-            Action=[secretsmanager.GetSecretValue],
-            # The RDS-managed secret's name is generated (rds!cluster-<uuid>); the tag RDS puts
-            # on it names the cluster, whose name the naming convention fixes.
-            Resource=[
-                Sub(
-                    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
-                    ":secret:rds!cluster-*"
-                )
-            ],
-            Condition=Condition(
-                StringEquals("secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn", cluster_arn)
-            ),
-        ),
+        database_secret,
         Statement(
             Sid="SessionState",
             Effect=Allow,
@@ -180,6 +188,26 @@ def _validator_statements(table: Table, dead_letters: Queue, kms_key_arn: Ref) -
         ),
         kms_statement(kms_key_arn, [kms.Decrypt, kms.GenerateDataKey]),
     ]
+
+
+def _rds_managed_secret_statement(cluster_arn: Sub) -> Statement:
+    """GetSecretValue on the RDS-managed master secret of this environment's cluster."""
+    return Statement(
+        Sid="DatabaseSecret",
+        Effect=Allow,
+        Action=[secretsmanager.GetSecretValue],
+        # The RDS-managed secret's name is generated (rds!cluster-<uuid>); the tag RDS puts
+        # on it names the cluster, whose name the naming convention fixes.
+        Resource=[
+            Sub(
+                "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
+                ":secret:rds!cluster-*"
+            )
+        ],
+        Condition=Condition(
+            StringEquals("secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn", cluster_arn)
+        ),
+    )
 
 
 def _add_parameters(template: Template) -> dict[str, Parameter]:

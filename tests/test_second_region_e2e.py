@@ -1,10 +1,10 @@
-"""End to end on the local AWS: all of prod (both regions and the global group) through
-`sceptre launch -y global`, the deployed state checked region by region, relaunch, diff, delete.
+"""End to end on the local AWS: all of prod (both regions, then the global group), the deployed
+state checked region by region, relaunch, diff, delete.
 """
 
 import pytest
 from aws_accounts import account_session
-from deployment import group_state, run_sceptre
+from deployment import group_state, launch_group, run_sceptre
 
 pytestmark = pytest.mark.e2e
 
@@ -19,13 +19,14 @@ def _aws_environment(local_aws_env):
 
 @pytest.fixture(scope="module")
 def prod(local_aws):
-    """A full prod deploy, once: `launch prod` (both regions), then `launch global`."""
-    for command_path in ("prod", "global"):
-        result = run_sceptre("launch", "-y", command_path, env=local_aws.env())
-        assert result.returncode == 0, result.output
+    """A full prod deploy, once: each prod region (its registry, its images published as CI
+    would, then the rest), then the global group."""
     with pytest.MonkeyPatch.context() as patch:
         for name, value in local_aws.env().items():
             patch.setenv(name, value)
+        for group in PROD_GROUPS:
+            result = launch_group(group)
+            assert result.returncode == 0, result.output
         return {group: group_state(group) for group in PROD_GROUPS}
 
 

@@ -39,6 +39,9 @@ from tapstack_blocks.parameters import KMS_KEY_ARN_PATTERN
 from tapstack_blocks.tags import name_tags
 
 GlobalRole = Literal["none", "primary", "secondary"]
+# The generated master secret's name (a replica keeps it in every region); Secrets Manager adds
+# a 6-character suffix to the ARN.
+MASTER_SECRET_NAME = "tapstack/${EnvironmentName}/${EnvironmentSuffix}/aurora-master"  # noqa: S105 - a name, not a password
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
 GLOBAL_CLUSTER_ID_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
 SECRETS_MANAGER_ARN_PATTERN = (
@@ -108,7 +111,7 @@ class GlobalMembership:
         self.secret = self.template.add_resource(
             Secret(
                 "GlobalMasterSecret",
-                Name=Sub("tapstack/${EnvironmentName}/${EnvironmentSuffix}/aurora-master"),
+                Name=Sub(MASTER_SECRET_NAME),
                 Description="Master credentials of the Aurora global database (RDS cannot "
                 "manage them for global-database members)",
                 KmsKeyId=self.kms_key_arn,
