@@ -205,3 +205,27 @@ def test_the_stable_name_in_dns_is_the_one_lambdas_read_from_ssm(documents):
     published = baseline["Resources"]["WriterDnsParameter"]["Properties"]
     assert published["Name"] == {"Fn::Sub": "/tapstack/${EnvironmentName}/db/writer-dns"}
     assert published["Value"] == properties(dns, "PrimaryWriterRecord")["Name"]
+
+
+def test_prod_validator_reads_the_global_databases_secret_and_dev_the_rds_one(documents):
+    def secret_statement(name: str) -> dict:
+        role = properties(documents[name], "ValidatorFunctionRole")
+        statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+        (statement,) = [s for s in statements if s.get("Sid") == "DatabaseSecret"]
+        return statement
+
+    for region in ("us-east-1", "eu-west-1"):
+        statement = secret_statement(f"prod/{region}/compute")
+        assert statement["Resource"] == [
+            {
+                "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:"
+                "${AWS::AccountId}:secret:tapstack/${EnvironmentName}/${EnvironmentSuffix}/"
+                "aurora-master-??????"
+            }
+        ]
+    assert secret_statement("dev/us-east-1/compute")["Resource"] == [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
+            ":secret:rds!cluster-*"
+        }
+    ]
