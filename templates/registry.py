@@ -17,13 +17,9 @@ from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.handler import render
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
-from tapstack_blocks.parameters import (
-    add_environment_parameters,
-    add_is_prod_condition,
-    add_kms_key_arn_parameter,
-)
+from tapstack_blocks.parameters import add_environment_parameters, add_kms_key_arn_parameter
 from tapstack_blocks.tags import name_tags
-from troposphere import GetAtt, Parameter, Ref, Sub, Template
+from troposphere import Equals, GetAtt, Parameter, Ref, Sub, Template
 from troposphere.ecr import (
     EncryptionConfiguration,
     ImageScanningConfiguration,
@@ -32,6 +28,7 @@ from troposphere.ecr import (
 )
 
 DEFAULT_KEEP_IMAGES = 20
+HAS_SYNC = "HasSyncRepository"
 MAX_KEEP_IMAGES = 1000
 
 
@@ -121,17 +118,27 @@ def build(_options: RegistryOptions) -> Template:
     repository = template.add_resource(
         _repository("ValidatorRepository", "validator", kms_key_arn, Ref(keep))
     )
-    # The sync image (lambda/sync), in prod only: the sync runs there and nowhere else.
-    is_prod = add_is_prod_condition(template)
+    # The sync image (lambda/sync): only where the sync runs (prod's home region).
+    with_sync = template.add_parameter(
+        Parameter(
+            "WithSyncRepository",
+            Type="String",
+            Default="false",
+            AllowedValues=["true", "false"],
+            Description="true where the sync stack runs: adds the sync image's repository.",
+            ConstraintDescription="must be true or false",
+        )
+    )
+    template.add_condition(HAS_SYNC, Equals(Ref(with_sync), "true"))
     sync_repository = _repository("SyncRepository", "sync", kms_key_arn, Ref(keep))
-    sync_repository.Condition = is_prod
+    sync_repository.Condition = HAS_SYNC
     template.add_resource(sync_repository)
     add_exported_output(
         template,
         "SyncRepositoryName",
         Ref(sync_repository),
-        "The sync's ECR repository (prod)",
-        condition=is_prod,
+        "The sync's ECR repository (where the sync runs)",
+        condition=HAS_SYNC,
     )
     add_exported_output(
         template, "ValidatorRepositoryName", Ref(repository), "The validator's ECR repository"
