@@ -129,21 +129,15 @@ class KeyHashes:
 Chunking = IntegerRanges | KeyHashes
 
 
-def plan_chunking(
-    schema: TableSchema,
-    rows: int,
-    low: int | None,
-    high: int | None,
-    rows_per_chunk: float = ROWS_PER_CHUNK,
-) -> Chunking:
-    """Chunks of about `rows_per_chunk` rows for a table of about `rows` rows.
+def plan_chunking(schema: TableSchema, rows: int, low: int | None, high: int | None) -> Chunking:
+    """Chunks of about ROWS_PER_CHUNK rows for a table of about `rows` rows.
 
     `low`/`high` are the smallest and largest key on either side (integer keys only).
     """
     rows = max(rows, 1)
     if schema.integer_key:
         span = (high - low + 1) if low is not None and high is not None else 1
-        width = _width(span * rows_per_chunk / rows)
+        width = _width(span * ROWS_PER_CHUNK / rows)
         return IntegerRanges(schema.primary_key[0], width, low, high)
     return KeyHashes(key_hash_sql(schema), max(1, rows // ROWS_PER_CHUNK))
 

@@ -13,7 +13,7 @@ import math
 import time
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from operator import itemgetter
 
@@ -210,13 +210,14 @@ def refine_chunking(schema: TableSchema, chunking: IntegerRanges, checksums: Che
     rows = max(round(max(densities) * span), 1)
     sampled_rows = max(sum(map(itemgetter(1), source)), sum(map(itemgetter(1), target)), 1)
     drift = len(_differing(source, target)) / sampled_rows  # differing rows per row, at least
+    chunking = plan_chunking(schema, rows, low, high)  # about ROWS_PER_CHUNK rows a chunk
+    # Finer or coarser by whole factors of that width, so the levels still nest.
     if 1 - math.exp(-drift * ROWS_PER_CHUNK) > DRIFTY_CHUNK_SHARE:
-        per_chunk = ROWS_PER_CHUNK / FINER_FACTOR
+        if chunking.width0 >= FINER_FACTOR:
+            return replace(chunking, width0=chunking.width0 // FINER_FACTOR)
     elif 1 - math.exp(-drift * ROWS_PER_CHUNK * COARSER_FACTOR) <= CALM_CHUNK_SHARE:
-        per_chunk = ROWS_PER_CHUNK * COARSER_FACTOR
-    else:
-        per_chunk = ROWS_PER_CHUNK
-    return plan_chunking(schema, rows, low, high, per_chunk)
+        return replace(chunking, width0=chunking.width0 * COARSER_FACTOR)
+    return chunking
 
 
 def _differing(source: list[tuple], target: list[tuple]) -> dict[int, int]:
