@@ -295,7 +295,8 @@ def test_private_zone_failover_records_and_alarm_health_check(stacks, client, en
     vpcs = []
     for region in ("us-east-1", "eu-west-1"):
         ec2 = regional(endpoint, "ec2", region)
-        vpc_id = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+        # A CIDR no other test looks for (the server is shared by the session).
+        vpc_id = ec2.create_vpc(CidrBlock="10.178.0.0/16")["Vpc"]["VpcId"]
         vpcs.append({"VPCId": vpc_id, "VPCRegion": region})
     zone, alarm = f"{unique('z')}.internal", unique("writer-down")
     stack = stacks.create(dns_template(zone, vpcs, alarm))
@@ -338,6 +339,8 @@ def test_private_zone_failover_records_and_alarm_health_check(stacks, client, en
     assert remaining == ["us-east-1"]
     assert stacks.delete(stack["StackName"]) == "DELETE_COMPLETE"
     assert all(h["Id"] != outputs["Check"] for h in route53.list_health_checks()["HealthChecks"])
+    for vpc in vpcs:
+        regional(endpoint, "ec2", vpc["VPCRegion"]).delete_vpc(VpcId=vpc["VPCId"])
 
 
 def test_private_zone_with_a_missing_vpc_is_refused(stacks):
