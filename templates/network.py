@@ -20,15 +20,22 @@ from tapstack_blocks.parameters import (
     add_is_prod_condition,
     add_kms_key_arn_parameter,
 )
-from tapstack_blocks.subnets import HAS_THIRD_AZ, MAX_AZS, add_private_subnets, per_az
+from tapstack_blocks.subnets import (
+    HAS_THIRD_AZ,
+    MAX_AZS,
+    add_private_subnets,
+    per_az,
+    subnet_cidr,
+)
 from tapstack_blocks.tags import name_tags
-from troposphere import Equals, GetAtt, If, Join, Parameter, Ref, Sub, Template
+from troposphere import And, Condition, Equals, GetAtt, If, Join, Not, Parameter, Ref, Sub, Template
 from troposphere.ec2 import (
     VPC,
     FlowLog,
     NetworkAcl,
     NetworkAclEntry,
     PortRange,
+    Route,
     RouteTable,
     SecurityGroup,
     SecurityGroupEgress,
@@ -46,7 +53,12 @@ InterfaceService = Literal["secretsmanager", "ssm", "sts", "kms", "logs"]
 ANYWHERE = "0.0.0.0/0"
 HTTPS = 443
 MYSQL = 3306
-EPHEMERAL_PORTS = PortRange(From=1024, To=65535)
+# Ephemeral ports without 3306: a NACL rule for replies must never also admit a connection to
+# (or from) another VPC's MySQL port (docs/security.md, the cross-account invariant).
+EPHEMERAL_PORTS_BUT_MYSQL = (PortRange(From=1024, To=3305), PortRange(From=3307, To=65535))
+ACCEPTS_PEERING = "AcceptsPeering"
+ACCEPTS_PEERING_THIRD_AZ = "AcceptsPeeringInThirdAz"
+FIRST_PEERING_NACL_RULE = 200  # 100-199 are this stack's own rules
 TCP = "6"
 ALL_PROTOCOLS = "-1"
 # Egress only to loopback replaces a security group's default allow-all egress: no egress.
@@ -81,11 +93,13 @@ def build(options: NetworkOptions) -> Template:
     )
     subnets = add_private_subnets(template, Ref(vpc), Ref(vpc_cidr))
     route_tables = _add_route_tables(template, vpc, subnets)
-    _add_network_acl(template, vpc, subnets, Ref(vpc_cidr))
+    acl = _add_network_acl(template, vpc, subnets, Ref(vpc_cidr))
     groups = _add_security_groups(template, vpc)
+    _add_peering_accepter_side(template, route_tables, acl, groups["Database"])
     _add_endpoints(template, vpc, subnets, route_tables, groups["Endpoint"], options)
     _add_flow_logs(template, vpc, kms_key_arn, add_is_prod_condition(template))
     _add_outputs(template, vpc, subnets, route_tables, groups)
+    add_exported_output(template, "PrivateNetworkAclId", Ref(acl), "Private subnets' NACL id")
     return template
 
 
@@ -109,6 +123,86 @@ def _add_network_parameters(template: Template) -> tuple[Parameter, Parameter]:
         )
     )
     return vpc_cidr, az_count
+
+
+def _add_peering_accepter_side(template, route_tables, acl, database_group) -> None:
+    """With PeeringConnectionId set (staging, dev): prod's sync subnets may reach MySQL here.
+
+    Routes back to prod's sync subnets (prod's private subnets, laid out from SyncSourceVpcCidr
+    by the same block that lays out every VPC), 3306 in from those subnets only, and replies
+    out on the ephemeral ports except 3306. Nothing here lets this VPC open a connection to
+    prod.
+    """
+    connection = template.add_parameter(
+        Parameter(
+            "PeeringConnectionId",
+            Type="String",
+            Default="",
+            AllowedPattern=r"^(pcx-[0-9a-f]{8,17})?$",
+            Description="Prod's peering connection to this VPC (prod peering stack); empty: none.",
+            ConstraintDescription="must be empty or a VPC peering connection id",
+        )
+    )
+    peer_cidr = template.add_parameter(
+        Parameter(
+            "SyncSourceVpcCidr",
+            Type="String",
+            AllowedPattern=r"^(10|172|192)\.\d{1,3}\.0\.0/16$",
+            Description="Prod's VPC CIDR (address plan); its private subnets are the sync subnets.",
+            ConstraintDescription="must be a private /16 such as 10.3.0.0/16",
+        )
+    )
+    template.add_condition(ACCEPTS_PEERING, Not(Equals(Ref(connection), "")))
+    template.add_condition(
+        ACCEPTS_PEERING_THIRD_AZ, And(Condition(ACCEPTS_PEERING), Condition(HAS_THIRD_AZ))
+    )
+    sync_subnets = [subnet_cidr(Ref(peer_cidr), index) for index in range(MAX_AZS)]
+    for table_index, table in enumerate(route_tables, start=1):
+        for subnet_index, cidr in enumerate(sync_subnets, start=1):
+            template.add_resource(
+                Route(
+                    f"PeeringRoute{table_index}ToSyncSubnet{subnet_index}",
+                    Condition=ACCEPTS_PEERING_THIRD_AZ
+                    if table_index == MAX_AZS
+                    else ACCEPTS_PEERING,
+                    RouteTableId=Ref(table),
+                    DestinationCidrBlock=cidr,
+                    VpcPeeringConnectionId=Ref(connection),
+                )
+            )
+    for index, cidr in enumerate(sync_subnets):
+        name = f"SyncSubnet{index + 1}"
+        template.add_resource(
+            SecurityGroupIngress(
+                f"DatabaseIngressMysqlFromProd{name}",
+                Condition=ACCEPTS_PEERING,
+                GroupId=Ref(database_group),
+                IpProtocol="tcp",
+                FromPort=MYSQL,
+                ToPort=MYSQL,
+                CidrIp=cidr,
+                Description="MySQL from prod's sync subnet (reference-data sync)",
+            )
+        )
+        entries = [
+            (f"InboundMysqlFromProd{name}", 0, False, PortRange(From=MYSQL, To=MYSQL)),
+            (f"OutboundRepliesToProd{name}Low", 10, True, EPHEMERAL_PORTS_BUT_MYSQL[0]),
+            (f"OutboundRepliesToProd{name}High", 20, True, EPHEMERAL_PORTS_BUT_MYSQL[1]),
+        ]
+        for entry_name, offset, egress, ports in entries:
+            template.add_resource(
+                NetworkAclEntry(
+                    f"PrivateNetworkAcl{entry_name}",
+                    Condition=ACCEPTS_PEERING,
+                    NetworkAclId=Ref(acl),
+                    RuleNumber=FIRST_PEERING_NACL_RULE + offset + index,
+                    Egress=egress,
+                    Protocol=TCP,
+                    CidrBlock=cidr,
+                    PortRange=ports,
+                    RuleAction="allow",
+                )
+            )
 
 
 def _add_route_tables(template, vpc, subnets) -> list[RouteTable]:
@@ -138,8 +232,17 @@ def _add_network_acl(template, vpc, subnets, vpc_cidr) -> NetworkAcl:
     entries = [
         # (name, rule number, egress, protocol, cidr, ports)
         ("InboundFromVpc", 100, False, ALL_PROTOCOLS, vpc_cidr, None),
-        # Stateless NACL: replies from S3 (gateway endpoint) arrive on ephemeral ports.
-        ("InboundEphemeralReplies", 110, False, TCP, ANYWHERE, EPHEMERAL_PORTS),
+        # Stateless NACL: replies from S3 (gateway endpoint) arrive on ephemeral ports; 3306 is
+        # left out so that no address outside the VPC is ever admitted to the MySQL port.
+        ("InboundEphemeralReplies", 110, False, TCP, ANYWHERE, EPHEMERAL_PORTS_BUT_MYSQL[0]),
+        (
+            "InboundEphemeralRepliesAbove3306",
+            111,
+            False,
+            TCP,
+            ANYWHERE,
+            EPHEMERAL_PORTS_BUT_MYSQL[1],
+        ),
         ("OutboundToVpc", 100, True, ALL_PROTOCOLS, vpc_cidr, None),
         # HTTPS to S3 through the gateway endpoint; no route leads anywhere else.
         ("OutboundHttpsToS3", 110, True, TCP, ANYWHERE, PortRange(From=HTTPS, To=HTTPS)),

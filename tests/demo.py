@@ -7,7 +7,15 @@ Expects the environment printed by `make up` (AWS_ENDPOINT_URL and credentials).
 import os
 import sys
 
-from deployment import DEMO_GROUPS, format_summary, group_state, launch_group, stacks_of
+from deployment import (
+    DEMO_GROUPS,
+    format_peering,
+    format_summary,
+    group_state,
+    launch_in_order,
+    peering_states,
+    stacks_of,
+)
 
 
 def regions_of(groups: tuple[str, ...]) -> list[str]:
@@ -21,24 +29,29 @@ def main() -> int:
         print("demo: AWS_ENDPOINT_URL is not set; run it through `make demo`", file=sys.stderr)
         return 2
     print(f"demo: local AWS at {os.environ['AWS_ENDPOINT_URL']}")
-    timings = {}
-    for group in DEMO_GROUPS:
-        print(f"\n==> sceptre launch -y {group}", flush=True)
-        result = launch_group(group, echo=True)
-        if result.returncode != 0:
-            print(f"demo: launching {group} failed (exit {result.returncode})", file=sys.stderr)
-            return 1
-        timings[group] = result.seconds
+    try:
+        runs = launch_in_order(
+            DEMO_GROUPS, echo=True, announce=lambda line: print(f"\n==> {line}", flush=True)
+        )
+    except RuntimeError as err:
+        print(f"demo: {err}", file=sys.stderr)
+        return 1
+    timings = {label: run.seconds for label, run in runs.items()}
     states = {group: group_state(group) for group in DEMO_GROUPS}
     print("\n" + format_summary(timings, states))
+    peerings = peering_states()
+    print("\n" + format_peering(peerings))
     failed = [
         s.name
         for stacks in states.values()
         for s in stacks
         if s.status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
     ]
+    failed += [
+        p.connection_id for p in peerings if {p.requester_status, p.accepter_status} != {"active"}
+    ]
     if failed:
-        print(f"demo: stacks not complete: {', '.join(failed)}", file=sys.stderr)
+        print(f"demo: not complete or not active: {', '.join(failed)}", file=sys.stderr)
         return 1
     print(
         f"\ndemo: {sum(len(s) for s in states.values())} stacks in {len(DEMO_GROUPS)} groups, "

@@ -39,6 +39,7 @@ KEY_OUTPUTS = (
     ("ValidatorImageUri", "validator-image", lambda uri: uri.rsplit("@", 1)[1]),
 )
 STACK_ORDER = (
+    "iam",
     "kms",
     "network",
     "storage",
@@ -50,6 +51,7 @@ STACK_ORDER = (
     "sync",
     "stackset",
     "dns",
+    "peering",
 )
 VALIDATOR_CONTEXT = PROJECT_DIR / "lambda" / "validator"
 VALIDATOR_COMMAND = ["tapstack_validator.handler.handler"]
@@ -145,22 +147,62 @@ def publish_images(group: str) -> list[str]:
     return [publish_image(group, *image) for image in images]
 
 
-def launch_group(group: str, echo: bool = False) -> SceptreRun:
-    """`sceptre launch` a group: its registry first, then its images are published
+def launch_group(group: str, echo: bool = False, variables: tuple[str, ...] = ()) -> SceptreRun:
+    """`sceptre [VARIABLES] launch` a group: its registry first, then its images are published
     (`publish_images`), then everything. A group without a registry stack is
     launched as it is."""
     if not (PROJECT_DIR / "config" / group / "registry.yaml").is_file():
-        return run_sceptre("launch", "-y", group, echo=echo)
-    registry = run_sceptre("launch", "-y", f"{group}/registry.yaml", echo=echo)
+        return run_sceptre(*variables, "launch", "-y", group, echo=echo)
+    registry = run_sceptre(*variables, "launch", "-y", f"{group}/registry.yaml", echo=echo)
     if registry.returncode != 0:
         return registry
     for published in publish_images(group):
         if echo:
             print(f"    (no Docker daemon) published an image as CI would: {published}")
-    rest = run_sceptre("launch", "-y", group, echo=echo)
+    rest = run_sceptre(*variables, "launch", "-y", group, echo=echo)
     return SceptreRun(
         rest.args, rest.returncode, registry.output + rest.output, registry.seconds + rest.seconds
     )
+
+
+def launch_in_order(
+    groups: tuple[str, ...] = GROUPS, echo: bool = False, announce=lambda _line: None
+) -> dict[str, SceptreRun]:
+    """Bring every group up on a new setup, in the only order that works (architecture.md).
+
+    1. bootstrap each account's iam stack; 2. the accepters (staging, dev) without the peering
+    side, since prod's peering stack does not exist yet; 3. prod, whose peering stack the hook
+    accepts in both accepter accounts; 4. the accepters' networks again: routes back to prod's
+    sync subnets and MySQL from them; 5. the other groups of `groups` (prod's second region,
+    global) in their order. Groups go through `launch_group` (registry and images first).
+    Needs the local AWS in the process environment. Returns each step's run; raises on the
+    first failure.
+    """
+    accepters = [group for group in GROUPS if not group.startswith("prod/")]
+    prod = [group for group in GROUPS if group.startswith("prod/")]
+    off = ("--var", "peering=off")
+    steps = [
+        (f"{group} bootstrap", (*("--var", "bootstrap=true"), "launch", "-y", f"{group}/iam.yaml"))
+        for group in groups
+        if (PROJECT_DIR / "config" / group / "iam.yaml").is_file()  # home regions only
+    ]
+    steps += [(group, off) for group in accepters + prod]
+    steps += [
+        (f"{group} peering", ("launch", "-y", f"{group}/network.yaml")) for group in accepters
+    ]
+    steps += [(group, ()) for group in groups if group not in GROUPS]
+    runs = {}
+    for label, args in steps:
+        if label in groups:
+            announce(f"sceptre {' '.join(args)} launch -y {label}".replace("  ", " "))
+            result = launch_group(label, echo=echo, variables=args)
+        else:
+            announce(f"sceptre {' '.join(args)}")
+            result = run_sceptre(*args, echo=echo)
+        if result.returncode != 0:
+            raise RuntimeError(f"{label} failed:\n{result.output[-4000:]}")
+        runs[label] = result
+    return runs
 
 
 def stacks_of(group: str) -> list:
@@ -191,6 +233,73 @@ def group_state(group: str) -> list[StackState]:
         outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
         states.append(StackState(stack.name, described["StackStatus"], outputs))
     return states
+
+
+@dataclass
+class PeeringState:
+    """One peering connection as each side's account sees it."""
+
+    connection_id: str
+    requester: str  # "env vpc-…"
+    accepter: str
+    requester_status: str
+    accepter_status: str
+
+
+def peering_states(group: str = "prod/us-east-1") -> list[PeeringState]:
+    """Each connection the group's peering stack outputs, read in both accounts."""
+    stacks = {stack.name: stack for stack in stacks_of(group)}
+    peering = stacks.get(f"{group}/peering")
+    if peering is None:
+        return []
+    (state,) = [s for s in group_state(group) if s.name == peering.name]
+    accounts = peering.stack_group_config["accounts"]
+    environment_of = {str(account): env for env, account in accounts.items()}
+    states = []
+    for _output, connection_id in sorted(state.outputs.items()):
+        if not connection_id.startswith("pcx-"):
+            continue
+        connection = _peering_connection(peering, connection_id)
+        accepter_info = connection["AccepterVpcInfo"]
+        accepter_env = environment_of[accepter_info["OwnerId"]]
+        (accepter_stack,) = [
+            s
+            for s in stacks_of(f"{accepter_env}/{accepter_info['Region']}")
+            if s.name.endswith("/network")
+        ]
+        seen_by_accepter = _peering_connection(accepter_stack, connection_id)
+        requester_info = connection["RequesterVpcInfo"]
+        states.append(
+            PeeringState(
+                connection_id,
+                f"{environment_of[requester_info['OwnerId']]} {requester_info['VpcId']}",
+                f"{accepter_env} {accepter_info['VpcId']}",
+                connection["Status"]["Code"],
+                seen_by_accepter["Status"]["Code"],
+            )
+        )
+    return states
+
+
+def _peering_connection(stack, connection_id: str) -> dict:
+    response = stack.connection_manager.call(
+        "ec2", "describe_vpc_peering_connections", {"VpcPeeringConnectionIds": [connection_id]}
+    )
+    (connection,) = response["VpcPeeringConnections"]
+    return connection
+
+
+def format_peering(states: list[PeeringState]) -> str:
+    """A table of peering connections and their state in each account."""
+    rows = [("peering connection", "requester", "accepter", "requester sees", "accepter sees")]
+    rows += [
+        (s.connection_id, s.requester, s.accepter, s.requester_status, s.accepter_status)
+        for s in states
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def format_summary(timings: dict[str, float], states: dict[str, list[StackState]]) -> str:

@@ -15,7 +15,8 @@ from deployment import (
     PROJECT_DIR,
     VALIDATOR_CONTEXT,
     group_state,
-    launch_group,
+    launch_in_order,
+    peering_states,
     run_sceptre,
     stacks_of,
 )
@@ -27,6 +28,7 @@ AZ_COUNT = {"dev": 2, "staging": 2, "prod": 3}
 VPC_CIDR = {"dev": "10.1.0.0/16", "staging": "10.2.0.0/16", "prod": "10.3.0.0/16"}
 ENVIRONMENTS = tuple(group.split("/")[0] for group in GROUPS)
 STACKS = (
+    "iam",
     "kms",
     "network",
     "storage",
@@ -36,6 +38,10 @@ STACKS = (
     "migrations",
     "compute",
 )
+GROUP_STACKS = {
+    group: STACKS + (("peering",) if group == "prod/us-east-1" else ()) for group in GROUPS
+}
+DONE = {"CREATE_COMPLETE", "UPDATE_COMPLETE"}  # the accepters' networks are updated for peering
 
 
 @pytest.fixture(autouse=True)
@@ -66,21 +72,20 @@ def test_bad_config_launch_touches_no_stack(local_aws, tmp_path):
 
 @pytest.fixture(scope="module")
 def launched(local_aws):
-    """Launch every group once (in order) for the checks below."""
+    """Bring every group up in the documented order (deployment.launch_in_order)."""
     with pytest.MonkeyPatch.context() as patch:  # module scope: the autouse patch is not active
         for name, value in local_aws.env().items():
             patch.setenv(name, value)
+        runs = launch_in_order()
         for group in GROUPS:
-            result = launch_group(group)
-            assert result.returncode == 0, result.output
-            assert "skipped docker build and push" in result.output, result.output
+            assert "skipped docker build and push" in runs[group].output, runs[group].output
         return {group: group_state(group) for group in GROUPS}
 
 
 def test_every_stack_is_created_in_its_own_account(launched):
     for group, states in launched.items():
-        assert {s.name.rsplit("/", 1)[1] for s in states} == set(STACKS)
-        assert {s.status for s in states} == {"CREATE_COMPLETE"}, states
+        assert {s.name.rsplit("/", 1)[1] for s in states} == set(GROUP_STACKS[group])
+        assert {s.status for s in states} <= DONE, states
         environment = group.split("/")[0]
         names = {
             summary["StackName"]
@@ -89,7 +94,7 @@ def test_every_stack_is_created_in_its_own_account(launched):
             .list_stacks()["StackSummaries"]
             if summary["StackStatus"] != "DELETE_COMPLETE"
         }
-        assert names == {f"tapstack-{group.replace('/', '-')}-{s}" for s in STACKS}
+        assert names == {f"tapstack-{group.replace('/', '-')}-{s}" for s in GROUP_STACKS[group]}
 
 
 def test_outputs_flow_through_stack_output(launched):
@@ -142,8 +147,8 @@ def test_vpc_and_subnets_match_the_address_plan(launched, environment):
     )
     (acl,) = acls["NetworkAcls"]
     assert {a["SubnetId"] for a in acl["Associations"]} == {s["SubnetId"] for s in subnets}
-    rules = {(e["RuleNumber"], e["Egress"]) for e in acl["Entries"] if e["RuleNumber"] < 32767}
-    assert rules == {(100, False), (110, False), (100, True), (110, True)}
+    rules = {(e["RuleNumber"], e["Egress"]) for e in acl["Entries"] if e["RuleNumber"] < 200}
+    assert rules == {(100, False), (110, False), (111, False), (100, True), (110, True)}
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -496,6 +501,81 @@ def test_validator_runs_the_published_image_pinned_by_digest(launched, environme
     assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires_at"
 
 
+def test_peering_connections_are_active_in_both_accounts(launched):
+    states = peering_states()
+    assert sorted(s.accepter.split()[0] for s in states) == ["dev", "staging"]
+    for state in states:
+        assert state.requester.startswith("prod vpc-")
+        assert (state.requester_status, state.accepter_status) == ("active", "active")
+
+
+def routes_of(environment: str, vpc_id: str) -> list[dict]:
+    ec2 = account_session(environment).client("ec2")
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
+    return [
+        {**route, "RouteTableId": table["RouteTableId"]}
+        for table in tables["RouteTables"]
+        if table["Associations"]
+        for route in table["Routes"]
+    ]
+
+
+def test_prod_routes_to_each_peer_vpc_through_its_connection(launched):
+    peering = outputs("prod/us-east-1", "peering")
+    routes = routes_of("prod", outputs("prod/us-east-1", "network")["VpcId"])
+    for environment in ("staging", "dev"):
+        connection = peering[f"{environment.capitalize()}PeeringConnectionId"]
+        to_peer = [r for r in routes if r.get("VpcPeeringConnectionId") == connection]
+        assert {r["DestinationCidrBlock"] for r in to_peer} == {VPC_CIDR[environment]}
+        assert len({r["RouteTableId"] for r in to_peer}) == AZ_COUNT["prod"]
+
+
+@pytest.mark.parametrize("environment", ["staging", "dev"])
+def test_accepter_admits_mysql_from_prods_sync_subnets_only(launched, environment):
+    group = f"{environment}/us-east-1"
+    sync_subnets = {f"10.3.{16 * i}.0/20" for i in range(3)}
+    network = outputs(group, "network")
+    connection = outputs("prod/us-east-1", "peering")[
+        f"{environment.capitalize()}PeeringConnectionId"
+    ]
+    peering_routes = [
+        r for r in routes_of(environment, network["VpcId"]) if "VpcPeeringConnectionId" in r
+    ]
+    assert {r["VpcPeeringConnectionId"] for r in peering_routes} == {connection}
+    assert {r["DestinationCidrBlock"] for r in peering_routes} == sync_subnets
+    ec2 = account_session(environment).client("ec2")
+    (database_group,) = ec2.describe_security_groups(GroupIds=[network["DatabaseSecurityGroupId"]])[
+        "SecurityGroups"
+    ]
+    from_prod = [
+        (rule["IpProtocol"], rule["FromPort"], rule["ToPort"], cidr["CidrIp"])
+        for rule in database_group["IpPermissions"]
+        for cidr in rule.get("IpRanges", [])
+    ]
+    assert sorted(from_prod) == sorted(("tcp", 3306, 3306, cidr) for cidr in sync_subnets)
+    assert database_group["IpPermissionsEgress"][0]["IpRanges"] == [
+        {"CidrIp": "127.0.0.1/32", "Description": "none"}
+    ]
+
+
+def test_sync_target_role_trusts_only_prods_sync_role_with_an_external_id(launched):
+    iam = account_session("staging").client("iam")
+    role = iam.get_role(RoleName="tapstack-sync-target-staging")["Role"]
+    document = role["AssumeRolePolicyDocument"]
+    if isinstance(document, str):
+        document = json.loads(document)
+    (statement,) = document["Statement"]
+    assert statement["Principal"] == {"AWS": ["arn:aws:iam::333333333333:role/tapstack-sync-prod"]}
+    assert set(statement["Condition"]["StringEquals"]) == {"sts:ExternalId"}
+    sts = account_session("prod").client("sts")  # prod's deploy role: not the sync role
+    with pytest.raises(sts.exceptions.ClientError, match="AccessDenied"):
+        sts.assume_role(
+            RoleArn=role["Arn"],
+            RoleSessionName="not-the-sync",
+            ExternalId=statement["Condition"]["StringEquals"]["sts:ExternalId"],
+        )
+
+
 def test_second_launch_changes_nothing(launched):
     for group in GROUPS:
         result = run_sceptre("launch", "-y", group)
@@ -504,14 +584,14 @@ def test_second_launch_changes_nothing(launched):
         launched_stacks = result.output.count("Launching Stack")
         assert launched_stacks >= len(STACKS), result.output
         assert result.output.count("No updates to perform") == launched_stacks, result.output
-        assert {s.status for s in group_state(group)} == {"CREATE_COMPLETE"}
+        assert {s.status for s in group_state(group)} <= DONE
 
 
 def test_diff_reports_no_difference(launched):
     for group in GROUPS:
         result = run_sceptre("diff", group)
         assert result.returncode == 0, result.output
-        for stack in STACKS:
+        for stack in GROUP_STACKS[group]:
             assert (
                 f"No difference to deployed stack tapstack-{group.replace('/', '-')}-{stack}"
                 in (result.output)

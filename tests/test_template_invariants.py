@@ -78,7 +78,15 @@ def test_network_is_private_only(documents):
     for name, document in stacks_named(documents, "network"):
         types = {resource["Type"] for resource in document["Resources"].values()}
         assert not types & FORBIDDEN_NETWORK_TYPES, name
-        assert not resources(document, "AWS::EC2::Route"), f"{name}: routes beyond the VPC"
+        for logical_id, route in resources(document, "AWS::EC2::Route").items():
+            # The only routes beyond the VPC: back to prod's sync subnets over the peering
+            # connection, and only where the stack accepts it (tests/reachability.py proves where).
+            assert route["Condition"].startswith("AcceptsPeering"), f"{name}: {logical_id}"
+            assert set(route["Properties"]) == {
+                "RouteTableId",
+                "DestinationCidrBlock",
+                "VpcPeeringConnectionId",
+            }, f"{name}: {logical_id} routes beyond the VPC"
         for subnet in resources(document, "AWS::EC2::Subnet").values():
             assert subnet["Properties"]["MapPublicIpOnLaunch"] is False
             assert "Fn::Cidr" in json.dumps(subnet["Properties"]["CidrBlock"]), (

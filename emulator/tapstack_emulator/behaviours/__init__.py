@@ -8,6 +8,7 @@ import importlib
 # Order matters where one patch wraps another: `unsupported` guards moto's update before
 # `stack_events` wraps it with events.
 MODULES = (
+    "assume_role_trust",
     "bucket_policy_conditions",
     "conditional_exports",
     "conditional_resources",
@@ -25,6 +26,7 @@ MODULES = (
     "no_op_update",
     "unsupported",
     "stack_events",
+    "conditional_updates",
     "stack_operations",
     "rollback_configuration",
 )

@@ -10,6 +10,7 @@ MODULES = (
     "ec2_endpoints",
     "ec2_flow_logs",
     "ec2_network_acls",
+    "ec2_peering",
     "ec2_security_groups",
     "ec2_subnets",
     "ec2_vpc",

@@ -1,0 +1,160 @@
+"""`!accept_vpc_peering`: accept the stack's cross-account VPC peering connections.
+
+A requester stack (AWS::EC2::VPCPeeringConnection without PeerRoleArn) leaves each connection
+`pending-acceptance`. After create/update this hook reads the stack's outputs, and for every
+connection id among them assumes the accepter account's role (from the accounts map and the
+naming convention), accepts it and waits, bounded, until it is active:
+
+    hooks:
+      after_create:
+        - !accept_vpc_peering                       # every output whose value is pcx-...
+      after_update:
+        - !accept_vpc_peering {outputs: [StagingPeeringConnectionId], timeout_seconds: 120}
+
+An active connection is left alone; a failed, rejected, expired or deleted one fails the
+launch with a message naming the connection, both VPCs and both accounts.
+"""
+
+import time
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from sceptre.exceptions import InvalidHookArgumentSyntaxError, SceptreException
+from sceptre.hooks import Hook
+
+OutputName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,255}$")]
+RoleName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}$")]
+WAITING = {"initiating-request", "provisioning", "pending-acceptance"}
+POLL_SECONDS = 2.0
+
+
+class PeeringAcceptanceError(SceptreException):
+    """A peering connection could not be accepted or did not become active."""
+
+
+class AcceptVpcPeeringArguments(BaseModel):
+    """Which outputs hold connection ids, how long to wait, which role to assume."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outputs: list[OutputName] | None = None  # default: every output whose value is pcx-...
+    timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = 300
+    role: RoleName | None = None  # default: the config's deploy_role_name
+    partition: str = "aws"
+
+
+def describe(connection: dict[str, Any]) -> str:
+    """`pcx-… (VPC vpc-… in account A, region R -> VPC vpc-… in account B, region R)`."""
+    requester, accepter = connection["RequesterVpcInfo"], connection["AccepterVpcInfo"]
+    side = lambda info: (  # noqa: E731
+        f"VPC {info.get('VpcId')} in account {info.get('OwnerId')}, {info.get('Region')}"
+    )
+    return f"{connection['VpcPeeringConnectionId']} ({side(requester)} -> {side(accepter)})"
+
+
+def wait_until_active(
+    read: Callable[[], dict[str, Any]],
+    timeout_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, Any]:
+    """Poll `read()` until the connection is active; raise on a final state or timeout."""
+    deadline = clock() + timeout_seconds
+    while True:
+        connection = read()
+        status = connection["Status"]
+        if status["Code"] == "active":
+            return connection
+        if status["Code"] not in WAITING:
+            raise PeeringAcceptanceError(
+                f"peering connection {describe(connection)} is {status['Code']}: "
+                f"{status.get('Message', '')}"
+            )
+        if clock() >= deadline:
+            raise PeeringAcceptanceError(
+                f"peering connection {describe(connection)} is still {status['Code']} after "
+                f"{timeout_seconds:g} s"
+            )
+        sleep(POLL_SECONDS)
+
+
+class AcceptVpcPeering(Hook):
+    """Accept pending peering connections named by the stack's outputs in the accepter account."""
+
+    def setup(self) -> None:
+        """Parse the argument when Sceptre builds its plan."""
+        try:
+            self._arguments = AcceptVpcPeeringArguments.model_validate(self.argument or {})
+        except ValidationError as err:
+            raise InvalidHookArgumentSyntaxError(
+                f"{self.stack.name}: !accept_vpc_peering takes nothing, or {{outputs: [names], "
+                f"timeout_seconds: 1-3600, role: name}}. You gave {self.argument!r}."
+            ) from err
+
+    def run(self) -> None:
+        """Accept and wait for each connection; a no-op for those already active."""
+        for connection_id in self._connection_ids():
+            connection = self._read(connection_id)
+            if connection["Status"]["Code"] == "active":
+                self.logger.info("%s: %s is active", self.stack.name, describe(connection))
+                continue
+            if connection["Status"]["Code"] == "pending-acceptance":
+                self._accept(connection)
+            connection = wait_until_active(
+                lambda cid=connection_id: self._read(cid), self._arguments.timeout_seconds
+            )
+            self.logger.info("%s: %s is active", self.stack.name, describe(connection))
+
+    def _connection_ids(self) -> list[str]:
+        response = self.stack.connection_manager.call(
+            "cloudformation", "describe_stacks", {"StackName": self.stack.external_name}
+        )
+        outputs = {
+            o["OutputKey"]: o["OutputValue"] for o in response["Stacks"][0].get("Outputs", [])
+        }
+        if self._arguments.outputs is None:
+            return [value for _, value in sorted(outputs.items()) if value.startswith("pcx-")]
+        missing = [name for name in self._arguments.outputs if name not in outputs]
+        if missing:
+            raise PeeringAcceptanceError(
+                f"{self.stack.name}: !accept_vpc_peering: the stack has no output {missing} "
+                f"(its outputs: {', '.join(sorted(outputs)) or 'none'})"
+            )
+        return [outputs[name] for name in self._arguments.outputs]
+
+    def _read(self, connection_id: str) -> dict[str, Any]:
+        response = self.stack.connection_manager.call(
+            "ec2", "describe_vpc_peering_connections", {"VpcPeeringConnectionIds": [connection_id]}
+        )
+        (connection,) = response["VpcPeeringConnections"]
+        return connection
+
+    def _accept(self, connection: dict[str, Any]) -> None:
+        accepter = connection["AccepterVpcInfo"]
+        role = self._accepter_role(accepter["OwnerId"], connection)
+        try:
+            self.stack.connection_manager.call(
+                "ec2",
+                "accept_vpc_peering_connection",
+                {"VpcPeeringConnectionId": connection["VpcPeeringConnectionId"]},
+                region=accepter.get("Region") or self.stack.region,
+                sceptre_role=role,
+            )
+        except ClientError as err:
+            raise PeeringAcceptanceError(
+                f"{self.stack.name}: accepting {describe(connection)} as {role} failed: {err}"
+            ) from err
+        self.logger.info("%s: accepted %s as %s", self.stack.name, describe(connection), role)
+
+    def _accepter_role(self, account: str, connection: dict[str, Any]) -> str:
+        accounts = self.stack.stack_group_config.get("accounts") or {}
+        environments = [env for env, acct in accounts.items() if str(acct) == account]
+        prefix = self._arguments.role or self.stack.stack_group_config.get("deploy_role_name")
+        if not environments or not prefix:
+            raise PeeringAcceptanceError(
+                f"{self.stack.name}: cannot accept {describe(connection)}: account {account} is "
+                "not in the accounts map, or no role is given (role, or deploy_role_name)"
+            )
+        return f"arn:{self._arguments.partition}:iam::{account}:role/{prefix}-{environments[0]}"

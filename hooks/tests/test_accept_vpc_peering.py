@@ -1,0 +1,163 @@
+"""!accept_vpc_peering on the local AWS: prod requests, the hook accepts in the accepter's
+account through its deploy role, waits until active; idempotent; clear errors."""
+
+import json
+import uuid
+
+import boto3
+import pytest
+from sceptre.exceptions import InvalidHookArgumentSyntaxError
+from sceptre.stack import Stack
+from tapstack_hooks.accept_vpc_peering import (
+    AcceptVpcPeering,
+    PeeringAcceptanceError,
+    wait_until_active,
+)
+
+ACCOUNTS = {"dev": "111111111111", "staging": "222222222222", "prod": "333333333333"}
+REGION = "us-east-1"
+
+
+def deploy_role(environment: str) -> str:
+    return f"arn:aws:iam::{ACCOUNTS[environment]}:role/tapstack-deploy-{environment}"
+
+
+def client(service: str, environment: str):
+    credentials = boto3.client("sts", region_name=REGION).assume_role(
+        RoleArn=deploy_role(environment), RoleSessionName="hook-test"
+    )["Credentials"]
+    return boto3.client(
+        service,
+        region_name=REGION,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+def make_hook(argument: object, external_name: str = "unused") -> AcceptVpcPeering:
+    stack = Stack(
+        name="prod/us-east-1/peering",
+        project_code="tapstack",
+        template_handler_config={"type": "file", "path": "peering.py"},
+        region=REGION,
+        external_name=external_name,
+        sceptre_role=deploy_role("prod"),
+        stack_group_config={"accounts": ACCOUNTS, "deploy_role_name": "tapstack-deploy"},
+    )
+    return AcceptVpcPeering(argument).clone_for_stack(stack)
+
+
+def requester_stack(outputs: dict[str, str]) -> str:
+    """A stack in prod whose outputs name the connections (as the peering stack's do)."""
+    name = f"tapstack-test-peering-{uuid.uuid4().hex[:8]}"
+    template = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+    client("cloudformation", "prod").create_stack(StackName=name, TemplateBody=json.dumps(template))
+    return name
+
+
+def request_peering(accepter: str) -> tuple[str, str, str]:
+    """A pending connection from a new prod VPC to a new VPC in `accepter`'s account."""
+    prod_vpc = client("ec2", "prod").create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
+    peer_vpc = client("ec2", accepter).create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
+    connection = client("ec2", "prod").create_vpc_peering_connection(
+        VpcId=prod_vpc, PeerVpcId=peer_vpc, PeerOwnerId=ACCOUNTS[accepter], PeerRegion=REGION
+    )["VpcPeeringConnection"]
+    assert connection["Status"]["Code"] in ("initiating-request", "pending-acceptance")
+    return connection["VpcPeeringConnectionId"], prod_vpc, peer_vpc
+
+
+def status(environment: str, connection_id: str) -> str:
+    response = client("ec2", environment).describe_vpc_peering_connections(
+        VpcPeeringConnectionIds=[connection_id]
+    )
+    return response["VpcPeeringConnections"][0]["Status"]["Code"]
+
+
+def test_accepts_every_pending_connection_in_its_accepters_account(local_aws_env, caplog):
+    caplog.set_level("INFO")
+    staging, _, _ = request_peering("staging")
+    dev, _, _ = request_peering("dev")
+    stack = requester_stack({"StagingPeering": staging, "DevPeering": dev, "Other": "x"})
+    make_hook(None, stack).run()
+    for environment, connection in (("staging", staging), ("dev", dev)):
+        assert status("prod", connection) == "active"
+        assert status(environment, connection) == "active"
+    assert "accepted" in caplog.text and deploy_role("staging") in caplog.text
+
+
+def test_is_a_no_op_when_already_active(local_aws_env, caplog):
+    caplog.set_level("INFO")
+    connection, _, _ = request_peering("staging")
+    stack = requester_stack({"StagingPeering": connection})
+    make_hook({"outputs": ["StagingPeering"]}, stack).run()
+    caplog.clear()
+    make_hook({"outputs": ["StagingPeering"]}, stack).run()
+    assert "accepted" not in caplog.text
+    assert f"{connection} (" in caplog.text and "is active" in caplog.text
+
+
+def test_rejected_connection_fails_naming_connection_vpcs_and_accounts(local_aws_env):
+    connection, prod_vpc, peer_vpc = request_peering("dev")
+    client("ec2", "dev").reject_vpc_peering_connection(VpcPeeringConnectionId=connection)
+    stack = requester_stack({"DevPeering": connection})
+    with pytest.raises(PeeringAcceptanceError) as caught:
+        make_hook(None, stack).run()
+    message = str(caught.value)
+    for fact in (connection, prod_vpc, peer_vpc, ACCOUNTS["prod"], ACCOUNTS["dev"], "rejected"):
+        assert fact in message
+
+
+def test_a_missing_output_is_named(local_aws_env):
+    stack = requester_stack({"Something": "x"})
+    with pytest.raises(PeeringAcceptanceError, match=r"no output \['StagingPeering'\]"):
+        make_hook({"outputs": ["StagingPeering"]}, stack).run()
+
+
+def pending(code: str = "pending-acceptance") -> dict:
+    return {
+        "VpcPeeringConnectionId": "pcx-1",
+        "Status": {"Code": code, "Message": "m"},
+        "RequesterVpcInfo": {"VpcId": "vpc-r", "OwnerId": "333333333333", "Region": REGION},
+        "AccepterVpcInfo": {"VpcId": "vpc-a", "OwnerId": "222222222222", "Region": REGION},
+    }
+
+
+def test_waiting_is_bounded_with_a_clear_timeout():
+    now = [0.0]
+    sleeps = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    with pytest.raises(PeeringAcceptanceError) as caught:
+        wait_until_active(pending, 10, sleep=sleep, clock=lambda: now[0])
+    assert "still pending-acceptance after 10 s" in str(caught.value)
+    assert "vpc-r in account 333333333333" in str(caught.value)
+    assert "vpc-a in account 222222222222" in str(caught.value)
+    assert sum(sleeps) == 10
+
+
+def test_waiting_returns_once_active():
+    answers = iter([pending("provisioning"), pending("active")])
+    connection = wait_until_active(lambda: next(answers), 10, sleep=lambda _: None)
+    assert connection["Status"]["Code"] == "active"
+
+
+@pytest.mark.parametrize(
+    "argument",
+    [
+        pytest.param("StagingPeering", id="bare-string"),
+        pytest.param({"outputs": "A"}, id="outputs-not-a-list"),
+        pytest.param({"timeout_seconds": 0}, id="zero-timeout"),
+        pytest.param({"wait": 5}, id="unknown-key"),
+        pytest.param({"role": "bad role"}, id="bad-role"),
+    ],
+)
+def test_malformed_argument_fails_at_setup(argument):
+    with pytest.raises(InvalidHookArgumentSyntaxError, match=r"prod/us-east-1/peering: .*You gave"):
+        make_hook(argument)

@@ -1,0 +1,177 @@
+"""peering stack (prod requester): VPC peering from prod's VPC to each peer environment's VPC.
+
+Per peer (sceptre_user_data `peers`, e.g. [staging, dev]): the peering connection (accepted in
+the peer's account by the `!accept_vpc_peering` hook), a route from each prod private route
+table to the peer's VPC CIDR, and on prod's side of the path only MySQL outbound: the Lambda
+tier may open 3306 to the peer CIDR (security group egress), and prod's NACL lets it out
+(replies come back through its existing ephemeral-port rule). Nothing opens prod to the peers:
+their side (routes back, 3306 in from prod's sync subnets only) is in their network stack.
+"""
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+from tapstack_blocks.handler import render
+from tapstack_blocks.naming import resource_name
+from tapstack_blocks.outputs import add_exported_output
+from tapstack_blocks.parameters import ENVIRONMENTS, add_environment_parameters
+from tapstack_blocks.subnets import HAS_THIRD_AZ, MAX_AZS
+from tapstack_blocks.tags import name_tags
+from troposphere import Equals, Parameter, Ref, Select, Template
+from troposphere.ec2 import (
+    NetworkAclEntry,
+    PortRange,
+    Route,
+    SecurityGroupEgress,
+    VPCPeeringConnection,
+)
+
+MYSQL = 3306
+TCP = "6"
+FIRST_NACL_RULE = 200  # prod's network stack uses 100-199
+Peer = Annotated[str, Field(pattern=f"^({'|'.join(e for e in ENVIRONMENTS if e != 'prod')})$")]
+
+
+class PeeringOptions(BaseModel):
+    """Which environments prod peers with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    peers: Annotated[list[Peer], Field(min_length=1, max_length=10)]
+
+
+def build(options: PeeringOptions) -> Template:
+    """The peering stack's template."""
+    template = Template(Description="tapstack peering: prod VPC to the staging and dev VPCs")
+    add_environment_parameters(template)
+    own = _add_own_parameters(template)
+    template.add_condition(HAS_THIRD_AZ, Equals(Ref(own["AzCount"]), "3"))
+    for index, peer in enumerate(dict.fromkeys(options.peers)):
+        _add_peer(template, peer, index, own)
+    return template
+
+
+def _add_own_parameters(template: Template) -> dict[str, Parameter]:
+    specs = [
+        Parameter(
+            "VpcId",
+            Type="AWS::EC2::VPC::Id",
+            Description="Prod's VPC (network stack).",
+            ConstraintDescription="must be a VPC id",
+        ),
+        Parameter(
+            "PrivateRouteTableIds",
+            Type="CommaDelimitedList",
+            AllowedPattern=r"^rtb-[0-9a-f]{8,17}$",
+            Description="Prod's private route tables, one per AZ (network stack).",
+            ConstraintDescription="must be route table ids, comma-separated",
+        ),
+        Parameter(
+            "AzCount",
+            Type="String",
+            AllowedValues=["2", "3"],
+            Description="Number of availability zones (route tables) of prod's VPC.",
+            ConstraintDescription="must be 2 or 3",
+        ),
+        Parameter(
+            "LambdaSecurityGroupId",
+            Type="AWS::EC2::SecurityGroup::Id",
+            Description="Prod's Lambda tier, where the sync runs (network stack).",
+            ConstraintDescription="must be a security group id",
+        ),
+        Parameter(
+            "NetworkAclId",
+            Type="String",
+            AllowedPattern=r"^acl-[0-9a-f]{8,17}$",
+            Description="Prod's private subnets' network ACL (network stack).",
+            ConstraintDescription="must be a network ACL id",
+        ),
+    ]
+    return {parameter.title: template.add_parameter(parameter) for parameter in specs}
+
+
+def _add_peer_parameters(template: Template, title: str, peer: str) -> dict[str, Parameter]:
+    specs = [
+        Parameter(
+            f"{title}VpcId",
+            Type="String",  # not AWS::EC2::VPC::Id: that type is checked in prod's account
+            AllowedPattern=r"^vpc-[0-9a-f]{8,17}$",
+            Description=f"The {peer} VPC (its network stack, read across accounts).",
+            ConstraintDescription="must be a VPC id",
+        ),
+        Parameter(
+            f"{title}AccountId",
+            Type="String",
+            AllowedPattern=r"^\d{12}$",
+            Description=f"The {peer} account (accounts map in config/config.yaml).",
+            ConstraintDescription="must be a 12-digit account id",
+        ),
+        Parameter(
+            f"{title}VpcCidr",
+            Type="String",
+            AllowedPattern=r"^(10|172|192)\.\d{1,3}\.0\.0/16$",
+            Description=f"The {peer} VPC CIDR (address plan in config/config.yaml).",
+            ConstraintDescription="must be a private /16 such as 10.2.0.0/16",
+        ),
+    ]
+    return {p.title.removeprefix(title): template.add_parameter(p) for p in specs}
+
+
+def _add_peer(template: Template, peer: str, index: int, own: dict[str, Parameter]) -> None:
+    title = peer.capitalize()
+    parameters = _add_peer_parameters(template, title, peer)
+    peer_cidr = Ref(parameters["VpcCidr"])
+    connection = template.add_resource(
+        VPCPeeringConnection(
+            f"{title}PeeringConnection",
+            VpcId=Ref(own["VpcId"]),
+            PeerVpcId=Ref(parameters["VpcId"]),
+            PeerOwnerId=Ref(parameters["AccountId"]),
+            PeerRegion=Ref("AWS::Region"),
+            Tags=name_tags(resource_name(f"to-{peer}")),
+        )
+    )
+    for az in range(MAX_AZS):
+        route = Route(
+            f"{title}Route{az + 1}",
+            RouteTableId=Select(az, Ref(own["PrivateRouteTableIds"])),
+            DestinationCidrBlock=peer_cidr,
+            VpcPeeringConnectionId=Ref(connection),
+        )
+        if az == MAX_AZS - 1:
+            route.Condition = HAS_THIRD_AZ
+        template.add_resource(route)
+    template.add_resource(
+        SecurityGroupEgress(
+            f"{title}SyncEgress",
+            GroupId=Ref(own["LambdaSecurityGroupId"]),
+            IpProtocol="tcp",
+            FromPort=MYSQL,
+            ToPort=MYSQL,
+            CidrIp=peer_cidr,
+            Description=f"MySQL to the {peer} VPC (reference-data sync)",
+        )
+    )
+    template.add_resource(
+        NetworkAclEntry(
+            f"{title}NaclOutboundMysql",
+            NetworkAclId=Ref(own["NetworkAclId"]),
+            RuleNumber=FIRST_NACL_RULE + index,
+            Egress=True,
+            Protocol=TCP,
+            CidrBlock=peer_cidr,
+            PortRange=PortRange(From=MYSQL, To=MYSQL),
+            RuleAction="allow",
+        )
+    )
+    add_exported_output(
+        template,
+        f"{title}PeeringConnectionId",
+        Ref(connection),
+        f"Peering connection to the {peer} VPC",
+    )
+
+
+def sceptre_handler(sceptre_user_data: dict | None) -> str:
+    """Sceptre entry point."""
+    return render("peering", PeeringOptions, build, sceptre_user_data)

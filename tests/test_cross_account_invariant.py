@@ -1,0 +1,262 @@
+"""Invariant (ARCHITECTURE.md section 4): nothing in staging or dev can open a connection to
+prod's database or assume a prod role. Proved statically on every rendered template of every
+group, with the parameters each stack is launched with; and shown to catch a rule that would
+break it, added to a copy of a real template."""
+
+import copy
+import ipaddress
+
+import pytest
+from reachability import Facts, StackInput, Unknown, violations
+from rendered_templates import PROJECT_DIR
+from sceptre.context import SceptreContext
+from sceptre.plan.plan import SceptrePlan
+from tapstack_blocks.subnets import MAX_AZS, SUBNET_HOST_BITS
+from tapstack_resolvers.account_role import AccountRole
+
+PROD = "333333333333"
+
+
+def static_value(value):
+    """A parameter value as far as config alone decides it (AWS-backed resolvers: unknown)."""
+    if isinstance(value, list):
+        return [static_value(item) for item in value]
+    if isinstance(value, AccountRole):
+        return value.resolve()  # built from the accounts map only
+    if isinstance(value, str):
+        return value
+    return Unknown(str(value))
+
+
+@pytest.fixture(scope="module")
+def plan_stacks():
+    context = SceptreContext(
+        project_path=str(PROJECT_DIR), command_path="", ignore_dependencies=True
+    )
+    return {stack.name: stack for stack in SceptrePlan(context).command_stacks}
+
+
+@pytest.fixture(scope="module")
+def facts(plan_stacks) -> Facts:
+    config = next(iter(plan_stacks.values())).stack_group_config
+    plan = config["address_plan"]
+    prod = ipaddress.IPv4Network(plan["prod"]["us-east-1"])
+    blocks = list(prod.subnets(new_prefix=32 - SUBNET_HOST_BITS))
+    return Facts(
+        accounts={env: str(account) for env, account in config["accounts"].items()},
+        prod_cidrs=[ipaddress.IPv4Network(cidr) for cidr in plan["prod"].values()],
+        other_cidrs=[
+            ipaddress.IPv4Network(cidr)
+            for env, regions in plan.items()
+            if env != "prod"
+            for cidr in regions.values()
+        ],
+        sync_subnets=blocks[:MAX_AZS],
+    )
+
+
+@pytest.fixture(scope="module")
+def stacks(plan_stacks, documents) -> list[StackInput]:
+    return [
+        StackInput(
+            name=name,
+            environment=stack.stack_group_config["environment"],
+            region=stack.region,
+            document=documents[name],
+            parameters={k: static_value(v) for k, v in stack._parameters.items()},
+        )
+        for name, stack in sorted(plan_stacks.items())
+    ]
+
+
+def test_every_group_is_examined(stacks):
+    environments = {stack.environment for stack in stacks}
+    assert environments == {"dev", "staging", "prod"}
+    kinds = {stack.name.rsplit("/", 1)[1] for stack in stacks}
+    assert {"iam", "network", "peering"} <= kinds
+
+
+def test_nothing_in_staging_or_dev_reaches_prods_database_or_roles(stacks, facts):
+    assert violations(stacks, facts) == []
+
+
+def test_the_accepter_side_is_switched_on_in_the_proof(stacks, facts):
+    # The proof covers the peering rules themselves, not a network without them.
+    (staging,) = [s for s in stacks if s.name == "staging/us-east-1/network"]
+    assert isinstance(staging.parameters["PeeringConnectionId"], Unknown)
+    routes = [r for r in staging.document["Resources"].values() if r["Type"] == "AWS::EC2::Route"]
+    assert routes, "the accepter routes are part of the staging network template"
+
+
+def with_resource(stack: StackInput, logical_id: str, resource: dict) -> StackInput:
+    changed = copy.deepcopy(stack)
+    changed.document["Resources"][logical_id] = resource
+    return changed
+
+
+def stack_named(stacks: list[StackInput], name: str) -> StackInput:
+    (found,) = [stack for stack in stacks if stack.name == name]
+    return found
+
+
+BREAKING_RULES = [
+    pytest.param(
+        "staging/us-east-1/network",
+        {
+            "Type": "AWS::EC2::SecurityGroupEgress",
+            "Properties": {
+                "GroupId": {"Ref": "LambdaSecurityGroup"},
+                "IpProtocol": "tcp",
+                "FromPort": 3306,
+                "ToPort": 3306,
+                "CidrIp": "10.3.0.0/16",
+            },
+        },
+        "security group egress to 10.3.0.0/16 admits 3306",
+        id="sg-egress-mysql-to-prod",
+    ),
+    pytest.param(
+        "dev/us-east-1/network",
+        {
+            "Type": "AWS::EC2::SecurityGroupEgress",
+            "Properties": {
+                "GroupId": {"Ref": "LambdaSecurityGroup"},
+                "IpProtocol": "-1",
+                "CidrIp": "0.0.0.0/0",
+            },
+        },
+        "security group egress to 0.0.0.0/0 admits 3306",
+        id="sg-egress-everything",
+    ),
+    pytest.param(
+        "staging/us-east-1/network",
+        {
+            "Type": "AWS::EC2::NetworkAclEntry",
+            "Properties": {
+                "NetworkAclId": {"Ref": "PrivateNetworkAcl"},
+                "RuleNumber": 300,
+                "Egress": True,
+                "Protocol": "6",
+                "CidrBlock": {"Ref": "SyncSourceVpcCidr"},
+                "PortRange": {"From": 1024, "To": 65535},
+                "RuleAction": "allow",
+            },
+        },
+        "NACL egress to 10.3.0.0/16 admits 3306",
+        id="nacl-ephemeral-egress-including-3306",
+    ),
+    pytest.param(
+        "dev/us-east-1/network",
+        {
+            "Type": "AWS::EC2::Route",
+            "Properties": {
+                "RouteTableId": {"Ref": "PrivateRouteTable1"},
+                "DestinationCidrBlock": "10.3.0.0/16",
+                "VpcPeeringConnectionId": {"Ref": "PeeringConnectionId"},
+            },
+        },
+        "reaches prod beyond its sync subnets",
+        id="route-to-all-of-prod",
+    ),
+    pytest.param(
+        "prod/us-east-1/network",
+        {
+            "Type": "AWS::EC2::SecurityGroupIngress",
+            "Properties": {
+                "GroupId": {"Ref": "DatabaseSecurityGroup"},
+                "IpProtocol": "tcp",
+                "FromPort": 3306,
+                "ToPort": 3306,
+                "CidrIp": "10.2.0.0/16",
+            },
+        },
+        "admits 3306 from 10.2.0.0/16",
+        id="prod-database-open-to-staging",
+    ),
+    pytest.param(
+        "prod/us-east-1/iam",
+        {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ]
+                }
+            },
+        },
+        "prod role trusts arn:aws:iam::222222222222:root",
+        id="prod-role-trusting-staging",
+    ),
+    pytest.param(
+        "dev/us-east-1/iam",
+        {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ]
+                },
+                "Policies": [
+                    {
+                        "PolicyName": "escape",
+                        "PolicyDocument": {
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": "sts:AssumeRole",
+                                    "Resource": {
+                                        "Fn::Sub": "arn:aws:iam::333333333333:role/tapstack-*"
+                                    },
+                                }
+                            ]
+                        },
+                    }
+                ],
+            },
+        },
+        "may assume arn:aws:iam::333333333333:role/tapstack-* (prod's roles)",
+        id="dev-role-assuming-prod",
+    ),
+    pytest.param(
+        "staging/us-east-1/iam",
+        {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {
+                                "AWS": "arn:aws:iam::333333333333:role/tapstack-sync-prod"
+                            },
+                            "Action": "sts:AssumeRole",
+                        }
+                    ]
+                }
+            },
+        },
+        "only tapstack-sync-prod with an ExternalId may",
+        id="staging-trusting-prod-without-external-id",
+    ),
+]
+
+
+@pytest.mark.parametrize(("stack_name", "resource", "message"), BREAKING_RULES)
+def test_a_rule_that_breaks_the_invariant_is_caught(stacks, facts, stack_name, resource, message):
+    broken = [
+        with_resource(stack, "Added", resource) if stack.name == stack_name else stack
+        for stack in stacks
+    ]
+    found = violations(broken, facts)
+    assert any(message in line and f"{stack_name}:Added" in line for line in found), found
+    assert violations([stack_named(stacks, stack_name)], facts) == []

@@ -1,0 +1,79 @@
+"""The iam stack: exact principals, an ExternalId, least privilege with explicit resources."""
+
+import pytest
+from deployment import stacks_of
+
+PROD, STAGING, DEV = "333333333333", "222222222222", "111111111111"
+
+
+def role(documents: dict, group: str, logical_id: str) -> dict:
+    return documents[f"{group}/iam"]["Resources"][logical_id]
+
+
+def statements(resource: dict) -> dict[str, dict]:
+    (policy,) = resource["Properties"]["Policies"]
+    return {s.get("Sid"): s for s in policy["PolicyDocument"]["Statement"]}
+
+
+@pytest.mark.parametrize("group", ["dev/us-east-1", "staging/us-east-1", "prod/us-east-1"])
+def test_deploy_role_trusts_exactly_the_deployer(documents, group):
+    deploy = role(documents, group, "DeployRole")
+    assert deploy["Properties"]["RoleName"] == {"Fn::Sub": "tapstack-deploy-${EnvironmentName}"}
+    (trust,) = deploy["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"AWS": [{"Ref": "DeployerPrincipalArn"}]}
+    (iam_statement,) = statements(deploy).values()
+    (resource,) = iam_statement["Resource"]
+    assert resource["Fn::Sub"].endswith(":role/tapstack-*")
+
+
+def test_sync_target_role_trusts_the_sync_role_with_an_external_id_and_reads_one_secret(documents):
+    target = role(documents, "staging/us-east-1", "SyncTargetRole")
+    assert target["Condition"] == "IsSyncTarget"
+    (trust,) = target["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"AWS": [{"Ref": "SyncSourceRoleArn"}]}
+    assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": {"Ref": "SyncExternalId"}}}
+    found = statements(target)
+    assert set(found) == {"SyncWriterSecret", "DecryptWithEnvironmentKeyViaSecretsManager"}
+    secret = found["SyncWriterSecret"]
+    assert sorted(secret["Action"]) == [
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+    ]
+    (secret_arn,) = secret["Resource"]
+    assert secret_arn["Fn::Sub"].endswith(
+        ":secret:tapstack/${EnvironmentName}/${EnvironmentSuffix}/db/sync-??????"
+    )
+    decrypt = found["DecryptWithEnvironmentKeyViaSecretsManager"]
+    assert decrypt["Action"] == ["kms:Decrypt"]
+    assert decrypt["Condition"]["ForAnyValue:StringEquals"] == {
+        "kms:ResourceAliases": {"Fn::Sub": "alias/tapstack-${EnvironmentName}"}
+    }
+    assert decrypt["Condition"]["StringEquals"] == {
+        "kms:ViaService": {"Fn::Sub": "secretsmanager.${AWS::Region}.amazonaws.com"}
+    }
+
+
+def test_sync_role_may_assume_exactly_the_targets(documents):
+    sync = role(documents, "prod/us-east-1", "SyncRole")
+    assert sync["Condition"] == "IsProd"
+    assert sync["Properties"]["RoleName"] == {"Fn::Sub": "tapstack-sync-${EnvironmentName}"}
+    assume = statements(sync)["SyncTargetsOnly"]
+    assert assume["Action"] == ["sts:AssumeRole"]
+    assert assume["Resource"] == {"Ref": "SyncTargetRoleArns"}
+    outputs = documents["prod/us-east-1/iam"]["Outputs"]
+    assert {"SyncRoleArn", "SyncRoleName", "SyncTargetRoleArn", "DeployRoleArn"} <= set(outputs)
+
+
+def test_config_names_the_exact_roles():
+    (prod_iam,) = [s for s in stacks_of("prod/us-east-1") if s.name.endswith("/iam")]
+    parameters = prod_iam.parameters
+    assert parameters["SyncTargetRoleArns"] == [
+        f"arn:aws:iam::{STAGING}:role/tapstack-sync-target-staging",
+        f"arn:aws:iam::{DEV}:role/tapstack-sync-target-dev",
+    ]
+    (staging_iam,) = [s for s in stacks_of("staging/us-east-1") if s.name.endswith("/iam")]
+    assert (
+        staging_iam.parameters["SyncSourceRoleArn"]
+        == f"arn:aws:iam::{PROD}:role/tapstack-sync-prod"
+    )
+    assert len(staging_iam.parameters["SyncExternalId"]) >= 16
