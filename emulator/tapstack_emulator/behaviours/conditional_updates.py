@@ -1,10 +1,9 @@
-"""An update honours resource Conditions, as in AWS.
+"""An update creates a resource whose Condition turns true, and leaves alone one whose
+Condition is false, as in AWS (conditional_resources.py deletes one that turns false).
 
 moto's update modifies every resource whose properties (or referenced parameters) changed,
 whether or not its Condition holds: a resource whose condition stays false is "updated" from
-nothing (a crash), one whose condition turns true is never created, and one whose condition
-turns false is never deleted. Now a false condition deletes the resource if it exists and
-otherwise does nothing, and a true condition creates a resource that does not exist yet.
+nothing (a crash), and one whose condition turns true (through a parameter) is never created.
 """
 
 from typing import Any
@@ -20,9 +19,7 @@ def _wrap(moto_update: Any) -> Any:
         condition = resource_json.get("Condition")
         existing = resources_map._parsed_resources.get(logical_id)
         if condition and not resources_map.lazy_condition_map[condition]:
-            if existing is not None:
-                resources_map._delete_resource(existing, resource_json)
-            return None
+            return existing  # switched off: conditional_resources.py deletes it after the update
         if existing is None:
             resources_map._parsed_resources.pop(logical_id, None)
             return parsing.parse_and_create_resource(
@@ -37,27 +34,22 @@ _moto_map_update = parsing.ResourceMap.update
 
 
 def update(self: parsing.ResourceMap, template: dict, parameters: dict | None = None) -> None:
-    """moto's update, then the resources whose condition changed with the parameters alone."""
+    """moto's update, then create the resources whose condition turned true."""
     _moto_map_update(self, template, parameters)
     conditional = {
-        logical_id: (self.lazy_condition_map[resource_json["Condition"]], resource_json)
+        logical_id: self.lazy_condition_map[resource_json["Condition"]]
         for logical_id, resource_json in self._resource_json_map.items()
         if resource_json.get("Condition")
     }
     appearing = [
         logical_id
-        for logical_id, (holds, _) in conditional.items()
+        for logical_id, holds in conditional.items()
         if holds and self._parsed_resources.get(logical_id) is None
     ]
     for logical_id in appearing:  # forget "not created", so a lookup creates it (deps first)
         self._parsed_resources.pop(logical_id, None)
     for logical_id in appearing:
         _ = self[logical_id]
-    for logical_id, (holds, resource_json) in conditional.items():
-        existing = self._parsed_resources.get(logical_id)
-        if not holds and existing is not None:
-            self._delete_resource(existing, resource_json)
-            self._parsed_resources[logical_id] = None
 
 
 def apply() -> None:
