@@ -35,7 +35,11 @@ def launch_everything(extra_args: list[str]) -> tuple[float, int]:
                 raise SystemExit(f"launch failed:\n{registry.output}")
             publish_images(group)
             seconds += registry.seconds
-        result = run_sceptre("launch", "-y", *extra_args, "", env=aws.env())  # "": every group
+        # "": every group at once; peering=off: the accepters' side needs prod's peering stack
+        # first (docs/architecture.md, "Launch order"), which one command cannot order.
+        result = run_sceptre(
+            "--var", "peering=off", "launch", "-y", *extra_args, "", env=aws.env()
+        )
         if result.returncode != 0:
             raise SystemExit(f"launch failed:\n{result.output}")
         created = sum(
