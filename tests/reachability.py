@@ -89,7 +89,7 @@ class Evaluator:
         if function == "Ref":
             return self.values.get(argument, Unknown(f"Ref {argument}"))
         if function == "Fn::GetAtt":
-            return Unknown(f"GetAtt {argument}")
+            return self._get_att(argument)
         if function == "Condition":
             return self.condition(argument)
         if function == "Fn::If":
@@ -122,6 +122,14 @@ class Evaluator:
         if function == "Fn::Sub":
             return self._sub(argument)
         return {function: self.value(argument)}
+
+    def _get_att(self, argument: Any) -> Any:
+        name, attribute = argument.split(".", 1) if isinstance(argument, str) else argument
+        resource = self.stack.document["Resources"].get(name, {})
+        if resource.get("Type") == "AWS::IAM::Role" and attribute == "Arn":
+            # A role of this stack: its name is not known, its account is.
+            return f"arn:aws:iam::{self.values['AWS::AccountId']}:role/{name}"
+        return Unknown(f"GetAtt {name}.{attribute}")
 
     def _sub(self, argument: Any) -> Any:
         text, variables = (argument, {}) if isinstance(argument, str) else argument
