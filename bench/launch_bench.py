@@ -37,9 +37,7 @@ def launch_everything(extra_args: list[str]) -> tuple[float, int]:
             seconds += registry.seconds
         # "": every group at once; peering=off: the accepters' side needs prod's peering stack
         # first (docs/architecture.md, "Launch order"), which one command cannot order.
-        result = run_sceptre(
-            "--var", "peering=off", "launch", "-y", *extra_args, "", env=aws.env()
-        )
+        result = run_sceptre("--var", "peering=off", "launch", "-y", *extra_args, "", env=aws.env())
         if result.returncode != 0:
             raise SystemExit(f"launch failed:\n{result.output}")
         created = sum(
