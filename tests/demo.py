@@ -7,6 +7,7 @@ Expects the environment printed by `make up` (AWS_ENDPOINT_URL and credentials).
 import os
 import sys
 
+import sync_demo
 from deployment import (
     DEMO_GROUPS,
     format_peering,
@@ -52,6 +53,10 @@ def main() -> int:
     ]
     if failed:
         print(f"demo: not complete or not active: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    problems = sync_demo.demonstrate()
+    if problems:
+        print(f"demo: sync: {'; '.join(problems)}", file=sys.stderr)
         return 1
     print(
         f"\ndemo: {sum(len(s) for s in states.values())} stacks in {len(DEMO_GROUPS)} groups, "

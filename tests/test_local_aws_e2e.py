@@ -9,6 +9,7 @@ import shutil
 
 import pymysql
 import pytest
+import sync_demo
 from aws_accounts import account_session, accounts
 from deployment import (
     GROUPS,
@@ -39,7 +40,7 @@ STACKS = (
     "compute",
 )
 GROUP_STACKS = {
-    group: STACKS + (("peering",) if group == "prod/us-east-1" else ()) for group in GROUPS
+    group: STACKS + (("peering", "sync") if group == "prod/us-east-1" else ()) for group in GROUPS
 }
 DONE = {"CREATE_COMPLETE", "UPDATE_COMPLETE"}  # the accepters' networks are updated for peering
 
@@ -574,6 +575,20 @@ def test_sync_target_role_trusts_only_prods_sync_role_with_an_external_id(launch
             RoleSessionName="not-the-sync",
             ExternalId=statement["Condition"]["StringEquals"]["sts:ExternalId"],
         )
+
+
+def test_sync_copies_reference_data_once_and_never_production_tables(launched):
+    # GIVEN demo reference data in prod; WHEN the deployed sync Lambda runs twice, as the
+    # workflow does (tests/sync_demo.py); THEN the first copies, the second finds nothing, and
+    # accounts/transactions are unchanged in every environment.
+    assert sync_demo.demonstrate(echo=lambda _text: None) == []
+    (sync,) = [s for s in group_state("prod/us-east-1") if s.name.endswith("/sync")]
+    machine = (
+        account_session("prod")
+        .client("stepfunctions")
+        .describe_state_machine(stateMachineArn=sync.outputs["SyncStateMachineArn"])
+    )
+    assert json.loads(machine["definition"])["States"]["EachTarget"]["Type"] == "Map"
 
 
 def test_second_launch_changes_nothing(launched):
