@@ -20,6 +20,8 @@ from tapstack_blocks.parameters import (
     add_environment_parameters,
     add_is_prod_condition,
     add_kms_key_arn_parameter,
+    lambda_security_group_parameter,
+    private_subnet_ids_parameter,
 )
 from tapstack_blocks.tags import name_tags
 from troposphere import GetAtt, Parameter, Ref, Sub, Template
@@ -212,18 +214,8 @@ def _rds_managed_secret_statement(cluster_arn: Sub) -> Statement:
 
 def _add_parameters(template: Template) -> dict[str, Parameter]:
     specs = [
-        Parameter(
-            "PrivateSubnetIds",
-            Type="List<AWS::EC2::Subnet::Id>",
-            Description="The private subnets (network stack).",
-            ConstraintDescription="must be subnet ids of the environment's VPC",
-        ),
-        Parameter(
-            "LambdaSecurityGroupId",
-            Type="AWS::EC2::SecurityGroup::Id",
-            Description="The Lambda tier security group (network stack).",
-            ConstraintDescription="must be a security group id",
-        ),
+        private_subnet_ids_parameter(),
+        lambda_security_group_parameter(),
         Parameter(
             "ValidatorImageUri",
             Type="String",

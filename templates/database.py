@@ -30,6 +30,8 @@ from tapstack_blocks.parameters import (
     add_environment_parameters,
     add_is_prod_condition,
     add_kms_key_arn_parameter,
+    lambda_security_group_parameter,
+    private_subnet_ids_parameter,
 )
 from tapstack_blocks.tags import name_tags
 from troposphere import (
@@ -222,24 +224,14 @@ def _monitoring_role() -> Role:
 
 def _add_parameters(template: Template) -> dict[str, Parameter]:
     specs = [
-        Parameter(
-            "PrivateSubnetIds",
-            Type="List<AWS::EC2::Subnet::Id>",
-            Description="The private subnets (network stack), one per AZ.",
-            ConstraintDescription="must be subnet ids of the environment's VPC",
-        ),
+        private_subnet_ids_parameter(),
         Parameter(
             "DatabaseSecurityGroupId",
             Type="AWS::EC2::SecurityGroup::Id",
             Description="The database tier security group (network stack): 3306 from Lambdas.",
             ConstraintDescription="must be a security group id",
         ),
-        Parameter(
-            "LambdaSecurityGroupId",
-            Type="AWS::EC2::SecurityGroup::Id",
-            Description="The Lambda tier security group (network stack).",
-            ConstraintDescription="must be a security group id",
-        ),
+        lambda_security_group_parameter(),
         Parameter(
             "CodeBucketName",
             Type="String",

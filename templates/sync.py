@@ -29,6 +29,8 @@ from tapstack_blocks.parameters import (
     add_environment_parameters,
     add_is_prod_condition,
     add_kms_key_arn_parameter,
+    lambda_security_group_parameter,
+    private_subnet_ids_parameter,
 )
 from tapstack_blocks.sync_workflow import definition
 from tapstack_blocks.topics import add_encrypted_topic, add_tls_only_publishing_policy
@@ -265,18 +267,8 @@ def _add_schedule(template, state_machine, parameters) -> None:
 
 def _add_parameters(template: Template) -> dict[str, Parameter]:
     specs = [
-        Parameter(
-            "PrivateSubnetIds",
-            Type="List<AWS::EC2::Subnet::Id>",
-            Description="Prod's private subnets (network stack)",
-            ConstraintDescription="must be subnet ids",
-        ),
-        Parameter(
-            "LambdaSecurityGroupId",
-            Type="AWS::EC2::SecurityGroup::Id",
-            Description="Security group of prod's Lambdas (network stack)",
-            ConstraintDescription="must be a security group id",
-        ),
+        private_subnet_ids_parameter(),
+        lambda_security_group_parameter(),
         Parameter(
             "SyncImageUri",
             Type="String",

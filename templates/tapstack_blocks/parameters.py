@@ -55,3 +55,23 @@ def add_kms_key_arn_parameter(template: Template) -> Parameter:
             ConstraintDescription="must be the ARN of a KMS key",
         )
     )
+
+
+def private_subnet_ids_parameter() -> Parameter:
+    """PrivateSubnetIds: the environment's private subnets, one per AZ (network stack)."""
+    return Parameter(
+        "PrivateSubnetIds",
+        Type="List<AWS::EC2::Subnet::Id>",
+        Description="The private subnets (network stack), one per AZ.",
+        ConstraintDescription="must be subnet ids of the environment's VPC",
+    )
+
+
+def lambda_security_group_parameter() -> Parameter:
+    """LambdaSecurityGroupId: the Lambda tier's security group (network stack)."""
+    return Parameter(
+        "LambdaSecurityGroupId",
+        Type="AWS::EC2::SecurityGroup::Id",
+        Description="The Lambda tier security group (network stack).",
+        ConstraintDescription="must be a security group id",
+    )
