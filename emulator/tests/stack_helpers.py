@@ -5,6 +5,16 @@ import uuid
 from typing import Any
 
 
+def service_trust(service: str) -> dict[str, Any]:
+    """An AssumeRolePolicyDocument letting one AWS service (e.g. lambda.amazonaws.com) assume."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        ],
+    }
+
+
 def unique(prefix: str) -> str:
     """A name no other test uses (the server is shared by the session)."""
     return f"{prefix}-{uuid.uuid4().hex[:8]}"

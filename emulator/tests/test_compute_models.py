@@ -5,7 +5,7 @@ import json
 
 import boto3
 import pytest
-from stack_helpers import unique
+from stack_helpers import service_trust, unique
 
 MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 
@@ -231,18 +231,7 @@ def function_template(image_uri: str) -> dict:
         "Resources": {
             "Role": {
                 "Type": "AWS::IAM::Role",
-                "Properties": {
-                    "AssumeRolePolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "lambda.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                            }
-                        ],
-                    }
-                },
+                "Properties": {"AssumeRolePolicyDocument": service_trust("lambda.amazonaws.com")},
             },
             "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": unique("dlq")}},
             "Function": {

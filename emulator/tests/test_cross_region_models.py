@@ -5,7 +5,7 @@ import json
 
 import boto3
 import pytest
-from stack_helpers import unique
+from stack_helpers import service_trust, unique
 
 VERSIONED = {"VersioningConfiguration": {"Status": "Enabled"}}
 
@@ -22,18 +22,7 @@ def replicating_bucket(destination: str) -> dict:
         "Resources": {
             "Role": {
                 "Type": "AWS::IAM::Role",
-                "Properties": {
-                    "AssumeRolePolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "s3.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                            }
-                        ],
-                    }
-                },
+                "Properties": {"AssumeRolePolicyDocument": service_trust("s3.amazonaws.com")},
             },
             "Source": {
                 "Type": "AWS::S3::Bucket",
@@ -105,16 +94,7 @@ def stack_set_template(name: str, regions: list[str], baseline: dict, tolerance:
                 "Type": "AWS::IAM::Role",
                 "Properties": {
                     "RoleName": f"{name}-admin",
-                    "AssumeRolePolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "cloudformation.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                            }
-                        ],
-                    },
+                    "AssumeRolePolicyDocument": service_trust("cloudformation.amazonaws.com"),
                 },
             },
             "Execution": {

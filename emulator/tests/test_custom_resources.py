@@ -7,19 +7,10 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
-from stack_helpers import unique
+from stack_helpers import service_trust, unique
 
 HANDLER_SOURCE = Path(__file__).with_name("lambdas") / "parameter_resource.py"
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+TRUST = service_trust("lambda.amazonaws.com")
 
 
 def handler_zip() -> bytes:

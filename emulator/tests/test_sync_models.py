@@ -4,18 +4,9 @@ Condition; a managed policy attached to a role another stack owns."""
 
 import json
 
-from stack_helpers import unique
+from stack_helpers import service_trust, unique
 
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "states.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+TRUST = service_trust("states.amazonaws.com")
 
 
 def template(name: str, comment: str) -> dict:
