@@ -18,6 +18,7 @@ MODULES = (
     "lambda_without_docker",
     "rds_master_secret",
     "s3_replication_response",
+    "s3_object_replication",
     "ssm_secure_string_key",
     "dependency_order",
     "intrinsics",

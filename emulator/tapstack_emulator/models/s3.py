@@ -69,8 +69,8 @@ def lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
 
 
 def replication_configuration(replication: dict[str, Any]) -> dict[str, Any]:
-    """CloudFormation ReplicationConfiguration -> what moto stores for PutBucketReplication.
-    Replication is recorded (GetBucketReplication answers it); objects are not copied."""
+    """CloudFormation ReplicationConfiguration -> what moto stores for PutBucketReplication
+    (objects are then replicated by `behaviours/s3_object_replication.py`)."""
     rules = []
     for rule in replication["Rules"]:
         api = {key: value for key, value in rule.items() if key != "Id"}
@@ -183,6 +183,12 @@ class Bucket(EmulatedResource):
 
         replication = properties.get("ReplicationConfiguration")
         if replication:
+            if s3.get_bucket(name).versioning_status != "Enabled":
+                # S3's own check (moto makes it on PutBucketReplication, not here).
+                raise ValueError(
+                    f"Versioning must be 'Enabled' on the bucket to apply a replication "
+                    f"configuration: {name}"
+                )
             check_replication_destinations(s3, replication)
             s3.put_bucket_replication(name, replication_configuration(replication))
         elif self.properties.get("ReplicationConfiguration"):
