@@ -5,8 +5,12 @@ migrator's code are content-addressed in the migration bucket (both keys set by 
 change in migrations/ or in the migrator is a change in this stack and nothing else is. The
 migrator also keeps the least-privilege database users: itself, and the sync user (a reader in
 prod, a writer in staging and dev) with access to the allow-listed tables only. Each user's
-secret rotates (single-user strategy) through lambda/rotation, also in the VPC.
+secret rotates (single-user strategy) through lambda/rotation, also in the VPC; so does the
+master secret where the database stack generated it (option `master_credentials: generated`:
+prod's Aurora global database), since RDS rotates only the secrets it manages itself.
 """
+
+from typing import Literal
 
 from awacs import kms, s3, secretsmanager
 from awacs.aws import Allow, Condition, Statement, StringEquals
@@ -52,13 +56,21 @@ ROTATION_SUPPRESSIONS = [
 ]
 
 
+MasterCredentials = Literal["rds-managed", "generated"]
+
+
 class MigrationsOptions(BaseModel):
-    """The migrations template takes no sceptre_user_data; anything given is an error."""
+    """What the migrations template is told through sceptre_user_data."""
 
     model_config = ConfigDict(extra="forbid")
 
+    # Who made the master secret (MasterSecretArn). `rds-managed` (ManageMasterUserPassword):
+    # RDS rotates it and refuses any other rotation. `generated` (the database stack's
+    # GlobalMasterSecret, global_database: primary): nothing rotates it unless this stack does.
+    master_credentials: MasterCredentials = "rds-managed"
 
-def build(_options: MigrationsOptions) -> Template:
+
+def build(options: MigrationsOptions) -> Template:
     """The migrations stack's template."""
     template = Template(Description="tapstack migrations: schema and database users")
     add_environment_parameters(template)
@@ -132,10 +144,15 @@ def build(_options: MigrationsOptions) -> Template:
             SyncTables=Ref(parameters["SyncTables"]),
         )
     )
+    rotated = {"MigratorSecret": Ref(migrator_secret), "SyncSecret": Ref(sync_secret)}
+    if options.master_credentials == "generated":
+        # Single user as well: the master user changes its own password. The secret carries
+        # host, port and engine from the database stack's SecretTargetAttachment.
+        rotated["MasterSecret"] = Ref(parameters["MasterSecretArn"])
     _add_rotation(
         template,
         parameters,
-        [migrator_secret, sync_secret],
+        rotated,
         VpcPlacement(
             subnet_ids=Ref(parameters["PrivateSubnetIds"]),
             security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
@@ -181,13 +198,14 @@ def _user_secret(logical_id: str, role: str, username, kms_key_arn) -> Secret:
 def _add_rotation(
     template: Template,
     parameters: dict[str, Parameter],
-    secrets: list[Secret],
+    secrets: dict[str, AWSHelperFn],
     placement: VpcPlacement,
     after: str,
 ) -> None:
-    """The rotation function, Secrets Manager's permission to run it, and one schedule per
-    user secret. Schedules wait for `after` (the users exist) because AWS rotates at once."""
-    secret_refs: list[AWSHelperFn] = [Ref(secret) for secret in secrets]
+    """The rotation function, Secrets Manager's permission to run it, and one schedule
+    `{name}Rotation` per secret of `secrets` ({name: ARN}); its role may touch exactly those
+    secrets. Schedules wait for `after` (the users exist) because AWS rotates at once."""
+    secret_refs = list(secrets.values())
     function = add_vpc_function(
         template,
         FunctionSpec(
@@ -240,11 +258,11 @@ def _add_rotation(
             SourceAccount=Ref("AWS::AccountId"),
         )
     )
-    for secret in secrets:
+    for name, secret_arn in secrets.items():
         template.add_resource(
             RotationSchedule(
-                f"{secret.title}Rotation",
-                SecretId=Ref(secret),
+                f"{name}Rotation",
+                SecretId=secret_arn,
                 RotationLambdaARN=GetAtt(function, "Arn"),
                 RotationRules=RotationRules(AutomaticallyAfterDays=ROTATION_DAYS),
                 DependsOn=[permission.title, after],
@@ -310,7 +328,8 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
             "MasterSecretArn",
             Type="String",
             AllowedPattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$",
-            Description="The RDS-managed master secret (database stack).",
+            Description="The master secret (database stack): RDS-managed, or generated for "
+            "an Aurora global database.",
             ConstraintDescription="must be a Secrets Manager secret ARN",
         ),
         Parameter(

@@ -1,5 +1,6 @@
 """The migrations template: migrator in the VPC, users' secrets, least privilege, no passwords."""
 
+import copy
 import json
 import sys
 
@@ -127,3 +128,103 @@ def test_only_secrets_manager_of_this_account_may_invoke_the_rotation(document):
         "Principal": "secretsmanager.amazonaws.com",
         "SourceAccount": {"Ref": "AWS::AccountId"},
     }
+
+
+ROTATION_ACTIONS = {
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecretVersionStage",
+}
+
+
+def rotation_statements(document: dict) -> dict[str, dict]:
+    role = document["Resources"]["RotationFunctionRole"]["Properties"]
+    return {s["Sid"]: s for s in role["Policies"][0]["PolicyDocument"]["Statement"]}
+
+
+def test_prod_rotates_its_generated_master_secret_with_the_same_function(documents):
+    # GIVEN prod's migrations stack as config/ renders it (master_credentials: generated)
+    document = documents["prod/us-east-1/migrations"]
+    resources = document["Resources"]
+    # THEN the master secret has its own 30-day schedule on the one rotation function
+    assert resources["MasterSecretRotation"] == {
+        "Type": "AWS::SecretsManager::RotationSchedule",
+        "Properties": {
+            "SecretId": {"Ref": "MasterSecretArn"},
+            "RotationLambdaARN": {"Fn::GetAtt": ["RotationFunction", "Arn"]},
+            "RotationRules": {"AutomaticallyAfterDays": 30},
+        },
+        "DependsOn": ["RotationInvokePermission", "DatabaseMigration"],
+    }
+    functions = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Function"]
+    assert len(functions) == 2  # migrator and rotation: no second rotation function
+    schedules = [r for r in resources.values() if r["Type"].endswith("::RotationSchedule")]
+    assert len(schedules) == 3
+    # AND the rotation role may touch exactly the three secrets, the key only via Secrets Manager
+    statements = rotation_statements(document)
+    assert statements["RotatedSecrets"]["Resource"] == [
+        {"Ref": "MigratorSecret"},
+        {"Ref": "SyncSecret"},
+        {"Ref": "MasterSecretArn"},
+    ]
+    assert set(statements["RotatedSecrets"]["Action"]) == ROTATION_ACTIONS
+    assert statements["EnvironmentKey"]["Resource"] == [{"Ref": "KmsKeyArn"}]
+    assert set(statements["EnvironmentKey"]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey"}
+    assert statements["EnvironmentKey"]["Condition"] == {
+        "StringEquals": {
+            "kms:ViaService": {"Fn::Sub": "secretsmanager.${AWS::Region}.amazonaws.com"}
+        }
+    }
+    # AND that one ARN is all the role has beyond staging's (same statements otherwise)
+    staging = copy.deepcopy(rotation_statements(documents["staging/us-east-1/migrations"]))
+    staging["RotatedSecrets"]["Resource"].append({"Ref": "MasterSecretArn"})
+    assert statements == staging
+    roles = json.dumps(
+        [r for r in resources.values() if r["Type"] in ("AWS::IAM::Role", "AWS::IAM::Policy")]
+    )
+    assert roles.count('{"Ref": "MasterSecretArn"}') == 2  # the migrator reads, rotation rotates
+
+
+@pytest.mark.parametrize("group", ["dev/us-east-1", "staging/us-east-1"])
+def test_rds_managed_master_secrets_get_no_rotation_schedule(documents, group):
+    # RDS rotates its own secrets and refuses a RotationSchedule on them
+    document = documents[f"{group}/migrations"]
+    assert "MasterSecretRotation" not in document["Resources"]
+    schedules = [
+        r["Properties"]["SecretId"]
+        for r in document["Resources"].values()
+        if r["Type"] == "AWS::SecretsManager::RotationSchedule"
+    ]
+    assert schedules == [{"Ref": "MigratorSecret"}, {"Ref": "SyncSecret"}]
+    assert "MasterSecretArn" not in json.dumps(document["Resources"]["RotationFunctionRole"])
+
+
+def test_only_groups_with_a_generated_master_secret_rotate_it(documents):
+    rotating = sorted(
+        name.removesuffix("/migrations")
+        for name, document in documents.items()
+        if "MasterSecretRotation" in document.get("Resources", {})
+    )
+    generating = sorted(
+        name.removesuffix("/database")
+        for name, document in documents.items()
+        if "GlobalMasterSecret" in document.get("Resources", {})
+    )
+    assert rotating == generating == ["prod/us-east-1"]
+
+
+@pytest.mark.parametrize("value", ["Generated", "yes", True, "managed"])
+def test_a_bad_master_credentials_value_is_one_error_naming_the_option(value):
+    with pytest.raises(Exception, match=r"sceptre_user_data\.master_credentials = ") as raised:
+        migrations.sceptre_handler({"master_credentials": value})
+    message = str(raised.value)
+    assert message.count("sceptre_user_data.") == 1
+    assert "'rds-managed' or 'generated'" in message
+    assert "migrations template" in message
+
+
+def test_generated_master_credentials_render_lint_clean():
+    document = json.loads(migrations.sceptre_handler({"master_credentials": "generated"}))
+    assert "MasterSecretRotation" in document["Resources"]
+    assert lint_findings(json.dumps(document), "us-east-1") == []

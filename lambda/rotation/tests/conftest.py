@@ -55,20 +55,40 @@ def admin(mariadb) -> pymysql.connections.Connection:
 def user(mariadb, database, local_aws) -> Iterator[RotatedUser]:
     """A SELECT-only user on a one-table schema (as the sync reader is), and its secret in the
     RDS shape; the user and the secret are removed afterwards."""
-    name, password = f"r{uuid.uuid4().hex[:12]}", f"initial-{uuid.uuid4().hex}"
-    connection = admin(mariadb)
-    with connection.cursor() as cursor:
+    name = f"r{uuid.uuid4().hex[:12]}"
+    with admin(mariadb).cursor() as cursor:
         cursor.execute(f"CREATE TABLE `{database}`.currencies (code CHAR(3) PRIMARY KEY)")
-        cursor.execute("CREATE USER %s@'%%' IDENTIFIED BY %s", (name, password))
-        cursor.execute(f"GRANT SELECT ON `{database}`.currencies TO %s@'%%'", (name,))
-    secret = {
+    grant = f"GRANT SELECT ON `{database}`.currencies TO %s@'%%'"
+    shape = {"engine": "mysql", "host": mariadb.host, "port": mariadb.port, "dbname": database}
+    yield from _rotated_user(mariadb, local_aws, name, grant, shape)
+
+
+@pytest.fixture
+def master(mariadb, local_aws) -> Iterator[RotatedUser]:
+    """An admin-like user (every privilege, WITH GRANT OPTION, as Aurora's master user) and its
+    secret in exactly the shape of prod's GlobalMasterSecret once the database stack's
+    SecretTargetAttachment has run: the template generates `username` and `password`, the
+    attachment adds `engine`, `host`, `port` and `dbClusterIdentifier`; no `dbname`."""
+    name = f"m{uuid.uuid4().hex[:12]}"
+    grant = "GRANT ALL PRIVILEGES ON *.* TO %s@'%%' WITH GRANT OPTION"
+    shape = {
         "engine": "mysql",
         "host": mariadb.host,
         "port": mariadb.port,
-        "dbname": database,
-        "username": name,
-        "password": password,
+        "dbClusterIdentifier": "tapstack-aurora-prod-main",
     }
+    yield from _rotated_user(mariadb, local_aws, name, grant, shape)
+
+
+def _rotated_user(mariadb, local_aws, name: str, grant: str, shape: dict) -> Iterator[RotatedUser]:
+    """Create `name` with `grant` and its secret (`shape` plus username and password); remove
+    both afterwards."""
+    password = f"initial-{uuid.uuid4().hex}"
+    connection = admin(mariadb)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE USER %s@'%%' IDENTIFIED BY %s", (name, password))
+        cursor.execute(grant, (name,))
+    secret = {"username": name, "password": password, **shape}
     client = local_aws.client("secretsmanager")
     arn = client.create_secret(Name=f"tapstack/test/{name}", SecretString=json.dumps(secret))["ARN"]
     try:

@@ -1,6 +1,9 @@
 """Connections opened with a secret's values, and a user changing its own password.
 
-The secret has the RDS shape: `host`, `port`, `username`, `password`, `dbname`. With a CA
+The secret has the RDS shape: `host`, `port`, `username`, `password`, and `dbname` where the
+user has a schema (the users' secrets). `dbname` is optional, as in AWS's own rotation
+functions: a master secret completed by a SecretTargetAttachment carries `engine`, `host`,
+`port` and `dbClusterIdentifier` but no schema, and the connection then opens none. With a CA
 bundle the connection is verified TLS (certificate and host name), as Aurora requires.
 """
 
@@ -11,7 +14,8 @@ from typing import Any
 import pymysql
 from pymysql.connections import Connection
 
-REQUIRED_KEYS = ("host", "port", "username", "password", "dbname")
+# `dbname` is not required: a master secret has none (see above).
+REQUIRED_KEYS = ("host", "port", "username", "password")
 CONNECT_TIMEOUT_SECONDS = 5
 
 
@@ -45,7 +49,7 @@ def connector(ca_bundle: str | None) -> Callable[[dict[str, Any]], Connection]:
             port=int(secret["port"]),
             user=secret["username"],
             password=secret["password"],
-            database=secret["dbname"],
+            database=secret.get("dbname"),
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             autocommit=True,
             **tls,
