@@ -8,10 +8,11 @@ import threading
 from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
+from urllib.parse import parse_qs
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from tapstack_emulator import runtime
+from tapstack_emulator import runtime, vpc_resolver
 
 HOST = "127.0.0.1"
 HEALTH_PATH = "/tapstack-emulator/health"
@@ -46,6 +47,9 @@ class EmulatorApp:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH:
             return self._health(start_response)
+        if environ.get("PATH_INFO") == vpc_resolver.PATH:
+            with self._lock:
+                return self._resolve(environ, start_response)
         from tapstack_emulator.lambda_runtime import lending
 
         if lending.is_lent(environ):
@@ -57,6 +61,16 @@ class EmulatorApp:
         with self._lock:
             # Drain the response inside the lock: moto may build it lazily.
             return list(self._moto_app(environ, start_response))
+
+    @staticmethod
+    def _resolve(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        try:
+            status, body = "200 OK", vpc_resolver.resolve(query)
+        except ValueError as err:
+            status, body = "400 Bad Request", {"error": str(err)}
+        start_response(status, [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
 
     @staticmethod
     def _health(start_response: StartResponse) -> list[bytes]:

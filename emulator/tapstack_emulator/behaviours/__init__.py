@@ -17,6 +17,7 @@ MODULES = (
     "ecr_images",
     "lambda_without_docker",
     "rds_master_secret",
+    "route53_health",
     "s3_replication_response",
     "s3_object_replication",
     "ssm_secure_string_key",

@@ -148,6 +148,22 @@ class AlarmHealthCheck(MotoHealthCheck):
         return config
 
 
+def follow_alarm(
+    check: MotoHealthCheck, alarm: dict[str, str], insufficient_data_health_status: str | None
+) -> AlarmHealthCheck:
+    """Make moto's health check one that follows `alarm` ({Name, Region})."""
+    check.__class__ = AlarmHealthCheck
+    check.alarm_identifier = alarm
+    check.insufficient_data_health_status = insufficient_data_health_status
+    return check
+
+
+def check_alarm_exists(account_id: str, alarm: dict[str, str]) -> None:
+    """Route 53 refuses a CLOUDWATCH_METRIC health check whose alarm does not exist."""
+    if alarm["Name"] not in cloudwatch_backends[account_id][alarm["Region"]].alarms:
+        raise ValueError(f"alarm {alarm['Name']} does not exist in {alarm['Region']}")
+
+
 @register
 class HealthCheck(EmulatedResource):
     """AWS::Route53::HealthCheck. CLOUDWATCH_METRIC checks need their alarm to exist in the
@@ -162,9 +178,7 @@ class HealthCheck(EmulatedResource):
         if config["Type"] == "CLOUDWATCH_METRIC":
             if not alarm:
                 raise ValueError("a CLOUDWATCH_METRIC health check needs an AlarmIdentifier")
-            alarms = cloudwatch_backends[scope.account_id][alarm["Region"]].alarms
-            if alarm["Name"] not in alarms:
-                raise ValueError(f"alarm {alarm['Name']} does not exist in {alarm['Region']}")
+            check_alarm_exists(scope.account_id, alarm)
         check = backend(scope).create_health_check(
             caller_reference=name,
             health_check_args={
@@ -180,9 +194,8 @@ class HealthCheck(EmulatedResource):
                 "disabled": config.get("Disabled"),
             },
         )
-        check.__class__ = AlarmHealthCheck
-        check.alarm_identifier = alarm
-        check.insufficient_data_health_status = config.get("InsufficientDataHealthStatus")
+        if alarm:
+            follow_alarm(check, alarm, config.get("InsufficientDataHealthStatus"))
         return cls(scope, check.id, properties)
 
     def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
