@@ -1,11 +1,11 @@
 """compute stack: the validator Lambda (container image pinned by digest) and its sessions table.
 
-The function runs in the private subnets, reads the database's connection facts from SSM and
-the database secret at run time (so compute never depends on database outputs), and records
-session state in a DynamoDB table (on demand, point-in-time recovery, the environment key, a
-TTL attribute). Asynchronous invocations that fail land in an encrypted dead-letter queue.
-The image comes from the registry stack's repository (`!ecr_image_digest`, pushed by the
-`push_lambda_image` hook).
+The function runs in the private subnets, reads the database's connection facts (the stable
+writer name among them) from SSM and the database secret at run time (so compute never depends
+on database outputs), and records session state in a DynamoDB table (on demand, point-in-time
+recovery, the environment key, a TTL attribute). Asynchronous invocations that fail land in an
+encrypted dead-letter queue. The image comes from the registry stack's repository
+(`!ecr_image_digest`, pushed by the `push_lambda_image` hook).
 """
 
 from awacs import dynamodb, kms, secretsmanager, sqs, ssm
@@ -38,6 +38,9 @@ from troposphere.sqs import Queue
 SESSION_KEY = "session_id"
 SESSION_TTL_ATTRIBUTE = "expires_at"  # lambda/validator sets it (tapstack_validator.sessions)
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 60 * 60  # the most SQS keeps
+# What the validator reads under /tapstack/{env}/db: the stable writer name (database stack, or
+# the baseline StackSet where the environment has failover records) and the connection facts.
+CONNECTION_PARAMETERS = ("writer-dns", "port", "name", "secret-arn")
 VALIDATOR_TIMEOUT_SECONDS = 15
 VALIDATOR_MEMORY_MB = 512
 IMAGE_URI_PATTERN = (
@@ -146,10 +149,6 @@ def _validator_statements(
     table: Table, dead_letters: Queue, kms_key_arn: Ref, global_database: bool
 ) -> list:
     """Read its connection parameters and the database secret, write its table and DLQ."""
-    parameter_path = (
-        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
-        "/tapstack/${EnvironmentName}/db"
-    )
     cluster_arn = Sub(
         "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster:"
         "tapstack-aurora-${EnvironmentName}-${EnvironmentSuffix}"
@@ -172,8 +171,15 @@ def _validator_statements(
         Statement(
             Sid="ConnectionParameters",
             Effect=Allow,
-            Action=[ssm.GetParametersByPath, ssm.GetParameter, ssm.GetParameters],
-            Resource=[Sub(parameter_path), Sub(f"{parameter_path}/*")],
+            # GetParameters on exactly the names it reads (tapstack_validator.database.LEAVES)
+            Action=[ssm.GetParameters],
+            Resource=[
+                Sub(
+                    "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
+                    f"/tapstack/${{EnvironmentName}}/db/{leaf}"
+                )
+                for leaf in CONNECTION_PARAMETERS
+            ],
         ),
         database_secret,
         Statement(

@@ -4,8 +4,10 @@ Writer instance everywhere, a reader in a second AZ in prod; encrypted with the 
 key; master credentials managed and rotated by RDS in Secrets Manager (no password in any
 template, parameter or output); TLS required and the slow log on; IAM database auth; logs to
 CloudWatch. The SSM SecureString connection parameters come with the secure_parameter custom
-resource. In an Aurora global database (option `global_database`: primary or secondary) the
-credentials differ; tapstack_blocks.global_database says how.
+resource; a standalone cluster also publishes its endpoint as the environment's stable writer
+name (`/tapstack/{env}/db/writer-dns`). In an Aurora global database (option
+`global_database`: primary or secondary) the credentials differ; tapstack_blocks.global_database
+says how.
 """
 
 from typing import Literal
@@ -24,7 +26,7 @@ from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_functi
 from tapstack_blocks.global_database import GlobalMembership, GlobalRole
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
-from tapstack_blocks.naming import resource_name
+from tapstack_blocks.naming import resource_name, writer_dns_parameter
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     add_environment_parameters,
@@ -54,6 +56,7 @@ from troposphere.rds import (
     DBParameterGroup,
     DBSubnetGroup,
 )
+from troposphere.ssm import Parameter as SsmParameter
 
 BACKUP_RETENTION_DAYS = {"prod": 30, "other": 7}
 LOG_EXPORTS = ["audit", "error", "slowquery"]
@@ -145,6 +148,8 @@ def build(options: DatabaseOptions) -> Template:
         template.add_resource(instance)
     secret_arn = membership.secret_arn(cluster)
     _add_connection_parameters(template, cluster, parameters, kms_key_arn, is_prod, secret_arn)
+    if options.global_database == "none":
+        template.add_resource(_writer_name_parameter(cluster))
     _add_outputs(template, cluster, secret_arn, membership.secret_kind)
     membership.finish(cluster)
     return template
@@ -207,6 +212,23 @@ def _add_connection_parameters(
                 Description=f"tapstack database connection: {leaf}",
             )
         )
+
+
+def _writer_name_parameter(cluster: DBCluster) -> SsmParameter:
+    """`/tapstack/{env}/db/writer-dns`, the stable writer name the Lambdas connect through.
+
+    A standalone cluster has nothing to fail over to, so its cluster endpoint is that name. An
+    environment whose cluster is in a global database has Route 53 failover records instead,
+    and the baseline StackSet publishes their name in each of its regions (one owner per
+    parameter). A plain String like the baseline's: a host name, not a secret.
+    """
+    return SsmParameter(
+        "WriterDnsParameter",
+        Name=writer_dns_parameter(),
+        Type="String",
+        Value=GetAtt(cluster, "Endpoint.Address"),
+        Description="Stable name of the database writer: the cluster endpoint (no failover)",
+    )
 
 
 def _monitoring_role() -> Role:

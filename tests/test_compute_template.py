@@ -8,6 +8,7 @@ import sys
 import pytest
 from rendered_templates import PROJECT_DIR
 from tapstack_hooks.cfn_lint import lint_findings
+from tapstack_validator.database import LEAVES as VALIDATOR_READS
 from tapstack_validator.sessions import EXPIRES_AT
 
 sys.path.insert(0, str(PROJECT_DIR / "templates"))
@@ -128,14 +129,16 @@ def test_validator_role_is_least_privilege(compute_document):
         "DeadLetters",
         "EnvironmentKey",
     }
+    # GetParameters on exactly the parameters the validator reads (no path, no wildcard)
     path = (
         "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
-        "/tapstack/${EnvironmentName}/db"
+        "/tapstack/${EnvironmentName}/db/"
     )
+    assert statements["ConnectionParameters"]["Action"] == ["ssm:GetParameters"]
     assert statements["ConnectionParameters"]["Resource"] == [
-        {"Fn::Sub": path},
-        {"Fn::Sub": path + "/*"},
+        {"Fn::Sub": path + leaf} for leaf in ("writer-dns", "port", "name", "secret-arn")
     ]
+    assert set(compute.CONNECTION_PARAMETERS) == set(VALIDATOR_READS)
     secret = statements["DatabaseSecret"]
     assert secret["Action"] == ["secretsmanager:GetSecretValue"]
     assert secret["Condition"]["StringEquals"] == {

@@ -90,6 +90,30 @@ def test_connection_facts_are_secure_parameters_under_the_env_key(document):
         assert properties["ServiceToken"] == {"Fn::GetAtt": ["SecureParameterFunction", "Arn"]}
 
 
+def test_standalone_cluster_publishes_its_endpoint_as_the_writer_name(document):
+    parameter = document["Resources"]["WriterDnsParameter"]
+    assert parameter["Type"] == "AWS::SSM::Parameter"
+    assert parameter["Properties"]["Name"] == {
+        "Fn::Sub": "/tapstack/${EnvironmentName}/db/writer-dns"
+    }
+    assert parameter["Properties"]["Type"] == "String"
+    assert parameter["Properties"]["Value"] == {
+        "Fn::GetAtt": ["DatabaseCluster", "Endpoint.Address"]
+    }
+
+
+@pytest.mark.parametrize("role", ["primary", "secondary"])
+def test_global_database_member_leaves_the_writer_name_to_the_baseline(role):
+    # the baseline StackSet publishes the failover name there: one owner per parameter
+    document = json.loads(database.sceptre_handler({"global_database": role}))
+    published = [
+        r
+        for r in document["Resources"].values()
+        if r["Type"] == "AWS::SSM::Parameter" or "writer-dns" in json.dumps(r)
+    ]
+    assert published == []
+
+
 def test_secure_parameter_function_may_write_only_its_parameters(document):
     role = document["Resources"]["SecureParameterFunctionRole"]["Properties"]
     statements = {s["Sid"]: s for s in role["Policies"][0]["PolicyDocument"]["Statement"]}

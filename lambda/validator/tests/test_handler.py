@@ -1,11 +1,13 @@
-"""The handler on the local AWS: connection facts from SSM SecureString parameters, the
-credentials from Secrets Manager, reference data from MariaDB, session state in DynamoDB."""
+"""The handler on the local AWS: connection facts from SSM parameters (the writer's stable name
+and the SecureString facts), the credentials from Secrets Manager, reference data from MariaDB,
+session state in DynamoDB."""
 
 import json
 import uuid
 
 import pytest
 from tapstack_validator.database import DatabaseSettingsError
+from tapstack_validator.host_name import UnresolvableHostError
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mariadb]
 
@@ -24,8 +26,13 @@ def environment(local_aws, reference_database):
         ),
     )["ARN"]
     ssm = local_aws.client("ssm")
+    # The validator connects through the stable writer name (a plain String, as the database
+    # stack and the baseline publish it): `localhost`, which resolves canonically to itself and
+    # to the server's 127.0.0.1. The cluster endpoint is published too, but pointing nowhere,
+    # so a connection through it would fail.
+    ssm.put_parameter(Name=f"{path}/writer-dns", Value="localhost", Type="String")
     for leaf, value in {
-        "endpoint": reference_database.host,
+        "endpoint": "cluster-endpoint.invalid",
         "port": str(reference_database.port),
         "name": reference_database.database,
         "secret-arn": secret,
@@ -90,6 +97,38 @@ def test_missing_connection_parameter_names_the_path(
     module = handler_module(environment)
     with pytest.raises(DatabaseSettingsError, match=r"/db lacks port"):
         module.handler(load_event("valid"), lambda_context)
+
+
+def test_missing_writer_name_names_the_parameter(
+    environment, handler_module, load_event, lambda_context, local_aws
+):
+    local_aws.client("ssm").delete_parameter(
+        Name=f"{environment['DATABASE_PARAMETERS_PATH']}/writer-dns"
+    )
+    module = handler_module(environment)
+    with pytest.raises(DatabaseSettingsError, match=r"/db lacks writer-dns \(the database stack"):
+        module.handler(load_event("valid"), lambda_context)
+
+
+def test_writer_name_that_does_not_resolve_is_one_error_naming_parameter_and_name(
+    environment, handler_module, load_event, lambda_context, local_aws
+):
+    # GIVEN a writer name no resolver knows (as when the private zone is not associated)
+    parameter = f"{environment['DATABASE_PARAMETERS_PATH']}/writer-dns"
+    local_aws.client("ssm").put_parameter(
+        Name=parameter, Value="writer.db.nowhere.invalid", Type="String", Overwrite=True
+    )
+    module = handler_module(environment)
+    # WHEN a transaction arrives THEN the error names the parameter and the name it holds
+    with pytest.raises(UnresolvableHostError) as raised:
+        module.handler(load_event("valid"), lambda_context)
+    assert str(raised.value).startswith(
+        f"database host 'writer.db.nowhere.invalid' (from SSM parameter {parameter}) "
+        "does not resolve: "
+    )
+    # AND nothing was recorded for the session
+    scanned = local_aws.client("dynamodb").scan(TableName=environment["SESSIONS_TABLE"])
+    assert scanned["Items"] == []
 
 
 def test_missing_setting_fails_at_cold_start_with_its_name(handler_module, monkeypatch):

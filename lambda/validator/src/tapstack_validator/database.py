@@ -1,20 +1,29 @@
-"""Where the database is, read at run time: the connection facts the database stack publishes
-under `/tapstack/{env}/db/` in SSM (SecureString) and the credentials in the secret they name.
+"""Where the database is, read at run time: the connection facts under `/tapstack/{env}/db/` in
+SSM and the credentials in the secret they name.
 
-Both are cached by Powertools for `max_age` seconds, so a warm function reads them rarely and a
-rotated password is picked up within that time.
+The host is the environment's stable writer name, `{path}/writer-dns`: in prod the Route 53
+failover name the baseline StackSet publishes, elsewhere the cluster endpoint the database stack
+publishes. It is resolved to its canonical RDS name on every connection (`host_name`), so TLS
+verifies the name Aurora's certificate holds and a failover needs no redeploy.
+
+Parameters and secret are cached by Powertools for `max_age` seconds, so a warm function reads
+them rarely and a rotated password is picked up within that time.
 """
 
+import socket
 from dataclasses import dataclass, field
 
 import pymysql
 from aws_lambda_powertools.utilities import parameters
 from pymysql.connections import Connection
 
+from tapstack_validator.host_name import Resolver, canonical_host
+
 CACHE_SECONDS = 300
 CONNECT_TIMEOUT_SECONDS = 5
-#: leaf names under the path, as lambda/secure_parameter publishes them (database stack)
-LEAVES = ("endpoint", "port", "name", "secret-arn")
+#: leaf names under the path: the writer name (database stack, or the baseline StackSet where
+#: the environment has failover records) and what lambda/secure_parameter publishes
+LEAVES = ("writer-dns", "port", "name", "secret-arn")
 
 
 class DatabaseSettingsError(RuntimeError):
@@ -31,16 +40,21 @@ class DatabaseSettings:
     user: str
     password: str = field(repr=False)
     ca_bundle: str = ""
+    #: where `host` came from (the SSM parameter), named when it does not resolve
+    host_source: str = "settings"
+    resolve: Resolver = field(default=socket.getaddrinfo, repr=False, compare=False)
 
     def connect(self) -> Connection:
-        """A read-only autocommit connection; verified TLS when a CA bundle is set."""
+        """A read-only autocommit connection to the canonical name of `host`; TLS verified
+        (certificate chain and that canonical host name) when a CA bundle is set."""
+        host = canonical_host(self.host, self.port, source=self.host_source, resolve=self.resolve)
         tls = (
             {"ssl_ca": self.ca_bundle, "ssl_verify_cert": True, "ssl_verify_identity": True}
             if self.ca_bundle
             else {}
         )
         connection = pymysql.connect(
-            host=self.host,
+            host=host,
             port=self.port,
             user=self.user,
             password=self.password,
@@ -56,27 +70,38 @@ class DatabaseSettings:
 
 
 def load_settings(path: str, ca_bundle: str = "") -> DatabaseSettings:
-    """Read `{path}/endpoint|port|name|secret-arn` (decrypted) and the secret they name."""
-    found = parameters.get_parameters(path, decrypt=True, max_age=CACHE_SECONDS)
-    missing = [leaf for leaf in LEAVES if leaf not in found]
+    """Read `{path}/writer-dns|port|name|secret-arn` (decrypted; GetParameters on exactly these
+    names) and the secret they name."""
+    names = {leaf: f"{path}/{leaf}" for leaf in LEAVES}
+    found = parameters.get_parameters_by_name(
+        {name: {} for name in names.values()},
+        decrypt=True,
+        max_age=CACHE_SECONDS,
+        raise_on_error=False,
+    )
+    missing = [leaf for leaf, name in names.items() if name not in found]
     if missing:
         raise DatabaseSettingsError(
-            f"SSM path {path} lacks {', '.join(missing)} (the database stack publishes them)"
+            f"SSM path {path} lacks {', '.join(missing)} (the database stack publishes them; "
+            "writer-dns comes from the baseline StackSet where the environment has failover "
+            "records)"
         )
-    secret = parameters.get_secret(found["secret-arn"], transform="json", max_age=CACHE_SECONDS)
+    values = {leaf: str(found[name]) for leaf, name in names.items()}
+    secret = parameters.get_secret(values["secret-arn"], transform="json", max_age=CACHE_SECONDS)
     if not isinstance(secret, dict) or not {"username", "password"} <= secret.keys():
         raise DatabaseSettingsError(
-            f"secret {found['secret-arn']} is not JSON with username and password"
+            f"secret {values['secret-arn']} is not JSON with username and password"
         )
     try:
-        port = int(found["port"])
+        port = int(values["port"])
     except ValueError:
-        raise DatabaseSettingsError(f"{path}/port = {found['port']!r} is not a port") from None
+        raise DatabaseSettingsError(f"{path}/port = {values['port']!r} is not a port") from None
     return DatabaseSettings(
-        host=found["endpoint"],
+        host=values["writer-dns"],
         port=port,
-        database=found["name"],
+        database=values["name"],
         user=secret["username"],
         password=secret["password"],
         ca_bundle=ca_bundle,
+        host_source=f"SSM parameter {names['writer-dns']}",
     )
