@@ -230,6 +230,14 @@ def test_database_is_encrypted_and_publishes_secure_connection_parameters(launch
             ]
         )["Parameters"]
     }
+    # The stable writer name the validator connects through: a standalone cluster's stack
+    # publishes its own endpoint; prod's comes from the baseline StackSet (global group,
+    # tests/test_second_region_e2e.py), not from any stack of this group.
+    writer_name = described.pop(f"/tapstack/{environment}/db/writer-dns", None)
+    if environment != "prod":
+        assert writer_name is not None and writer_name["Type"] == "String"
+        published = ssm.get_parameter(Name=writer_name["Name"])["Parameter"]["Value"]
+        assert published == database["ClusterEndpoint"]
     leaves = ("endpoint", "port", "name", "secret-arn")
     assert set(described) == {f"/tapstack/{environment}/db/{leaf}" for leaf in leaves}
     assert {p["Type"] for p in described.values()} == {"SecureString"}
