@@ -92,11 +92,16 @@ def free_port() -> int:
 
 
 def start_mariadb(
-    base_dir: Path, *, user: str = "admin", password: str | None = None
+    base_dir: Path,
+    *,
+    user: str = "admin",
+    password: str | None = None,
+    options: tuple[str, ...] = (),
 ) -> MariaDBServer:
     """Initialise a data directory under `base_dir` and start a server on a free port.
 
     Without `password`, the admin account gets a random one (see `server.password`).
+    `options` are more server options (e.g. `--ssl-cert=…`), after the defaults.
     """
     password = password or secrets.token_urlsafe(16)
     server_binary = find_binary("mariadbd", "mysqld")
@@ -135,6 +140,7 @@ def start_mariadb(
             f"--port={port}",
             f"--init-file={init_file}",
             *SERVER_OPTIONS,
+            *options,
             *run_as,
         ],
         stdout=subprocess.DEVNULL,
@@ -177,11 +183,17 @@ def _tail(path: Path, lines: int = 20) -> str:
 
 @contextmanager
 def running_mariadb(
-    base_dir: Path | None = None, *, user: str = "admin", password: str | None = None
+    base_dir: Path | None = None,
+    *,
+    user: str = "admin",
+    password: str | None = None,
+    options: tuple[str, ...] = (),
 ) -> Iterator[MariaDBServer]:
     """A server for the block; stopped (and its temporary directory removed) afterwards."""
     with tempfile.TemporaryDirectory(prefix="mariadb-") as scratch:
-        server = start_mariadb(base_dir or Path(scratch), user=user, password=password)
+        server = start_mariadb(
+            base_dir or Path(scratch), user=user, password=password, options=options
+        )
         try:
             yield server
         finally:
