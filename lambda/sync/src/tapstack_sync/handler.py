@@ -11,7 +11,9 @@ Environment (set by the sync stack; secret *names* only, never secrets):
   DATABASE_CA_BUNDLE    optional CA bundle path for TLS, when a secret names no ssl_ca
 Event: {"target": "staging", "tables": [...], "dry_run": false, "force": false}; tables
 defaults to the whole allowlist. Secrets hold the RDS JSON shape: username, password, host,
-port, dbname (and optionally ssl_ca, a CA bundle path inside the package).
+port, dbname (and optionally ssl_ca, a CA bundle path inside the package). The source is the
+host in prod's secret (its own region's cluster), deliberately not the failover writer name
+`/tapstack/prod/db/writer-dns` the validator follows (docs/architecture.md, decisions log).
 """
 
 import json
