@@ -8,6 +8,7 @@ import os
 import sys
 
 import sync_demo
+import writer_names
 from deployment import (
     DEMO_GROUPS,
     format_peering,
@@ -51,6 +52,9 @@ def main() -> int:
     failed += [
         p.connection_id for p in peerings if {p.requester_status, p.accepter_status} != {"active"}
     ]
+    writers = writer_names.writer_names(states)
+    print("\n" + writer_names.format_writer_names(writers))
+    failed += [f"{w.group} writer name" for w in writers if w.name is None]
     if failed:
         print(f"demo: not complete or not active: {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -5,6 +5,7 @@ state checked region by region, relaunch, diff, delete.
 import pytest
 from aws_accounts import account_session
 from deployment import group_state, launch_group, run_sceptre
+from writer_names import WriterName, writer_names
 
 pytestmark = pytest.mark.e2e
 
@@ -148,6 +149,20 @@ def test_private_zone_fails_the_writer_name_over_to_eu_west_1(prod):
         .describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"]
     )
     assert alarm["AlarmArn"] == dns["PrimaryWriterAlarmArn"]
+
+
+def test_both_prod_regions_lambdas_read_the_failover_name(prod):
+    # what the demo summary shows: each prod region's validator reads the failover name from
+    # its own region's SSM, and the name's records lead to each region's cluster
+    primary = outputs("prod/us-east-1", "database")["ClusterEndpoint"]
+    secondary = outputs("prod/eu-west-1", "database")["ClusterEndpoint"]
+    leads_to = f"failover CNAME: PRIMARY us-east-1 -> {primary}, SECONDARY eu-west-1 -> {secondary}"
+    name = outputs("global", "dns")["WriterDnsName"]
+    assert name == "writer.db.prod.tapstack.internal"
+    assert writer_names(prod) == [
+        WriterName("prod/us-east-1", name, leads_to),
+        WriterName("prod/eu-west-1", name, leads_to),
+    ]
 
 
 def test_second_launch_changes_nothing(prod):
