@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 EMULATOR_PROJECT = PROJECT_DIR / "emulator"
 PROJECT_PYTHON = PROJECT_DIR / ".venv" / "bin" / "python"  # every lambda/ package installed
 HEALTH_PATH = "/tapstack-emulator/health"
+VPC_RESOLVER_PATH = "/tapstack-emulator/vpc-resolver"
 REGION = "us-east-1"
 # Requests signed with a key moto does not know are filed under its default account: this is
 # the "bootstrap" identity that assumes each environment's deploy role.
@@ -66,6 +68,16 @@ class LocalAws:
     def client(self, service: str, region: str = REGION):
         """A boto3 client for `service` on this local AWS."""
         return self.session(region).client(service, endpoint_url=self.endpoint_url)
+
+    def resolve_in_vpc(self, vpc_id: str, region: str, name: str, record_type: str) -> dict:
+        """What the Route 53 Resolver of `vpc_id` answers for `name` (the local AWS runs no
+        DNS server; docs/emulator.md, "Route 53")."""
+        query = urllib.parse.urlencode(
+            {"vpc": vpc_id, "region": region, "name": name, "type": record_type}
+        )
+        url = f"{self.endpoint_url}{VPC_RESOLVER_PATH}?{query}"
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+            return json.load(response)
 
 
 def uv_executable() -> str:

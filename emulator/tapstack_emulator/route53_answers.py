@@ -105,25 +105,31 @@ def response_code(zone: FakeZone, name: str, values: list[str]) -> str:
     return "NOERROR" if exists else "NXDOMAIN"
 
 
-def answer(zone: FakeZone, name: str, record_type: str, route53: Route53Backend) -> list[str]:
-    """The values Route 53 answers for `name`/`record_type` in `zone` (empty: NXDOMAIN or no
-    data). A CNAME at the name answers any type, as DNS does."""
+def answering_records(
+    zone: FakeZone, name: str, record_type: str, route53: Route53Backend
+) -> list[RecordSet]:
+    """The record sets Route 53 answers `name`/`record_type` from in `zone` (none: NXDOMAIN or
+    no data). A CNAME at the name answers any type, as DNS does."""
     records = _named(zone, name, record_type)
     failover = {r.failover: r for r in records if r.failover}
     if failover:
         primary, secondary = failover.get("PRIMARY"), failover.get("SECONDARY")
         account_id = route53.account_id
         if primary is not None and _healthy(primary, route53, account_id):
-            chosen = primary
-        elif secondary is not None and _healthy(secondary, route53, account_id):
-            chosen = secondary
-        else:
-            chosen = primary or secondary
-        return list(chosen.records)
+            return [primary]
+        if secondary is not None and _healthy(secondary, route53, account_id):
+            return [secondary]
+        return [primary or secondary]
     routed = [r for r in records if r.set_identifier]
     if routed:
         raise NotModelledError(
             f"the local AWS resolves simple and failover records only, not {routed[0].name} "
             f"(SetIdentifier {routed[0].set_identifier})"
         )
+    return records
+
+
+def answer(zone: FakeZone, name: str, record_type: str, route53: Route53Backend) -> list[str]:
+    """The values Route 53 answers for `name`/`record_type` in `zone`."""
+    records = answering_records(zone, name, record_type, route53)
     return [value for record in records for value in record.records]

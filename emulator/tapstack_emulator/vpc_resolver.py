@@ -3,7 +3,9 @@ with it, since the local AWS runs no DNS server.
 
 `GET /tapstack-emulator/vpc-resolver?vpc=<vpc id>&region=<its region>&name=<name>&type=<type>`
 answers JSON `{"Zone": <zone id>, "RecordName", "RecordType", "RecordData": [values],
-"ResponseCode": "NOERROR" | "NXDOMAIN"}` as a query from inside that VPC would be answered: the
+"ResponseCode": "NOERROR" | "NXDOMAIN", "AnsweredBy": [{"SetIdentifier", "Failover"}]}` as a
+query from inside that VPC would be answered (AnsweredBy, which DNS does not tell, names the
+record sets the answer came from, so a test can tell two records with equal values apart): the
 most specific private zone (of any account) associated with the VPC that contains the name,
 resolved by `route53_answers.answer` (failover follows health checks). A name in no associated
 private zone answers NXDOMAIN with Zone null (AWS would go on to public DNS, which the local AWS
@@ -38,15 +40,25 @@ def resolve(query: dict[str, str]) -> dict[str, Any]:
     if missing:
         raise ValueError(f"vpc-resolver needs the query parameters {missing}")
     name, record_type = query["name"], query["type"]
-    answer = {"Zone": None, "RecordName": name, "RecordType": record_type, "RecordData": []}
+    answer = {
+        "Zone": None,
+        "RecordName": name,
+        "RecordType": record_type,
+        "RecordData": [],
+        "AnsweredBy": [],
+    }
     zones = _associated_zones(query["vpc"], query["region"], name)
     if not zones:
         return {**answer, "ResponseCode": "NXDOMAIN"}
     zone, backend = max(zones, key=lambda found: len(found[0].name))
-    values = route53_answers.answer(zone, name, record_type, backend)
+    records = route53_answers.answering_records(zone, name, record_type, backend)
+    values = [value for record in records for value in record.records]
     return {
         **answer,
         "Zone": zone.resource_id,
         "RecordData": values,
         "ResponseCode": route53_answers.response_code(zone, name, values),
+        "AnsweredBy": [
+            {"SetIdentifier": r.set_identifier, "Failover": r.failover} for r in records
+        ],
     }

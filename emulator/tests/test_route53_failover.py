@@ -214,8 +214,11 @@ def test_a_private_zone_answers_in_its_vpc_and_fails_over(client, endpoint):
     zone.set_alarm("OK")
     answer = resolve(endpoint, **query)
     assert (answer["RecordData"], answer["Zone"]) == ([PRIMARY], zone.zone_id)
+    assert answer["AnsweredBy"] == [{"SetIdentifier": "primary", "Failover": "PRIMARY"}]
     zone.set_alarm("ALARM")
-    assert resolve(endpoint, **query)["RecordData"] == [SECONDARY]
+    failed_over = resolve(endpoint, **query)
+    assert failed_over["RecordData"] == [SECONDARY]
+    assert failed_over["AnsweredBy"] == [{"SetIdentifier": "secondary", "Failover": "SECONDARY"}]
     outside = resolve(endpoint, **{**query, "vpc": other_vpc})
     assert (outside["RecordData"], outside["ResponseCode"]) == ([], "NXDOMAIN")
     zone.set_alarm("OK")
