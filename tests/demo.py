@@ -7,6 +7,7 @@ Expects the environment printed by `make up` (AWS_ENDPOINT_URL and credentials).
 import os
 import sys
 
+import rotation_demo
 import sync_demo
 import writer_names
 from deployment import (
@@ -61,6 +62,10 @@ def main() -> int:
     problems = sync_demo.demonstrate()
     if problems:
         print(f"demo: sync: {'; '.join(problems)}", file=sys.stderr)
+        return 1
+    problems = rotation_demo.demonstrate()
+    if problems:
+        print(f"demo: master secret rotation: {'; '.join(problems)}", file=sys.stderr)
         return 1
     print(
         f"\ndemo: {sum(len(s) for s in states.values())} stacks in {len(DEMO_GROUPS)} groups, "

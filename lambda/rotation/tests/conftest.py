@@ -68,7 +68,8 @@ def master(mariadb, local_aws) -> Iterator[RotatedUser]:
     """An admin-like user (every privilege, WITH GRANT OPTION, as Aurora's master user) and its
     secret in exactly the shape of prod's GlobalMasterSecret once the database stack's
     SecretTargetAttachment has run: the template generates `username` and `password`, the
-    attachment adds `engine`, `host`, `port` and `dbClusterIdentifier`; no `dbname`."""
+    attachment adds `engine`, `host`, `port` and `dbClusterIdentifier` with PutSecretValue, so
+    the bare generated value stays behind as AWSPREVIOUS; no `dbname`."""
     name = f"m{uuid.uuid4().hex[:12]}"
     grant = "GRANT ALL PRIVILEGES ON *.* TO %s@'%%' WITH GRANT OPTION"
     shape = {
@@ -77,12 +78,15 @@ def master(mariadb, local_aws) -> Iterator[RotatedUser]:
         "port": mariadb.port,
         "dbClusterIdentifier": "tapstack-aurora-prod-main",
     }
-    yield from _rotated_user(mariadb, local_aws, name, grant, shape)
+    yield from _rotated_user(mariadb, local_aws, name, grant, shape, attached=True)
 
 
-def _rotated_user(mariadb, local_aws, name: str, grant: str, shape: dict) -> Iterator[RotatedUser]:
+def _rotated_user(
+    mariadb, local_aws, name: str, grant: str, shape: dict, attached: bool = False
+) -> Iterator[RotatedUser]:
     """Create `name` with `grant` and its secret (`shape` plus username and password); remove
-    both afterwards."""
+    both afterwards. `attached`: the secret is first created with username and password only,
+    then `shape` is added by PutSecretValue, as a SecretTargetAttachment does."""
     password = f"initial-{uuid.uuid4().hex}"
     connection = admin(mariadb)
     with connection.cursor() as cursor:
@@ -90,7 +94,10 @@ def _rotated_user(mariadb, local_aws, name: str, grant: str, shape: dict) -> Ite
         cursor.execute(grant, (name,))
     secret = {"username": name, "password": password, **shape}
     client = local_aws.client("secretsmanager")
-    arn = client.create_secret(Name=f"tapstack/test/{name}", SecretString=json.dumps(secret))["ARN"]
+    first = {"username": name, "password": password} if attached else secret
+    arn = client.create_secret(Name=f"tapstack/test/{name}", SecretString=json.dumps(first))["ARN"]
+    if attached:
+        client.put_secret_value(SecretId=arn, SecretString=json.dumps(secret))
     try:
         yield RotatedUser(name, password, arn, secret, Rotation(client, connector(None)))
     finally:

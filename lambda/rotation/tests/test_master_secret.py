@@ -30,6 +30,8 @@ def grants(user) -> list[str]:
 
 def test_master_secret_rotates_and_only_the_new_password_logs_in(master):
     assert "dbname" not in master.secret
+    # the bare generated value the attachment replaced is AWSPREVIOUS, without host or port
+    assert set(master.value("AWSPREVIOUS")) == {"username", "password"}
     before = grants(master)
     old_version = next(v for v, s in master.stages().items() if "AWSCURRENT" in s)
     token = str(uuid.uuid4())

@@ -9,7 +9,6 @@ finishSecret  AWSCURRENT moves to the pending version (the old one becomes AWSPR
               AWSPENDING is taken off, so the next rotation starts clean
 """
 
-import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from tapstack_rotation.database import parse_secret, set_own_password
 logger = Logger(service="rotation", child=True)  # the handler's logger configures it
 
 CURRENT, PENDING, PREVIOUS = "AWSCURRENT", "AWSPENDING", "AWSPREVIOUS"
+ACCESS_DENIED = 1045  # MySQL's ER_ACCESS_DENIED_ERROR
 PASSWORD_LENGTH = 32
 # As templates/migrations.py: characters MySQL clients and DSNs mishandle in passwords.
 EXCLUDE_CHARACTERS = "\"'@/\\:;%`$&?#"
@@ -141,25 +141,50 @@ def _logs_in(rotation: Rotation, secret: dict[str, Any]) -> bool:
     try:
         rotation.connect(secret).close()
     except pymysql.err.OperationalError as err:
-        if err.args and err.args[0] == 1045:  # access denied: the password is not set yet
+        if _access_denied(err):  # the password is not set yet
             return False
         raise
     return True
 
 
+def _access_denied(err: pymysql.err.OperationalError) -> bool:
+    return bool(err.args) and err.args[0] == ACCESS_DENIED
+
+
 def _first_login(rotation: Rotation, secret_id: str, current: dict[str, Any]) -> Connection:
-    """A connection as the user with AWSCURRENT, else AWSPREVIOUS (a rotation whose finish ran
-    while the database kept the old password)."""
-    candidates = [current]
-    with contextlib.suppress(rotation.secrets.exceptions.ResourceNotFoundException):
-        candidates.append(_secret(rotation, secret_id, stage=PREVIOUS))
-    for candidate in candidates:
+    """A connection as the user with AWSCURRENT's password, else AWSPREVIOUS's (a rotation
+    whose finish ran while the database kept the old password).
+
+    Only AWSPREVIOUS's password is used, with AWSCURRENT's connection facts: a previous version
+    may predate them (a generated master secret's first version is username and password
+    only; the SecretTargetAttachment's PutSecretValue added host, port and engine)."""
+    try:
+        return rotation.connect(current)
+    except pymysql.err.OperationalError as err:
+        if not _access_denied(err):
+            raise
+    previous = _previous_password(rotation, secret_id)
+    if previous is not None:
         try:
-            return rotation.connect(candidate)
+            return rotation.connect({**current, "password": previous})
         except pymysql.err.OperationalError as err:
-            if not (err.args and err.args[0] == 1045):
+            if not _access_denied(err):
                 raise
     raise RotationError(
         f"setSecret: neither AWSCURRENT nor AWSPREVIOUS of {secret_id} logs in, so the user "
         "cannot change its own password; set it from the master user and rotate again"
     )
+
+
+def _previous_password(rotation: Rotation, secret_id: str) -> str | None:
+    """AWSPREVIOUS's password, if there is such a version and it holds one."""
+    try:
+        response = rotation.secrets.get_secret_value(SecretId=secret_id, VersionStage=PREVIOUS)
+    except rotation.secrets.exceptions.ResourceNotFoundException:
+        return None
+    try:
+        value = json.loads(response["SecretString"])
+    except (KeyError, json.JSONDecodeError):
+        return None
+    password = value.get("password") if isinstance(value, dict) else None
+    return password if isinstance(password, str) else None
