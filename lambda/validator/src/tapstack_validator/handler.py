@@ -1,7 +1,8 @@
 """Lambda entry point `tapstack_validator.handler.handler` (the image's CMD).
 
 Environment (set by the compute stack and the image; names and paths only, never secrets):
-  DATABASE_PARAMETERS_PATH  SSM path of the connection facts, `/tapstack/{env}/db`
+  DATABASE_PARAMETERS_PATH  SSM path of the connection facts, `/tapstack/{env}/db` (the host
+                            is its `writer-dns`, the stable writer name: database.py)
   SESSIONS_TABLE            the DynamoDB sessions table
   DATABASE_CA_BUNDLE        CA bundle that verifies the database's TLS certificate (the image
                             sets it to the RDS bundle it ships; empty: no TLS)
@@ -38,7 +39,7 @@ sessions = SessionStore(
 
 
 def check(transaction: Transaction) -> Outcome:
-    """Validate against the database the SSM parameters point at."""
+    """Validate against the database the SSM parameters point at (through the writer name)."""
     connection = load_settings(PARAMETERS_PATH, CA_BUNDLE).connect()
     try:
         return validate(transaction, ReferenceData(connection))
