@@ -119,6 +119,9 @@ class Evaluator:
             if any(isinstance(item, Unknown) for item in items):
                 return Unknown(f"Join {items}")
             return separator.join(str(item) for item in items)
+        if function == "Fn::Split":
+            separator, text = self.value(argument)
+            return text if isinstance(text, Unknown) else text.split(separator)
         if function == "Fn::Sub":
             return self._sub(argument)
         return {function: self.value(argument)}

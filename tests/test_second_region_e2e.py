@@ -19,13 +19,6 @@ PROD_REGIONS = ("us-east-1", "eu-west-1")
 T = TypeVar("T")
 # S3 replicates asynchronously (within 15 minutes under RTC); the local AWS before answering.
 REPLICATION_WAIT_SECONDS = 60
-BUCKET_KEY_CONTEXT_BUG = (
-    "templates/tapstack_blocks/replication.py: both audit-log buckets use S3 Bucket Keys "
-    "(BucketKeyEnabled, tapstack_blocks/buckets.py), so S3 calls KMS with the bucket ARN as the "
-    "aws:s3:arn encryption context, while the role's KMS statements allow only object ARNs "
-    "(<bucket>/*); and S3 needs kms:Decrypt on the replica key to use the destination's Bucket "
-    "Key, which the role lacks. S3 (and the local AWS) therefore fail the replication."
-)
 
 
 @pytest.fixture(autouse=True)
@@ -197,7 +190,6 @@ def _remove_every_version(s3, bucket: str, key: str) -> None:
         s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=BUCKET_KEY_CONTEXT_BUG)
 def test_an_audit_log_object_replicates_to_eu_west_1_under_its_key(prod):
     source = outputs("prod/us-east-1", "storage")["AuditLogBucketName"]
     replica = outputs("prod/eu-west-1", "storage")["AuditLogBucketName"]

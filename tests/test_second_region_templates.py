@@ -1,10 +1,12 @@
 """Templates of prod's second region and global group: global database, audit-log replication,
 the StackSet and its roles, the regional baseline, Route 53 failover."""
 
+import fnmatch
 import json
 import sys
 
 import pytest
+from reachability import Evaluator, Facts, StackInput
 from rendered_templates import PROJECT_DIR
 from tapstack_hooks.cfn_lint import lint_findings
 from test_security_scan import run_checkov
@@ -96,7 +98,7 @@ def test_replication_role_is_least_privilege(documents):
         ],
         "WriteReplicas": ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"],
         "DecryptSourceThroughS3": ["kms:Decrypt"],
-        "EncryptReplicasThroughS3": ["kms:Encrypt", "kms:GenerateDataKey"],
+        "EncryptReplicasThroughS3": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
     }
     for statement in statements.values():
         assert statement["Effect"] == "Allow"
@@ -105,6 +107,115 @@ def test_replication_role_is_least_privilege(documents):
     assert statements["EncryptReplicasThroughS3"]["Resource"] == [
         {"Ref": "AuditLogReplicaKmsKeyArn"}
     ]
+    # Each key only through S3 of its region, only under its bucket's ARN (S3 Bucket Keys).
+    assert statements["DecryptSourceThroughS3"]["Condition"] == {
+        "StringEquals": {
+            "kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"},
+            "kms:EncryptionContext:aws:s3:arn": {
+                "Fn::Sub": "arn:${AWS::Partition}:s3:::tapstack-audit-log-${EnvironmentName}-"
+                "${EnvironmentSuffix}-${AWS::AccountId}-${AWS::Region}"
+            },
+        }
+    }
+    assert statements["EncryptReplicasThroughS3"]["Condition"] == {
+        "StringEquals": {
+            "kms:ViaService": {
+                "Fn::Sub": [
+                    "s3.${Region}.amazonaws.com",
+                    {
+                        "Region": {
+                            "Fn::Select": [
+                                3,
+                                {"Fn::Split": [":", {"Ref": "AuditLogReplicaKmsKeyArn"}]},
+                            ]
+                        }
+                    },
+                ]
+            },
+            "kms:EncryptionContext:aws:s3:arn": {"Ref": "AuditLogReplicaBucketArn"},
+        }
+    }
+
+
+def _iam_matches(operator: str, allowed, value: str) -> bool:
+    """IAM's string condition operators, on an evaluated condition value."""
+    allowed = allowed if isinstance(allowed, list) else [allowed]
+    if operator == "StringEquals":
+        return value in allowed
+    if operator == "StringLike":
+        return any(fnmatch.fnmatchcase(value, pattern) for pattern in allowed)
+    raise AssertionError(f"unexpected condition operator {operator}")
+
+
+def _kms_allowed(statements: list[dict], action: str, key: str, context: dict[str, str]) -> bool:
+    """Whether an Allow statement lets `action` on `key` happen in `context` (no Deny exists)."""
+    return any(
+        action in statement["Action"]
+        and key in statement["Resource"]
+        and all(
+            _iam_matches(operator, allowed, context[name])
+            for operator, pairs in statement.get("Condition", {}).items()
+            for name, allowed in pairs.items()
+        )
+        for statement in statements
+    )
+
+
+def test_replication_role_allows_the_kms_calls_s3_makes_under_bucket_keys(documents):
+    """S3 calls KMS with the bucket ARN as aws:s3:arn when the bucket uses an S3 Bucket Key, and
+    decrypts the replica key's Bucket Key before use; a role conditioned on `bucket/*` only
+    (object ARNs) fails every replication."""
+    stack = StackInput(
+        "prod/us-east-1/storage",
+        "prod",
+        "us-east-1",
+        documents["prod/us-east-1/storage"],
+        {
+            "EnvironmentName": "prod",
+            "EnvironmentSuffix": "abc123",
+            "KmsKeyArn": "arn:aws:kms:us-east-1:111111111111:key/source",
+            "AuditLogReplicaBucketArn": "arn:aws:s3:::replica-audit-log",
+            "AuditLogReplicaKmsKeyArn": "arn:aws:kms:eu-west-1:111111111111:key/replica",
+        },
+    )
+    resources = Evaluator(stack, Facts({"prod": "111111111111"}, [], [], [])).resources()
+    bucket = resources["AuditLogBucket"]["Properties"]
+    replica_bucket = properties(documents["prod/eu-west-1/storage"], "AuditLogBucket")
+    # Both buckets use Bucket Keys, so both contexts are bucket ARNs.
+    for uses_bucket_keys in (bucket, replica_bucket):
+        (rule,) = uses_bucket_keys["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rule["BucketKeyEnabled"] is True
+    (policy,) = resources["AuditLogReplicationRole"]["Properties"]["Policies"]
+    statements = policy["PolicyDocument"]["Statement"]
+    source = {
+        "kms:ViaService": "s3.us-east-1.amazonaws.com",
+        "kms:EncryptionContext:aws:s3:arn": f"arn:aws:s3:::{bucket['BucketName']}",
+    }
+    replica = {
+        "kms:ViaService": "s3.eu-west-1.amazonaws.com",
+        "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::replica-audit-log",
+    }
+    source_key = stack.parameters["KmsKeyArn"]
+    replica_key = stack.parameters["AuditLogReplicaKmsKeyArn"]
+    assert _kms_allowed(statements, "kms:Decrypt", source_key, source)
+    assert _kms_allowed(statements, "kms:Encrypt", replica_key, replica)
+    assert _kms_allowed(statements, "kms:Decrypt", replica_key, replica)
+    # ...and nothing else: not another bucket's context, not the wrong region, not the other key.
+    other_bucket = {**source, "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::other-bucket"}
+    object_arn = {
+        **source,
+        "kms:EncryptionContext:aws:s3:arn": f"{source['kms:EncryptionContext:aws:s3:arn']}/x",
+    }
+    assert not _kms_allowed(statements, "kms:Decrypt", source_key, other_bucket)
+    assert not _kms_allowed(statements, "kms:Decrypt", source_key, object_arn)
+    assert not _kms_allowed(
+        statements,
+        "kms:Decrypt",
+        source_key,
+        {**source, "kms:ViaService": "s3.eu-west-1.amazonaws.com"},
+    )
+    assert not _kms_allowed(statements, "kms:Encrypt", source_key, source)
+    assert not _kms_allowed(statements, "kms:Decrypt", replica_key, source)
 
 
 def test_stack_set_is_self_managed_with_parameterised_operation_preferences(documents):

@@ -5,7 +5,7 @@ destination region's key, and turns on Replication Time Control (15-minute SLA, 
 """
 
 from awacs import kms, s3
-from awacs.aws import Allow, Condition, Policy, Statement, StringEquals, StringLike
+from awacs.aws import Allow, Condition, Policy, Statement, StringEquals
 from troposphere import AWSHelperFn, GetAtt, Select, Split, Sub, Template
 from troposphere.iam import Policy as RolePolicy
 from troposphere.iam import Role
@@ -44,7 +44,7 @@ def add_replication_role(
 ) -> Role:
     """The role S3 replicates with: read the source's versions, write replicas to the
     destination, decrypt with the source key and encrypt with the destination key, each only
-    through S3 for those buckets."""
+    through S3 and only under that bucket's encryption context (its ARN: S3 Bucket Keys)."""
     source_objects = Sub("${Arn}/*", Arn=source_bucket_arn)
     destination_objects = Sub("${Arn}/*", Arn=destination_bucket_arn)
     statements = [
@@ -70,34 +70,45 @@ def add_replication_role(
             Action=[s3.ReplicateObject, s3.ReplicateDelete, s3.ReplicateTags],
             Resource=[destination_objects],
         ),
+        # S3 Bucket Keys (BucketKeyEnabled on both audit-log buckets, tapstack_blocks/buckets.py)
+        # make S3 call KMS with the *bucket* ARN as the aws:s3:arn encryption context, not the
+        # object ARN, and S3 needs kms:Decrypt on the replica key to check the destination's
+        # Bucket Key before use. AWS S3 User Guide, "Replicating encrypted objects", section
+        # "S3 Bucket Keys and replication":
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html#bk-replication
+        # Bucket ARN only, no `bucket/*`: both buckets have had Bucket Keys since they were
+        # created, so no object was encrypted under an object-ARN context (docs/security.md).
         Statement(
             Sid="DecryptSourceThroughS3",
             Effect=Allow,
             Action=[kms.Decrypt],
             Resource=[source_key_arn],
             Condition=Condition(
-                [
-                    StringEquals("kms:ViaService", Sub("s3.${AWS::Region}.amazonaws.com")),
-                    StringLike("kms:EncryptionContext:aws:s3:arn", [source_objects]),
-                ]
+                StringEquals(
+                    {
+                        "kms:ViaService": Sub("s3.${AWS::Region}.amazonaws.com"),
+                        "kms:EncryptionContext:aws:s3:arn": source_bucket_arn,
+                    }
+                )
             ),
         ),
         Statement(
             Sid="EncryptReplicasThroughS3",
             Effect=Allow,
-            Action=[kms.Encrypt, kms.GenerateDataKey],
+            # Encrypt re-encrypts the replica, Decrypt checks the destination's Bucket Key, and
+            # GenerateDataKey is the page's third KMS permission (objects S3 must encrypt anew
+            # with the destination key).
+            Action=[kms.Encrypt, kms.Decrypt, kms.GenerateDataKey],
             Resource=[destination_key_arn],
             Condition=Condition(
-                [
-                    StringEquals(
-                        "kms:ViaService",
-                        Sub(
-                            "s3.${Region}.amazonaws.com",
-                            Region=region_of(destination_key_arn),
+                StringEquals(
+                    {
+                        "kms:ViaService": Sub(
+                            "s3.${Region}.amazonaws.com", Region=region_of(destination_key_arn)
                         ),
-                    ),
-                    StringLike("kms:EncryptionContext:aws:s3:arn", [destination_objects]),
-                ]
+                        "kms:EncryptionContext:aws:s3:arn": destination_bucket_arn,
+                    }
+                )
             ),
         ),
     ]
