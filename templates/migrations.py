@@ -20,6 +20,7 @@ from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_functi
 from tapstack_blocks.handler import render
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
+    KMS_KEY_ARN_PATTERN,
     add_environment_parameters,
     add_is_prod_condition,
     add_kms_key_arn_parameter,
@@ -27,7 +28,7 @@ from tapstack_blocks.parameters import (
     private_subnet_ids_parameter,
 )
 from tapstack_blocks.tags import name_tags
-from troposphere import AWSHelperFn, GetAtt, If, Parameter, Ref, Sub, Template
+from troposphere import AWSHelperFn, GetAtt, If, Parameter, Ref, Select, Split, Sub, Template
 from troposphere.awslambda import Permission
 from troposphere.secretsmanager import (
     GenerateSecretString,
@@ -145,14 +146,17 @@ def build(options: MigrationsOptions) -> Template:
         )
     )
     rotated = {"MigratorSecret": Ref(migrator_secret), "SyncSecret": Ref(sync_secret)}
+    replica_statements = []
     if options.master_credentials == "generated":
         # Single user as well: the master user changes its own password. The secret carries
         # host, port and engine from the database stack's SecretTargetAttachment.
         rotated["MasterSecret"] = Ref(parameters["MasterSecretArn"])
+        replica_statements.append(_replica_key_statement(template))
     _add_rotation(
         template,
         parameters,
         rotated,
+        replica_statements,
         VpcPlacement(
             subnet_ids=Ref(parameters["PrivateSubnetIds"]),
             security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
@@ -199,12 +203,14 @@ def _add_rotation(
     template: Template,
     parameters: dict[str, Parameter],
     secrets: dict[str, AWSHelperFn],
+    extra_statements: list[Statement],
     placement: VpcPlacement,
     after: str,
 ) -> None:
     """The rotation function, Secrets Manager's permission to run it, and one schedule
     `{name}Rotation` per secret of `secrets` ({name: ARN}); its role may touch exactly those
-    secrets. Schedules wait for `after` (the users exist) because AWS rotates at once."""
+    secrets (plus `extra_statements`). Schedules wait for `after` (the users exist) because AWS
+    rotates at once."""
     secret_refs = list(secrets.values())
     function = add_vpc_function(
         template,
@@ -245,6 +251,7 @@ def _add_rotation(
                         )
                     ),
                 ),
+                *extra_statements,
             ],
         ),
         placement,
@@ -268,6 +275,36 @@ def _add_rotation(
                 DependsOn=[permission.title, after],
             )
         )
+
+
+def _replica_key_statement(template: Template) -> Statement:
+    """The master secret's replica key, for the rotation role: Secrets Manager re-encrypts each
+    new version for the replica with the replica's key, authorised by the identity that wrote
+    the version (AWS: kms:GenerateDataKey and kms:Encrypt on that key), and only through
+    Secrets Manager in the replica's region (the region is the key ARN's fourth field)."""
+    replica_key = template.add_parameter(
+        Parameter(
+            "SecondaryKmsKeyArn",
+            Type="String",
+            AllowedPattern=KMS_KEY_ARN_PATTERN,
+            Description="The key of the master secret's replica (the secondary region's "
+            "environment key): rotation writes versions that are replicated under it.",
+            ConstraintDescription="must be the ARN of a KMS key",
+        )
+    )
+    replica_region = Select(3, Split(":", Ref(replica_key)))
+    return Statement(
+        Sid="ReplicaKey",
+        Effect=Allow,
+        Action=[kms.Encrypt, kms.GenerateDataKey],
+        Resource=[Ref(replica_key)],
+        Condition=Condition(
+            StringEquals(
+                "kms:ViaService",
+                Sub("secretsmanager.${Region}.amazonaws.com", Region=replica_region),
+            )
+        ),
+    )
 
 
 def _add_parameters(template: Template) -> dict[str, Parameter]:

@@ -176,9 +176,30 @@ def test_prod_rotates_its_generated_master_secret_with_the_same_function(documen
             "kms:ViaService": {"Fn::Sub": "secretsmanager.${AWS::Region}.amazonaws.com"}
         }
     }
-    # AND that one ARN is all the role has beyond staging's (same statements otherwise)
+    # AND the replica's key (eu-west-1), only to encrypt the replicated versions, only through
+    # Secrets Manager in the key's own region
+    replica_key = {"Ref": "SecondaryKmsKeyArn"}
+    assert statements["ReplicaKey"] == {
+        "Sid": "ReplicaKey",
+        "Effect": "Allow",
+        "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+        "Resource": [replica_key],
+        "Condition": {
+            "StringEquals": {
+                "kms:ViaService": {
+                    "Fn::Sub": [
+                        "secretsmanager.${Region}.amazonaws.com",
+                        {"Region": {"Fn::Select": [3, {"Fn::Split": [":", replica_key]}]}},
+                    ]
+                }
+            }
+        },
+    }
+    assert document["Parameters"]["SecondaryKmsKeyArn"]["AllowedPattern"].startswith("^arn:aws")
+    # AND those two are all the role has beyond staging's (same statements otherwise)
     staging = copy.deepcopy(rotation_statements(documents["staging/us-east-1/migrations"]))
     staging["RotatedSecrets"]["Resource"].append({"Ref": "MasterSecretArn"})
+    staging["ReplicaKey"] = statements["ReplicaKey"]
     assert statements == staging
     roles = json.dumps(
         [r for r in resources.values() if r["Type"] in ("AWS::IAM::Role", "AWS::IAM::Policy")]
@@ -198,6 +219,8 @@ def test_rds_managed_master_secrets_get_no_rotation_schedule(documents, group):
     ]
     assert schedules == [{"Ref": "MigratorSecret"}, {"Ref": "SyncSecret"}]
     assert "MasterSecretArn" not in json.dumps(document["Resources"]["RotationFunctionRole"])
+    assert "ReplicaKey" not in rotation_statements(document)
+    assert "SecondaryKmsKeyArn" not in document["Parameters"]
 
 
 def test_only_groups_with_a_generated_master_secret_rotate_it(documents):
