@@ -20,13 +20,8 @@ from tapstack_blocks.parameters import (
     add_is_prod_condition,
     add_kms_key_arn_parameter,
 )
-from tapstack_blocks.subnets import (
-    HAS_THIRD_AZ,
-    MAX_AZS,
-    add_private_subnets,
-    per_az,
-    subnet_cidr,
-)
+from tapstack_blocks.peering_path import EPHEMERAL_PORTS_BUT_MYSQL, PeerPath, add_mysql_peering_path
+from tapstack_blocks.subnets import HAS_THIRD_AZ, MAX_AZS, add_private_subnets, per_az
 from tapstack_blocks.tags import name_tags
 from troposphere import And, Condition, Equals, GetAtt, If, Join, Not, Parameter, Ref, Sub, Template
 from troposphere.ec2 import (
@@ -35,7 +30,6 @@ from troposphere.ec2 import (
     NetworkAcl,
     NetworkAclEntry,
     PortRange,
-    Route,
     RouteTable,
     SecurityGroup,
     SecurityGroupEgress,
@@ -53,11 +47,9 @@ InterfaceService = Literal["secretsmanager", "ssm", "sts", "kms", "logs"]
 ANYWHERE = "0.0.0.0/0"
 HTTPS = 443
 MYSQL = 3306
-# Ephemeral ports without 3306: a NACL rule for replies must never also admit a connection to
-# (or from) another VPC's MySQL port (docs/security.md, the cross-account invariant).
-EPHEMERAL_PORTS_BUT_MYSQL = (PortRange(From=1024, To=3305), PortRange(From=3307, To=65535))
 ACCEPTS_PEERING = "AcceptsPeering"
 ACCEPTS_PEERING_THIRD_AZ = "AcceptsPeeringInThirdAz"
+PEERING_MYSQL_OUTBOUND = "PeeringMysqlOutbound"
 FIRST_PEERING_NACL_RULE = 200  # 100-199 are this stack's own rules
 TCP = "6"
 ALL_PROTOCOLS = "-1"
@@ -95,7 +87,7 @@ def build(options: NetworkOptions) -> Template:
     route_tables = _add_route_tables(template, vpc, subnets)
     acl = _add_network_acl(template, vpc, subnets, Ref(vpc_cidr))
     groups = _add_security_groups(template, vpc)
-    _add_peering_accepter_side(template, route_tables, acl, groups["Database"])
+    _add_peering_accepter_side(template, route_tables, acl, groups)
     _add_endpoints(template, vpc, subnets, route_tables, groups["Endpoint"], options)
     _add_flow_logs(template, vpc, kms_key_arn, add_is_prod_condition(template))
     _add_outputs(template, vpc, subnets, route_tables, groups)
@@ -125,13 +117,14 @@ def _add_network_parameters(template: Template) -> tuple[Parameter, Parameter]:
     return vpc_cidr, az_count
 
 
-def _add_peering_accepter_side(template, route_tables, acl, database_group) -> None:
-    """With PeeringConnectionId set (staging, dev): prod's sync subnets may reach MySQL here.
+def _add_peering_accepter_side(template, route_tables, acl, groups) -> None:
+    """With PeeringConnectionId set, the peer VPC's private subnets may reach MySQL here.
 
-    Routes back to prod's sync subnets (prod's private subnets, laid out from SyncSourceVpcCidr
-    by the same block that lays out every VPC), 3306 in from those subnets only, and replies
-    out on the ephemeral ports except 3306. Nothing here lets this VPC open a connection to
-    prod.
+    staging and dev: the peer is prod/us-east-1 (its private subnets are the sync subnets);
+    routes back, 3306 in from those subnets only, replies out on the ephemeral ports except 3306.
+    Nothing lets this VPC open a connection to prod. prod/us-east-1 (PeerMysqlOutbound true):
+    the peer is prod/eu-west-1, and the path runs both ways, MySQL only: its Lambda tier may
+    also open 3306 to eu-west-1's private subnets (tapstack_blocks.peering_path).
     """
     connection = template.add_parameter(
         Parameter(
@@ -139,70 +132,59 @@ def _add_peering_accepter_side(template, route_tables, acl, database_group) -> N
             Type="String",
             Default="",
             AllowedPattern=r"^(pcx-[0-9a-f]{8,17})?$",
-            Description="Prod's peering connection to this VPC (prod peering stack); empty: none.",
+            Description="The peering connection to this VPC (the requester's peering stack); "
+            "empty: none.",
             ConstraintDescription="must be empty or a VPC peering connection id",
         )
     )
     peer_cidr = template.add_parameter(
         Parameter(
-            "SyncSourceVpcCidr",
+            "PeerVpcCidr",
             Type="String",
             AllowedPattern=r"^(10|172|192)\.\d{1,3}\.0\.0/16$",
-            Description="Prod's VPC CIDR (address plan); its private subnets are the sync subnets.",
+            Description="The peer VPC's CIDR (address plan); only its private subnets are "
+            "admitted (staging, dev: prod's sync subnets).",
             ConstraintDescription="must be a private /16 such as 10.3.0.0/16",
+        )
+    )
+    outbound = template.add_parameter(
+        Parameter(
+            "PeerMysqlOutbound",
+            Type="String",
+            Default="false",
+            AllowedValues=["false", "true"],
+            Description="true (prod's regions only): the Lambda tier may also open MySQL to "
+            "the peer's private subnets.",
+            ConstraintDescription="must be false or true",
         )
     )
     template.add_condition(ACCEPTS_PEERING, Not(Equals(Ref(connection), "")))
     template.add_condition(
         ACCEPTS_PEERING_THIRD_AZ, And(Condition(ACCEPTS_PEERING), Condition(HAS_THIRD_AZ))
     )
-    sync_subnets = [subnet_cidr(Ref(peer_cidr), index) for index in range(MAX_AZS)]
-    for table_index, table in enumerate(route_tables, start=1):
-        for subnet_index, cidr in enumerate(sync_subnets, start=1):
-            template.add_resource(
-                Route(
-                    f"PeeringRoute{table_index}ToSyncSubnet{subnet_index}",
-                    Condition=ACCEPTS_PEERING_THIRD_AZ
-                    if table_index == MAX_AZS
-                    else ACCEPTS_PEERING,
-                    RouteTableId=Ref(table),
-                    DestinationCidrBlock=cidr,
-                    VpcPeeringConnectionId=Ref(connection),
-                )
-            )
-    for index, cidr in enumerate(sync_subnets):
-        name = f"SyncSubnet{index + 1}"
-        template.add_resource(
-            SecurityGroupIngress(
-                f"DatabaseIngressMysqlFromProd{name}",
-                Condition=ACCEPTS_PEERING,
-                GroupId=Ref(database_group),
-                IpProtocol="tcp",
-                FromPort=MYSQL,
-                ToPort=MYSQL,
-                CidrIp=cidr,
-                Description="MySQL from prod's sync subnet (reference-data sync)",
-            )
-        )
-        entries = [
-            (f"InboundMysqlFromProd{name}", 0, False, PortRange(From=MYSQL, To=MYSQL)),
-            (f"OutboundRepliesToProd{name}Low", 10, True, EPHEMERAL_PORTS_BUT_MYSQL[0]),
-            (f"OutboundRepliesToProd{name}High", 20, True, EPHEMERAL_PORTS_BUT_MYSQL[1]),
-        ]
-        for entry_name, offset, egress, ports in entries:
-            template.add_resource(
-                NetworkAclEntry(
-                    f"PrivateNetworkAcl{entry_name}",
-                    Condition=ACCEPTS_PEERING,
-                    NetworkAclId=Ref(acl),
-                    RuleNumber=FIRST_PEERING_NACL_RULE + offset + index,
-                    Egress=egress,
-                    Protocol=TCP,
-                    CidrBlock=cidr,
-                    PortRange=ports,
-                    RuleAction="allow",
-                )
-            )
+    template.add_condition(
+        PEERING_MYSQL_OUTBOUND, And(Condition(ACCEPTS_PEERING), Equals(Ref(outbound), "true"))
+    )
+    add_mysql_peering_path(
+        template,
+        PeerPath(
+            connection=Ref(connection),
+            peer_vpc_cidr=Ref(peer_cidr),
+            route_tables=[
+                (Ref(table), ACCEPTS_PEERING_THIRD_AZ if index == MAX_AZS else ACCEPTS_PEERING)
+                for index, table in enumerate(route_tables, start=1)
+            ],
+            network_acl=Ref(acl),
+            database_group=Ref(groups["Database"]),
+            peer="Prod",  # logical ids of the first accepters (staging, dev) stay as deployed
+            subnets="SyncSubnet",
+            description="the peer VPC's private subnet",
+            condition=ACCEPTS_PEERING,
+            lambda_group=Ref(groups["Lambda"]),
+            outbound_condition=PEERING_MYSQL_OUTBOUND,
+            first_nacl_rule=FIRST_PEERING_NACL_RULE,
+        ),
+    )
 
 
 def _add_route_tables(template, vpc, subnets) -> list[RouteTable]:
