@@ -36,8 +36,20 @@ def launch_everything(extra_args: list[str]) -> tuple[float, int]:
             publish_images(group)
             seconds += registry.seconds
         # "": every group at once; peering=off: the accepters' side needs prod's peering stack
-        # first (docs/architecture.md, "Launch order"), which one command cannot order.
-        result = run_sceptre("--var", "peering=off", "launch", "-y", *extra_args, "", env=aws.env())
+        # first (docs/architecture.md, "Launch order"), which one command cannot order; and
+        # region_peering=off: prod/us-east-1's side of the inter-region path likewise needs
+        # prod/eu-west-1's peering stack first.
+        result = run_sceptre(
+            "--var",
+            "peering=off",
+            "--var",
+            "region_peering=off",
+            "launch",
+            "-y",
+            *extra_args,
+            "",
+            env=aws.env(),
+        )
         if result.returncode != 0:
             raise SystemExit(f"launch failed:\n{result.output}")
         created = sum(

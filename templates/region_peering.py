@@ -32,9 +32,7 @@ class RegionPeeringOptions(BaseModel):
 
 def build(_options: RegionPeeringOptions) -> Template:
     """The inter-region peering stack's template."""
-    template = Template(
-        Description="tapstack peering: MySQL only between prod's two regions' VPCs"
-    )
+    template = Template(Description="tapstack peering: MySQL only between prod's two regions' VPCs")
     add_environment_parameters(template)
     parameters = _add_parameters(template)
     template.add_condition(HAS_THIRD_AZ, Equals(Ref(parameters["AzCount"]), "3"))

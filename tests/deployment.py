@@ -173,8 +173,10 @@ def launch_in_order(
     1. bootstrap each account's iam stack; 2. the accepters (staging, dev) without the peering
     side, since prod's peering stack does not exist yet; 3. prod, whose peering stack the hook
     accepts in both accepter accounts; 4. the accepters' networks again: routes back to prod's
-    sync subnets and MySQL from them; 5. the other groups of `groups` (prod's second region,
-    global) in their order. Groups go through `launch_group` (registry and images first).
+    sync subnets and MySQL from them; 5. prod's second region, whose peering stack requests
+    the MySQL-only connection to prod/us-east-1 (the hook accepts it there); 6. prod/us-east-1's
+    network again: its side of that path; 7. the other groups of `groups` (global). Groups go
+    through `launch_group` (registry and images first).
     Needs the local AWS in the process environment. Returns each step's run; raises on the
     first failure.
     """
@@ -186,11 +188,21 @@ def launch_in_order(
         for group in groups
         if (PROJECT_DIR / "config" / group / "iam.yaml").is_file()  # home regions only
     ]
-    steps += [(group, off) for group in accepters + prod]
+    # prod/us-east-1's network reads the inter-region peering of prod's second region, which
+    # does not exist yet either (region_peering=off until it does).
+    region_off = ("--var", "region_peering=off")
+    steps += [(group, off) for group in accepters] + [(group, off + region_off) for group in prod]
     steps += [
         (f"{group} peering", ("launch", "-y", f"{group}/network.yaml")) for group in accepters
     ]
-    steps += [(group, ()) for group in groups if group not in GROUPS]
+    second_regions = [g for g in groups if g not in GROUPS and g.startswith("prod/")]
+    steps += [(group, region_off) for group in second_regions]
+    steps += [
+        (f"{group} region peering", ("launch", "-y", f"{group}/network.yaml"))
+        for group in prod
+        if second_regions
+    ]
+    steps += [(group, ()) for group in groups if group not in GROUPS + tuple(second_regions)]
     runs = {}
     for label, args in steps:
         if label in groups:

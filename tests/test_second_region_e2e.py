@@ -2,13 +2,14 @@
 state checked region by region, relaunch, diff, delete.
 """
 
+import ipaddress
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
 import pytest
 from aws_accounts import account_session
-from deployment import group_state, launch_group, run_sceptre
+from deployment import group_state, launch_group, peering_states, run_sceptre
 from writer_names import WriterName, writer_names
 
 pytestmark = pytest.mark.e2e
@@ -35,9 +36,14 @@ def prod(local_aws):
             patch.setenv(name, value)
         for group in PROD_GROUPS:
             # peering=off: staging's and dev's networks come along as dependencies of prod's
-            # peering stack, before it exists (docs/architecture.md, "Launch order").
-            result = launch_group(group, variables=("--var", "peering=off"))
+            # peering stack, before it exists (docs/architecture.md, "Launch order");
+            # region_peering=off: prod/us-east-1's network, before eu-west-1's peering stack.
+            off = ("--var", "peering=off", "--var", "region_peering=off")
+            result = launch_group(group, variables=off)
             assert result.returncode == 0, result.output
+        # Then prod/us-east-1's side of the inter-region path (tests/deployment.py).
+        result = run_sceptre("launch", "-y", "prod/us-east-1/network.yaml")
+        assert result.returncode == 0, result.output
         return {group: group_state(group) for group in PROD_GROUPS}
 
 
@@ -262,6 +268,60 @@ def test_the_writer_name_fails_over_while_the_primary_alarm_fires(prod, local_aw
             assert writer_answers() == {((endpoints[region],), region)}, state
     finally:
         cloudwatch.set_alarm_state(AlarmName=alarm["Name"], StateValue="OK", StateReason="e2e")
+
+
+PROD_VPC_CIDRS = {"us-east-1": "10.3.0.0/16", "eu-west-1": "10.4.0.0/16"}
+
+
+def private_subnets(vpc_cidr: str) -> set[str]:
+    """The three /20 private subnets laid out from a /16 (tapstack_blocks.subnets)."""
+    return {str(net) for net in list(ipaddress.IPv4Network(vpc_cidr).subnets(new_prefix=20))[:3]}
+
+
+def test_prods_regions_are_peered_in_both_regions(prod):
+    (state,) = peering_states("prod/eu-west-1")
+    connection = outputs("prod/eu-west-1", "peering")["PeeringConnectionId"]
+    assert state.connection_id == connection
+    assert state.requester == f"prod {outputs('prod/eu-west-1', 'network')['VpcId']}"
+    assert state.accepter == f"prod {outputs('prod/us-east-1', 'network')['VpcId']}"
+    assert (state.requester_status, state.accepter_status) == ("active", "active")
+
+
+@pytest.mark.parametrize(("region", "peer_region"), [PROD_REGIONS, PROD_REGIONS[::-1]])
+def test_each_region_routes_and_admits_mysql_only_to_the_others_private_subnets(
+    prod, region, peer_region
+):
+    connection = outputs("prod/eu-west-1", "peering")["PeeringConnectionId"]
+    network = outputs(f"prod/{region}", "network")
+    peer_subnets = private_subnets(PROD_VPC_CIDRS[peer_region])
+    ec2 = account_session("prod", region).client("ec2")
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [network["VpcId"]]}])[
+        "RouteTables"
+    ]
+    routes = [
+        (table["RouteTableId"], route["DestinationCidrBlock"])
+        for table in tables
+        for route in table["Routes"]
+        if route.get("VpcPeeringConnectionId") == connection
+    ]
+    private_tables = set(network["PrivateRouteTableIds"].split(","))
+    assert sorted(routes) == sorted((t, cidr) for t in private_tables for cidr in peer_subnets)
+
+    def rules(group_id: str, direction: str) -> list[tuple]:
+        (group,) = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+        return [
+            (rule["IpProtocol"], rule.get("FromPort"), rule.get("ToPort"), cidr["CidrIp"])
+            for rule in group[direction]
+            for cidr in rule.get("IpRanges", [])
+            if ipaddress.IPv4Network(cidr["CidrIp"]).subnet_of(
+                ipaddress.IPv4Network(PROD_VPC_CIDRS[peer_region])
+            )
+        ]
+
+    mysql_only = sorted(("tcp", 3306, 3306, cidr) for cidr in peer_subnets)
+    assert sorted(rules(network["DatabaseSecurityGroupId"], "IpPermissions")) == mysql_only
+    assert sorted(rules(network["LambdaSecurityGroupId"], "IpPermissionsEgress")) == mysql_only
+    assert rules(network["LambdaSecurityGroupId"], "IpPermissions") == []
 
 
 def test_second_launch_changes_nothing(prod):
