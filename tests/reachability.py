@@ -12,6 +12,13 @@ open a connection to prod's MySQL port, or assume a prod role:
   admitting a staging/dev principal, a staging/dev trust policy admitting any prod principal
   but the sync role with an ExternalId.
 
+Between prod's two regions (a MySQL-only VPC peering) the rules say the same from the other
+side: only 3306 may cross. Any security-group ingress admitting the other prod region (the
+stateful gate: security groups admit nothing unless a rule says so) must be TCP 3306 exactly;
+a security-group egress or NACL entry aimed at the other region must be TCP 3306 (NACL: or
+the ephemeral reply ranges without 3306); a route there must go through a peering connection
+to the other region's private subnets only.
+
 An unknown CIDR, port or principal counts as a violation: the proof must not rest on a guess.
 """
 
@@ -24,6 +31,8 @@ MYSQL = 3306
 TCP = {"6", "tcp"}
 ALL = {"-1", "all"}
 SYNC_ROLE = "tapstack-sync-prod"
+PRIVATE_SUBNETS, PRIVATE_SUBNET_PREFIX = 3, 20  # tapstack_blocks.subnets
+EPHEMERAL = (1024, 65535)
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,8 @@ class Facts:
     prod_cidrs: list[ipaddress.IPv4Network]
     other_cidrs: list[ipaddress.IPv4Network]  # staging's and dev's VPCs
     sync_subnets: list[ipaddress.IPv4Network]  # prod's private subnets (us-east-1)
+    # prod's VPC per region; each region's private subnets are its first PRIVATE_SUBNETS /20s
+    prod_regions: dict[str, ipaddress.IPv4Network] = field(default_factory=dict)
 
 
 class Evaluator:
@@ -247,6 +258,83 @@ def prod_ingress_violations(stack: StackInput, facts: Facts) -> list[str]:
     return found
 
 
+def _ports(protocol: Any, low: Any, high: Any) -> str:
+    return f"{protocol} {low}-{high}"
+
+
+def _mysql_exactly(protocol: Any, low: Any, high: Any) -> bool:
+    return str(protocol).lower() in TCP and low == MYSQL and high == MYSQL
+
+
+def _reply_ports(protocol: Any, low: Any, high: Any) -> bool:
+    if str(protocol).lower() not in TCP or isinstance(low, Unknown) or isinstance(high, Unknown):
+        return False
+    low, high = int(low), int(high)
+    return EPHEMERAL[0] <= low <= high <= EPHEMERAL[1] and not low <= MYSQL <= high
+
+
+def region_path_violations(stack: StackInput, facts: Facts) -> list[str]:
+    """Rules in a prod stack that let anything but MySQL cross to or from prod's other region."""
+    others = [cidr for region, cidr in facts.prod_regions.items() if region != stack.region]
+    if not others:
+        return []
+    private = [
+        subnet
+        for cidr in others
+        for subnet in list(cidr.subnets(new_prefix=PRIVATE_SUBNET_PREFIX))[:PRIVATE_SUBNETS]
+    ]
+
+    def overlaps(cidr: Any) -> bool:
+        network = _network(cidr)
+        return network is None or any(network.overlaps(other) for other in others)
+
+    def aimed(cidr: Any) -> bool:
+        network = _network(cidr)
+        return network is None or any(network.subnet_of(other) for other in others)
+
+    found = []
+    for logical_id, resource in Evaluator(stack, facts).resources().items():
+        kind, props = resource["Type"], resource["Properties"]
+        where = f"{stack.name}:{logical_id}"
+        ingress, egress = [], []
+        if kind == "AWS::EC2::SecurityGroup":
+            ingress = props.get("SecurityGroupIngress", [])
+            egress = props.get("SecurityGroupEgress", [])
+        elif kind == "AWS::EC2::SecurityGroupIngress":
+            ingress = [props]
+        elif kind == "AWS::EC2::SecurityGroupEgress":
+            egress = [props]
+        for rules, direction, crosses in ((ingress, "admits", overlaps), (egress, "sends", aimed)):
+            for rule in rules:
+                if "CidrIp" not in rule:
+                    continue
+                ports = (rule["IpProtocol"], rule.get("FromPort", 0), rule.get("ToPort", 65535))
+                if crosses(rule["CidrIp"]) and not _mysql_exactly(*ports):
+                    found.append(
+                        f"{where}: security group {direction} {_ports(*ports)} across the "
+                        f"peering between prod's regions ({rule['CidrIp']}); only tcp 3306 may"
+                    )
+        if kind == "AWS::EC2::NetworkAclEntry" and props.get("RuleAction") == "allow":
+            port_range = props.get("PortRange", {"From": 0, "To": 65535})
+            ports = (props["Protocol"], port_range["From"], port_range["To"])
+            allowed = _mysql_exactly(*ports) or _reply_ports(*ports)
+            if aimed(props["CidrBlock"]) and not allowed:
+                found.append(
+                    f"{where}: NACL allows {_ports(*ports)} across the peering between prod's "
+                    f"regions ({props['CidrBlock']}); only tcp 3306 and its replies may"
+                )
+        if kind == "AWS::EC2::Route" and overlaps(props.get("DestinationCidrBlock")):
+            destination = _network(props.get("DestinationCidrBlock"))
+            if set(props) - {"RouteTableId", "DestinationCidrBlock"} != {"VpcPeeringConnectionId"}:
+                found.append(f"{where}: route to prod's other region not through a peering")
+            elif destination is None or not any(destination.subnet_of(p) for p in private):
+                found.append(
+                    f"{where}: route to {props.get('DestinationCidrBlock')} reaches prod's other "
+                    "region beyond its private subnets"
+                )
+    return found
+
+
 def _from_others(cidr: Any, facts: Facts) -> bool:
     network = _network(cidr)
     return network is None or any(network.overlaps(other) for other in facts.other_cidrs)
@@ -324,6 +412,7 @@ def violations(stacks: list[StackInput], facts: Facts) -> list[str]:
     for stack in stacks:
         if stack.environment == "prod":
             found += prod_ingress_violations(stack, facts)
+            found += region_path_violations(stack, facts)
         else:
             found += network_violations(stack, facts)
         found += iam_violations(stack, facts)

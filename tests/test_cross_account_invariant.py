@@ -1,13 +1,14 @@
 """Invariant (ARCHITECTURE.md section 4): nothing in staging or dev can open a connection to
-prod's database or assume a prod role. Proved statically on every rendered template of every
-group, with the parameters each stack is launched with; and shown to catch a rule that would
-break it, added to a copy of a real template."""
+prod's database or assume a prod role; and between prod's two regions only MySQL (3306)
+crosses their peering. Proved statically on every rendered template of every group, with the
+parameters each stack is launched with; and shown to catch a rule that would break it, added
+to a copy of a real template."""
 
 import copy
 import ipaddress
 
 import pytest
-from reachability import Facts, StackInput, Unknown, violations
+from reachability import Evaluator, Facts, StackInput, Unknown, violations
 from rendered_templates import PROJECT_DIR
 from sceptre.context import SceptreContext
 from sceptre.plan.plan import SceptrePlan
@@ -52,6 +53,7 @@ def facts(plan_stacks) -> Facts:
             for cidr in regions.values()
         ],
         sync_subnets=blocks[:MAX_AZS],
+        prod_regions={region: ipaddress.IPv4Network(cidr) for region, cidr in plan["prod"].items()},
     )
 
 
@@ -137,7 +139,7 @@ BREAKING_RULES = [
                 "RuleNumber": 300,
                 "Egress": True,
                 "Protocol": "6",
-                "CidrBlock": {"Ref": "SyncSourceVpcCidr"},
+                "CidrBlock": {"Ref": "PeerVpcCidr"},
                 "PortRange": {"From": 1024, "To": 65535},
                 "RuleAction": "allow",
             },
@@ -249,6 +251,91 @@ BREAKING_RULES = [
         id="staging-trusting-prod-without-external-id",
     ),
 ]
+
+
+def _sg_rule(kind: str, group: dict, protocol: str, low: int, high: int, cidr: str) -> dict:
+    properties = {"GroupId": group, "IpProtocol": protocol, "CidrIp": cidr}
+    if protocol != "-1":
+        properties |= {"FromPort": low, "ToPort": high}
+    return {"Type": f"AWS::EC2::SecurityGroup{kind}", "Properties": properties}
+
+
+BREAKING_RULES += [
+    pytest.param(
+        "prod/eu-west-1/peering",
+        _sg_rule("Ingress", {"Ref": "DatabaseSecurityGroupId"}, "tcp", 22, 22, "10.3.0.0/20"),
+        "security group admits tcp 22-22 across the peering between prod's regions",
+        id="region-peering-ssh-into-eu-west-1",
+    ),
+    pytest.param(
+        "prod/us-east-1/network",
+        _sg_rule("Ingress", {"Ref": "DatabaseSecurityGroup"}, "-1", 0, 65535, "10.4.0.0/16"),
+        "security group admits -1 0-65535 across the peering between prod's regions",
+        id="region-peering-everything-into-us-east-1",
+    ),
+    pytest.param(
+        "prod/eu-west-1/peering",
+        _sg_rule("Egress", {"Ref": "LambdaSecurityGroupId"}, "tcp", 443, 443, "10.3.16.0/20"),
+        "security group sends tcp 443-443 across the peering between prod's regions",
+        id="region-peering-https-out-of-eu-west-1",
+    ),
+    pytest.param(
+        "prod/us-east-1/network",
+        {
+            "Type": "AWS::EC2::NetworkAclEntry",
+            "Properties": {
+                "NetworkAclId": {"Ref": "PrivateNetworkAcl"},
+                "RuleNumber": 300,
+                "Egress": False,
+                "Protocol": "6",
+                "CidrBlock": "10.4.0.0/20",
+                "PortRange": {"From": 0, "To": 65535},
+                "RuleAction": "allow",
+            },
+        },
+        "NACL allows 6 0-65535 across the peering between prod's regions",
+        id="region-peering-nacl-all-tcp",
+    ),
+    pytest.param(
+        "prod/eu-west-1/peering",
+        {
+            "Type": "AWS::EC2::Route",
+            "Properties": {
+                "RouteTableId": "rtb-0123456789abcdef0",
+                "DestinationCidrBlock": "10.3.0.0/16",
+                "VpcPeeringConnectionId": {"Ref": "RegionPeeringConnection"},
+            },
+        },
+        "reaches prod's other region beyond its private subnets",
+        id="region-peering-route-to-all-of-us-east-1",
+    ),
+]
+
+
+def _mysql_rules(stack: StackInput, facts: Facts, kind: str) -> set[str]:
+    resources = Evaluator(stack, facts).resources().values()
+    return {
+        r["Properties"]["CidrIp"]
+        for r in resources
+        if r["Type"] == f"AWS::EC2::SecurityGroup{kind}"
+        and r["Properties"]["IpProtocol"] == "tcp"
+        and r["Properties"]["FromPort"] == r["Properties"]["ToPort"] == 3306
+        and "CidrIp" in r["Properties"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("stack_name", "peer_vpc"),
+    [("prod/us-east-1/network", "10.4.0.0/16"), ("prod/eu-west-1/peering", "10.3.0.0/16")],
+)
+def test_the_region_path_is_in_the_proof_both_ways(stacks, facts, stack_name, peer_vpc):
+    # MySQL from and to the other region's private subnets is switched on in what is proved.
+    peer_subnets = {
+        str(n) for n in list(ipaddress.IPv4Network(peer_vpc).subnets(new_prefix=20))[:MAX_AZS]
+    }
+    stack = stack_named(stacks, stack_name)
+    assert _mysql_rules(stack, facts, "Ingress") == peer_subnets
+    assert _mysql_rules(stack, facts, "Egress") >= peer_subnets
 
 
 @pytest.mark.parametrize(("stack_name", "resource", "message"), BREAKING_RULES)
