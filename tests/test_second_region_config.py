@@ -2,7 +2,9 @@
 AWS call, naming file, key and value."""
 
 import pytest
-from deployment import SECOND_REGION_GROUPS, stacks_of
+from deployment import PROJECT_DIR, SECOND_REGION_GROUPS, stacks_of
+from sceptre.context import SceptreContext
+from sceptre.plan.plan import SceptrePlan
 from test_environment_config import copy_project, edit, run_sceptre
 
 BAD_CONFIG = [
@@ -97,3 +99,34 @@ def test_global_group_runs_in_prods_home_region_and_targets_both_regions():
         "prod/eu-west-1/network",
         "prod/eu-west-1/database",
     }
+
+
+def test_eu_west_1_requests_the_region_peering_and_us_east_1s_network_takes_its_id():
+    (peering,) = [s for s in stacks_of("prod/eu-west-1") if s.name.endswith("/peering")]
+    assert peering.region == "eu-west-1"
+    assert {d.name for d in peering.dependencies} == {
+        "prod/eu-west-1/network",
+        "prod/us-east-1/network",
+    }
+    parameters = peering.config["parameters"]
+    assert (parameters["PeerRegion"], parameters["PeerVpcCidr"]) == ("us-east-1", "10.3.0.0/16")
+    for point in ("after_create", "after_update"):
+        assert [type(h).__name__ for h in peering.config["hooks"][point]] == ["AcceptVpcPeering"]
+    (network,) = [s for s in stacks_of("prod/us-east-1") if s.name.endswith("/network")]
+    parameters = network.config["parameters"]
+    assert (parameters["PeerVpcCidr"], parameters["PeerMysqlOutbound"]) == ("10.4.0.0/16", "true")
+    connection = parameters["PeeringConnectionId"]
+    assert type(connection).__name__ == "StackOutputCrossAccount"
+    assert connection.argument == "prod/eu-west-1/peering::PeeringConnectionId"
+    # read without a Sceptre dependency: eu-west-1's peering depends on this network (a cycle)
+    assert "prod/eu-west-1/peering" not in {d.name for d in network.dependencies}
+
+
+def test_region_peering_off_leaves_us_east_1s_network_without_the_path():
+    context = SceptreContext(
+        project_path=str(PROJECT_DIR),
+        command_path="prod/us-east-1/network.yaml",
+        user_variables={"region_peering": "off"},
+    )
+    (network,) = SceptrePlan(context).command_stacks
+    assert "PeeringConnectionId" not in network.config["parameters"]
