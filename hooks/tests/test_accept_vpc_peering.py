@@ -22,25 +22,27 @@ def deploy_role(environment: str) -> str:
     return f"arn:aws:iam::{ACCOUNTS[environment]}:role/tapstack-deploy-{environment}"
 
 
-def client(service: str, environment: str):
-    credentials = boto3.client("sts", region_name=REGION).assume_role(
+def client(service: str, environment: str, region: str = REGION):
+    credentials = boto3.client("sts", region_name=region).assume_role(
         RoleArn=deploy_role(environment), RoleSessionName="hook-test"
     )["Credentials"]
     return boto3.client(
         service,
-        region_name=REGION,
+        region_name=region,
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
     )
 
 
-def make_hook(argument: object, external_name: str = "unused") -> AcceptVpcPeering:
+def make_hook(
+    argument: object, external_name: str = "unused", region: str = REGION
+) -> AcceptVpcPeering:
     stack = Stack(
-        name="prod/us-east-1/peering",
+        name=f"prod/{region}/peering",
         project_code="tapstack",
         template_handler_config={"type": "file", "path": "peering.py"},
-        region=REGION,
+        region=region,
         external_name=external_name,
         sceptre_role=deploy_role("prod"),
         stack_group_config={"accounts": ACCOUNTS, "deploy_role_name": "tapstack-deploy"},
@@ -48,14 +50,16 @@ def make_hook(argument: object, external_name: str = "unused") -> AcceptVpcPeeri
     return AcceptVpcPeering(argument).clone_for_stack(stack)
 
 
-def requester_stack(outputs: dict[str, str]) -> str:
+def requester_stack(outputs: dict[str, str], region: str = REGION) -> str:
     """A stack in prod whose outputs name the connections (as the peering stack's do)."""
     name = f"tapstack-test-peering-{uuid.uuid4().hex[:8]}"
     template = {
         "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
         "Outputs": {key: {"Value": value} for key, value in outputs.items()},
     }
-    client("cloudformation", "prod").create_stack(StackName=name, TemplateBody=json.dumps(template))
+    client("cloudformation", "prod", region).create_stack(
+        StackName=name, TemplateBody=json.dumps(template)
+    )
     return name
 
 
@@ -70,8 +74,8 @@ def request_peering(accepter: str) -> tuple[str, str, str]:
     return connection["VpcPeeringConnectionId"], prod_vpc, peer_vpc
 
 
-def status(environment: str, connection_id: str) -> str:
-    response = client("ec2", environment).describe_vpc_peering_connections(
+def status(environment: str, connection_id: str, region: str = REGION) -> str:
+    response = client("ec2", environment, region).describe_vpc_peering_connections(
         VpcPeeringConnectionIds=[connection_id]
     )
     return response["VpcPeeringConnections"][0]["Status"]["Code"]
@@ -87,6 +91,24 @@ def test_accepts_every_pending_connection_in_its_accepters_account(local_aws_env
         assert status("prod", connection) == "active"
         assert status(environment, connection) == "active"
     assert "accepted" in caplog.text and deploy_role("staging") in caplog.text
+
+
+def test_accepts_a_same_account_connection_in_the_accepters_region(local_aws_env, caplog):
+    # prod/eu-west-1 requests, prod/us-east-1 accepts: one account, two regions.
+    caplog.set_level("INFO")
+    ec2_eu = client("ec2", "prod", "eu-west-1")
+    requester_vpc = ec2_eu.create_vpc(CidrBlock="10.4.0.0/16")["Vpc"]["VpcId"]
+    accepter_vpc = client("ec2", "prod").create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
+    connection = ec2_eu.create_vpc_peering_connection(
+        VpcId=requester_vpc, PeerVpcId=accepter_vpc, PeerRegion=REGION
+    )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    assert status("prod", connection) == "pending-acceptance"
+    stack = requester_stack({"PeeringConnectionId": connection}, region="eu-west-1")
+    make_hook(None, stack, region="eu-west-1").run()
+    assert status("prod", connection, "eu-west-1") == "active"
+    assert status("prod", connection) == "active"
+    assert f"accepted {connection}" in caplog.text and deploy_role("prod") in caplog.text
+    assert "eu-west-1 -> VPC" in caplog.text and f"{ACCOUNTS['prod']}, us-east-1" in caplog.text
 
 
 def test_is_a_no_op_when_already_active(local_aws_env, caplog):

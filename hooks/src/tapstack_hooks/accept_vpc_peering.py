@@ -1,4 +1,4 @@
-"""`!accept_vpc_peering`: accept the stack's cross-account VPC peering connections.
+"""`!accept_vpc_peering`: accept the stack's cross-account or cross-region VPC peerings.
 
 A requester stack (AWS::EC2::VPCPeeringConnection without PeerRoleArn) leaves each connection
 `pending-acceptance`. After create/update this hook reads the stack's outputs, and for every
@@ -11,7 +11,9 @@ naming convention), accepts it and waits, bounded, until it is active:
       after_update:
         - !accept_vpc_peering {outputs: [StagingPeeringConnectionId], timeout_seconds: 120}
 
-An active connection is left alone; a failed, rejected, expired or deleted one fails the
+The accepter may be another account (prod -> staging, dev) or the same account in another
+region (prod/eu-west-1 -> prod/us-east-1): acceptance always runs in the accepter VPC's region,
+as the accepter account's role. An active connection is left alone; a failed, rejected, expired or deleted one fails the
 launch with a message naming the connection, both VPCs and both accounts.
 """
 
