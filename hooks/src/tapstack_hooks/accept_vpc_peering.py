@@ -13,8 +13,9 @@ naming convention), accepts it and waits, bounded, until it is active:
 
 The accepter may be another account (prod -> staging, dev) or the same account in another
 region (prod/eu-west-1 -> prod/us-east-1): acceptance always runs in the accepter VPC's region,
-as the accepter account's role. An active connection is left alone; a failed, rejected, expired or deleted one fails the
-launch with a message naming the connection, both VPCs and both accounts.
+as the accepter account's role. An active connection is left alone; a failed, rejected,
+expired or deleted one fails the launch with a message naming the connection, both VPCs and
+both accounts.
 """
 
 import time
