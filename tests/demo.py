@@ -42,7 +42,7 @@ def main() -> int:
     timings = {label: run.seconds for label, run in runs.items()}
     states = {group: group_state(group) for group in DEMO_GROUPS}
     print("\n" + format_summary(timings, states))
-    peerings = peering_states()
+    peerings = peering_states() + peering_states("prod/eu-west-1")  # + prod's two regions
     print("\n" + format_peering(peerings))
     failed = [
         s.name
