@@ -129,7 +129,8 @@ def template_seconds(body: str, stack_set_regions: int) -> tuple[int, tuple[str,
                 else resource.get("DependsOn", [])
             )
             before = max(
-                (finish_of(n) for n in needs if n in resources and n != logical_id),
+                # sorted: among equal finishes the same one wins on every run
+                (finish_of(n) for n in sorted(needs) if n in resources and n != logical_id),
                 default=(0, ()),
             )
             finish[logical_id] = (
@@ -165,7 +166,9 @@ def critical_path(project_dir: Path = PROJECT_DIR) -> list[StackTiming]:
             body = json.dumps(template_document(stack.template.body))
             regions = str(stack.config["parameters"].get("TargetRegions", "")).split(",")
             seconds, chain = template_seconds(body, len([r for r in regions if r]))
-            waits = [timing_of(d.name) for d in stack.dependencies if d.name in stacks]
+            # by name: among dependencies finishing together the same one is named every run
+            names = sorted(d.name for d in stack.dependencies if d.name in stacks)
+            waits = [timing_of(dependency) for dependency in names]
             previous = command_start[command_of(name)]
             latest = max(
                 [*waits, *([previous] if previous else [])], key=lambda t: t.finish, default=None
