@@ -47,3 +47,4 @@ bench: sync
 	$(UV) run --frozen python bench/render_lint_bench.py
 	$(UV) run --frozen python bench/launch_bench.py
 	$(UV) run --frozen python bench/sync_bench.py
+	$(UV) run --frozen python bench/checksum_cost.py

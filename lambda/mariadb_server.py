@@ -97,11 +97,15 @@ def start_mariadb(
     user: str = "admin",
     password: str | None = None,
     options: tuple[str, ...] = (),
+    wrapper: tuple[str, ...] = (),
+    start_timeout: float = START_TIMEOUT_SECONDS,
 ) -> MariaDBServer:
     """Initialise a data directory under `base_dir` and start a server on a free port.
 
     Without `password`, the admin account gets a random one (see `server.password`).
-    `options` are more server options (e.g. `--ssl-cert=…`), after the defaults.
+    `options` are more server options (e.g. `--ssl-cert=…`), after the defaults. `wrapper` runs
+    the server under another program (e.g. `valgrind --tool=callgrind`; give it a longer
+    `start_timeout`).
     """
     password = password or secrets.token_urlsafe(16)
     server_binary = find_binary("mariadbd", "mysqld")
@@ -130,6 +134,7 @@ def start_mariadb(
     port = free_port()
     process = subprocess.Popen(  # noqa: S603
         [
+            *wrapper,
             server_binary,
             "--no-defaults",
             f"--datadir={data_dir}",
@@ -148,16 +153,16 @@ def start_mariadb(
     )
     server = MariaDBServer(HOST, port, user, password, base_dir, process)
     try:
-        _wait_until_ready(server)
+        _wait_until_ready(server, start_timeout)
     except BaseException:
         server.stop()
         raise
     return server
 
 
-def _wait_until_ready(server: MariaDBServer) -> None:
+def _wait_until_ready(server: MariaDBServer, timeout: float) -> None:
     """Wait for the server's protocol greeting on its port (the init file has run by then)."""
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise MariaDBUnavailableError(
@@ -170,7 +175,7 @@ def _wait_until_ready(server: MariaDBServer) -> None:
         except OSError:
             time.sleep(0.1)
     raise MariaDBUnavailableError(
-        f"mariadbd not ready after {START_TIMEOUT_SECONDS} s:\n{_tail(server.error_log)}"
+        f"mariadbd not ready after {timeout} s:\n{_tail(server.error_log)}"
     )
 
 
