@@ -14,7 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from tapstack_blocks.handler import render
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
-from tapstack_blocks.parameters import ENVIRONMENTS, add_environment_parameters
+from tapstack_blocks.parameters import (
+    ENVIRONMENTS,
+    add_environment_parameters,
+    own_vpc_parameters,
+)
 from tapstack_blocks.subnets import HAS_THIRD_AZ, MAX_AZS
 from tapstack_blocks.tags import name_tags
 from troposphere import Equals, Parameter, Ref, Select, Template
@@ -53,32 +57,7 @@ def build(options: PeeringOptions) -> Template:
 
 def _add_own_parameters(template: Template) -> dict[str, Parameter]:
     specs = [
-        Parameter(
-            "VpcId",
-            Type="AWS::EC2::VPC::Id",
-            Description="Prod's VPC (network stack).",
-            ConstraintDescription="must be a VPC id",
-        ),
-        Parameter(
-            "PrivateRouteTableIds",
-            Type="CommaDelimitedList",
-            AllowedPattern=r"^rtb-[0-9a-f]{8,17}$",
-            Description="Prod's private route tables, one per AZ (network stack).",
-            ConstraintDescription="must be route table ids, comma-separated",
-        ),
-        Parameter(
-            "AzCount",
-            Type="String",
-            AllowedValues=["2", "3"],
-            Description="Number of availability zones (route tables) of prod's VPC.",
-            ConstraintDescription="must be 2 or 3",
-        ),
-        Parameter(
-            "LambdaSecurityGroupId",
-            Type="AWS::EC2::SecurityGroup::Id",
-            Description="Prod's Lambda tier, where the sync runs (network stack).",
-            ConstraintDescription="must be a security group id",
-        ),
+        *own_vpc_parameters("Prod's", "Lambda tier, where the sync runs"),
         Parameter(
             "NetworkAclId",
             Type="String",

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.handler import render
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
-from tapstack_blocks.parameters import add_environment_parameters
+from tapstack_blocks.parameters import add_environment_parameters, own_vpc_parameters
 from tapstack_blocks.peering_path import PeerPath, add_mysql_peering_path
 from tapstack_blocks.subnets import HAS_THIRD_AZ, MAX_AZS
 from tapstack_blocks.tags import name_tags
@@ -77,32 +77,7 @@ def build(_options: RegionPeeringOptions) -> Template:
 
 def _add_parameters(template: Template) -> dict[str, Parameter]:
     specs = [
-        Parameter(
-            "VpcId",
-            Type="AWS::EC2::VPC::Id",
-            Description="This region's VPC (network stack).",
-            ConstraintDescription="must be a VPC id",
-        ),
-        Parameter(
-            "PrivateRouteTableIds",
-            Type="CommaDelimitedList",
-            AllowedPattern=r"^rtb-[0-9a-f]{8,17}$",
-            Description="This region's private route tables, one per AZ (network stack).",
-            ConstraintDescription="must be route table ids, comma-separated",
-        ),
-        Parameter(
-            "AzCount",
-            Type="String",
-            AllowedValues=["2", "3"],
-            Description="Number of availability zones (route tables) of this region's VPC.",
-            ConstraintDescription="must be 2 or 3",
-        ),
-        Parameter(
-            "LambdaSecurityGroupId",
-            Type="AWS::EC2::SecurityGroup::Id",
-            Description="This region's Lambda tier (network stack).",
-            ConstraintDescription="must be a security group id",
-        ),
+        *own_vpc_parameters("This region's", "Lambda tier"),
         Parameter(
             "DatabaseSecurityGroupId",
             Type="AWS::EC2::SecurityGroup::Id",

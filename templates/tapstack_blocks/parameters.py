@@ -75,3 +75,38 @@ def lambda_security_group_parameter() -> Parameter:
         Description="The Lambda tier security group (network stack).",
         ConstraintDescription="must be a security group id",
     )
+
+
+def own_vpc_parameters(whose: str, lambda_tier: str) -> list[Parameter]:
+    """VpcId, PrivateRouteTableIds, AzCount and LambdaSecurityGroupId of the stack's own VPC
+    (its network stack), described as `whose` ("Prod's", "This region's"); `lambda_tier` names
+    the Lambda tier in its description."""
+    owner = whose[0].lower() + whose[1:]
+    return [
+        Parameter(
+            "VpcId",
+            Type="AWS::EC2::VPC::Id",
+            Description=f"{whose} VPC (network stack).",
+            ConstraintDescription="must be a VPC id",
+        ),
+        Parameter(
+            "PrivateRouteTableIds",
+            Type="CommaDelimitedList",
+            AllowedPattern=r"^rtb-[0-9a-f]{8,17}$",
+            Description=f"{whose} private route tables, one per AZ (network stack).",
+            ConstraintDescription="must be route table ids, comma-separated",
+        ),
+        Parameter(
+            "AzCount",
+            Type="String",
+            AllowedValues=["2", "3"],
+            Description=f"Number of availability zones (route tables) of {owner} VPC.",
+            ConstraintDescription="must be 2 or 3",
+        ),
+        Parameter(
+            "LambdaSecurityGroupId",
+            Type="AWS::EC2::SecurityGroup::Id",
+            Description=f"{whose} {lambda_tier} (network stack).",
+            ConstraintDescription="must be a security group id",
+        ),
+    ]
