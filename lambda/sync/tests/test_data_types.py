@@ -4,6 +4,7 @@ Each case gives a table, the source rows and a drifted target; after the sync th
 read back as the server's own text, equal the source's, and a second run finds nothing to do.
 """
 
+import MySQLdb
 import pytest
 from tapstack_sync import plan as plan_module
 from tapstack_sync import sync
@@ -38,6 +39,13 @@ CASES = [
         [(1, b"\x00\xff#\x00", b"\x00" * 10), (2, b"", None), (3, b"#", b"\xfe\xff")],
         [(1, b"\x00\xff#", b"\x00" * 9), (2, None, b""), (3, b"#", b"\xfe\xfe")],
         id="varbinary-and-blob",
+    ),
+    pytest.param(
+        "id INT PRIMARY KEY, a VARCHAR(5) CHARACTER SET latin1 NOT NULL, "
+        "c VARCHAR(5) CHARACTER SET latin1 NOT NULL, s VARCHAR(5) CHARACTER SET ascii NOT NULL",
+        [(1, "xÿ", "y", "p"), (2, "ÿ", "", "q")],
+        [(1, "x", "ÿy", "p"), (2, "", "ÿ", "q")],
+        id="latin1-text-holding-the-separator-byte",
     ),
     pytest.param(
         "id INT PRIMARY KEY, d DECIMAL(65,30) NULL, m DECIMAL(19,4) NOT NULL",
@@ -198,3 +206,67 @@ def test_the_crc_digest_builds_each_row_once_and_equals_the_direct_form(pair):
         connection.close()
     assert all(row[0] == row[1] for row in rows)
     assert len({row[0] for row in rows}) == 4 and len({row[2] for row in rows}) == 4
+
+
+UTF8_COLUMNS = ("a", "b", "j")  # utf8mb4, utf8mb3, JSON (utf8mb4): encoded without lengths
+
+
+@pytest.mark.parametrize("sql_mode", ["STRICT_ALL_TABLES", ""])
+@pytest.mark.parametrize("names", ["binary", "utf8mb4", "latin1"])
+def test_the_server_never_stores_the_separator_byte_in_utf8_text(pair, sql_mode, names):
+    # The row encoding gives utf8mb3/utf8mb4 text no length prefix because the byte 0xFF that
+    # separates the fields never occurs in it: strict mode refuses the byte, non-strict mode
+    # stores '?' instead, whatever the client's character set.
+    pair.source.run(
+        "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(8) CHARACTER SET utf8mb4 NULL, "
+        "b VARCHAR(8) CHARACTER SET utf8mb3 NULL, j JSON NULL)"
+    )
+    connection = connect(pair.source.dsn)
+    refused = 0
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET SESSION sql_mode = '{sql_mode}'")
+            cursor.execute(f"SET NAMES {names}")
+            for row_id, (column, value) in enumerate(
+                ((column, value) for column in UTF8_COLUMNS for value in ("_binary X'61FF62'",
+                 "CAST(X'61FF62' AS BINARY)", "CONCAT('a', CHAR(255), 'b')")), start=1
+            ):  # fmt: skip
+                try:
+                    cursor.execute(f"INSERT INTO t (id, {column}) VALUES ({row_id}, {value})")  # noqa: S608
+                except MySQLdb.OperationalError:
+                    refused += 1
+            connection.commit()
+            cursor.execute("SET NAMES utf8mb4")  # the driver cannot decode results in 'binary'
+            cursor.execute(
+                "SELECT COUNT(*), COUNT(NULLIF(LOCATE(CHAR(255), CONCAT_WS('', CAST(a AS BINARY), "
+                "CAST(b AS BINARY), CAST(j AS BINARY))), 0)) FROM t"
+            )
+            stored, holding_ff = cursor.fetchone()
+    finally:
+        connection.close()
+    assert stored + refused == 3 * len(UTF8_COLUMNS)
+    assert not holding_ff
+    if sql_mode:
+        assert refused == 3 * len(UTF8_COLUMNS)
+    else:  # the byte became '?' (JSON refuses the invalid text in any mode)
+        assert stored >= 6
+
+
+def test_an_ascii_column_can_hold_the_separator_byte_so_it_is_length_prefixed(pair):
+    pair.source.run(
+        "CREATE TABLE t (id INT PRIMARY KEY, s VARCHAR(8) CHARACTER SET ascii NOT NULL, "
+        "u VARCHAR(8) CHARACTER SET utf8mb4 NOT NULL, b VARBINARY(8) NOT NULL)",
+        "INSERT INTO t VALUES (1, CAST(X'61FF62' AS BINARY), 'u', X'FF')",
+    )
+    connection = connect(pair.source.dsn)
+    try:
+        schema = read_schema(connection, pair.source.database, "t")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT HEX(s) FROM t")
+            assert cursor.fetchone() == ("61FF62",)
+    finally:
+        connection.close()
+    held = {column.name: column.may_hold_ff for column in schema.columns}
+    assert held == {"id": False, "s": True, "u": False, "b": True}
+    text = encode_columns(schema.columns)
+    assert "LENGTH(`s`)" in text and "LENGTH(`u`)" not in text

@@ -1,14 +1,16 @@
 """The SQL that turns a row into a 64-bit digest, and a chunk into (row count, XOR of digests).
 
-The row is first encoded injectively: columns joined by '#', every column whose text may hold
-any byte (strings, binaries, JSON, ENUM, ...) prefixed with its byte length, and a final field
-of ISNULL flags for the nullable columns (CONCAT_WS skips NULLs, so without the flags
-`(NULL, 'x')` and `('x', NULL)` would encode alike). DECIMAL, DATETIME(6), TIMESTAMP and
+The row is first encoded injectively: columns joined by the byte 0xFF, every column whose text
+may itself hold 0xFF (binaries, BIT, geometry, 8-bit and UTF-16/32 charsets) prefixed with its
+byte length, and a final field of ISNULL flags for the nullable columns (CONCAT_WS skips NULLs,
+so without the flags `(NULL, 'x')` and `('x', NULL)` would encode alike). Text in ASCII,
+utf8mb3 or utf8mb4 needs no length: the server stores it only well-formed, and well-formed UTF-8
+never holds 0xFF (a test pins that the server refuses it). DECIMAL, DATETIME(6), TIMESTAMP and
 floats enter as the server's own text (sessions run in UTC), never as driver-converted values.
-The last field needs no length: it ends where the fixed-size NULL flags begin (or the string
-ends). Two different rows therefore always give two different strings; the digest of that string is
-64 bits: CRC32 and CRC32C side by side where both servers have CRC32C (MariaDB >= 10.8),
-otherwise the first 64 bits of its MD5 (MySQL, Aurora).
+The last length-free field may hold 0xFF: it ends where the fixed-size NULL flags begin (or the
+string ends). Two different rows therefore always give two different strings; the digest of
+that string is 64 bits: CRC32 and CRC32C side by side where both servers have CRC32C
+(MariaDB >= 10.8), otherwise the first 64 bits of its MD5 (MySQL, Aurora).
 """
 
 from enum import Enum
@@ -17,6 +19,10 @@ from MySQLdb.connections import Connection
 
 from tapstack_sync.connection import quote
 from tapstack_sync.schema import Column, TableSchema
+
+# The byte 0xFF as a binary string: a literal X'FF' would be read as text in the connection's
+# character set (utf8mb4), where it is not a character.
+SEPARATOR = "CHAR(255)"
 
 
 class DigestKind(Enum):
@@ -49,14 +55,15 @@ def encode_columns(columns: tuple[Column, ...] | list[Column]) -> str:
     collations = {column.collation for column in columns if column.collation}
     as_binary = len(collations) > 1  # CONCAT refuses to mix collations of the same charset
     # The last field needs no length prefix (it runs up to the fixed-size NULL flags), so put a
-    # free-text column last: one LENGTH() less per row.
-    free = [column for column in columns if column.free_text]
-    ordered = [column for column in columns if not free or column is not free[-1]] + free[-1:]
+    # column that may hold the separator last: one LENGTH() less per row.
+    with_ff = [column for column in columns if column.may_hold_ff]
+    ordered = [column for column in columns if not with_ff or column is not with_ff[-1]]
+    ordered += with_ff[-1:]
     parts: list[str] = []
     for column in ordered:
         name = quote(column.name)
         value = f"CAST({name} AS BINARY)" if as_binary and column.collation else name
-        if column.free_text and column is not ordered[-1]:
+        if column.may_hold_ff and column is not ordered[-1]:
             parts += [f"LENGTH({name})", value]
         else:
             parts.append(value)
@@ -65,7 +72,7 @@ def encode_columns(columns: tuple[Column, ...] | list[Column]) -> str:
         parts.append(f"ISNULL({nullable[0]})")
     elif nullable:
         parts.append("CONCAT(" + ", ".join(f"ISNULL({name})" for name in nullable) + ")")
-    return "CONCAT_WS('#', " + ", ".join(parts) + ")"
+    return f"CONCAT_WS({SEPARATOR}, " + ", ".join(parts) + ")"
 
 
 def row_digest_sql(schema: TableSchema, kind: DigestKind) -> str:

@@ -10,7 +10,7 @@ itself (a named lock taken on the source is visible from the target), not by com
 names, which aliases and proxies defeat.
 """
 
-import secrets
+import os
 
 from MySQLdb import MySQLError
 from MySQLdb.connections import Connection
@@ -50,7 +50,8 @@ def check_distinct_dsns(source: Dsn, target: Dsn) -> None:
 
 def check_not_same_server_database(source: Connection, target: Connection) -> None:
     """Refuse when both connections reach the same database of one server (whatever its name)."""
-    lock = f"tapstack_sync_probe_{secrets.token_hex(8)}"
+    # A random name (what secrets.token_hex does, without importing that module at start-up).
+    lock = f"tapstack_sync_probe_{os.urandom(8).hex()}"
     with source.cursor() as on_source, target.cursor() as on_target:
         on_source.execute("SELECT GET_LOCK(%s, 0), CONNECTION_ID(), DATABASE()", (lock,))
         _, source_connection, source_database = on_source.fetchone()

@@ -6,8 +6,6 @@ source's (same versions, same checksums). Only then may the missing files be app
 files whose checksum is the one prod recorded, through the migrator (tapstack_migrator).
 """
 
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -70,6 +68,11 @@ class MigratorApplier:
 
     def apply(self, target: Dsn, missing: list[AppliedMigration]) -> None:
         """Copy the missing files (checked against prod's checksums) and run the migrator."""
+        # Imported here, not at the top: most runs apply nothing, and the console script starts
+        # faster without them.
+        import shutil
+        import tempfile
+
         from tapstack_migrator import ConnectionSettings, migrate
         from tapstack_migrator.files import read_migrations
 

@@ -6,13 +6,19 @@ from functools import cached_property
 from MySQLdb.connections import Connection
 
 INTEGER_TYPES = ("tinyint", "smallint", "mediumint", "int", "bigint")
-# Types whose text can hold any byte: the row digest length-prefixes them.
+# Types whose text is not a fixed format (numbers, dates): strings, binaries, JSON, ENUM, ...
 FREE_TEXT_TYPES = (
     "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "binary", "varbinary",
     "tinyblob", "blob", "mediumblob", "longblob", "enum", "set", "json", "bit", "geometry",
     "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
     "geometrycollection", "inet6", "inet4", "uuid",
 )  # fmt: skip
+# Free-text types whose text is always ASCII, whatever the column's charset.
+ASCII_TEXT_TYPES = ("inet6", "inet4", "uuid")
+# Character sets the server stores only as well-formed text, in which the byte 0xFF never occurs
+# (UTF-8 never uses 0xF8-0xFF). A test pins that the server refuses or replaces it. Not ascii:
+# MariaDB stores any byte in an ascii column, 0xFF included.
+NO_FF_CHARSETS = ("utf8mb3", "utf8", "utf8mb4")
 
 
 @dataclass(frozen=True)
@@ -36,8 +42,15 @@ class Column:
 
     @property
     def free_text(self) -> bool:
-        """Its text form may contain any character (so the digest length-prefixes it)."""
+        """Its text form is not a fixed format: it may hold any character."""
         return self.data_type in FREE_TEXT_TYPES
+
+    @property
+    def may_hold_ff(self) -> bool:
+        """Its text may contain the byte 0xFF (binaries, BIT, geometry, latin1, ascii, ...)."""
+        if not self.free_text or self.data_type in ASCII_TEXT_TYPES:
+            return False
+        return self.charset not in NO_FF_CHARSETS
 
 
 @dataclass(frozen=True)
