@@ -1,11 +1,12 @@
 """The SQL that turns a row into a 64-bit digest, and a chunk into (row count, XOR of digests).
 
 The row is first encoded injectively: columns joined by the byte 0xFF, every column whose text
-may itself hold 0xFF (binaries, BIT, geometry, 8-bit and UTF-16/32 charsets) prefixed with its
-byte length, and a final field of ISNULL flags for the nullable columns (CONCAT_WS skips NULLs,
-so without the flags `(NULL, 'x')` and `('x', NULL)` would encode alike). Text in ASCII,
-utf8mb3 or utf8mb4 needs no length: the server stores it only well-formed, and well-formed UTF-8
-never holds 0xFF (a test pins that the server refuses it). DECIMAL, DATETIME(6), TIMESTAMP and
+may itself hold 0xFF (binaries, BIT, geometry, ascii, latin1 and other 8-bit charsets,
+UTF-16/32) prefixed with its byte length, and a final field of ISNULL flags for the nullable
+columns (CONCAT_WS skips NULLs, so without the flags `(NULL, 'x')` and `('x', NULL)` would
+encode alike). Text in utf8mb3 or utf8mb4 needs no length: the server stores it only
+well-formed, and well-formed UTF-8 never holds 0xFF (a test pins that the server refuses or
+replaces it, and that an ascii column can hold it). DECIMAL, DATETIME(6), TIMESTAMP and
 floats enter as the server's own text (sessions run in UTC), never as driver-converted values.
 The last length-free field may hold 0xFF: it ends where the fixed-size NULL flags begin (or the
 string ends). Two different rows therefore always give two different strings; the digest of
