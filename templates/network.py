@@ -21,7 +21,13 @@ from tapstack_blocks.parameters import (
     add_kms_key_arn_parameter,
 )
 from tapstack_blocks.peering_path import EPHEMERAL_PORTS_BUT_MYSQL, PeerPath, add_mysql_peering_path
-from tapstack_blocks.subnets import HAS_THIRD_AZ, MAX_AZS, add_private_subnets, per_az
+from tapstack_blocks.subnets import (
+    HAS_THIRD_AZ,
+    MAX_AZS,
+    add_private_subnets,
+    add_third_az_condition,
+    per_az,
+)
 from tapstack_blocks.tags import name_tags
 from troposphere import And, Condition, Equals, GetAtt, If, Join, Not, Parameter, Ref, Sub, Template
 from troposphere.ec2 import (
@@ -72,7 +78,7 @@ def build(options: NetworkOptions) -> Template:
     add_environment_parameters(template)
     kms_key_arn = Ref(add_kms_key_arn_parameter(template))
     vpc_cidr, az_count = _add_network_parameters(template)
-    template.add_condition(HAS_THIRD_AZ, Equals(Ref(az_count), "3"))
+    add_third_az_condition(template, Ref(az_count))
 
     vpc = template.add_resource(
         VPC(

@@ -19,9 +19,9 @@ from tapstack_blocks.parameters import (
     add_environment_parameters,
     own_vpc_parameters,
 )
-from tapstack_blocks.subnets import HAS_THIRD_AZ, MAX_AZS
+from tapstack_blocks.subnets import add_third_az_condition, listed_route_tables
 from tapstack_blocks.tags import name_tags
-from troposphere import Equals, Parameter, Ref, Select, Template
+from troposphere import Parameter, Ref, Template
 from troposphere.ec2 import (
     NetworkAclEntry,
     PortRange,
@@ -49,7 +49,7 @@ def build(options: PeeringOptions) -> Template:
     template = Template(Description="tapstack peering: prod VPC to the staging and dev VPCs")
     add_environment_parameters(template)
     own = _add_own_parameters(template)
-    template.add_condition(HAS_THIRD_AZ, Equals(Ref(own["AzCount"]), "3"))
+    add_third_az_condition(template, Ref(own["AzCount"]))
     for index, peer in enumerate(dict.fromkeys(options.peers)):
         _add_peer(template, peer, index, own)
     return template
@@ -110,15 +110,16 @@ def _add_peer(template: Template, peer: str, index: int, own: dict[str, Paramete
             Tags=name_tags(resource_name(f"to-{peer}")),
         )
     )
-    for az in range(MAX_AZS):
+    route_tables = listed_route_tables(Ref(own["PrivateRouteTableIds"]))
+    for az, (table, condition) in enumerate(route_tables, start=1):
         route = Route(
-            f"{title}Route{az + 1}",
-            RouteTableId=Select(az, Ref(own["PrivateRouteTableIds"])),
+            f"{title}Route{az}",
+            RouteTableId=table,
             DestinationCidrBlock=peer_cidr,
             VpcPeeringConnectionId=Ref(connection),
         )
-        if az == MAX_AZS - 1:
-            route.Condition = HAS_THIRD_AZ
+        if condition:
+            route.Condition = condition
         template.add_resource(route)
     template.add_resource(
         SecurityGroupEgress(

@@ -16,9 +16,9 @@ from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import add_environment_parameters, own_vpc_parameters
 from tapstack_blocks.peering_path import PeerPath, add_mysql_peering_path
-from tapstack_blocks.subnets import HAS_THIRD_AZ, MAX_AZS
+from tapstack_blocks.subnets import add_third_az_condition, listed_route_tables
 from tapstack_blocks.tags import name_tags
-from troposphere import Equals, Parameter, Ref, Select, Template
+from troposphere import Parameter, Ref, Template
 from troposphere.ec2 import VPCPeeringConnection
 
 FIRST_NACL_RULE = 200  # the network stack's own rules use 100-199
@@ -35,7 +35,7 @@ def build(_options: RegionPeeringOptions) -> Template:
     template = Template(Description="tapstack peering: MySQL only between prod's two regions' VPCs")
     add_environment_parameters(template)
     parameters = _add_parameters(template)
-    template.add_condition(HAS_THIRD_AZ, Equals(Ref(parameters["AzCount"]), "3"))
+    add_third_az_condition(template, Ref(parameters["AzCount"]))
     connection = template.add_resource(
         VPCPeeringConnection(
             "RegionPeeringConnection",
@@ -50,13 +50,7 @@ def build(_options: RegionPeeringOptions) -> Template:
         PeerPath(
             connection=Ref(connection),
             peer_vpc_cidr=Ref(parameters["PeerVpcCidr"]),
-            route_tables=[
-                (
-                    Select(index, Ref(parameters["PrivateRouteTableIds"])),
-                    HAS_THIRD_AZ if index == MAX_AZS - 1 else None,
-                )
-                for index in range(MAX_AZS)
-            ],
+            route_tables=listed_route_tables(Ref(parameters["PrivateRouteTableIds"])),
             network_acl=Ref(parameters["NetworkAclId"]),
             database_group=Ref(parameters["DatabaseSecurityGroupId"]),
             peer="PeerRegion",
