@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambda"))
 import mariadb_server
 from tapstack_sync import Dsn
 from tapstack_sync.connection import connect
-from tapstack_sync.digest import choose_digest, row_digest_sql
+from tapstack_sync.digest import choose_digest, prepare_session, row_digest_sql
 from tapstack_sync.pair import ConnectionPair
 from tapstack_sync.plan import checksummer, choose_chunking
 from tapstack_sync.schema import read_schema
@@ -249,6 +249,8 @@ def time_checksum_scan(source: Server, target: Server) -> float:
     pair = ConnectionPair(*connections)
     try:
         schema = read_schema(connections[0], DATABASE, TABLE)
+        for connection in connections:
+            prepare_session(connection)  # as the engine does before its first pass
         checksums = checksummer(pair, schema, row_digest_sql(schema, choose_digest(*connections)))
         chunking = choose_chunking(pair, schema, checksums)  # the engine's choice, sample and all
         started = time.perf_counter()

@@ -85,6 +85,22 @@ class Side:
         finally:
             connection.close()
 
+    def hex_rows(self, table: str) -> list[tuple]:
+        """Every row as the HEX of every column (byte-exact, whatever the collation), sorted."""
+        connection = connect(self.dsn)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE "
+                    "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION",
+                    (table,),
+                )
+                columns = ", ".join(f"HEX({quote(row[0])})" for row in cursor.fetchall())
+                cursor.execute(f"SELECT {columns} FROM {quote(table)}")  # noqa: S608
+                return sorted(cursor.fetchall(), key=repr)
+        finally:
+            connection.close()
+
     def scalar(self, sql: str):
         connection = connect(self.dsn)
         try:

@@ -1,10 +1,15 @@
-"""Proof against the reference tool: the same drift repaired by pt-table-sync --execute and by
-tapstack-sync ends in the same table, equal to prod's (mariadb, Debian percona-toolkit)."""
+"""Against the reference tool (mariadb, Debian percona-toolkit): on unstructured drift,
+pt-table-sync --execute and tapstack-sync end in the same table, equal to prod's; on structured
+drift (the same change on two rows, values swapped between rows, a composite key changed the
+same way under two regions), pt-table-sync's linear chunk checksum (BIT_XOR of CRC32) sees
+nothing and leaves the copy different, while tapstack-sync finds and repairs it."""
 
 import shutil
 import subprocess
+import uuid
 
 import pytest
+from drift_patterns import SHAPES, base_statements, permutation, same_change
 from tapstack_sync import sync
 
 pytestmark = pytest.mark.mariadb
@@ -31,14 +36,23 @@ DRIFT = (
 )
 
 
-def _pt_dsn(side) -> str:
+def _pt_dsn(side, table: str = "fees") -> str:
     s = side.server
-    return f"h={s.host},P={s.port},u={s.user},p={s.password},D={side.database},t=fees"
+    return f"h={s.host},P={s.port},u={s.user},p={s.password},D={side.database},t={table}"
 
 
-def test_pt_table_sync_and_tapstack_sync_agree(pair, new_side):
+def _pt_table_sync(source, target, table: str = "fees") -> None:
     tool = shutil.which("pt-table-sync")
     assert tool, "pt-table-sync not installed (Debian package percona-toolkit)"
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [tool, "--execute", "--no-check-slave", "--no-check-triggers", "--charset", "utf8mb4",
+         _pt_dsn(source, table), _pt_dsn(target, table)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode in (0, 2), result.stderr
+
+
+def test_on_unstructured_drift_pt_table_sync_and_tapstack_sync_agree(pair, new_side):
     other = new_side("target", "dev")
     for side in (pair.source, pair.target, other):
         side.run(DDL, ("INSERT INTO fees VALUES (%s, %s, %s, %s, %s, %s)", ROWS))
@@ -46,15 +60,52 @@ def test_pt_table_sync_and_tapstack_sync_agree(pair, new_side):
         side.run(*DRIFT)
     assert pair.target.rows("fees") == other.rows("fees") != pair.source.rows("fees")
 
-    result = subprocess.run(  # noqa: S603 - fixed argv
-        [tool, "--execute", "--no-check-slave", "--no-check-triggers", "--charset", "utf8mb4",
-         _pt_dsn(pair.source), _pt_dsn(other)],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert result.returncode in (0, 2), result.stderr
+    _pt_table_sync(pair.source, other)
     report = sync(pair.request("fees", force=True))
 
     assert other.rows("fees") == pair.source.rows("fees")
     assert pair.target.rows("fees") == other.rows("fees")
     changed = report.tables[0]
     assert (changed.inserted, changed.updated, changed.deleted) == (36, 64, 1)
+
+
+INTEGER, COMPOSITE = SHAPES["integer"], SHAPES["composite"]
+BEYOND = [  # the three cases of the issue that found the linear checksum's blind spot
+    pytest.param(
+        INTEGER, lambda shape, t: same_change(shape, t, [20, 21]), id="bulk update of two rows"
+    ),
+    pytest.param(
+        INTEGER,
+        lambda shape, t: permutation(shape, t, [16, 17], nullable=True),
+        id="NULL swapped between two rows",
+    ),
+    pytest.param(
+        COMPOSITE,
+        lambda shape, t: same_change(shape, t, [16, 17]),
+        id="same change under two regions, composite key",
+    ),
+]
+
+
+@pytest.mark.parametrize(("shape", "drift_for"), BEYOND)
+def test_structured_drift_pt_table_sync_leaves_and_tapstack_sync_repairs(
+    pair, new_side, shape, drift_for
+):
+    table = f"b_{uuid.uuid4().hex[:8]}"
+    other = new_side("target", "dev")
+    for side in (pair.source, pair.target, other):
+        side.run(*base_statements(shape, table))
+    drift = drift_for(shape, table)
+    if drift.source:
+        pair.source.run(*drift.source)
+    for side in (pair.target, other):
+        side.run(*drift.target)
+    prod = pair.source.hex_rows(table)
+    assert other.hex_rows(table) != prod
+
+    _pt_table_sync(pair.source, other, table)
+    report = sync(pair.request(table, force=True)).tables[0]
+
+    assert other.hex_rows(table) != prod, "pt-table-sync repaired it: the case is not structured"
+    assert pair.target.hex_rows(table) == prod
+    assert (report.inserted, report.updated, report.deleted) == drift.expected

@@ -9,7 +9,13 @@ import pytest
 from tapstack_sync import plan as plan_module
 from tapstack_sync import sync
 from tapstack_sync.connection import connect
-from tapstack_sync.digest import DigestKind, encode_columns, row_digest_sql
+from tapstack_sync.digest import (
+    DigestKind,
+    encode_columns,
+    mix_crc_pair,
+    prepare_session,
+    row_digest_sql,
+)
 from tapstack_sync.schema import read_schema
 
 pytestmark = pytest.mark.mariadb
@@ -184,28 +190,30 @@ def test_generated_and_auto_increment_columns_are_copied_as_values(pair):
     assert [row[0] for row in pair.target.rows("t")] == [0, 7]  # key 0 copied, not re-numbered
 
 
-def test_the_crc_digest_builds_each_row_once_and_equals_the_direct_form(pair):
-    # The CRC digest passes the encoding to its second CRC through a session variable; it must
-    # equal the digest computed from the encoding directly, row by row (evaluation order).
+def test_the_crc_digest_builds_each_row_once_and_equals_the_python_mixer(pair):
+    # The CRC digest carries the encoding and its intermediate values through session
+    # variables; row by row it must equal mix_crc_pair over the CRCs of the encoding computed
+    # directly (this pins MariaDB's left-to-right evaluation order).
     pair.source.run(
         "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(9) NULL, b DECIMAL(9,3) NOT NULL)",
         "INSERT INTO t VALUES (1, 'x', 1.5), (2, NULL, 2), (3, '', 3.25), (4, 'a#b', 0)",
+        "INSERT INTO t SELECT seq, CONCAT('v', seq), seq / 7 FROM seq_5_to_400",
     )
     connection = connect(pair.source.dsn)
     try:
         schema = read_schema(connection, pair.source.database, "t")
         text = encode_columns(schema.columns)
-        direct = f"((CRC32({text}) << 32) | CRC32C({text}))"
+        prepare_session(connection)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {row_digest_sql(schema, DigestKind.CRC_PAIR)}, {direct}, "  # noqa: S608
-                f"{row_digest_sql(schema, DigestKind.MD5_64)} FROM t ORDER BY id"
+                f"SELECT {row_digest_sql(schema, DigestKind.CRC_PAIR)}, CRC32({text}), "  # noqa: S608
+                f"CRC32C({text}), {row_digest_sql(schema, DigestKind.MD5_64)} FROM t ORDER BY id"
             )
             rows = cursor.fetchall()
     finally:
         connection.close()
-    assert all(row[0] == row[1] for row in rows)
-    assert len({row[0] for row in rows}) == 4 and len({row[2] for row in rows}) == 4
+    assert [row[0] for row in rows] == [mix_crc_pair(row[1], row[2]) for row in rows]
+    assert len({row[0] for row in rows}) == len(rows) == len({row[3] for row in rows}) == 400
 
 
 UTF8_COLUMNS = ("a", "b", "j")  # utf8mb4, utf8mb3, JSON (utf8mb4): encoded without lengths
