@@ -48,3 +48,5 @@ bench: sync
 	$(UV) run --frozen python bench/launch_bench.py
 	$(UV) run --frozen python bench/sync_bench.py
 	$(UV) run --frozen python bench/checksum_cost.py
+	$(UV) run --frozen python bench/sync_exactness.py
+	$(UV) run --frozen python bench/digest_mixing.py

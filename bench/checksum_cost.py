@@ -11,8 +11,11 @@ instructions per row of each part of the engine's first pass, built from the eng
 - reading the rows (COUNT(*))
 - the injective row text alone (its length, XOR-ed)
 - the text with one 32-bit CRC32C
-- the engine's 64-bit row digest (CRC32 and CRC32C of the text, carried by a session variable)
-- the engine's first pass: that digest grouped into its level-0 chunks
+- the linear 64-bit digest used before session 5 (CRC32 and CRC32C side by side, the text
+  carried by a session variable): blind to structured drift, kept here as the reference
+- the engine's 64-bit row digest (that CRC pair put through the non-linear mixer)
+- the MD5 digest (the engine's path on MySQL 8 / Aurora MySQL 3, which lack CRC32C)
+- the engine's first pass: its digest grouped into its level-0 chunks
 - pt-table-sync's chunk checksum (CRC32 of CONCAT_WS of the columns and their NULL flags,
   32 bits, no length prefixes), in its own 1,000-row ranges
 
@@ -37,7 +40,7 @@ from sync_bench import DATABASE, DDL, ROW_SQL, TABLE
 from tapstack_sync import Dsn
 from tapstack_sync.chunking import COARSER_FACTOR, plan_chunking
 from tapstack_sync.connection import connect, quote
-from tapstack_sync.digest import DigestKind, encode_columns, row_digest_sql
+from tapstack_sync.digest import DigestKind, encode_columns, prepare_session, row_digest_sql
 from tapstack_sync.schema import TableSchema, read_schema
 
 CALLGRIND = (
@@ -66,6 +69,8 @@ def variants(schema: TableSchema, rows: int) -> list[tuple[str, str]]:
     table = quote(schema.name)
     text = encode_columns(schema.columns)
     digest = row_digest_sql(schema, DigestKind.CRC_PAIR)
+    md5 = row_digest_sql(schema, DigestKind.MD5_64)
+    linear = f"((CRC32(@tapstack_row := {text}) << 32) | CRC32C(@tapstack_row))"
     chunking = plan_chunking(schema, rows, 1, rows)
     coarse = type(chunking)(chunking.key, chunking.width0 * COARSER_FACTOR, 1, rows)
     names = [quote(column.name) for column in schema.columns]
@@ -80,7 +85,9 @@ def variants(schema: TableSchema, rows: int) -> list[tuple[str, str]]:
         ("read rows", select("COUNT(*)", table)),
         ("+ injective row text", select(f"COUNT(*), BIT_XOR(LENGTH({text}))", table)),
         ("+ one CRC32C (32 bits)", select(f"COUNT(*), BIT_XOR(CRC32C({text}))", table)),
-        ("+ 64-bit row digest", select(f"COUNT(*), BIT_XOR({digest})", table)),
+        ("+ linear CRC pair (before session 5)", select(f"COUNT(*), BIT_XOR({linear})", table)),
+        ("+ 64-bit row digest (non-linear)", select(f"COUNT(*), BIT_XOR({digest})", table)),
+        ("+ MD5 row digest (MySQL path)", select(f"COUNT(*), BIT_XOR({md5})", table)),
         *(
             (
                 f"engine first pass ({level0.width0}-row chunks)",
@@ -159,6 +166,7 @@ def measure(rows: int) -> list[tuple[str, float]]:
         )
         connection.commit()
         schema = read_schema(connection, DATABASE, TABLE)
+        prepare_session(connection)  # as the engine does
         counter = Counter(server)
         results = []
         for what, sql in variants(schema, rows):

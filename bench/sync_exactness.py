@@ -124,12 +124,9 @@ def sweep(patterns: int, seed: int, tool: str) -> tuple[Counter, Counter, Counte
             digest = (DigestKind.CRC_PAIR, DigestKind.MD5_64)[number // len(shapes) % 2]
             if rng.random() < STRUCTURED_SHARE:
                 drift = structured_drift(shape, TABLE, rng)
-                family = drift.family.split(" on ")[0].split(" among ")[0].split(" of byte")[0]
-                family = family.replace("nullable ", "")
             else:
                 drift = random_drift(shape, TABLE, rng, rng.randint(1, 8))
-                family = "random drift"
-            family = f"{family} [{shape.name}]"
+            family = f"{drift.kind} [{shape.name}]"
             prod, ours, theirs = f"p{number}", f"t{number}", f"q{number}"
             new_database(source, prod, "prod", shape)
             new_database(target, ours, "staging", shape)

@@ -73,7 +73,8 @@ class Drift:
     """Statements that make prod (`source`) and the copy (`target`) differ, and what a correct
     sync must then change in the copy: (inserted, updated, deleted)."""
 
-    family: str
+    family: str  # what was done, in words
+    kind: str = "random drift"  # the family's name: same change, values permuted, ...
     source: list[Statement] = field(default_factory=list)
     target: list[Statement] = field(default_factory=list)
     expected: tuple[int, int, int] | None = None  # None: not known in advance (random drift)
@@ -101,7 +102,8 @@ def same_change(shape: Shape, table: str, rows: list[int], column: str = "v") ->
     """The copy's `rows` all get the same new value in `column` (a bulk UPDATE)."""
     new = {"v": 3, "a": "ab", "b": "cb", "bin": b"\x00\x01\x06\x03"}[column]
     changes = [_set(shape, table, i, **{column: new}) for i in rows]
-    return Drift(f"same change on {len(rows)} rows ({column})", [], changes, (0, len(rows), 0))
+    family = f"same change on {len(rows)} rows ({column})"
+    return Drift(family, "same change", [], changes, (0, len(rows), 0))
 
 
 def permutation(shape: Shape, table: str, rows: list[int], nullable: bool, shift: int = 1) -> Drift:
@@ -115,6 +117,7 @@ def permutation(shape: Shape, table: str, rows: list[int], nullable: bool, shift
     differing = sum(1 for old, new in zip(values, moved, strict=True) if old != new)
     return Drift(
         f"{'nullable ' if nullable else ''}values permuted among {len(rows)} rows",
+        "values permuted" + (" (nullable)" if nullable else ""),
         [_set(shape, table, i, **value) for i, value in zip(rows, values, strict=True)],
         [_set(shape, table, i, **value) for i, value in zip(rows, moved, strict=True)],
         (0, differing, 0),
@@ -126,6 +129,7 @@ def xor_zero_rows(shape: Shape, table: str, first: int = 20) -> Drift:
     shape); prod keeps the first two, the copy the other two."""
     return Drift(
         "four rows whose encodings XOR to zero",
+        "four rows XOR to zero",
         [_delete(shape, table, first + 2), _delete(shape, table, first + 3)],
         [_delete(shape, table, first), _delete(shape, table, first + 1)],
         (2, 0, 2),
@@ -138,7 +142,7 @@ def bit_flips(shape: Shape, table: str, rows: list[int], offset: int, bit: int) 
     flipped[offset] ^= 1 << bit
     changes = [_set(shape, table, i, bin=bytes(flipped)) for i in rows]
     family = f"bit {bit} of byte {offset} flipped in {len(rows)} rows"
-    return Drift(family, [], changes, (0, len(rows), 0))
+    return Drift(family, "same bit flipped", [], changes, (0, len(rows), 0))
 
 
 def random_drift(shape: Shape, table: str, rng: random.Random, changes: int) -> Drift:
