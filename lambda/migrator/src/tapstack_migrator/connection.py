@@ -34,6 +34,7 @@ class ConnectionSettings:
             charset="utf8mb4",
             autocommit=True,
             connect_timeout=self.connect_timeout,
+            local_infile=False,  # a server may never ask this client for a file
             **tls,
         )
 

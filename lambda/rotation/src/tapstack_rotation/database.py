@@ -52,6 +52,7 @@ def connector(ca_bundle: str | None) -> Callable[[dict[str, Any]], Connection]:
             database=secret.get("dbname"),
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             autocommit=True,
+            local_infile=False,  # a server may never ask this client for a file
             **tls,
         )
 

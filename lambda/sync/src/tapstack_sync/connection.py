@@ -51,6 +51,7 @@ def connect(dsn: Dsn, *, lock_wait_timeout: int | None = None) -> Connection:
         autocommit=False,
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         multi_statements=False,
+        local_infile=0,  # a server may never ask this client for a file
         **options,
     )
     settings = [

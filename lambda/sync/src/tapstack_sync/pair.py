@@ -12,9 +12,12 @@ T = TypeVar("T")
 class ConnectionPair:
     """A source and a target connection, queried in parallel."""
 
-    def __init__(self, source: Connection, target: Connection) -> None:
+    def __init__(
+        self, source: Connection, target: Connection, names: tuple[str, str] = ("source", "target")
+    ) -> None:
         self.source = source
         self.target = target
+        self.names = names  # how errors name each side, e.g. "target staging's database"
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tapstack-sync")
 
     def both(self, read: Callable[[Connection], T]) -> tuple[T, T]:

@@ -29,6 +29,7 @@ from tapstack_sync.connection import quote
 from tapstack_sync.digest import DigestKind, row_digest_sql
 from tapstack_sync.pair import ConnectionPair, query
 from tapstack_sync.schema import TableSchema
+from tapstack_sync.server_values import checked_int, checked_int_rows
 from tapstack_sync.sqlkeys import key_filter
 
 SPLIT_ABOVE_ROWS = 48  # a differing chunk with more rows than this is split before fetching
@@ -126,6 +127,8 @@ def plan_table(pair: ConnectionPair, schema: TableSchema, digest: DigestKind) ->
 
 
 Checksums = Callable[[Chunking, int, str | None], tuple[list, list]]
+CHUNK_COLUMNS = ("a chunk number", "a chunk's row count", "a chunk digest")
+BOUND_COLUMNS = ("the smallest key", "the largest key", "the table's row estimate")
 
 
 def checksummer(pair: ConnectionPair, schema: TableSchema, digest_sql: str) -> Checksums:
@@ -138,7 +141,13 @@ def checksummer(pair: ConnectionPair, schema: TableSchema, digest_sql: str) -> C
         sql = f"SELECT {bucket}, COUNT(*), BIT_XOR({digest_sql}) FROM {table}"  # noqa: S608
         if where:
             sql += f" WHERE {where}"
-        return pair.both(query(sql + " GROUP BY 1"))
+        found = pair.both(query(sql + " GROUP BY 1"))
+        # Buckets go into the next statement on both servers: only checked integers do.
+        source, target = (
+            checked_int_rows(rows, server=name, what=CHUNK_COLUMNS)
+            for rows, name in zip(found, pair.names, strict=True)
+        )
+        return source, target
 
     return checksums
 
@@ -157,13 +166,22 @@ def choose_chunking(
         "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s"
     )
     if not schema.integer_key:
-        found = pair.both(query(estimate, (schema.name,)))
+        found = [
+            checked_int_rows(rows, server=name, what=BOUND_COLUMNS[2:], nullable=BOUND_COLUMNS)
+            for rows, name in zip(
+                pair.both(query(estimate, (schema.name,))), pair.names, strict=True
+            )
+        ]
         return plan_chunking(
             schema, max(_count(rows[0] if rows else ()) for rows in found), None, None
         )
     key = quote(schema.primary_key[0])
     bounds = query(f"SELECT MIN({key}), MAX({key}), ({estimate}) FROM {table}", (schema.name,))  # noqa: S608
-    found = [rows[0] for rows in pair.both(bounds)]
+    # The bounds set the key ranges of every later statement, on both servers.
+    found = [
+        checked_int_rows(rows, server=name, what=BOUND_COLUMNS, nullable=BOUND_COLUMNS)[0]
+        for rows, name in zip(pair.both(bounds), pair.names, strict=True)
+    ]
     rows = max(_count(row[2:]) for row in found)
     lows = [row[0] for row in found if row[0] is not None]
     if not lows:
@@ -263,6 +281,8 @@ def _compare_row_digests(
         else:
             source_digests.update((row[:width], row[width]) for row in from_source)
             target_digests.update((row[:width], row[width]) for row in from_target)
+    for digests, name in zip((source_digests, target_digests), pair.names, strict=True):
+        _check_digests(digests, plan.schema, name)
     changed = source_digests.items() ^ target_digests.items()
     differing = sorted({key for key, _ in changed}, key=repr)
     if width == 1:
@@ -272,6 +292,21 @@ def _compare_row_digests(
         for start in range(0, len(differing), KEY_BATCH)
     ]
     _compare_rows(pair, plan, wheres_by_key)
+
+
+def _check_digests(digests: dict, schema: TableSchema, server: str) -> None:
+    """Row digests are integers, and so is every value of an integer key column: the keys
+    whose digests differ are sent to both servers (escaped, but of the column's own type)."""
+    integer_positions = [
+        index for index, name in enumerate(schema.primary_key) if schema.column(name).is_integer
+    ]
+    for key, digest in digests.items():
+        checked_int(digest, server=server, what="a row digest")
+        values = key if isinstance(key, tuple) else (key,)
+        for index in integer_positions:
+            checked_int(
+                values[index], server=server, what=f"a value of key {schema.primary_key[index]}"
+            )
 
 
 def _bytes(where: str | bytes) -> bytes:

@@ -46,6 +46,11 @@ class Column:
         return self.data_type in FREE_TEXT_TYPES
 
     @property
+    def is_integer(self) -> bool:
+        """TINYINT to BIGINT: the driver returns a Python int."""
+        return self.data_type in INTEGER_TYPES
+
+    @property
     def may_hold_ff(self) -> bool:
         """Its text may contain the byte 0xFF (binaries, BIT, geometry, latin1, ascii, ...)."""
         if not self.free_text or self.data_type in ASCII_TEXT_TYPES:
@@ -72,8 +77,7 @@ class TableSchema:
         """A single-column integer primary key: chunks are key ranges."""
         if len(self.primary_key) != 1:
             return False
-        column = self.column(self.primary_key[0])
-        return column.data_type in INTEGER_TYPES
+        return self.column(self.primary_key[0]).is_integer
 
     def column(self, name: str) -> Column:
         """The column called `name`."""

@@ -62,6 +62,7 @@ class DatabaseSettings:
             charset="utf8mb4",
             autocommit=True,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            local_infile=False,  # a server may never ask this client for a file
             **tls,
         )
         with connection.cursor() as cursor:
