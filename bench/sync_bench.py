@@ -135,6 +135,11 @@ def load(side: Server, rows: int, environment: str) -> None:
         "CREATE TABLE IF NOT EXISTS tapstack_environment (name VARCHAR(32) PRIMARY KEY)",
         "DELETE FROM tapstack_environment",
         f"INSERT INTO tapstack_environment VALUES ('{environment}')",  # noqa: S608
+        # prod's schema classifies the table as reference data (migrations/V0003 does this for
+        # the project's own tables); the sync copies nothing else
+        "CREATE TABLE IF NOT EXISTS tapstack_table_class (table_name VARCHAR(64) PRIMARY KEY, "
+        "class ENUM('reference', 'production') NOT NULL)",
+        f"REPLACE INTO tapstack_table_class VALUES ('{TABLE}', 'reference')",  # noqa: S608
         DDL,
         f"INSERT INTO {TABLE} {ROW_SQL} FROM seq_1_to_{rows}",
         f"ANALYZE TABLE {TABLE}",

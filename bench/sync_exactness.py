@@ -31,7 +31,7 @@ from drift_patterns import SHAPES, base_statements, random_drift, structured_dri
 from tapstack_sync import Dsn, SyncRequest, sync
 from tapstack_sync.connection import connect, quote
 from tapstack_sync.digest import DigestKind
-from tapstack_sync.guards import MARKER_TABLE
+from tapstack_sync.guards import CLASS_TABLE, MARKER_TABLE
 
 TABLE = "reference_rows"
 STRUCTURED_SHARE = 0.75
@@ -84,6 +84,9 @@ def new_database(server: mariadb_server.MariaDBServer, name: str, env: str, shap
         [
             f"CREATE TABLE {MARKER_TABLE} (name VARCHAR(32) NOT NULL PRIMARY KEY)",
             (f"INSERT INTO {MARKER_TABLE} VALUES (%s)", (env,)),  # noqa: S608
+            # prod's classification of the table as reference data (migrations/V0003's table)
+            f"CREATE TABLE {CLASS_TABLE} (table_name VARCHAR(64) PRIMARY KEY, class VARCHAR(16))",
+            (f"INSERT INTO {CLASS_TABLE} VALUES (%s, 'reference')", (TABLE,)),  # noqa: S608
             *base_statements(shape, TABLE),
         ],
     )

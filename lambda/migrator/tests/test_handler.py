@@ -22,6 +22,8 @@ pytestmark = pytest.mark.mariadb
 
 EVENTS = Path(__file__).parent / "events"
 REPO_MIGRATIONS = Path(__file__).parents[3] / "migrations"
+LATEST = max(int(path.name[1:5]) for path in REPO_MIGRATIONS.glob("V*.sql"))
+NEXT_FILE = f"V{LATEST + 1:04d}__add_refund_reason.sql"
 SUCCESS, FAILED = "SUCCESS", "FAILED"
 
 
@@ -160,7 +162,7 @@ def test_create_applies_migrations_as_the_migrator_and_grants_the_sync_writer(
     assert response["Status"] == SUCCESS, response["Reason"]
     assert response["PhysicalResourceId"] == harness.physical_id
     assert response["Data"] == {
-        "SchemaVersion": "2",
+        "SchemaVersion": str(LATEST),
         "AppliedMigrations": ",".join(sorted(p.name for p in REPO_MIGRATIONS.glob("*.sql"))),
         "MigrationsKey": key,
     }
@@ -216,7 +218,7 @@ def test_update_with_the_same_bundle_is_a_no_op(harness, mariadb, user_names):
     assert response["Status"] == SUCCESS, response["Reason"]
     assert response["PhysicalResourceId"] == harness.physical_id
     assert response["Data"]["AppliedMigrations"] == ""
-    assert response["Data"]["SchemaVersion"] == "2"
+    assert response["Data"]["SchemaVersion"] == str(LATEST)
 
 
 def test_update_with_a_broken_file_fails_naming_file_statement_and_partial_effects(
@@ -227,7 +229,7 @@ def test_update_with_a_broken_file_fails_naming_file_statement_and_partial_effec
     expect_deploy(harness, mariadb, user_names, key, data)
     harness.invoke(harness.event("create", key))
     # GIVEN a new file whose second statement fails
-    files["V0003__add_refund_reason.sql"] = (
+    files[NEXT_FILE] = (
         b"ALTER TABLE transactions ADD COLUMN refund_reason VARCHAR(200) NULL;\n"
         b"ALTER TABLE transactions ADD INDEX ix_missing (no_such_column);\n"
     )
@@ -239,7 +241,7 @@ def test_update_with_a_broken_file_fails_naming_file_statement_and_partial_effec
     # WHEN CloudFormation sends Update THEN it fails with a reason CloudFormation can show
     response = harness.invoke(harness.event("update", key))
     assert response["Status"] == FAILED
-    assert response["Reason"].startswith("V0003__add_refund_reason.sql failed at statement 2/2")
+    assert response["Reason"].startswith(f"{NEXT_FILE} failed at statement 2/2")
     assert "statements 1-1 ran and stay committed" in response["Reason"]
     assert len(response["Reason"]) <= 256
     columns = rows(mariadb, database, "SHOW COLUMNS FROM transactions LIKE 'refund_reason'")
@@ -255,7 +257,7 @@ def test_delete_leaves_the_schema_and_calls_nothing(harness, mariadb, database, 
     # THEN it succeeds and the tables are still there
     assert response["Status"] == SUCCESS
     assert response["PhysicalResourceId"] == harness.physical_id
-    assert len(rows(mariadb, database, "SELECT * FROM schema_history")) == 2
+    assert len(rows(mariadb, database, "SELECT * FROM schema_history")) == LATEST
 
 
 @pytest.mark.parametrize(
@@ -296,3 +298,25 @@ def test_missing_environment_fails_every_request_with_its_name(monkeypatch, harn
     module.handler(copy.deepcopy(harness.event("create", repo_bundle()[0])), harness.context)
     assert sent[-1]["Status"] == FAILED
     assert "DATABASE_CA_BUNDLE" in sent[-1]["Reason"]
+
+
+@pytest.mark.parametrize(
+    ("tables", "named"),
+    [
+        pytest.param(["currencies", "transactions"], "transactions (production)", id="production"),
+        pytest.param(["currencies", "audit_notes"], "audit_notes (not classified)", id="unknown"),
+    ],
+)
+def test_an_allowlist_naming_a_non_reference_table_is_refused_and_nothing_granted(
+    harness, mariadb, database, user_names, tables, named
+):
+    # GIVEN the project's migrations (which classify accounts/transactions as production)
+    key, data = repo_bundle()
+    expect_deploy(harness, mariadb, user_names, key, data)
+    # WHEN the stack's SyncTables puts a production (or unclassified) table on the allowlist
+    response = harness.invoke(harness.event("create", key, SyncTables=tables))
+    # THEN the deployment fails naming the table and its class, and the sync user gets nothing
+    assert response["Status"] == FAILED
+    assert named in response["Reason"] and "no sync user was created" in response["Reason"]
+    found = rows(mariadb, "mysql", f"SELECT User FROM mysql.user WHERE User = '{user_names[1]}'")  # noqa: S608
+    assert found == []

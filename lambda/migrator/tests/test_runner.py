@@ -62,7 +62,12 @@ def test_fresh_database_gets_every_migration_recorded_with_its_checksum(settings
     assert report.applied == scripts
     assert report.schema_version == len(scripts)
     expected = {"currencies", "fee_schedules", "merchant_categories", "accounts", "transactions"}
-    assert tables(settings) == expected | {"schema_history"}
+    assert tables(settings) == expected | {"schema_history", "tapstack_table_class"}
+    classes = dict(query(settings, "SELECT table_name, class FROM tapstack_table_class"))
+    assert classes == {
+        **dict.fromkeys(("currencies", "fee_schedules", "merchant_categories"), "reference"),
+        **dict.fromkeys(("accounts", "transactions"), "production"),
+    }
     without_key = query(
         settings,
         "SELECT table_name FROM information_schema.tables t WHERE table_schema = DATABASE() "

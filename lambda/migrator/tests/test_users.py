@@ -13,6 +13,7 @@ from tapstack_migrator.users import boundary_grants, ensure_user, migrator_user,
 pytestmark = pytest.mark.mariadb
 
 REPO_MIGRATIONS = Path(__file__).parents[3] / "migrations"
+LATEST = max(int(path.name[1:5]) for path in REPO_MIGRATIONS.glob("V*.sql"))
 DENIED = (1044, 1045, 1142, 1143, 1227)  # denied: database, login, table, column, privilege
 
 
@@ -122,12 +123,17 @@ def test_both_sync_users_read_the_history_and_the_writer_the_marker(settings, us
     ensure(settings, sync_user(reader, "r-pw", settings.database, "reader", ["currencies"]))
     ensure(settings, sync_user(writer, "w-pw", settings.database, "writer", ["currencies"]))
     for name, secret in ((reader, "r-pw"), (writer, "w-pw")):
-        assert query(settings, name, secret, "SELECT COUNT(*) FROM schema_history") == [(2,)]
+        assert query(settings, name, secret, "SELECT COUNT(*) FROM schema_history") == [(LATEST,)]
         assert_denied(settings, name, secret, "DELETE FROM schema_history")
     assert query(settings, writer, "w-pw", "SELECT name FROM tapstack_environment") == [
         ("staging",)
     ]
     assert_denied(settings, writer, "w-pw", "UPDATE tapstack_environment SET name = 'x'")
+    # the reader checks prod's own table classification before it reads a table
+    assert ("currencies", "reference") in query(
+        settings, reader, "r-pw", "SELECT table_name, class FROM tapstack_table_class"
+    )
+    assert_denied(settings, reader, "r-pw", "DELETE FROM tapstack_table_class")
     assert_denied(settings, reader, "r-pw", "SELECT name FROM tapstack_environment")
 
 

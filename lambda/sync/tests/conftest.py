@@ -5,13 +5,18 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import MySQLdb
 import pytest
 from mariadb_server import MariaDBServer, start_mariadb
+from tapstack_migrator.statements import split_statements
 from tapstack_sync import Dsn, SyncRequest
 from tapstack_sync.connection import connect, quote
-from tapstack_sync.guards import MARKER_TABLE
+from tapstack_sync.guards import CLASS_TABLE, MARKER_TABLE
+
+# prod's table classification, exactly as migrations/ writes it (the sync's second barrier)
+CLASSIFICATION = Path(__file__).parents[3] / "migrations" / "V0003__classify_tables.sql"
 
 # The handler reads its settings at import (cold start), as in Lambda.
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
@@ -101,6 +106,12 @@ class Side:
         finally:
             connection.close()
 
+    def classify(self, *tables: str, kind: str = "reference") -> None:
+        """Classify `tables` that are not classified yet (as migrations/ does for real ones)."""
+        self.run(
+            (f"INSERT IGNORE INTO {CLASS_TABLE} VALUES (%s, %s)", [(t, kind) for t in tables])  # noqa: S608
+        )
+
     def scalar(self, sql: str):
         connection = connect(self.dsn)
         try:
@@ -144,8 +155,10 @@ class Pair:
         self.target.run(*statements)
 
     def request(self, *tables: str, **options) -> SyncRequest:
-        """A request for `tables` (the allowlist is exactly these tables unless given)."""
+        """A request for `tables` (the allowlist is exactly these tables unless given); test
+        tables prod's classification does not know yet are classified as reference data."""
         options.setdefault("allowlist", list(tables))
+        self.source.classify(*tables)
         return SyncRequest(
             source=self.source.dsn, target=self.target.dsn, tables=list(tables), **options
         )
@@ -169,6 +182,8 @@ def new_side(mariadb: MariaDBServer, target_server: MariaDBServer) -> Iterator[C
                 f"CREATE TABLE {MARKER_TABLE} (name VARCHAR(32) NOT NULL PRIMARY KEY)",
                 (f"INSERT INTO {MARKER_TABLE} VALUES (%s)", (env,)),  # noqa: S608
             )
+        if where == "source":
+            side.run(*split_statements(CLASSIFICATION.read_text()))
         return side
 
     yield make
@@ -180,3 +195,43 @@ def new_side(mariadb: MariaDBServer, target_server: MariaDBServer) -> Iterator[C
 def pair(new_side) -> Pair:
     """Prod-like source (marked prod) on one server, staging target on the other."""
     return Pair(new_side("source", "prod"), new_side("target", "staging"))
+
+
+class GeneralLog:
+    """Every statement the source server receives while recording (its general log)."""
+
+    def __init__(self, side) -> None:
+        self.side = side
+
+    def __enter__(self) -> "GeneralLog":
+        self.side.run(
+            "SET GLOBAL general_log = 'OFF'",
+            "SET GLOBAL log_output = 'TABLE'",
+            "TRUNCATE TABLE mysql.general_log",
+            "SET GLOBAL general_log = 'ON'",
+        )
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.side.run("SET GLOBAL general_log = 'OFF'")
+
+    def statements(self) -> list[str]:
+        connection = MySQLdb.connect(
+            host=self.side.server.host, port=self.side.server.port, user=self.side.server.user,
+            password=self.side.server.password, charset="utf8mb4",
+        )  # fmt: skip
+        try:
+            cursor = connection.cursor()
+            cursor.execute(
+                "SELECT CONVERT(argument USING utf8mb4) FROM mysql.general_log "
+                "WHERE command_type IN ('Query', 'Execute', 'Prepare')"
+            )
+            return [row[0] for row in cursor.fetchall()]
+        finally:
+            connection.close()
+
+
+@pytest.fixture
+def source_log(pair) -> GeneralLog:
+    """`with source_log as log:` records what the source (prod) server receives."""
+    return GeneralLog(pair.source)

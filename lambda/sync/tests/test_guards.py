@@ -144,3 +144,42 @@ def test_dry_run_reports_the_plan_and_writes_nothing(filled):
     assert (table.inserted, table.updated, table.deleted) == (1, 1, 1)
     assert report.dry_run
     assert filled.target.rows("currencies") == before
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        pytest.param("transactions", "transactions (production)", id="production"),
+        pytest.param("audit_notes", "audit_notes (not classified)", id="unclassified"),
+    ],
+)
+def test_a_table_prod_does_not_classify_as_reference_is_refused_even_if_allow_listed(
+    pair, source_log, table, named
+):
+    # GIVEN prod's schema classifies transactions as production data (migrations/V0003) and
+    # knows nothing of audit_notes; both tables exist on both sides with a row
+    pair.both(
+        f"CREATE TABLE {table} (id INT PRIMARY KEY, secret VARCHAR(20) NOT NULL)",
+        f"INSERT INTO {table} VALUES (1, 'card 4111')",  # noqa: S608
+    )
+    request = SyncRequest(
+        source=pair.source.dsn, target=pair.target.dsn, tables=[table], allowlist=[table]
+    )
+    # WHEN the allowlist names it THEN the sync refuses before reading any of its rows
+    with source_log as log, pytest.raises(RefusedError, match=r"does not classify") as refused:
+        sync(request)
+    assert refused.value.exit_code == 2 and named in str(refused.value)
+    statements = log.statements()
+    assert any("tapstack_table_class" in statement for statement in statements)
+    assert not [s for s in statements if table in s and "tapstack_table_class" not in s]
+
+
+def test_a_source_without_a_table_classification_is_refused(pair):
+    pair.source.run("DROP TABLE tapstack_table_class")
+    pair.both("CREATE TABLE currencies (code CHAR(3) PRIMARY KEY)")
+    request = SyncRequest(
+        source=pair.source.dsn, target=pair.target.dsn, tables=["currencies"],
+        allowlist=["currencies"],
+    )  # fmt: skip
+    with pytest.raises(RefusedError, match="no readable table classification"):
+        sync(request)

@@ -122,54 +122,23 @@ def rogue(pair) -> Iterator[Callable[[Poison], int]]:
         loop.close()
 
 
-class GeneralLog:
-    """Every statement the source server receives while recording (its general log)."""
-
-    def __init__(self, side) -> None:
-        self.side = side
-
-    def __enter__(self) -> "GeneralLog":
-        self.side.run(
-            "SET GLOBAL general_log = 'OFF'",
-            "SET GLOBAL log_output = 'TABLE'",
-            "TRUNCATE TABLE mysql.general_log",
-            "SET GLOBAL general_log = 'ON'",
-        )
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.side.run("SET GLOBAL general_log = 'OFF'")
-
-    def statements(self) -> list[str]:
-        connection = MySQLdb.connect(
-            host=self.side.server.host, port=self.side.server.port, user=self.side.server.user,
-            password=self.side.server.password, charset="utf8mb4",
-        )  # fmt: skip
-        try:
-            cursor = connection.cursor()
-            cursor.execute(
-                "SELECT CONVERT(argument USING utf8mb4) FROM mysql.general_log "
-                "WHERE command_type IN ('Query', 'Execute', 'Prepare')"
-            )
-            return [row[0] for row in cursor.fetchall()]
-        finally:
-            connection.close()
-
-
 @pytest.mark.parametrize(("poison", "payload"), POISONS.values(), ids=POISONS.keys())
-def test_a_rogue_target_is_refused_and_steers_nothing_on_prod(pair, rogue, poison, payload):
+def test_a_rogue_target_is_refused_and_steers_nothing_on_prod(
+    pair, rogue, source_log, poison, payload
+):
     table = f"r_{uuid.uuid4().hex[:8]}"
     pair.both(
         f"CREATE TABLE {table} (id INT NOT NULL PRIMARY KEY, v VARCHAR(8) NOT NULL)",
         (f"INSERT INTO {table} VALUES (%s, %s)", [(i, "v") for i in range(1, 200)]),  # noqa: S608
     )
     pair.target.run(f"UPDATE {table} SET v = 'drift' WHERE id IN (7, 70, 170)")  # noqa: S608
+    pair.source.classify(table)
     before = pair.target.hex_rows(table)
     port = rogue(poison)
     target = Dsn(host="127.0.0.1", port=port, user="sync_writer", database=pair.target.database)
     request = SyncRequest(source=pair.source.dsn, target=target, tables=[table], allowlist=[table])
 
-    with GeneralLog(pair.source) as log, pytest.raises(SyncError) as refused:
+    with source_log as log, pytest.raises(SyncError) as refused:
         sync(request)
 
     assert refused.value.exit_code == 2

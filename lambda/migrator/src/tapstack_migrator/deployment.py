@@ -20,6 +20,7 @@ from tapstack_migrator.environment_marker import ensure_environment_marker
 from tapstack_migrator.properties import MigrationProperties
 from tapstack_migrator.retry import with_retries
 from tapstack_migrator.runner import RunReport
+from tapstack_migrator.table_classes import check_reference_tables
 from tapstack_migrator.users import (
     DatabaseUser,
     boundary_grants,
@@ -67,6 +68,8 @@ def deploy_schema(
         tables = list(properties.sync_tables)
 
         def sync_account(connection: Connection) -> DatabaseUser:
+            # The schema's own classification is the second barrier beside the allowlist.
+            check_reference_tables(connection, tables)
             boundary = (
                 boundary_grants(connection, properties.database_name, tables)
                 if properties.sync_access == "writer"

@@ -21,6 +21,7 @@ from pymysql.connections import Connection
 
 from tapstack_migrator.environment_marker import MARKER_TABLE
 from tapstack_migrator.history import TABLE as HISTORY_TABLE
+from tapstack_migrator.table_classes import CLASS_TABLE
 
 SyncAccess = Literal["reader", "writer"]
 
@@ -108,11 +109,14 @@ def sync_user(
     boundary: tuple[Grant, ...] = (),
 ) -> DatabaseUser:
     """SELECT (reader) or SELECT/INSERT/UPDATE/DELETE (writer) on the allow-listed tables; SELECT
-    on the history (both) and the environment marker (writer); `boundary` (writer only)."""
+    on the history (both), the table classification (reader) and the environment marker
+    (writer); `boundary` (writer only)."""
     if not tables:
         raise ValueError("a sync user needs at least one allow-listed table")
     grants = [Grant(SYNC_PRIVILEGES[access], database, table) for table in sorted(set(tables))]
     grants.append(Grant(("SELECT",), database, HISTORY_TABLE))
+    if access == "reader":  # the sync checks prod's own classification before reading a table
+        grants.append(Grant(("SELECT",), database, CLASS_TABLE))
     if access == "writer":
         grants.append(Grant(("SELECT",), database, MARKER_TABLE))
         grants.extend(boundary)

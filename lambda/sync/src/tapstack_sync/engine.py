@@ -52,6 +52,7 @@ def sync(
         stack.callback(target.close)
         guards.check_not_same_server_database(source, target)
         environment = guards.check_target_environment(target, request.target_env)
+        guards.check_reference_tables(source, tables)
         schemas = _source_schemas(source, request.source.database, tables)
         check_schemas(source, target, request, schemas, migrations)
         order = parents_first(tables, read_foreign_keys(source, tables))

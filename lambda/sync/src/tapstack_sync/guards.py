@@ -19,6 +19,8 @@ from tapstack_sync.dsn import Dsn
 from tapstack_sync.errors import BadInputError, RefusedError
 
 MARKER_TABLE = "tapstack_environment"
+CLASS_TABLE = "tapstack_table_class"  # migrations/V0003__classify_tables.sql
+REFERENCE = "reference"
 PROD_NAMES = frozenset({"prod", "production", "prd"})
 DEFAULT_ALLOWLIST = ("currencies", "fee_schedules", "merchant_categories")
 
@@ -95,3 +97,32 @@ def check_target_environment(target: Connection, declared: str | None) -> str:
             f"the target was declared as {declared!r} but its database says it is {name!r}"
         )
     return name
+
+
+def check_reference_tables(source: Connection, tables: list[str]) -> None:
+    """Refuse any table that prod's own schema does not classify as reference data.
+
+    The second barrier, independent of the allowlist: `tapstack_table_class` is written by
+    migrations/, so every database built from them carries it. A table missing from it counts
+    as production data.
+    """
+    try:
+        with source.cursor() as cursor:
+            cursor.execute(f"SELECT table_name, class FROM {CLASS_TABLE}")  # noqa: S608
+            classes = {name: kind for name, kind in cursor.fetchall()}
+    except MySQLError as err:
+        raise RefusedError(
+            f"the source database has no readable table classification ({CLASS_TABLE}, "
+            f"created by migrations/V0003__classify_tables.sql): {err.args[-1]}; "
+            "nothing is synced from a database that does not say which tables are reference data"
+        ) from err
+    refused = [table for table in tables if classes.get(table) != REFERENCE]
+    if refused:
+        described = ", ".join(
+            f"{table} ({classes[table]})" if table in classes else f"{table} (not classified)"
+            for table in refused
+        )
+        raise RefusedError(
+            f"prod's schema does not classify {described} as reference data "
+            f"({CLASS_TABLE}); the sync copies reference tables only, whatever the allowlist says"
+        )
