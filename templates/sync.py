@@ -50,6 +50,8 @@ from troposphere.stepfunctions import (
 SYNC_HANDLER = "tapstack_sync.handler.lambda_handler"  # also the image's CMD (lambda/sync)
 SYNC_TARGETS = tuple(env for env in ENVIRONMENTS if env != "prod")
 ENABLE_SCHEDULE = "EnableSchedule"
+TARGET_DATABASE_NAME = "tapstack"  # the schema every environment's database stack creates
+HOST_PATTERN = r"^[A-Za-z0-9.-]{1,253}$"
 SYNC_TIMEOUT_SECONDS = 300  # the 5-minute Lambda budget of the sync engine (docs/sync.md)
 TABLE_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 RATE_PATTERN = r"^rate\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\)$"
@@ -120,8 +122,20 @@ def _function_environment(parameters: dict[str, Parameter]) -> dict:
     suffix = f"${{{SUFFIX_PARAMETER}}}"
     target_secrets = {env: f"{PROJECT}/{env}/{suffix}/db/sync" for env in SYNC_TARGETS}
     target_roles = {env: f"${{{_role_parameter(env)}}}" for env in SYNC_TARGETS}
+    # Where each target's database is comes from prod's deploy (the target's published stack
+    # outputs), never from the target's secret, which staging/dev administer (docs/security.md).
+    target_endpoints = {
+        env: {
+            "host": f"${{{_endpoint_parameter(env)}}}",
+            "port": f"${{{_port_parameter(env)}}}",
+            "database": TARGET_DATABASE_NAME,
+        }
+        for env in SYNC_TARGETS
+    }
     return {
         "SYNC_SOURCE_SECRET": Ref(parameters["SourceSecretArn"]),
+        "SYNC_SOURCE_HOST": Ref(parameters["SourceReaderEndpoint"]),
+        "SYNC_TARGET_ENDPOINTS": Sub(json.dumps(target_endpoints, sort_keys=True)),
         # Secret names in each target account, read through that account's sync-target role.
         "SYNC_TARGET_SECRETS": Sub(json.dumps(target_secrets, sort_keys=True)),
         "SYNC_TARGET_ROLES": Sub(json.dumps(target_roles, sort_keys=True)),
@@ -132,6 +146,14 @@ def _function_environment(parameters: dict[str, Parameter]) -> dict:
 
 def _role_parameter(environment: str) -> str:
     return f"{environment.capitalize()}SyncTargetRoleArn"
+
+
+def _endpoint_parameter(environment: str) -> str:
+    return f"{environment.capitalize()}DatabaseEndpoint"
+
+
+def _port_parameter(environment: str) -> str:
+    return f"{environment.capitalize()}DatabasePort"
 
 
 def _add_workflow(template, function, topic, kms_key_arn) -> StateMachine:
@@ -289,6 +311,35 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
             AllowedPattern=SECRET_ARN_PATTERN,
             Description="Prod's sync-reader secret (migrations stack)",
             ConstraintDescription="must be a Secrets Manager secret ARN",
+        ),
+        Parameter(
+            "SourceReaderEndpoint",
+            Type="String",
+            AllowedPattern=HOST_PATTERN,
+            Description="Prod's reader endpoint (database stack): the sync reads prod there",
+            ConstraintDescription="must be a host name",
+        ),
+        *(
+            parameter
+            for env in SYNC_TARGETS
+            for parameter in (
+                Parameter(
+                    _endpoint_parameter(env),
+                    Type="String",
+                    AllowedPattern=HOST_PATTERN,
+                    Description=f"{env}'s writer endpoint (its database stack, read by prod's "
+                    "deploy); the sync never takes it from the target's secret",
+                    ConstraintDescription="must be a host name",
+                ),
+                Parameter(
+                    _port_parameter(env),
+                    Type="Number",
+                    MinValue=1,
+                    MaxValue=65535,
+                    Description=f"{env}'s MySQL port (its database stack)",
+                    ConstraintDescription="must be a TCP port",
+                ),
+            )
         ),
         *(
             Parameter(

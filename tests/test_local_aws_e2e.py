@@ -357,6 +357,7 @@ def test_schema_tables_marker_and_migrator_grants(launched, environment):
         "transactions",
         "schema_history",
         "tapstack_environment",
+        "tapstack_table_class",
     }
     assert query(migrator, "SELECT name FROM tapstack_environment") == [(environment,)]
     applied = query(migrator, "SELECT version, status FROM schema_history ORDER BY version")
@@ -371,6 +372,7 @@ def test_prod_sync_reader_selects_allow_listed_tables_only(launched):
     assert own_grants(reader) == {
         "*.*": {"USAGE"},
         "tapstack.schema_history": {"SELECT"},
+        "tapstack.tapstack_table_class": {"SELECT"},  # the sync checks prod's classification
         **{f"tapstack.{table}": {"SELECT"} for table in REFERENCE_TABLES},
     }
     assert query(reader, "SELECT COUNT(*) FROM currencies") == [(0,)]

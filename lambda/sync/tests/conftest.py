@@ -22,6 +22,11 @@ CLASSIFICATION = Path(__file__).parents[3] / "migrations" / "V0003__classify_tab
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("SYNC_SOURCE_SECRET", "tapstack/sync/prod-reader")
 os.environ.setdefault("SYNC_TARGET_SECRETS", '{"staging": "tapstack/sync/staging-writer"}')
+os.environ.setdefault("SYNC_SOURCE_HOST", "prod-reader.invalid")
+os.environ.setdefault(
+    "SYNC_TARGET_ENDPOINTS",
+    '{"staging": {"host": "staging.invalid", "port": 3306, "database": "tapstack"}}',
+)
 os.environ.setdefault("SYNC_ALLOWLIST", "currencies,fee_schedules,merchant_categories")
 
 

@@ -20,7 +20,7 @@ def _event(name: str) -> dict:
     return json.loads((EVENTS / name).read_text())
 
 
-def _secret(side) -> str:
+def _secret(side, **hostile) -> str:
     dsn = side.dsn
     return json.dumps(
         {
@@ -30,22 +30,51 @@ def _secret(side) -> str:
             "host": dsn.host,
             "port": dsn.port,
             "dbname": dsn.database,
+            **hostile,
         }
     )
 
 
+# What a staging administrator can write into staging's sync-writer secret: another host, port
+# and schema, and a CA file of the image that trusts far more than RDS.
+HOSTILE = {
+    "host": "rogue.staging.example",
+    "port": 1,
+    "dbname": "mysql",
+    "ssl_ca": "/etc/ssl/certs/ca-certificates.crt",
+}
+
+
 @pytest.fixture
-def secrets(pair, monkeypatch) -> Stubber:
+def endpoints(pair, monkeypatch) -> None:
+    """Prod's side of the connection facts: its reader and staging's published endpoint."""
+    monkeypatch.setattr(handler, "SOURCE_HOST", pair.source.dsn.host)
+    target = pair.target.dsn
+    monkeypatch.setattr(
+        handler,
+        "TARGET_ENDPOINTS",
+        {"staging": {"host": target.host, "port": target.port, "database": target.database}},
+    )
+
+
+@pytest.fixture
+def target_secret() -> dict:
+    """Extra fields written into the staging secret (none by default)."""
+    return {}
+
+
+@pytest.fixture
+def secrets(pair, endpoints, target_secret, monkeypatch) -> Stubber:
     """Secrets Manager answering with the test servers' credentials, each asked exactly once."""
     client = boto3.client("secretsmanager", region_name="us-east-1")
     stubber = Stubber(client)
-    for secret_id, side in (
-        ("tapstack/sync/prod-reader", pair.source),
-        ("tapstack/sync/staging-writer", pair.target),
+    for secret_id, text in (
+        ("tapstack/sync/prod-reader", _secret(pair.source)),
+        ("tapstack/sync/staging-writer", _secret(pair.target, **target_secret)),
     ):
         stubber.add_response(
             "get_secret_value",
-            {"Name": secret_id, "SecretString": _secret(side)},
+            {"Name": secret_id, "SecretString": text},
             {"SecretId": secret_id},
         )
     stubber.activate()
@@ -186,3 +215,37 @@ def test_a_target_with_a_role_is_read_through_that_role_with_the_external_id(mon
     assert first is second
     used = first.client._request_signer._credentials
     assert used.access_key == "ASIAEXAMPLEEXAMPLE01"
+
+
+@pytest.mark.parametrize("target_secret", [HOSTILE])
+def test_a_hostile_target_secret_changes_nothing_but_the_account(
+    pair, secrets, lambda_context, monkeypatch, target_secret
+):
+    # GIVEN staging's secret names another host, port, schema and CA (HOSTILE)
+    pair.both(TABLE)
+    pair.source.run("INSERT INTO currencies VALUES ('EUR', 'Euro')")
+    used: list = []
+    original = handler.sync
+    monkeypatch.setattr(handler, "sync", lambda request: used.append(request) or original(request))
+    # WHEN the sync runs
+    result = handler.lambda_handler(_event("sync_staging.json"), lambda_context)
+    # THEN it connected where prod's configuration says, with the packaged CA, and synced
+    target = used[0].target
+    assert (target.host, target.port, target.database) == (
+        pair.target.dsn.host, pair.target.dsn.port, pair.target.dsn.database,
+    )  # fmt: skip
+    assert target.ssl_ca == handler.CA_BUNDLE
+    assert not {target.host, str(target.port), target.database, target.ssl_ca} & {
+        str(value) for value in HOSTILE.values()
+    }
+    assert result["rows_changed"] == 1
+    assert pair.target.rows("currencies") == [("EUR", "Euro")]
+
+
+def test_the_source_is_prods_reader_endpoint_not_the_host_in_its_secret(pair, secrets, monkeypatch):
+    # GIVEN prod's reader endpoint, and prod's secret naming the cluster's (writer) host
+    monkeypatch.setattr(handler, "SOURCE_HOST", "tapstack-db-prod.cluster-ro-x.example")
+    # WHEN the source is resolved THEN it is the reader, with the secret's port and schema
+    dsn = handler.source_dsn(handler.secrets_provider)
+    assert dsn.host == "tapstack-db-prod.cluster-ro-x.example"
+    assert (dsn.port, dsn.database) == (pair.source.dsn.port, pair.source.dsn.database)

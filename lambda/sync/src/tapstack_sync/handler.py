@@ -2,18 +2,29 @@
 
 Environment (set by the sync stack; secret *names* only, never secrets):
   SYNC_SOURCE_SECRET    prod's sync-reader secret (SELECT on the allow-listed tables)
+  SYNC_SOURCE_HOST      prod's reader endpoint (the database stack's ReaderEndpoint): the sync
+                        reads from the reader, never the writer
   SYNC_TARGET_SECRETS   JSON object, environment name -> that target's sync-writer secret
+  SYNC_TARGET_ENDPOINTS JSON object, environment name -> {"host", "port", "database"}: where
+                        that target's database is, as prod's deploy read it from the target's
+                        published stack outputs. Never taken from the target's secret
   SYNC_ALLOWLIST        comma-separated tables that may be synced (from config/)
   SYNC_MAX_CHANGE_RATIO optional brake threshold (default 0.2)
   SYNC_TARGET_ROLES     optional JSON object, environment name -> role in that target's account
                         to assume (with SYNC_EXTERNAL_ID) before reading its secret; a target
                         without one is read with the function's own credentials
-  DATABASE_CA_BUNDLE    optional CA bundle path for TLS, when a secret names no ssl_ca
+  DATABASE_CA_BUNDLE    the CA bundle that verifies both databases' TLS certificates (the
+                        image's packaged RDS bundle); no secret can name another
 Event: {"target": "staging", "tables": [...], "dry_run": false, "force": false}; tables
-defaults to the whole allowlist. Secrets hold the RDS JSON shape: username, password, host,
-port, dbname (and optionally ssl_ca, a CA bundle path inside the package). The source is the
-host in prod's secret (its own region's cluster), deliberately not the failover writer name
-`/tapstack/prod/db/writer-dns` the validator follows (docs/architecture.md, decisions log).
+defaults to the whole allowlist.
+
+Trust (ARCHITECTURE.md, "Trust model"; docs/security.md): a target's secret lives in staging's
+or dev's account, where their administrators can change it. Only its `username` and `password`
+are read; a `host`, `port`, `dbname` or `ssl_ca` in it is ignored, so whoever controls that
+secret cannot point prod's sync at a server of their choosing or swap the CA that verifies it.
+The source is prod's reader endpoint in its own region, deliberately not the failover writer
+name `/tapstack/prod/db/writer-dns` the validator follows (docs/architecture.md, decisions log);
+its port and schema come from prod's own sync-reader secret.
 """
 
 import json
@@ -38,7 +49,9 @@ metrics = Metrics(namespace="tapstack", service="tapstack-sync")
 secrets_provider = parameters.SecretsProvider()
 
 SOURCE_SECRET = os.environ["SYNC_SOURCE_SECRET"]
+SOURCE_HOST = os.environ["SYNC_SOURCE_HOST"]
 TARGET_SECRETS: dict[str, str] = json.loads(os.environ["SYNC_TARGET_SECRETS"])
+TARGET_ENDPOINTS: dict[str, dict] = json.loads(os.environ["SYNC_TARGET_ENDPOINTS"])
 ALLOWLIST = [t.strip() for t in os.environ["SYNC_ALLOWLIST"].split(",") if t.strip()]
 MAX_CHANGE_RATIO = float(os.environ.get("SYNC_MAX_CHANGE_RATIO", DEFAULT_MAX_CHANGE_RATIO))
 TARGET_ROLES: dict[str, str] = json.loads(os.environ.get("SYNC_TARGET_ROLES") or "{}")
@@ -58,33 +71,67 @@ class SyncEvent(BaseModel):
     force: bool = False
 
 
-class DatabaseSecret(BaseModel):
-    """The RDS secret JSON shape."""
+class Credentials(BaseModel):
+    """What the sync reads from a database secret: the account, nothing else (any other field,
+    `host` or `ssl_ca` included, is ignored)."""
 
     model_config = ConfigDict(extra="ignore")
 
-    username: str
+    username: str = Field(min_length=1)
     password: SecretStr
-    host: str
+
+
+class SourceSecret(Credentials):
+    """Prod's own sync-reader secret: also the port and schema of prod's cluster."""
+
     port: int = 3306
     dbname: str
-    ssl_ca: str | None = None
-
-    def dsn(self) -> Dsn:
-        return Dsn(
-            host=self.host,
-            port=self.port,
-            user=self.username,
-            password=Secret(self.password.get_secret_value()),
-            database=self.dbname,
-            ssl_ca=self.ssl_ca or CA_BUNDLE,
-        )
 
 
-def read_dsn(secret_id: str, provider: parameters.SecretsProvider) -> Dsn:
-    """The connection facts stored in one secret."""
+class Endpoint(BaseModel):
+    """Where a database is, as prod's side knows it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field(min_length=1)
+    port: int = Field(ge=1, le=65535)
+    database: str = Field(min_length=1, max_length=64)
+
+
+def _read(secret_id: str, provider: parameters.SecretsProvider, model: type[Credentials]):
     value = provider.get(secret_id, transform="json", max_age=SECRET_MAX_AGE_SECONDS)
-    return DatabaseSecret.model_validate(value).dsn()
+    try:
+        return model.model_validate(value)
+    except ValidationError as err:
+        fields = ", ".join(str(error["loc"][0]) for error in err.errors())
+        raise BadInputError(f"secret {secret_id}: missing or invalid {fields}") from None
+
+
+def source_dsn(provider: parameters.SecretsProvider) -> Dsn:
+    """Prod's reader endpoint, with the account, port and schema of prod's sync-reader secret."""
+    secret = _read(SOURCE_SECRET, provider, SourceSecret)
+    return Dsn(
+        host=SOURCE_HOST,
+        port=secret.port,
+        user=secret.username,
+        password=Secret(secret.password.get_secret_value()),
+        database=secret.dbname,
+        ssl_ca=CA_BUNDLE,
+    )
+
+
+def target_dsn(target: str, provider: parameters.SecretsProvider) -> Dsn:
+    """`target`'s endpoint from prod's configuration, with the account from its secret."""
+    endpoint = Endpoint.model_validate(TARGET_ENDPOINTS[target])
+    secret = _read(TARGET_SECRETS[target], provider, Credentials)
+    return Dsn(
+        host=endpoint.host,
+        port=endpoint.port,
+        user=secret.username,
+        password=Secret(secret.password.get_secret_value()),
+        database=endpoint.database,
+        ssl_ca=CA_BUNDLE,
+    )
 
 
 _target_providers: dict[str, parameters.SecretsProvider] = {}
@@ -111,16 +158,15 @@ def target_secrets_provider(target: str, sts: Any = None) -> parameters.SecretsP
 
 def run(event: SyncEvent, provider: parameters.SecretsProvider) -> SyncReport:
     """Sync one target from prod."""
-    if event.target not in TARGET_SECRETS:
-        raise BadInputError(
-            f"unknown target {event.target!r}; configured: {', '.join(sorted(TARGET_SECRETS))}"
-        )
+    if event.target not in TARGET_SECRETS or event.target not in TARGET_ENDPOINTS:
+        configured = sorted(set(TARGET_SECRETS) & set(TARGET_ENDPOINTS))
+        raise BadInputError(f"unknown target {event.target!r}; configured: {', '.join(configured)}")
     target_provider = (
         target_secrets_provider(event.target) if event.target in TARGET_ROLES else provider
     )
     request = SyncRequest(
-        source=read_dsn(SOURCE_SECRET, provider),
-        target=read_dsn(TARGET_SECRETS[event.target], target_provider),
+        source=source_dsn(provider),
+        target=target_dsn(event.target, target_provider),
         tables=event.tables,
         allowlist=ALLOWLIST,
         target_env=event.target,
