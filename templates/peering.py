@@ -1,11 +1,17 @@
-"""peering stack (prod requester): VPC peering from prod's VPC to each peer environment's VPC.
+"""peering stack (prod requester): VPC peering from prod's VPC to each peer environment's VPC,
+and the sync function's own security group, the only one that may open a connection to a peer.
 
 Per peer (sceptre_user_data `peers`, e.g. [staging, dev]): the peering connection (accepted in
 the peer's account by the `!accept_vpc_peering` hook), a route from each prod private route
-table to the peer's VPC CIDR, and on prod's side of the path only MySQL outbound: the Lambda
-tier may open 3306 to the peer CIDR (security group egress), and prod's NACL lets it out
-(replies come back through its existing ephemeral-port rule). Nothing opens prod to the peers:
-their side (routes back, 3306 in from prod's sync subnets only) is in their network stack.
+table to the peer's VPC CIDR, and on prod's side of the path only MySQL outbound: the sync's
+security group may open 3306 to the peer's private (database) subnets, never its whole VPC, and
+prod's NACL lets it out (replies come back through its existing ephemeral-port rule). The
+shared Lambda tier gets no path to the peers, so no other prod function can reach staging or
+dev. Nothing opens prod to the peers: their side (routes back, 3306 in from prod's sync subnets
+only) is in their network stack.
+
+The sync's group otherwise reaches what the sync needs: HTTPS to the interface endpoints
+(Secrets Manager, STS, KMS) and MySQL to prod's own database tier (its reader).
 """
 
 from typing import Annotated
@@ -19,18 +25,31 @@ from tapstack_blocks.parameters import (
     add_environment_parameters,
     own_vpc_parameters,
 )
-from tapstack_blocks.subnets import add_third_az_condition, listed_route_tables
+from tapstack_blocks.subnets import (
+    MAX_AZS,
+    add_third_az_condition,
+    listed_route_tables,
+    subnet_cidr,
+)
 from tapstack_blocks.tags import name_tags
 from troposphere import Parameter, Ref, Template
 from troposphere.ec2 import (
     NetworkAclEntry,
     PortRange,
     Route,
+    SecurityGroup,
     SecurityGroupEgress,
+    SecurityGroupIngress,
+    SecurityGroupRule,
     VPCPeeringConnection,
 )
 
 MYSQL = 3306
+HTTPS = 443
+# Egress only to loopback replaces a security group's default allow-all egress (network.py).
+NO_DEFAULT_EGRESS = SecurityGroupRule(
+    IpProtocol="-1", CidrIp="127.0.0.1/32", Description="no default egress"
+)
 TCP = "6"
 FIRST_NACL_RULE = 200  # prod's network stack uses 100-199
 Peer = Annotated[str, Field(pattern=f"^({'|'.join(e for e in ENVIRONMENTS if e != 'prod')})$")]
@@ -50,14 +69,93 @@ def build(options: PeeringOptions) -> Template:
     add_environment_parameters(template)
     own = _add_own_parameters(template)
     add_third_az_condition(template, Ref(own["AzCount"]))
+    sync_group = _add_sync_security_group(template, own)
     for index, peer in enumerate(dict.fromkeys(options.peers)):
-        _add_peer(template, peer, index, own)
+        _add_peer(template, peer, index, own, sync_group)
+    add_exported_output(
+        template,
+        "SyncSecurityGroupId",
+        Ref(sync_group),
+        "The sync function's security group (the only one reaching staging and dev)",
+    )
     return template
+
+
+def _add_sync_security_group(template: Template, own: dict[str, Parameter]) -> SecurityGroup:
+    """The sync's own group: HTTPS to the interface endpoints, MySQL to prod's database tier;
+    MySQL to the peers is added per peer."""
+    group = template.add_resource(
+        SecurityGroup(
+            "SyncSecurityGroup",
+            GroupDescription="tapstack sync: MySQL to the prod reader and the peer databases",
+            VpcId=Ref(own["VpcId"]),
+            SecurityGroupEgress=[NO_DEFAULT_EGRESS],
+            Tags=name_tags(resource_name("sync")),
+        )
+    )
+    rules = [
+        SecurityGroupEgress(
+            "SyncEgressHttpsToEndpoints",
+            GroupId=Ref(group),
+            IpProtocol="tcp",
+            FromPort=HTTPS,
+            ToPort=HTTPS,
+            DestinationSecurityGroupId=Ref(own["EndpointSecurityGroupId"]),
+            Description="HTTPS to the interface endpoints (Secrets Manager, STS, KMS)",
+        ),
+        SecurityGroupIngress(
+            "EndpointIngressHttpsFromSync",
+            GroupId=Ref(own["EndpointSecurityGroupId"]),
+            IpProtocol="tcp",
+            FromPort=HTTPS,
+            ToPort=HTTPS,
+            SourceSecurityGroupId=Ref(group),
+            Description="HTTPS from the sync",
+        ),
+        SecurityGroupEgress(
+            "SyncEgressMysqlToDatabase",
+            GroupId=Ref(group),
+            IpProtocol="tcp",
+            FromPort=MYSQL,
+            ToPort=MYSQL,
+            DestinationSecurityGroupId=Ref(own["DatabaseSecurityGroupId"]),
+            Description="MySQL to prod's database tier (the reader)",
+        ),
+        SecurityGroupIngress(
+            "DatabaseIngressMysqlFromSync",
+            GroupId=Ref(own["DatabaseSecurityGroupId"]),
+            IpProtocol="tcp",
+            FromPort=MYSQL,
+            ToPort=MYSQL,
+            SourceSecurityGroupId=Ref(group),
+            Description="MySQL from the sync",
+        ),
+    ]
+    for rule in rules:
+        template.add_resource(rule)
+    return group
 
 
 def _add_own_parameters(template: Template) -> dict[str, Parameter]:
     specs = [
-        *own_vpc_parameters("Prod's", "Lambda tier, where the sync runs"),
+        # The shared Lambda tier has no path to the peers: only the sync's group below does.
+        *(
+            parameter
+            for parameter in own_vpc_parameters("Prod's", "Lambda tier")
+            if parameter.title != "LambdaSecurityGroupId"
+        ),
+        Parameter(
+            "EndpointSecurityGroupId",
+            Type="AWS::EC2::SecurityGroup::Id",
+            Description="Prod's interface-endpoint tier (network stack).",
+            ConstraintDescription="must be a security group id",
+        ),
+        Parameter(
+            "DatabaseSecurityGroupId",
+            Type="AWS::EC2::SecurityGroup::Id",
+            Description="Prod's database tier (network stack).",
+            ConstraintDescription="must be a security group id",
+        ),
         Parameter(
             "NetworkAclId",
             Type="String",
@@ -96,7 +194,13 @@ def _add_peer_parameters(template: Template, title: str, peer: str) -> dict[str,
     return {p.title.removeprefix(title): template.add_parameter(p) for p in specs}
 
 
-def _add_peer(template: Template, peer: str, index: int, own: dict[str, Parameter]) -> None:
+def _add_peer(
+    template: Template,
+    peer: str,
+    index: int,
+    own: dict[str, Parameter],
+    sync_group: SecurityGroup,
+) -> None:
     title = peer.capitalize()
     parameters = _add_peer_parameters(template, title, peer)
     peer_cidr = Ref(parameters["VpcCidr"])
@@ -121,17 +225,20 @@ def _add_peer(template: Template, peer: str, index: int, own: dict[str, Paramete
         if condition:
             route.Condition = condition
         template.add_resource(route)
-    template.add_resource(
-        SecurityGroupEgress(
-            f"{title}SyncEgress",
-            GroupId=Ref(own["LambdaSecurityGroupId"]),
-            IpProtocol="tcp",
-            FromPort=MYSQL,
-            ToPort=MYSQL,
-            CidrIp=peer_cidr,
-            Description=f"MySQL to the {peer} VPC (reference-data sync)",
+    # The peer's private subnets are the first /20s of its address plan (tapstack_blocks.subnets),
+    # where its database lives: the sync may reach those, not the rest of the peer's VPC.
+    for az in range(MAX_AZS):
+        template.add_resource(
+            SecurityGroupEgress(
+                f"{title}SyncEgressSubnet{az + 1}",
+                GroupId=Ref(sync_group),
+                IpProtocol="tcp",
+                FromPort=MYSQL,
+                ToPort=MYSQL,
+                CidrIp=subnet_cidr(peer_cidr, az),
+                Description=f"MySQL to the {peer} VPC's private subnet {az + 1} (the sync)",
+            )
         )
-    )
     template.add_resource(
         NetworkAclEntry(
             f"{title}NaclOutboundMysql",

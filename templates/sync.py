@@ -29,7 +29,6 @@ from tapstack_blocks.parameters import (
     add_environment_parameters,
     add_is_prod_condition,
     add_kms_key_arn_parameter,
-    lambda_security_group_parameter,
     private_subnet_ids_parameter,
 )
 from tapstack_blocks.sync_workflow import definition
@@ -105,7 +104,7 @@ def build(_options: SyncOptions) -> Template:
         ),
         VpcPlacement(
             subnet_ids=Ref(parameters["PrivateSubnetIds"]),
-            security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
+            security_group_id=Ref(parameters["SyncSecurityGroupId"]),
             kms_key_arn=kms_key_arn,
             is_prod=is_prod,
         ),
@@ -290,7 +289,13 @@ def _add_schedule(template, state_machine, parameters) -> None:
 def _add_parameters(template: Template) -> dict[str, Parameter]:
     specs = [
         private_subnet_ids_parameter(),
-        lambda_security_group_parameter(),
+        Parameter(
+            "SyncSecurityGroupId",
+            Type="AWS::EC2::SecurityGroup::Id",
+            Description="The sync's own security group (peering stack): the only prod group "
+            "that reaches the staging and dev databases",
+            ConstraintDescription="must be a security group id",
+        ),
         Parameter(
             "SyncImageUri",
             Type="String",

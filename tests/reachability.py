@@ -19,6 +19,12 @@ a security-group egress or NACL entry aimed at the other region must be TCP 3306
 the ephemeral reply ranges without 3306); a route there must go through a peering connection
 to the other region's private subnets only.
 
+From prod toward staging and dev, only the sync reaches out: every security-group egress
+admitting 3306 toward a staging/dev VPC must be a rule of the sync's own group (`SyncSecurityGroup`, the
+peering stack), TCP 3306 exactly, to one of that VPC's private subnets. The shared Lambda tier,
+or any other group, with such a rule is a violation: it would hand every prod function the
+sync's reach into staging and dev.
+
 An unknown CIDR, port or principal counts as a violation: the proof must not rest on a guess.
 """
 
@@ -31,6 +37,7 @@ MYSQL = 3306
 TCP = {"6", "tcp"}
 ALL = {"-1", "all"}
 SYNC_ROLE = "tapstack-sync-prod"
+SYNC_GROUP = "SyncSecurityGroup"  # the sync's own security group (peering stack)
 PRIVATE_SUBNETS, PRIVATE_SUBNET_PREFIX = 3, 20  # tapstack_blocks.subnets
 EPHEMERAL = (1024, 65535)
 
@@ -335,6 +342,50 @@ def region_path_violations(stack: StackInput, facts: Facts) -> list[str]:
     return found
 
 
+def sync_egress_violations(stack: StackInput, facts: Facts) -> list[str]:
+    """Prod rules that let anything but the sync's own group open MySQL into staging/dev, or the
+    sync's group anything but 3306 to their private subnets."""
+    private = [
+        subnet
+        for cidr in facts.other_cidrs
+        for subnet in list(cidr.subnets(new_prefix=PRIVATE_SUBNET_PREFIX))[:PRIVATE_SUBNETS]
+    ]
+    found = []
+    for logical_id, resource in Evaluator(stack, facts).resources().items():
+        kind, props = resource["Type"], resource["Properties"]
+        where = f"{stack.name}:{logical_id}"
+        rules = []
+        if kind == "AWS::EC2::SecurityGroup":
+            rules = [
+                (rule, f"{logical_id} (inline)") for rule in props.get("SecurityGroupEgress", [])
+            ]
+        elif kind == "AWS::EC2::SecurityGroupEgress":
+            rules = [(props, props.get("GroupId"))]
+        for rule, group in rules:
+            if "CidrIp" not in rule or not _from_others(rule["CidrIp"], facts):
+                continue
+            ports = (rule["IpProtocol"], rule.get("FromPort", 0), rule.get("ToPort", 65535))
+            network = _network(rule["CidrIp"])
+            if group != Unknown(f"Ref {SYNC_GROUP}") and _includes_mysql(*ports):
+                found.append(
+                    f"{where}: security group {group} sends {_ports(*ports)} to "
+                    f"{rule['CidrIp']} (staging/dev); only the sync's own group may"
+                )
+            elif group != Unknown(f"Ref {SYNC_GROUP}"):
+                continue  # other ports toward staging/dev: the network proof's concern, not this
+            elif not _mysql_exactly(*ports):
+                found.append(
+                    f"{where}: the sync's group sends {_ports(*ports)} to {rule['CidrIp']}; "
+                    "only tcp 3306 may go to staging/dev"
+                )
+            elif network is None or not any(network.subnet_of(p) for p in private):
+                found.append(
+                    f"{where}: the sync's group reaches {rule['CidrIp']}, beyond the private "
+                    "subnets of staging's and dev's VPCs"
+                )
+    return found
+
+
 def _from_others(cidr: Any, facts: Facts) -> bool:
     network = _network(cidr)
     return network is None or any(network.overlaps(other) for other in facts.other_cidrs)
@@ -413,6 +464,7 @@ def violations(stacks: list[StackInput], facts: Facts) -> list[str]:
         if stack.environment == "prod":
             found += prod_ingress_violations(stack, facts)
             found += region_path_violations(stack, facts)
+            found += sync_egress_violations(stack, facts)
         else:
             found += network_violations(stack, facts)
         found += iam_violations(stack, facts)

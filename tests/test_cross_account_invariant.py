@@ -101,7 +101,41 @@ def stack_named(stacks: list[StackInput], name: str) -> StackInput:
     return found
 
 
+def _sync_egress(group: str, cidr: str, low: int = 3306, high: int = 3306) -> dict:
+    return {
+        "Type": "AWS::EC2::SecurityGroupEgress",
+        "Properties": {
+            "GroupId": {"Ref": group}, "IpProtocol": "tcp", "FromPort": low, "ToPort": high,
+            "CidrIp": cidr,
+        },
+    }  # fmt: skip
+
+
 BREAKING_RULES = [
+    pytest.param(
+        "prod/us-east-1/peering",
+        _sync_egress("LambdaSecurityGroupId", "10.2.0.0/20"),
+        "only the sync's own group may",
+        id="shared-lambda-tier-mysql-to-staging",
+    ),
+    pytest.param(
+        "prod/us-east-1/network",
+        _sync_egress("LambdaSecurityGroup", "10.1.0.0/16"),
+        "only the sync's own group may",
+        id="network-lambda-tier-mysql-to-dev",
+    ),
+    pytest.param(
+        "prod/us-east-1/peering",
+        _sync_egress("SyncSecurityGroup", "10.2.0.0/16"),
+        "beyond the private subnets",
+        id="sync-group-to-all-of-staging",
+    ),
+    pytest.param(
+        "prod/us-east-1/peering",
+        _sync_egress("SyncSecurityGroup", "10.1.16.0/20", 22, 22),
+        "only tcp 3306 may go to staging/dev",
+        id="sync-group-ssh-to-dev",
+    ),
     pytest.param(
         "staging/us-east-1/network",
         {
@@ -347,3 +381,19 @@ def test_a_rule_that_breaks_the_invariant_is_caught(stacks, facts, stack_name, r
     found = violations(broken, facts)
     assert any(message in line and f"{stack_name}:Added" in line for line in found), found
     assert violations([stack_named(stacks, stack_name)], facts) == []
+
+
+def test_the_syncs_path_to_staging_and_dev_is_in_the_proof(stacks, facts):
+    # The proof covers the sync's real rules: its group sends 3306 to each peer's private
+    # subnets, and the sync function runs in that group, not in the shared Lambda tier.
+    peering = stack_named(stacks, "prod/us-east-1/peering")
+    resources = Evaluator(peering, facts).resources()
+    aimed = {
+        props["CidrIp"]
+        for props in (r["Properties"] for r in resources.values())
+        if props.get("GroupId") == Unknown("Ref SyncSecurityGroup") and "CidrIp" in props
+    }
+    assert {"10.2.0.0/20", "10.2.16.0/20", "10.1.0.0/20", "10.1.16.0/20"} <= aimed
+    sync = stack_named(stacks, "prod/us-east-1/sync")
+    assert "LambdaSecurityGroupId" not in sync.document["Parameters"]
+    assert "SyncSecurityGroupId" in sync.document["Parameters"]
