@@ -7,19 +7,25 @@
 - staging/dev: `tapstack-sync-target-{env}`, trusting exactly prod's sync role with an
   ExternalId; it may read this environment's sync-writer secret and decrypt it with this
   environment's key, nothing else.
+- staging/dev: `tapstack-peering-accepter-{env}`, trusting exactly prod's deployer: it may read
+  this environment's network stack outputs, accept peering connections requested from prod's
+  account and publish their ids under `/tapstack/{env}/*/peering/`, nothing else. Prod's launch
+  uses it instead of this environment's deploy role, which trusts only this environment's
+  deployer.
 - prod: `tapstack-sync-prod`, the sync Lambda's role, which may assume exactly the targets.
 
 The stack has no dependency: every other stack (kms first, whose key policy names the deploy
 role) depends on it, so it is created first and deleted last.
 """
 
-from awacs import iam, kms, secretsmanager, sts
-from awacs.aws import Allow, ForAnyValueStringEquals, Policy, Statement, StringEquals
+from awacs import cloudformation, ec2, iam, kms, secretsmanager, ssm, sts
+from awacs.aws import Allow, ArnLike, ForAnyValueStringEquals, Policy, Statement, StringEquals
 from awacs.aws import Condition as PolicyCondition
 from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.cross_account import (
     DEPLOY_ROLE,
     EXTERNAL_ID_PATTERN,
+    PEERING_ACCEPTER_ROLE,
     PRINCIPAL_ARN_PATTERN,
     ROLE_ARN_PATTERN,
     SYNC_ROLE,
@@ -39,6 +45,7 @@ from troposphere.iam import Policy as RolePolicy
 from troposphere.iam import Role
 
 IS_SYNC_TARGET = "IsSyncTarget"
+IS_PEERING_ACCEPTER = "IsPeeringAccepter"
 # AWS managed policies, by name (ARNs are built with the partition).
 POWER_USER = "PowerUserAccess"  # every service except IAM, Organizations and Account
 LAMBDA_VPC_ACCESS = "service-role/AWSLambdaVPCAccessExecutionRole"  # ENIs and logs
@@ -76,10 +83,12 @@ def build(_options: IamOptions) -> Template:
     add_environment_parameters(template)
     is_prod = add_is_prod_condition(template)
     template.add_condition(IS_SYNC_TARGET, Not(Condition(is_prod)))
+    template.add_condition(IS_PEERING_ACCEPTER, Not(Condition(is_prod)))
     parameters = _add_parameters(template)
     deploy_role = template.add_resource(_deploy_role(parameters["DeployerPrincipalArn"]))
     sync_target = template.add_resource(_sync_target_role(parameters))
     sync_role = template.add_resource(_sync_role(parameters, is_prod))
+    accepter = template.add_resource(_peering_accepter_role(parameters))
     add_exported_output(
         template, "DeployRoleArn", GetAtt(deploy_role, "Arn"), "The account's deploy role"
     )
@@ -89,6 +98,13 @@ def build(_options: IamOptions) -> Template:
         GetAtt(sync_target, "Arn"),
         "Role prod's sync assumes in this account",
         condition=IS_SYNC_TARGET,
+    )
+    add_exported_output(
+        template,
+        "PeeringAccepterRoleArn",
+        GetAtt(accepter, "Arn"),
+        "Role prod's deployer accepts peering connections in this account with",
+        condition=IS_PEERING_ACCEPTER,
     )
     add_exported_output(
         template, "SyncRoleArn", GetAtt(sync_role, "Arn"), "Prod sync role", condition=is_prod
@@ -107,6 +123,20 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
             AllowedPattern=PRINCIPAL_ARN_PATTERN,
             Description="The one principal (CI or operator role) that may assume the deploy role.",
             ConstraintDescription="must be the ARN of an IAM role or user",
+        ),
+        Parameter(
+            "PeeringRequesterPrincipalArn",
+            Type="String",
+            AllowedPattern=PRINCIPAL_ARN_PATTERN,
+            Description="Prod's deployer: the one principal the peering-accepter role trusts.",
+            ConstraintDescription="must be the ARN of an IAM role or user",
+        ),
+        Parameter(
+            "PeeringRequesterAccountId",
+            Type="String",
+            AllowedPattern=r"^\d{12}$",
+            Description="Prod's account: the only requester whose peering may be accepted.",
+            ConstraintDescription="must be a 12-digit AWS account id",
         ),
         Parameter(
             "SyncSourceRoleArn",
@@ -245,6 +275,70 @@ def _sync_role(parameters: dict[str, Parameter], is_prod: str) -> Role:
                             Resource=[database_secret_arn("sync")],
                         ),
                         decrypt_via_secrets_manager(),
+                    ],
+                ),
+            )
+        ],
+    )
+
+
+def _peering_accepter_role(parameters: dict[str, Parameter]) -> Role:
+    # Every ARN is of this account; the requester's VPC must be in prod's account.
+    def own(service: str, resource: str) -> Sub:
+        return Sub(f"arn:${{AWS::Partition}}:{service}:*:${{AWS::AccountId}}:{resource}")
+
+    return Role(
+        "PeeringAccepterRole",
+        Condition=IS_PEERING_ACCEPTER,
+        RoleName=role_name(PEERING_ACCEPTER_ROLE),
+        Description="tapstack: prod's deployer accepts prod's peering here and publishes its id",
+        AssumeRolePolicyDocument=trust_exact_principal(
+            Ref(parameters["PeeringRequesterPrincipalArn"])
+        ),
+        MaxSessionDuration=SESSION_SECONDS,
+        Policies=[
+            RolePolicy(
+                PolicyName="accept-prod-peering",
+                PolicyDocument=Policy(
+                    Version="2012-10-17",
+                    Statement=[
+                        Statement(
+                            Sid="ReadNetworkStackOutputs",
+                            Effect=Allow,
+                            Action=[cloudformation.DescribeStacks],
+                            Resource=[
+                                own(
+                                    "cloudformation",
+                                    "stack/tapstack-${EnvironmentName}-*-network/*",
+                                )
+                            ],
+                        ),
+                        Statement(
+                            Sid="AcceptPeeringRequestedByProd",
+                            Effect=Allow,
+                            Action=[ec2.AcceptVpcPeeringConnection],
+                            Resource=[
+                                own("ec2", "vpc-peering-connection/*"),
+                                own("ec2", "vpc/*"),
+                            ],
+                            Condition=PolicyCondition(
+                                ArnLike(
+                                    "ec2:RequesterVpc",
+                                    Sub(
+                                        "arn:${AWS::Partition}:ec2:*:${Prod}:vpc/*",
+                                        Prod=Ref(parameters["PeeringRequesterAccountId"]),
+                                    ),
+                                )
+                            ),
+                        ),
+                        Statement(
+                            Sid="PublishPeeringConnectionIds",
+                            Effect=Allow,
+                            Action=[ssm.PutParameter, ssm.GetParameter, ssm.DeleteParameter],
+                            Resource=[
+                                own("ssm", "parameter/tapstack/${EnvironmentName}/*/peering/*")
+                            ],
+                        ),
                     ],
                 ),
             )

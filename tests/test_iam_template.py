@@ -77,3 +77,31 @@ def test_config_names_the_exact_roles():
         == f"arn:aws:iam::{PROD}:role/tapstack-sync-prod"
     )
     assert len(staging_iam.parameters["SyncExternalId"]) >= 16
+
+
+def test_peering_accepter_role_trusts_prods_deployer_and_may_only_accept_and_publish(documents):
+    accepter = role(documents, "staging/us-east-1", "PeeringAccepterRole")
+    assert accepter["Condition"] == "IsPeeringAccepter"
+    assert accepter["Properties"]["RoleName"] == {
+        "Fn::Sub": "tapstack-peering-accepter-${EnvironmentName}"
+    }
+    (trust,) = accepter["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"AWS": [{"Ref": "PeeringRequesterPrincipalArn"}]}
+    found = statements(accepter)
+    assert {sid: s["Action"] for sid, s in found.items()} == {
+        "ReadNetworkStackOutputs": ["cloudformation:DescribeStacks"],
+        "AcceptPeeringRequestedByProd": ["ec2:AcceptVpcPeeringConnection"],
+        "PublishPeeringConnectionIds": [
+            "ssm:PutParameter",
+            "ssm:GetParameter",
+            "ssm:DeleteParameter",
+        ],
+    }
+    (stack_arn,) = found["ReadNetworkStackOutputs"]["Resource"]
+    assert stack_arn["Fn::Sub"].endswith(":stack/tapstack-${EnvironmentName}-*-network/*")
+    requester = found["AcceptPeeringRequestedByProd"]["Condition"]["ArnLike"]["ec2:RequesterVpc"]
+    assert requester["Fn::Sub"][0] == "arn:${AWS::Partition}:ec2:*:${Prod}:vpc/*"
+    assert requester["Fn::Sub"][1] == {"Prod": {"Ref": "PeeringRequesterAccountId"}}
+    (parameters,) = found["PublishPeeringConnectionIds"]["Resource"]
+    assert parameters["Fn::Sub"].endswith(":parameter/tapstack/${EnvironmentName}/*/peering/*")
+    assert "PeeringAccepterRoleArn" in documents["staging/us-east-1/iam"]["Outputs"]
