@@ -21,6 +21,7 @@ from tapstack_blocks.aurora import (
     ENGINE_VERSION_PATTERN,
     INSTANCE_CLASSES,
 )
+from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.custom_resources import SecureParameter
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
 from tapstack_blocks.global_database import GlobalMembership, GlobalRole
@@ -235,6 +236,7 @@ def _monitoring_role() -> Role:
     """The role RDS enhanced monitoring publishes OS metrics with."""
     return Role(
         "EnhancedMonitoringRole",
+        PermissionsBoundary=permissions_boundary_arn(),
         AssumeRolePolicyDocument=service_trust_policy("monitoring.rds.amazonaws.com"),
         ManagedPolicyArns=[
             Sub(

@@ -18,10 +18,16 @@ The stack has no dependency: every other stack (kms first, whose key policy name
 role) depends on it, so it is created first and deleted last.
 """
 
-from awacs import cloudformation, ec2, iam, kms, secretsmanager, ssm, sts
+from awacs import cloudformation, ec2, kms, secretsmanager, ssm, sts
 from awacs.aws import Allow, ArnLike, ForAnyValueStringEquals, Policy, Statement, StringEquals
 from awacs.aws import Condition as PolicyCondition
 from pydantic import BaseModel, ConfigDict
+from tapstack_blocks.boundary import (
+    BOUNDARY_POLICY,
+    BOUNDARY_SCANNER_SUPPRESSIONS,
+    boundary_policy,
+    deploy_role_iam_policy,
+)
 from tapstack_blocks.cross_account import (
     DEPLOY_ROLE,
     EXTERNAL_ID_PATTERN,
@@ -41,33 +47,16 @@ from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import add_environment_parameters, add_is_prod_condition
 from troposphere import Condition, GetAtt, Not, Parameter, Ref, Sub, Template
+from troposphere.iam import ManagedPolicy, Role
 from troposphere.iam import Policy as RolePolicy
-from troposphere.iam import Role
 
 IS_SYNC_TARGET = "IsSyncTarget"
 IS_PEERING_ACCEPTER = "IsPeeringAccepter"
 # AWS managed policies, by name (ARNs are built with the partition).
-POWER_USER = "PowerUserAccess"  # every service except IAM, Organizations and Account
+# Every service except IAM, Organizations and Account: the stacks use some fifteen services,
+# and a narrower set cannot be shown to launch them here (docs/security.md, "Deploy role").
+POWER_USER = "PowerUserAccess"
 LAMBDA_VPC_ACCESS = "service-role/AWSLambdaVPCAccessExecutionRole"  # ENIs and logs
-ROLE_ACTIONS = [
-    iam.CreateRole,
-    iam.DeleteRole,
-    iam.GetRole,
-    iam.UpdateRole,
-    iam.UpdateRoleDescription,
-    iam.UpdateAssumeRolePolicy,
-    iam.TagRole,
-    iam.UntagRole,
-    iam.ListRoleTags,
-    iam.PutRolePolicy,
-    iam.GetRolePolicy,
-    iam.DeleteRolePolicy,
-    iam.ListRolePolicies,
-    iam.AttachRolePolicy,
-    iam.DetachRolePolicy,
-    iam.ListAttachedRolePolicies,
-    iam.PassRole,
-]
 SESSION_SECONDS = 3600
 
 
@@ -86,9 +75,10 @@ def build(_options: IamOptions) -> Template:
     template.add_condition(IS_PEERING_ACCEPTER, Not(Condition(is_prod)))
     parameters = _add_parameters(template)
     deploy_role = template.add_resource(_deploy_role(parameters["DeployerPrincipalArn"]))
-    sync_target = template.add_resource(_sync_target_role(parameters))
-    sync_role = template.add_resource(_sync_role(parameters, is_prod))
-    accepter = template.add_resource(_peering_accepter_role(parameters))
+    boundary = Ref(template.add_resource(_permissions_boundary()))
+    sync_target = template.add_resource(_sync_target_role(parameters, boundary))
+    sync_role = template.add_resource(_sync_role(parameters, is_prod, boundary))
+    accepter = template.add_resource(_peering_accepter_role(parameters, boundary))
     add_exported_output(
         template, "DeployRoleArn", GetAtt(deploy_role, "Arn"), "The account's deploy role"
     )
@@ -167,10 +157,22 @@ def _managed_policy(name: str) -> Sub:
     return Sub(f"arn:${{AWS::Partition}}:iam::aws:policy/{name}")
 
 
+def _permissions_boundary() -> ManagedPolicy:
+    # The deploy role may not change it (tapstack_blocks.boundary): a change to it, like one to
+    # the deploy role itself, is launched as the account's admin (`--var bootstrap=true`).
+    return ManagedPolicy(
+        "PermissionsBoundary",
+        ManagedPolicyName=role_name(BOUNDARY_POLICY),
+        Description="tapstack: the ceiling of every project role (no IAM, no deploy plane)",
+        PolicyDocument=boundary_policy(),
+        Metadata={"checkov": {"skip": BOUNDARY_SCANNER_SUPPRESSIONS}},
+    )
+
+
 def _deploy_role(deployer) -> Role:
     # CloudFormation names roles it generates `{stack}-{logical id}-{random}`, and every stack
-    # is named `tapstack-...`: the wildcard after `tapstack-` covers exactly the project's roles.
-    project_roles = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/tapstack-*")
+    # is named `tapstack-...`: the wildcard after `tapstack-` covers exactly the project's roles,
+    # each of which must carry the permissions boundary.
     return Role(
         "DeployRole",
         RoleName=role_name(DEPLOY_ROLE),
@@ -181,17 +183,7 @@ def _deploy_role(deployer) -> Role:
         Policies=[
             RolePolicy(
                 PolicyName="manage-project-roles",
-                PolicyDocument=Policy(
-                    Version="2012-10-17",
-                    Statement=[
-                        Statement(
-                            Sid="ProjectRolesOnly",
-                            Effect=Allow,
-                            Action=ROLE_ACTIONS,
-                            Resource=[project_roles],
-                        )
-                    ],
-                ),
+                PolicyDocument=deploy_role_iam_policy(),
             )
         ],
     )
@@ -217,7 +209,7 @@ def decrypt_via_secrets_manager() -> Statement:
     )
 
 
-def _sync_target_role(parameters: dict[str, Parameter]) -> Role:
+def _sync_target_role(parameters: dict[str, Parameter], boundary: Ref) -> Role:
     return Role(
         "SyncTargetRole",
         Condition=IS_SYNC_TARGET,
@@ -227,6 +219,7 @@ def _sync_target_role(parameters: dict[str, Parameter]) -> Role:
             Ref(parameters["SyncSourceRoleArn"]), Ref(parameters["SyncExternalId"])
         ),
         MaxSessionDuration=SESSION_SECONDS,
+        PermissionsBoundary=boundary,
         Policies=[
             RolePolicy(
                 PolicyName="read-sync-writer-secret",
@@ -247,7 +240,7 @@ def _sync_target_role(parameters: dict[str, Parameter]) -> Role:
     )
 
 
-def _sync_role(parameters: dict[str, Parameter], is_prod: str) -> Role:
+def _sync_role(parameters: dict[str, Parameter], is_prod: str, boundary: Ref) -> Role:
     return Role(
         "SyncRole",
         Condition=is_prod,
@@ -255,6 +248,7 @@ def _sync_role(parameters: dict[str, Parameter], is_prod: str) -> Role:
         Description="tapstack: the prod sync Lambda; assumes exactly the sync-target roles",
         AssumeRolePolicyDocument=service_trust_policy("lambda.amazonaws.com"),
         MaxSessionDuration=SESSION_SECONDS,
+        PermissionsBoundary=boundary,
         ManagedPolicyArns=[_managed_policy(LAMBDA_VPC_ACCESS)],
         Policies=[
             RolePolicy(
@@ -282,7 +276,7 @@ def _sync_role(parameters: dict[str, Parameter], is_prod: str) -> Role:
     )
 
 
-def _peering_accepter_role(parameters: dict[str, Parameter]) -> Role:
+def _peering_accepter_role(parameters: dict[str, Parameter], boundary: Ref) -> Role:
     # Every ARN is of this account; the requester's VPC must be in prod's account.
     def own(service: str, resource: str) -> Sub:
         return Sub(f"arn:${{AWS::Partition}}:{service}:*:${{AWS::AccountId}}:{resource}")
@@ -296,6 +290,7 @@ def _peering_accepter_role(parameters: dict[str, Parameter]) -> Role:
             Ref(parameters["PeeringRequesterPrincipalArn"])
         ),
         MaxSessionDuration=SESSION_SECONDS,
+        PermissionsBoundary=boundary,
         Policies=[
             RolePolicy(
                 PolicyName="accept-prod-peering",

@@ -21,9 +21,11 @@ def test_deploy_role_trusts_exactly_the_deployer(documents, group):
     assert deploy["Properties"]["RoleName"] == {"Fn::Sub": "tapstack-deploy-${EnvironmentName}"}
     (trust,) = deploy["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"AWS": [{"Ref": "DeployerPrincipalArn"}]}
-    (iam_statement,) = statements(deploy).values()
-    (resource,) = iam_statement["Resource"]
-    assert resource["Fn::Sub"].endswith(":role/tapstack-*")
+    assert "PermissionsBoundary" not in deploy["Properties"]  # created by the account's admin
+    for sid, statement in statements(deploy).items():
+        if statement["Effect"] == "Allow":  # every grant is on the project's roles or policies
+            for resource in statement["Resource"]:
+                assert resource["Fn::Sub"].endswith((":role/tapstack-*", ":policy/tapstack-*")), sid
 
 
 def test_sync_target_role_trusts_the_sync_role_with_an_external_id_and_reads_one_secret(documents):
