@@ -161,10 +161,21 @@ def _add_connection_parameters(
 ) -> None:
     """Publish `/tapstack/{env}/db/*` as SecureString parameters under the environment key
     (AWS::SSM::Parameter cannot create SecureString, hence the custom resource)."""
-    parameter_arns = Sub(
-        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
-        "/tapstack/${EnvironmentName}/db/*"
-    )
+    published = {
+        "Endpoint": ("endpoint", GetAtt(cluster, "Endpoint.Address")),
+        "Port": ("port", GetAtt(cluster, "Endpoint.Port")),
+        "Name": ("name", DATABASE_NAME),
+        "SecretArn": ("secret-arn", secret_arn),
+    }
+    # Exactly the parameters this stack owns: not writer-dns (its own resource, or the
+    # baseline's) nor any other fact under /tapstack/{env}/db/ the validator trusts.
+    parameter_arns = [
+        Sub(
+            "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
+            f"/tapstack/${{EnvironmentName}}/db/{leaf}"
+        )
+        for leaf, _value in published.values()
+    ]
     function = add_vpc_function(
         template,
         FunctionSpec(
@@ -183,7 +194,7 @@ def _add_connection_parameters(
                         ssm.AddTagsToResource,
                         ssm.RemoveTagsFromResource,
                     ],
-                    Resource=[parameter_arns],
+                    Resource=parameter_arns,
                 ),
                 kms_statement(kms_key_arn, [kms.Encrypt, kms.GenerateDataKey]),
             ],
@@ -196,12 +207,6 @@ def _add_connection_parameters(
             is_prod=is_prod,
         ),
     )
-    published = {
-        "Endpoint": ("endpoint", GetAtt(cluster, "Endpoint.Address")),
-        "Port": ("port", GetAtt(cluster, "Endpoint.Port")),
-        "Name": ("name", DATABASE_NAME),
-        "SecretArn": ("secret-arn", secret_arn),
-    }
     for label, (leaf, value) in published.items():
         template.add_resource(
             SecureParameter(

@@ -44,6 +44,7 @@ from tapstack_blocks.cross_account import (
 )
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
+from tapstack_blocks.naming import PROJECT
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import add_environment_parameters, add_is_prod_condition
 from troposphere import Condition, GetAtt, Not, Parameter, Ref, Sub, Template
@@ -246,7 +247,15 @@ def _sync_role(parameters: dict[str, Parameter], is_prod: str, boundary: Ref) ->
         Condition=is_prod,
         RoleName=role_name(SYNC_ROLE),
         Description="tapstack: the prod sync Lambda; assumes exactly the sync-target roles",
-        AssumeRolePolicyDocument=service_trust_policy("lambda.amazonaws.com"),
+        # Only the sync function (sync stack, `tapstack-sync-{env}-{suffix}`) may take this role:
+        # another prod function given it would get its reach into staging and dev.
+        AssumeRolePolicyDocument=service_trust_policy(
+            "lambda.amazonaws.com",
+            source_arn=Sub(
+                "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+                f"{PROJECT}-sync-${{EnvironmentName}}-${{EnvironmentSuffix}}"
+            ),
+        ),
         MaxSessionDuration=SESSION_SECONDS,
         PermissionsBoundary=boundary,
         ManagedPolicyArns=[_managed_policy(LAMBDA_VPC_ACCESS)],

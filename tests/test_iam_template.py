@@ -59,11 +59,29 @@ def test_sync_role_may_assume_exactly_the_targets(documents):
     sync = role(documents, "prod/us-east-1", "SyncRole")
     assert sync["Condition"] == "IsProd"
     assert sync["Properties"]["RoleName"] == {"Fn::Sub": "tapstack-sync-${EnvironmentName}"}
+    (trust,) = sync["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert trust["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnEquals": {
+            "aws:SourceArn": {
+                "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:"
+                "function:tapstack-sync-${EnvironmentName}-${EnvironmentSuffix}"
+            }
+        },
+    }
     assume = statements(sync)["SyncTargetsOnly"]
     assert assume["Action"] == ["sts:AssumeRole"]
     assert assume["Resource"] == {"Ref": "SyncTargetRoleArns"}
     outputs = documents["prod/us-east-1/iam"]["Outputs"]
     assert {"SyncRoleArn", "SyncRoleName", "SyncTargetRoleArn", "DeployRoleArn"} <= set(outputs)
+
+
+def test_the_sync_roles_source_arn_is_the_sync_functions_name(documents):
+    function = documents["prod/us-east-1/sync"]["Resources"]["SyncFunction"]["Properties"]
+    assert function["FunctionName"] == {
+        "Fn::Sub": "tapstack-sync-${EnvironmentName}-${EnvironmentSuffix}"
+    }
 
 
 def test_config_names_the_exact_roles():
