@@ -20,12 +20,19 @@ the ephemeral reply ranges without 3306); a route there must go through a peerin
 to the other region's private subnets only.
 
 An unknown CIDR, port or principal counts as a violation: the proof must not rest on a guess.
+
+The identity plane (tests/identity_plane.py) is part of the proof: staging/dev roles' managed
+policies (pinned AWS-managed documents) evaluated with their inline ones, deployers (prod's is
+no other environment's, no prod role trusts a staging/dev deployer), and the roles the
+staging/dev configs' resolvers and hooks assume (`identity_plane.config_violations`).
 """
 
 import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from identity_plane import deployer_violations, policy_violations, trusts_another_deployer
 
 MYSQL = 3306
 TCP = {"6", "tcp"}
@@ -63,6 +70,8 @@ class Facts:
     sync_subnets: list[ipaddress.IPv4Network]  # prod's private subnets (us-east-1)
     # prod's VPC per region; each region's private subnets are its first PRIVATE_SUBNETS /20s
     prod_regions: dict[str, ipaddress.IPv4Network] = field(default_factory=dict)
+    # environment -> the principal its deploy role trusts (config/config.yaml `deployers`)
+    deployers: dict[str, str] = field(default_factory=dict)
 
 
 class Evaluator:
@@ -382,6 +391,13 @@ def iam_violations(stack: StackInput, facts: Facts) -> list[str]:
                     found.append(f"{where}: trust policy admits an unknown principal {entry}")
                 elif stack.environment == "prod" and account in others:
                     found.append(f"{where}: prod role trusts {entry} (staging/dev)")
+                elif stack.environment == "prod" and trusts_another_deployer(
+                    entry, facts.deployers
+                ):
+                    found.append(
+                        f"{where}: prod role trusts {entry}, "
+                        f"{trusts_another_deployer(entry, facts.deployers)}'s deployer"
+                    )
                 elif stack.environment != "prod" and account == prod_account:
                     external_id = (
                         statement.get("Condition", {}).get("StringEquals", {}).get("sts:ExternalId")
@@ -393,6 +409,7 @@ def iam_violations(stack: StackInput, facts: Facts) -> list[str]:
                         )
         if stack.environment == "prod":
             continue
+        found += policy_violations(where, props, prod_account)
         for policy in props.get("Policies", []):
             for statement in _statements(policy.get("PolicyDocument")):
                 actions = [str(a).lower() for a in _as_list(statement.get("Action", []))]
@@ -416,4 +433,4 @@ def violations(stacks: list[StackInput], facts: Facts) -> list[str]:
         else:
             found += network_violations(stack, facts)
         found += iam_violations(stack, facts)
-    return found
+    return found + deployer_violations(facts.deployers)

@@ -7,32 +7,17 @@ Each escalation path is refused; each has a permitted twin, so the test fails if
 missing or if the policy stops allowing what a launch needs.
 """
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from identity_plane import policy
 from managed_policies import document
 from reachability import Evaluator, Facts, StackInput
 
-EVALUATOR = Path(__file__).resolve().parents[1] / "emulator/tapstack_emulator/policy_evaluation.py"
 PROD = "333333333333"
 DEPLOY_ROLE = f"arn:aws:iam::{PROD}:role/tapstack-deploy-prod"
 BOUNDARY = f"arn:aws:iam::{PROD}:policy/tapstack-boundary-prod"
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 NEW_ROLE = f"arn:aws:iam::{PROD}:role/tapstack-x"
 BOOTSTRAP_ROLE = f"arn:aws:iam::{PROD}:role/OrganizationAccountAccessRole"
-
-
-def _load_evaluator():
-    spec = importlib.util.spec_from_file_location("policy_evaluation", EVALUATOR)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("policy_evaluation", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-policy = _load_evaluator()
 
 
 def evaluated(documents: dict, stack: str) -> dict[str, dict]:
