@@ -7,6 +7,9 @@ Each escalation path is refused; each has a permitted twin, so the test fails if
 missing or if the policy stops allowing what a launch needs.
 """
 
+import sys
+from pathlib import Path
+
 import pytest
 from identity_plane import policy
 from managed_policies import document
@@ -238,3 +241,40 @@ def test_the_key_policy_lets_the_deploy_role_administer_but_not_use_the_key(
 ):
     request = policy.Request(action, "*", context, principals=KEY_ROOT)
     assert (policy.decide([key_policy], request) == policy.ALLOW) is allowed
+
+
+def test_a_role_without_the_boundary_is_refused_naming_file_resource_and_key(tmp_path):
+    # GIVEN a copy of the project whose flow-logs role lost its boundary
+    import shutil
+    import subprocess
+
+    from rendered_templates import PROJECT_DIR
+
+    for folder in ("config", "templates"):
+        shutil.copytree(PROJECT_DIR / folder, tmp_path / folder)
+    network = tmp_path / "templates/network.py"
+    text = network.read_text()
+    assert text.count("PermissionsBoundary=permissions_boundary_arn(),") == 1
+    network.write_text(text.replace("PermissionsBoundary=permissions_boundary_arn(),", ""))
+    # WHEN Sceptre renders it; THEN one message names the file, the resource and the key
+    sceptre = str(Path(sys.executable).with_name("sceptre"))
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [
+            sceptre,
+            "--dir",
+            str(tmp_path),
+            "--output",
+            "json",
+            "generate",
+            "dev/us-east-1/network.yaml",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"},
+    )
+    assert result.returncode != 0
+    assert (
+        "templates/network.py: Resources.FlowLogRole.Properties.PermissionsBoundary = <missing>"
+        in result.stdout + result.stderr
+    ), result.stdout + result.stderr

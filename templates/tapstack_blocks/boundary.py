@@ -15,6 +15,9 @@ from troposphere import Sub
 from tapstack_blocks.naming import ENVIRONMENT_PARAMETER, PROJECT, deploy_role_arn
 
 BOUNDARY_POLICY = f"{PROJECT}-boundary"  # + "-{env}"
+# (template, logical id) of the roles without it: the deploy role, created by the account's
+# admin at bootstrap, which must be able to create bounded roles.
+UNBOUNDED_ROLES = frozenset({("iam", "DeployRole")})
 # Services the project's roles are passed to (CloudFormation resources that take a role ARN).
 PASSED_TO_SERVICES = (
     "lambda.amazonaws.com",  # every function
