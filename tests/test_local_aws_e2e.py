@@ -431,6 +431,19 @@ def test_prod_sync_reader_selects_allow_listed_tables_only(launched):
     assert_denied(reader, "DELETE FROM currencies")
 
 
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_validator_user_selects_the_reference_tables_only(launched, environment):
+    validator = user_secret(environment, "ValidatorSecretArn")
+    assert validator["username"] == "tapstack_validator"
+    assert own_grants(validator) == {
+        "*.*": {"USAGE"},
+        **{f"tapstack.{table}": {"SELECT"} for table in REFERENCE_TABLES},
+    }
+    assert_denied(validator, "SELECT * FROM accounts")
+    assert_denied(validator, "SELECT * FROM schema_history")
+    assert_denied(validator, "DELETE FROM currencies")
+
+
 @pytest.mark.parametrize("environment", ["staging", "dev"])
 def test_target_sync_writer_changes_allow_listed_tables_only(launched, environment):
     writer = user_secret(environment, "SyncSecretArn")
