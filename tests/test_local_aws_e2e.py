@@ -754,3 +754,9 @@ def test_delete_removes_everything(launched):
         assert table not in session.client("dynamodb").list_tables()["TableNames"]
         key = session.client("kms").describe_key(KeyId=key_arn)["KeyMetadata"]
         assert key["KeyState"] == "PendingDeletion"
+        if environment != "prod":  # prod's delete took the peering ids it published here
+            ssm = session.client("ssm")
+            with pytest.raises(ssm.exceptions.ParameterNotFound):
+                ssm.get_parameter(
+                    Name=f"/tapstack/{environment}/main/peering/prod-us-east-1-connection-id"
+                )

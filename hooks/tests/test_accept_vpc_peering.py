@@ -144,6 +144,13 @@ def test_publishes_each_connection_id_in_its_accepters_account_as_the_given_role
         assert f"{parameter_name} = {connection}" in caplog.text and role in caplog.text
     with pytest.raises(client("ssm", "prod").exceptions.ParameterNotFound):
         client("ssm", "prod").get_parameter(Name=name.replace("{environment}", "staging"))
+    # AND before the requester is deleted, `unpublish` removes them (twice: idempotent)
+    make_hook({**argument, "unpublish": True}, stack).run()
+    make_hook({**argument, "unpublish": True}, stack).run()
+    for environment in ("staging", "dev"):
+        ssm = client("ssm", environment)
+        with pytest.raises(ssm.exceptions.ParameterNotFound):
+            ssm.get_parameter(Name=name.replace("{environment}", environment))
 
 
 def test_rejected_connection_fails_naming_connection_vpcs_and_accounts(local_aws_env):
@@ -204,6 +211,8 @@ def test_waiting_returns_once_active():
         pytest.param({"role": "bad role"}, id="bad-role"),
         pytest.param({"parameter": "tapstack/no-leading-slash"}, id="parameter-not-a-path"),
         pytest.param({"parameter": "/tapstack/{env}/x"}, id="parameter-unknown-placeholder"),
+        pytest.param({"unpublish": "sometimes"}, id="unpublish-not-a-bool"),
+        pytest.param({"unpublish": True}, id="unpublish-without-parameter"),
     ],
 )
 def test_malformed_argument_fails_at_setup(argument):

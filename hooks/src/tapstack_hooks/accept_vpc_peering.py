@@ -23,7 +23,9 @@ both accounts.
 With `parameter`, the hook also writes each connection's id as an SSM String parameter in the
 accepter's account and region, as the same role, once the connection is active (`{environment}`
 in the name becomes the accepter's environment). The accepter's own stacks then read it locally
-(`!ssm_parameter`), so no accepter launch needs a role in the requester's account.
+(`!ssm_parameter`), so no accepter launch needs a role in the requester's account. With
+`unpublish: true` (under `before_delete`) the hook accepts nothing and deletes those parameters
+instead, so deleting the requester leaves nothing behind in the accepters' accounts.
 """
 
 import time
@@ -57,6 +59,7 @@ class AcceptVpcPeeringArguments(BaseModel):
     timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = 300
     role: RoleName | None = None  # default: the config's deploy_role_name
     parameter: ParameterName | None = None  # SSM name for the id, in the accepter's account
+    unpublish: bool = False  # before_delete: delete the parameters, accept nothing
     partition: str = "aws"
 
 
@@ -108,9 +111,19 @@ class AcceptVpcPeering(Hook):
                 "timeout_seconds: 1-3600, role: name, parameter: /ssm/name/{environment}}. "
                 f"You gave {self.argument!r}."
             ) from err
+        if self._arguments.unpublish and not self._arguments.parameter:
+            raise InvalidHookArgumentSyntaxError(
+                f"{self.stack.name}: !accept_vpc_peering: unpublish needs the `parameter` it "
+                f"deletes. You gave {self.argument!r}."
+            )
 
     def run(self) -> None:
-        """Accept and wait for each connection; a no-op for those already active."""
+        """Accept and wait for each connection (a no-op for those already active) and publish
+        its id; or, with `unpublish`, delete the published ids."""
+        if self._arguments.unpublish:
+            for connection_id in self._connection_ids():
+                self._unpublish(self._read(connection_id))
+            return
         for connection_id in self._connection_ids():
             connection = self._read(connection_id)
             if connection["Status"]["Code"] == "pending-acceptance":
@@ -171,6 +184,25 @@ class AcceptVpcPeering(Hook):
                 f"failed: {err}"
             ) from err
         self.logger.info("%s: %s = %s (as %s)", self.stack.name, name, describe(connection), role)
+
+    def _unpublish(self, connection: dict[str, Any]) -> None:
+        accepter = connection["AccepterVpcInfo"]
+        environment, role = self._accepter(accepter["OwnerId"], connection)
+        name = self._arguments.parameter.replace("{environment}", environment)
+        try:
+            self.stack.connection_manager.call(
+                "ssm",
+                "delete_parameter",
+                {"Name": name},
+                region=accepter.get("Region") or self.stack.region,
+                sceptre_role=role,
+            )
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") != "ParameterNotFound":
+                raise PeeringAcceptanceError(
+                    f"{self.stack.name}: deleting {name} as {role} failed: {err}"
+                ) from err
+        self.logger.info("%s: %s deleted (as %s)", self.stack.name, name, role)
 
     def _accept(self, connection: dict[str, Any]) -> None:
         accepter = connection["AccepterVpcInfo"]

@@ -54,7 +54,10 @@ class SsmParameter(Resolver):
         region = self._parsed.region or self.stack.region
         try:
             response = self.stack.connection_manager.call(
-                "ssm", "get_parameter", {"Name": self._parsed.name}, region=region
+                "ssm",
+                "get_parameter",
+                {"Name": self._parsed.name, "WithDecryption": True},
+                region=region,
             )
         except ClientError as err:
             if err.response.get("Error", {}).get("Code") == "ParameterNotFound":
