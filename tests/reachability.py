@@ -38,6 +38,7 @@ MYSQL = 3306
 TCP = {"6", "tcp"}
 ALL = {"-1", "all"}
 SYNC_ROLE = "tapstack-sync-prod"
+ACCEPTER_ROLE = "tapstack-peering-accepter"
 PRIVATE_SUBNETS, PRIVATE_SUBNET_PREFIX = 3, 20  # tapstack_blocks.subnets
 EPHEMERAL = (1024, 65535)
 
@@ -402,11 +403,17 @@ def iam_violations(stack: StackInput, facts: Facts) -> list[str]:
                     external_id = (
                         statement.get("Condition", {}).get("StringEquals", {}).get("sts:ExternalId")
                     )
-                    if entry != f"arn:aws:iam::{prod_account}:role/{SYNC_ROLE}" or not external_id:
-                        found.append(
-                            f"{where}: trusts prod principal {entry} (only {SYNC_ROLE} with an "
-                            "ExternalId may)"
-                        )
+                    is_sync = entry == f"arn:aws:iam::{prod_account}:role/{SYNC_ROLE}"
+                    if is_sync and external_id:
+                        continue
+                    # prod's deployer may accept prod's peering here, through the accepter role
+                    accepter = str(props.get("RoleName", "")).startswith(ACCEPTER_ROLE)
+                    if accepter and entry == facts.deployers.get("prod"):
+                        continue
+                    found.append(
+                        f"{where}: trusts prod principal {entry} (only {SYNC_ROLE} with an "
+                        "ExternalId may)"
+                    )
         if stack.environment == "prod":
             continue
         found += policy_violations(where, props, prod_account)

@@ -527,3 +527,17 @@ def test_a_config_call_that_would_assume_a_prod_role_is_caught(
         config_violations([s for s in config_stacks if s.name == network.name], facts.accounts)
         == []
     )
+
+
+def test_prods_deployer_in_prods_account_may_be_trusted_only_by_the_accepter_role(stacks, facts):
+    # GIVEN a real-AWS layout: prod's deployer is a role in prod's account
+    deployer = f"arn:aws:iam::{PROD}:role/pipeline-prod"
+    in_prod = copy.deepcopy(facts)
+    in_prod.deployers["prod"] = deployer
+    staging = copy.deepcopy(stack_named(stacks, "staging/us-east-1/iam"))
+    staging.parameters["PeeringRequesterPrincipalArn"] = deployer
+    # THEN the peering-accepter role may trust it, and no other staging role may
+    assert violations([staging], in_prod) == []
+    broken = with_resource(staging, "Added", _role(deployer, RoleName="tapstack-other-staging"))
+    found = violations([broken], in_prod)
+    assert any("Added: trusts prod principal" in line for line in found), found
