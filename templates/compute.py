@@ -1,18 +1,20 @@
 """compute stack: the validator Lambda (container image pinned by digest) and its sessions table.
 
 The function runs in the private subnets, reads the database's connection facts (the stable
-writer name among them) from SSM and the database secret at run time (so compute never depends
-on database outputs), and records session state in a DynamoDB table (on demand, point-in-time
-recovery, the environment key, a TTL attribute). Asynchronous invocations that fail land in an
-encrypted dead-letter queue. The image comes from the registry stack's repository
-(`!ecr_image_digest`, pushed by the `push_lambda_image` hook).
+writer name among them) from SSM and its own database user's secret at run time (so compute
+never depends on database outputs): `tapstack/{env}/{suffix}/db/validator`, which the
+migrations stack creates (SELECT on the reference tables only; in prod replicated to the
+secondary region under the same name), never the master secret. It records session state in a
+DynamoDB table (on demand, point-in-time recovery, the environment key, a TTL attribute).
+Asynchronous invocations that fail land in an encrypted dead-letter queue. The image comes from
+the registry stack's repository (`!ecr_image_digest`, pushed by the `push_lambda_image` hook).
 """
 
 from awacs import dynamodb, kms, secretsmanager, sqs, ssm
-from awacs.aws import Allow, Condition, Statement, StringEquals
+from awacs.aws import Allow, Statement
 from pydantic import BaseModel, ConfigDict
+from tapstack_blocks.cross_account import database_secret_arn
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
-from tapstack_blocks.global_database import MASTER_SECRET_NAME
 from tapstack_blocks.handler import render
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
@@ -40,7 +42,7 @@ SESSION_TTL_ATTRIBUTE = "expires_at"  # lambda/validator sets it (tapstack_valid
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 60 * 60  # the most SQS keeps
 # What the validator reads under /tapstack/{env}/db: the stable writer name (database stack, or
 # the baseline StackSet where the environment has failover records) and the connection facts.
-CONNECTION_PARAMETERS = ("writer-dns", "port", "name", "secret-arn")
+CONNECTION_PARAMETERS = ("writer-dns", "port", "name")
 VALIDATOR_TIMEOUT_SECONDS = 15
 VALIDATOR_MEMORY_MB = 512
 IMAGE_URI_PATTERN = (
@@ -50,16 +52,12 @@ IMAGE_URI_PATTERN = (
 
 
 class ComputeOptions(BaseModel):
-    """What the compute template may be told through sceptre_user_data."""
+    """The compute template takes no sceptre_user_data; anything given is an error."""
 
     model_config = ConfigDict(extra="forbid")
 
-    # In an Aurora global database (prod) the master secret is the one the database stack
-    # generates (tapstack_blocks.global_database), not RDS's `rds!cluster-*`.
-    global_database: bool = False
 
-
-def build(options: ComputeOptions) -> Template:
+def build(_options: ComputeOptions) -> Template:
     """The compute stack's template."""
     template = Template(Description="tapstack compute: the validator Lambda and sessions table")
     add_environment_parameters(template)
@@ -91,11 +89,13 @@ def build(options: ComputeOptions) -> Template:
             reserved_concurrency=Ref(parameters["ValidatorReservedConcurrency"]),
             environment={
                 "DATABASE_PARAMETERS_PATH": Sub("/tapstack/${EnvironmentName}/db"),
+                # A name, not a secret: a replica keeps it in the secondary region.
+                "DATABASE_SECRET_ID": Sub(
+                    "tapstack/${EnvironmentName}/${EnvironmentSuffix}/db/validator"
+                ),
                 "SESSIONS_TABLE": Ref(table),
             },
-            statements=_validator_statements(
-                table, dead_letters, kms_key_arn, options.global_database
-            ),
+            statements=_validator_statements(table, dead_letters, kms_key_arn),
             scanner_suppressions=[],  # it has a dead-letter queue, unlike custom resources
         ),
         VpcPlacement(
@@ -145,28 +145,8 @@ def _sessions_table(kms_key_arn: Ref) -> Table:
     )
 
 
-def _validator_statements(
-    table: Table, dead_letters: Queue, kms_key_arn: Ref, global_database: bool
-) -> list:
-    """Read its connection parameters and the database secret, write its table and DLQ."""
-    cluster_arn = Sub(
-        "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster:"
-        "tapstack-aurora-${EnvironmentName}-${EnvironmentSuffix}"
-    )
-    database_secret = _rds_managed_secret_statement(cluster_arn)
-    if global_database:
-        database_secret = Statement(
-            Sid="DatabaseSecret",
-            Effect=Allow,
-            Action=[secretsmanager.GetSecretValue],
-            # The global database's generated secret (or its replica in this region).
-            Resource=[
-                Sub(
-                    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
-                    f":secret:{MASTER_SECRET_NAME}-??????"
-                )
-            ],
-        )
+def _validator_statements(table: Table, dead_letters: Queue, kms_key_arn: Ref) -> list:
+    """Read its connection parameters and its own user's secret, write its table and DLQ."""
     return [
         Statement(
             Sid="ConnectionParameters",
@@ -181,7 +161,13 @@ def _validator_statements(
                 for leaf in CONNECTION_PARAMETERS
             ],
         ),
-        database_secret,
+        Statement(
+            Sid="DatabaseSecret",
+            Effect=Allow,
+            Action=[secretsmanager.GetSecretValue],
+            # Its own user's secret (or that secret's replica in this region): never the master.
+            Resource=[database_secret_arn("validator")],
+        ),
         Statement(
             Sid="SessionState",
             Effect=Allow,
@@ -196,26 +182,6 @@ def _validator_statements(
         ),
         kms_statement(kms_key_arn, [kms.Decrypt, kms.GenerateDataKey]),
     ]
-
-
-def _rds_managed_secret_statement(cluster_arn: Sub) -> Statement:
-    """GetSecretValue on the RDS-managed master secret of this environment's cluster."""
-    return Statement(
-        Sid="DatabaseSecret",
-        Effect=Allow,
-        Action=[secretsmanager.GetSecretValue],
-        # The RDS-managed secret's name is generated (rds!cluster-<uuid>); the tag RDS puts
-        # on it names the cluster, whose name the naming convention fixes.
-        Resource=[
-            Sub(
-                "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
-                ":secret:rds!cluster-*"
-            )
-        ],
-        Condition=Condition(
-            StringEquals("secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn", cluster_arn)
-        ),
-    )
 
 
 def _add_parameters(template: Template) -> dict[str, Parameter]:

@@ -21,6 +21,7 @@ from tapstack_blocks.aurora import (
     ENGINE_VERSION_PATTERN,
     INSTANCE_CLASSES,
 )
+from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.custom_resources import SecureParameter
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
 from tapstack_blocks.global_database import GlobalMembership, GlobalRole
@@ -160,10 +161,21 @@ def _add_connection_parameters(
 ) -> None:
     """Publish `/tapstack/{env}/db/*` as SecureString parameters under the environment key
     (AWS::SSM::Parameter cannot create SecureString, hence the custom resource)."""
-    parameter_arns = Sub(
-        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
-        "/tapstack/${EnvironmentName}/db/*"
-    )
+    published = {
+        "Endpoint": ("endpoint", GetAtt(cluster, "Endpoint.Address")),
+        "Port": ("port", GetAtt(cluster, "Endpoint.Port")),
+        "Name": ("name", DATABASE_NAME),
+        "SecretArn": ("secret-arn", secret_arn),
+    }
+    # Exactly the parameters this stack owns: not writer-dns (its own resource, or the
+    # baseline's) nor any other fact under /tapstack/{env}/db/ the validator trusts.
+    parameter_arns = [
+        Sub(
+            "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
+            f"/tapstack/${{EnvironmentName}}/db/{leaf}"
+        )
+        for leaf, _value in published.values()
+    ]
     function = add_vpc_function(
         template,
         FunctionSpec(
@@ -182,7 +194,7 @@ def _add_connection_parameters(
                         ssm.AddTagsToResource,
                         ssm.RemoveTagsFromResource,
                     ],
-                    Resource=[parameter_arns],
+                    Resource=parameter_arns,
                 ),
                 kms_statement(kms_key_arn, [kms.Encrypt, kms.GenerateDataKey]),
             ],
@@ -195,12 +207,6 @@ def _add_connection_parameters(
             is_prod=is_prod,
         ),
     )
-    published = {
-        "Endpoint": ("endpoint", GetAtt(cluster, "Endpoint.Address")),
-        "Port": ("port", GetAtt(cluster, "Endpoint.Port")),
-        "Name": ("name", DATABASE_NAME),
-        "SecretArn": ("secret-arn", secret_arn),
-    }
     for label, (leaf, value) in published.items():
         template.add_resource(
             SecureParameter(
@@ -235,6 +241,7 @@ def _monitoring_role() -> Role:
     """The role RDS enhanced monitoring publishes OS metrics with."""
     return Role(
         "EnhancedMonitoringRole",
+        PermissionsBoundary=permissions_boundary_arn(),
         AssumeRolePolicyDocument=service_trust_policy("monitoring.rds.amazonaws.com"),
         ManagedPolicyArns=[
             Sub(

@@ -7,19 +7,32 @@
 - staging/dev: `tapstack-sync-target-{env}`, trusting exactly prod's sync role with an
   ExternalId; it may read this environment's sync-writer secret and decrypt it with this
   environment's key, nothing else.
+- staging/dev: `tapstack-peering-accepter-{env}`, trusting exactly prod's deployer: it may read
+  this environment's network and database stack outputs (the VPC to peer with, and where the
+  sync's target database is), accept peering connections requested from prod's
+  account and publish their ids under `/tapstack/{env}/*/peering/`, nothing else. Prod's launch
+  uses it instead of this environment's deploy role, which trusts only this environment's
+  deployer.
 - prod: `tapstack-sync-prod`, the sync Lambda's role, which may assume exactly the targets.
 
 The stack has no dependency: every other stack (kms first, whose key policy names the deploy
 role) depends on it, so it is created first and deleted last.
 """
 
-from awacs import iam, kms, secretsmanager, sts
-from awacs.aws import Allow, ForAnyValueStringEquals, Policy, Statement, StringEquals
+from awacs import cloudformation, ec2, kms, secretsmanager, ssm, sts
+from awacs.aws import Allow, ArnLike, ForAnyValueStringEquals, Policy, Statement, StringEquals
 from awacs.aws import Condition as PolicyCondition
 from pydantic import BaseModel, ConfigDict
+from tapstack_blocks.boundary import (
+    BOUNDARY_POLICY,
+    BOUNDARY_SCANNER_SUPPRESSIONS,
+    boundary_policy,
+    deploy_role_iam_policy,
+)
 from tapstack_blocks.cross_account import (
     DEPLOY_ROLE,
     EXTERNAL_ID_PATTERN,
+    PEERING_ACCEPTER_ROLE,
     PRINCIPAL_ARN_PATTERN,
     ROLE_ARN_PATTERN,
     SYNC_ROLE,
@@ -32,35 +45,20 @@ from tapstack_blocks.cross_account import (
 )
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
+from tapstack_blocks.naming import PROJECT
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import add_environment_parameters, add_is_prod_condition
 from troposphere import Condition, GetAtt, Not, Parameter, Ref, Sub, Template
+from troposphere.iam import ManagedPolicy, Role
 from troposphere.iam import Policy as RolePolicy
-from troposphere.iam import Role
 
 IS_SYNC_TARGET = "IsSyncTarget"
+IS_PEERING_ACCEPTER = "IsPeeringAccepter"
 # AWS managed policies, by name (ARNs are built with the partition).
-POWER_USER = "PowerUserAccess"  # every service except IAM, Organizations and Account
+# Every service except IAM, Organizations and Account: the stacks use some fifteen services,
+# and a narrower set cannot be shown to launch them here (docs/security.md, "Deploy role").
+POWER_USER = "PowerUserAccess"
 LAMBDA_VPC_ACCESS = "service-role/AWSLambdaVPCAccessExecutionRole"  # ENIs and logs
-ROLE_ACTIONS = [
-    iam.CreateRole,
-    iam.DeleteRole,
-    iam.GetRole,
-    iam.UpdateRole,
-    iam.UpdateRoleDescription,
-    iam.UpdateAssumeRolePolicy,
-    iam.TagRole,
-    iam.UntagRole,
-    iam.ListRoleTags,
-    iam.PutRolePolicy,
-    iam.GetRolePolicy,
-    iam.DeleteRolePolicy,
-    iam.ListRolePolicies,
-    iam.AttachRolePolicy,
-    iam.DetachRolePolicy,
-    iam.ListAttachedRolePolicies,
-    iam.PassRole,
-]
 SESSION_SECONDS = 3600
 
 
@@ -76,10 +74,13 @@ def build(_options: IamOptions) -> Template:
     add_environment_parameters(template)
     is_prod = add_is_prod_condition(template)
     template.add_condition(IS_SYNC_TARGET, Not(Condition(is_prod)))
+    template.add_condition(IS_PEERING_ACCEPTER, Not(Condition(is_prod)))
     parameters = _add_parameters(template)
     deploy_role = template.add_resource(_deploy_role(parameters["DeployerPrincipalArn"]))
-    sync_target = template.add_resource(_sync_target_role(parameters))
-    sync_role = template.add_resource(_sync_role(parameters, is_prod))
+    boundary = Ref(template.add_resource(_permissions_boundary()))
+    sync_target = template.add_resource(_sync_target_role(parameters, boundary))
+    sync_role = template.add_resource(_sync_role(parameters, is_prod, boundary))
+    accepter = template.add_resource(_peering_accepter_role(parameters, boundary))
     add_exported_output(
         template, "DeployRoleArn", GetAtt(deploy_role, "Arn"), "The account's deploy role"
     )
@@ -89,6 +90,13 @@ def build(_options: IamOptions) -> Template:
         GetAtt(sync_target, "Arn"),
         "Role prod's sync assumes in this account",
         condition=IS_SYNC_TARGET,
+    )
+    add_exported_output(
+        template,
+        "PeeringAccepterRoleArn",
+        GetAtt(accepter, "Arn"),
+        "Role prod's deployer accepts peering connections in this account with",
+        condition=IS_PEERING_ACCEPTER,
     )
     add_exported_output(
         template, "SyncRoleArn", GetAtt(sync_role, "Arn"), "Prod sync role", condition=is_prod
@@ -107,6 +115,20 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
             AllowedPattern=PRINCIPAL_ARN_PATTERN,
             Description="The one principal (CI or operator role) that may assume the deploy role.",
             ConstraintDescription="must be the ARN of an IAM role or user",
+        ),
+        Parameter(
+            "PeeringRequesterPrincipalArn",
+            Type="String",
+            AllowedPattern=PRINCIPAL_ARN_PATTERN,
+            Description="Prod's deployer: the one principal the peering-accepter role trusts.",
+            ConstraintDescription="must be the ARN of an IAM role or user",
+        ),
+        Parameter(
+            "PeeringRequesterAccountId",
+            Type="String",
+            AllowedPattern=r"^\d{12}$",
+            Description="Prod's account: the only requester whose peering may be accepted.",
+            ConstraintDescription="must be a 12-digit AWS account id",
         ),
         Parameter(
             "SyncSourceRoleArn",
@@ -137,10 +159,22 @@ def _managed_policy(name: str) -> Sub:
     return Sub(f"arn:${{AWS::Partition}}:iam::aws:policy/{name}")
 
 
+def _permissions_boundary() -> ManagedPolicy:
+    # The deploy role may not change it (tapstack_blocks.boundary): a change to it, like one to
+    # the deploy role itself, is launched as the account's admin (`--var bootstrap=true`).
+    return ManagedPolicy(
+        "PermissionsBoundary",
+        ManagedPolicyName=role_name(BOUNDARY_POLICY),
+        Description="tapstack: the ceiling of every project role (no IAM, no deploy plane)",
+        PolicyDocument=boundary_policy(),
+        Metadata={"checkov": {"skip": BOUNDARY_SCANNER_SUPPRESSIONS}},
+    )
+
+
 def _deploy_role(deployer) -> Role:
     # CloudFormation names roles it generates `{stack}-{logical id}-{random}`, and every stack
-    # is named `tapstack-...`: the wildcard after `tapstack-` covers exactly the project's roles.
-    project_roles = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/tapstack-*")
+    # is named `tapstack-...`: the wildcard after `tapstack-` covers exactly the project's roles,
+    # each of which must carry the permissions boundary.
     return Role(
         "DeployRole",
         RoleName=role_name(DEPLOY_ROLE),
@@ -151,17 +185,7 @@ def _deploy_role(deployer) -> Role:
         Policies=[
             RolePolicy(
                 PolicyName="manage-project-roles",
-                PolicyDocument=Policy(
-                    Version="2012-10-17",
-                    Statement=[
-                        Statement(
-                            Sid="ProjectRolesOnly",
-                            Effect=Allow,
-                            Action=ROLE_ACTIONS,
-                            Resource=[project_roles],
-                        )
-                    ],
-                ),
+                PolicyDocument=deploy_role_iam_policy(),
             )
         ],
     )
@@ -187,7 +211,7 @@ def decrypt_via_secrets_manager() -> Statement:
     )
 
 
-def _sync_target_role(parameters: dict[str, Parameter]) -> Role:
+def _sync_target_role(parameters: dict[str, Parameter], boundary: Ref) -> Role:
     return Role(
         "SyncTargetRole",
         Condition=IS_SYNC_TARGET,
@@ -197,6 +221,7 @@ def _sync_target_role(parameters: dict[str, Parameter]) -> Role:
             Ref(parameters["SyncSourceRoleArn"]), Ref(parameters["SyncExternalId"])
         ),
         MaxSessionDuration=SESSION_SECONDS,
+        PermissionsBoundary=boundary,
         Policies=[
             RolePolicy(
                 PolicyName="read-sync-writer-secret",
@@ -217,14 +242,23 @@ def _sync_target_role(parameters: dict[str, Parameter]) -> Role:
     )
 
 
-def _sync_role(parameters: dict[str, Parameter], is_prod: str) -> Role:
+def _sync_role(parameters: dict[str, Parameter], is_prod: str, boundary: Ref) -> Role:
     return Role(
         "SyncRole",
         Condition=is_prod,
         RoleName=role_name(SYNC_ROLE),
         Description="tapstack: the prod sync Lambda; assumes exactly the sync-target roles",
-        AssumeRolePolicyDocument=service_trust_policy("lambda.amazonaws.com"),
+        # Only the sync function (sync stack, `tapstack-sync-{env}-{suffix}`) may take this role:
+        # another prod function given it would get its reach into staging and dev.
+        AssumeRolePolicyDocument=service_trust_policy(
+            "lambda.amazonaws.com",
+            source_arn=Sub(
+                "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+                f"{PROJECT}-sync-${{EnvironmentName}}-${{EnvironmentSuffix}}"
+            ),
+        ),
         MaxSessionDuration=SESSION_SECONDS,
+        PermissionsBoundary=boundary,
         ManagedPolicyArns=[_managed_policy(LAMBDA_VPC_ACCESS)],
         Policies=[
             RolePolicy(
@@ -245,6 +279,72 @@ def _sync_role(parameters: dict[str, Parameter], is_prod: str) -> Role:
                             Resource=[database_secret_arn("sync")],
                         ),
                         decrypt_via_secrets_manager(),
+                    ],
+                ),
+            )
+        ],
+    )
+
+
+def _peering_accepter_role(parameters: dict[str, Parameter], boundary: Ref) -> Role:
+    # Every ARN is of this account; the requester's VPC must be in prod's account.
+    def own(service: str, resource: str) -> Sub:
+        return Sub(f"arn:${{AWS::Partition}}:{service}:*:${{AWS::AccountId}}:{resource}")
+
+    return Role(
+        "PeeringAccepterRole",
+        Condition=IS_PEERING_ACCEPTER,
+        RoleName=role_name(PEERING_ACCEPTER_ROLE),
+        Description="tapstack: prod's deployer accepts prod's peering here and publishes its id",
+        AssumeRolePolicyDocument=trust_exact_principal(
+            Ref(parameters["PeeringRequesterPrincipalArn"])
+        ),
+        MaxSessionDuration=SESSION_SECONDS,
+        PermissionsBoundary=boundary,
+        Policies=[
+            RolePolicy(
+                PolicyName="accept-prod-peering",
+                PolicyDocument=Policy(
+                    Version="2012-10-17",
+                    Statement=[
+                        Statement(
+                            Sid="ReadNetworkAndDatabaseStackOutputs",
+                            Effect=Allow,
+                            Action=[cloudformation.DescribeStacks],
+                            Resource=[
+                                own(
+                                    "cloudformation",
+                                    f"stack/tapstack-${{EnvironmentName}}-*-{stack}/*",
+                                )
+                                for stack in ("network", "database")
+                            ],
+                        ),
+                        Statement(
+                            Sid="AcceptPeeringRequestedByProd",
+                            Effect=Allow,
+                            Action=[ec2.AcceptVpcPeeringConnection],
+                            Resource=[
+                                own("ec2", "vpc-peering-connection/*"),
+                                own("ec2", "vpc/*"),
+                            ],
+                            Condition=PolicyCondition(
+                                ArnLike(
+                                    "ec2:RequesterVpc",
+                                    Sub(
+                                        "arn:${AWS::Partition}:ec2:*:${Prod}:vpc/*",
+                                        Prod=Ref(parameters["PeeringRequesterAccountId"]),
+                                    ),
+                                )
+                            ),
+                        ),
+                        Statement(
+                            Sid="PublishPeeringConnectionIds",
+                            Effect=Allow,
+                            Action=[ssm.PutParameter, ssm.GetParameter, ssm.DeleteParameter],
+                            Resource=[
+                                own("ssm", "parameter/tapstack/${EnvironmentName}/*/peering/*")
+                            ],
+                        ),
                     ],
                 ),
             )

@@ -32,6 +32,7 @@ from troposphere import AWSHelperFn, GetAtt, If, Parameter, Ref, Select, Split, 
 from troposphere.awslambda import Permission
 from troposphere.secretsmanager import (
     GenerateSecretString,
+    ReplicaRegion,
     RotationRules,
     RotationSchedule,
     Secret,
@@ -58,6 +59,9 @@ ROTATION_SUPPRESSIONS = [
 
 
 MasterCredentials = Literal["rds-managed", "generated"]
+# The tables the validator reads (lambda/validator, tapstack_validator.reference_data): its
+# database user may SELECT these and nothing else.
+VALIDATOR_TABLES = ("currencies", "fee_schedules", "merchant_categories")
 
 
 class MigrationsOptions(BaseModel):
@@ -89,7 +93,18 @@ def build(options: MigrationsOptions) -> Template:
             kms_key_arn,
         )
     )
-    secrets = [Ref(parameters["MasterSecretArn"]), Ref(migrator_secret), Ref(sync_secret)]
+    # Prod's user secrets are read in both regions (the validator runs in each): replicated
+    # under the secondary region's key, like the master secret.
+    replica_key = _add_replica_key(template) if options.master_credentials == "generated" else None
+    validator_secret = template.add_resource(
+        _user_secret("ValidatorSecret", "validator", "tapstack_validator", kms_key_arn, replica_key)
+    )
+    secrets = [
+        Ref(parameters["MasterSecretArn"]),
+        Ref(migrator_secret),
+        Ref(sync_secret),
+        Ref(validator_secret),
+    ]
     bucket = Ref(parameters["MigrationBucketName"])
     function = add_vpc_function(
         template,
@@ -143,15 +158,21 @@ def build(options: MigrationsOptions) -> Template:
             SyncAccess=If(is_prod, "reader", "writer"),
             SyncSecretArn=Ref(sync_secret),
             SyncTables=Ref(parameters["SyncTables"]),
+            ValidatorSecretArn=Ref(validator_secret),
+            ValidatorTables=list(VALIDATOR_TABLES),
         )
     )
-    rotated = {"MigratorSecret": Ref(migrator_secret), "SyncSecret": Ref(sync_secret)}
+    rotated = {
+        "MigratorSecret": Ref(migrator_secret),
+        "SyncSecret": Ref(sync_secret),
+        "ValidatorSecret": Ref(validator_secret),
+    }
     replica_statements = []
-    if options.master_credentials == "generated":
+    if replica_key is not None:
         # Single user as well: the master user changes its own password. The secret carries
         # host, port and engine from the database stack's SecretTargetAttachment.
         rotated["MasterSecret"] = Ref(parameters["MasterSecretArn"])
-        replica_statements.append(_replica_key_statement(template))
+        replica_statements.append(_replica_key_statement(replica_key))
     _add_rotation(
         template,
         parameters,
@@ -171,13 +192,24 @@ def build(options: MigrationsOptions) -> Template:
     )
     add_exported_output(template, "MigratorSecretArn", Ref(migrator_secret), "Migrator secret")
     add_exported_output(template, "SyncSecretArn", Ref(sync_secret), "Sync user secret")
+    add_exported_output(
+        template, "ValidatorSecretArn", Ref(validator_secret), "Validator user secret"
+    )
     return template
 
 
-def _user_secret(logical_id: str, role: str, username, kms_key_arn) -> Secret:
-    """A generated password for a database user, encrypted with the environment key."""
+def _user_secret(
+    logical_id: str, role: str, username, kms_key_arn, replica_key: Ref | None = None
+) -> Secret:
+    """A generated password for a database user, encrypted with the environment key (and
+    replicated under `replica_key` to that key's region, when given)."""
+    replicas = {}
+    if replica_key is not None:
+        region = Select(3, Split(":", replica_key))
+        replicas["ReplicaRegions"] = [ReplicaRegion(Region=region, KmsKeyId=replica_key)]
     return Secret(
         logical_id,
+        **replicas,
         Name=Sub(f"tapstack/${{EnvironmentName}}/${{EnvironmentSuffix}}/db/{role}"),
         Description=f"tapstack database user: {role}",
         KmsKeyId=kms_key_arn,
@@ -277,27 +309,34 @@ def _add_rotation(
         )
 
 
-def _replica_key_statement(template: Template) -> Statement:
-    """The master secret's replica key, for the rotation role: Secrets Manager re-encrypts each
-    new version for the replica with the replica's key, authorised by the identity that wrote
-    the version (AWS: kms:GenerateDataKey and kms:Encrypt on that key), and only through
-    Secrets Manager in the replica's region (the region is the key ARN's fourth field)."""
-    replica_key = template.add_parameter(
-        Parameter(
-            "SecondaryKmsKeyArn",
-            Type="String",
-            AllowedPattern=KMS_KEY_ARN_PATTERN,
-            Description="The key of the master secret's replica (the secondary region's "
-            "environment key): rotation writes versions that are replicated under it.",
-            ConstraintDescription="must be the ARN of a KMS key",
+def _add_replica_key(template: Template) -> Ref:
+    """`SecondaryKmsKeyArn`: the secondary region's environment key, under which the master
+    secret's and the validator secret's replicas are encrypted."""
+    return Ref(
+        template.add_parameter(
+            Parameter(
+                "SecondaryKmsKeyArn",
+                Type="String",
+                AllowedPattern=KMS_KEY_ARN_PATTERN,
+                Description="The key of the secrets' replicas (the secondary region's "
+                "environment key): rotation writes versions that are replicated under it.",
+                ConstraintDescription="must be the ARN of a KMS key",
+            )
         )
     )
-    replica_region = Select(3, Split(":", Ref(replica_key)))
+
+
+def _replica_key_statement(replica_key: Ref) -> Statement:
+    """The replicas' key, for the rotation role: Secrets Manager re-encrypts each new version
+    for a replica with the replica's key, authorised by the identity that wrote the version
+    (AWS: kms:GenerateDataKey and kms:Encrypt on that key), and only through Secrets Manager in
+    the replica's region (the region is the key ARN's fourth field)."""
+    replica_region = Select(3, Split(":", replica_key))
     return Statement(
         Sid="ReplicaKey",
         Effect=Allow,
         Action=[kms.Encrypt, kms.GenerateDataKey],
-        Resource=[Ref(replica_key)],
+        Resource=[replica_key],
         Condition=Condition(
             StringEquals(
                 "kms:ViaService",

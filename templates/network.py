@@ -11,6 +11,7 @@ from typing import Literal
 from awacs import logs
 from awacs.aws import Allow, Policy, Statement
 from pydantic import BaseModel, ConfigDict
+from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import resource_name
@@ -367,6 +368,7 @@ def _add_flow_logs(template, vpc, kms_key_arn, is_prod: str) -> None:
     role = template.add_resource(
         Role(
             "FlowLogRole",
+            PermissionsBoundary=permissions_boundary_arn(),
             AssumeRolePolicyDocument=service_trust_policy("vpc-flow-logs.amazonaws.com"),
             Policies=[
                 RolePolicy(

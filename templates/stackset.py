@@ -14,6 +14,7 @@ from awacs.aws import Allow, Condition, Policy, Principal, Statement, StringEqua
 from awacs.sts import AssumeRole
 from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.baseline import EXECUTION_ROLE, build_baseline
+from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import PROJECT
@@ -214,6 +215,7 @@ def build(_options: StackSetOptions) -> Template:
     administration = template.add_resource(
         Role(
             "AdministrationRole",
+            PermissionsBoundary=permissions_boundary_arn(),
             RoleName=Sub(f"{PROJECT}-stackset-admin-${{EnvironmentName}}"),
             AssumeRolePolicyDocument=service_trust_policy("cloudformation.amazonaws.com"),
             Policies=[
@@ -242,6 +244,7 @@ def build(_options: StackSetOptions) -> Template:
     execution = template.add_resource(
         Role(
             "ExecutionRole",
+            PermissionsBoundary=permissions_boundary_arn(),
             RoleName=Sub(f"{EXECUTION_ROLE}-${{EnvironmentName}}"),
             AssumeRolePolicyDocument=Policy(
                 Version="2012-10-17",

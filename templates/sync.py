@@ -19,6 +19,7 @@ from awacs import logs as logs_actions
 from awacs.aws import Allow, Policy, Statement
 from awacs.awslambda import InvokeFunction
 from pydantic import BaseModel, ConfigDict
+from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
@@ -170,6 +171,7 @@ def _add_workflow(template, function, topic, kms_key_arn) -> StateMachine:
     role = template.add_resource(
         Role(
             "SyncWorkflowRole",
+            PermissionsBoundary=permissions_boundary_arn(),
             AssumeRolePolicyDocument=service_trust_policy("states.amazonaws.com"),
             Policies=[
                 RolePolicy(
@@ -242,6 +244,7 @@ def _add_schedule(template, state_machine, parameters) -> None:
     role = template.add_resource(
         Role(
             "SyncScheduleRole",
+            PermissionsBoundary=permissions_boundary_arn(),
             Condition=ENABLE_SCHEDULE,
             AssumeRolePolicyDocument=service_trust_policy("events.amazonaws.com"),
             Policies=[

@@ -3,6 +3,7 @@
 from functools import cache
 
 import boto3
+import deployers
 from deployment import GROUPS, stacks_of
 
 
@@ -13,11 +14,19 @@ def accounts() -> dict[str, str]:
 
 
 def account_session(environment: str, region: str = "us-east-1") -> boto3.Session:
-    """A session holding the deploy role's credentials in `environment`'s account."""
+    """A session holding the deploy role's credentials in `environment`'s account, assumed as
+    that environment's deployer (the only principal its trust policy admits)."""
     role_arn = f"arn:aws:iam::{accounts()[environment]}:role/tapstack-deploy-{environment}"
-    credentials = boto3.client("sts", region_name=region).assume_role(
-        RoleArn=role_arn, RoleSessionName=f"tapstack-test-{environment}"
-    )["Credentials"]
+    keys = deployers.credentials(environment)
+    sts = boto3.client(
+        "sts",
+        region_name=region,
+        aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
+    )
+    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=f"tapstack-test-{environment}")[
+        "Credentials"
+    ]
     return boto3.Session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],

@@ -1,17 +1,21 @@
 """Drive `sceptre` over stack groups and read back what they deployed.
 
 Shared by the demo (`make demo`), the end-to-end tests and bench/launch_bench.py. Commands go
-through the real `sceptre` CLI; read-backs go through Sceptre's own connection manager, so
-they assume each group's deploy role exactly as a launch does.
+through the real `sceptre` CLI, as the deployer of the environment they target
+(tests/deployers.py); read-backs go through Sceptre's own connection manager, so they assume
+each group's deploy role exactly as a launch does, as that environment's deployer.
 """
 
+import json
 import os
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import deployers
 from botocore.exceptions import ClientError
 from image_push import push_image
 from sceptre.context import SceptreContext
@@ -57,6 +61,7 @@ VALIDATOR_CONTEXT = PROJECT_DIR / "lambda" / "validator"
 VALIDATOR_COMMAND = ["tapstack_validator.handler.handler"]
 SYNC_CONTEXT = PROJECT_DIR / "lambda" / "sync"
 SYNC_COMMAND = ["tapstack_sync.handler.lambda_handler"]
+deployers.install()
 
 
 @dataclass
@@ -67,6 +72,8 @@ class SceptreRun:
     returncode: int
     output: str
     seconds: float
+    # Every role the command assumed (or tried to), in order: the local AWS's AssumeRole journal.
+    assumed_roles: tuple[str, ...] = ()
 
 
 @dataclass
@@ -85,14 +92,16 @@ def run_sceptre(
     timeout: float = 900,
     project_dir: Path = PROJECT_DIR,
 ) -> SceptreRun:
-    """Run `sceptre --dir PROJECT ARGS`; with echo, stream its output as it comes."""
+    """Run `sceptre --dir PROJECT ARGS` as the deployer of the environment ARGS target; with
+    echo, stream its output as it comes."""
     started = time.perf_counter()
+    journal_start = _assume_role_journal()["next"]
     process = subprocess.Popen(  # noqa: S603 - fixed executable, arguments from our code
         [SCEPTRE, "--dir", str(project_dir), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **deployers.for_command(args), **(env or {})},
     )
     lines = []
     assert process.stdout is not None
@@ -101,7 +110,18 @@ def run_sceptre(
         if echo:
             print(f"    {line}", end="", flush=True)
     returncode = process.wait(timeout=timeout)
-    return SceptreRun(args, returncode, "".join(lines), time.perf_counter() - started)
+    assumed = tuple(e["role"] for e in _assume_role_journal(journal_start)["entries"])
+    return SceptreRun(args, returncode, "".join(lines), time.perf_counter() - started, assumed)
+
+
+def _assume_role_journal(since: int = 0) -> dict:
+    """The local AWS's AssumeRole journal from entry `since` (empty without a local AWS)."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+    if not endpoint.startswith("http://127.0.0.1:"):
+        return {"entries": [], "next": 0}
+    url = f"{endpoint}/tapstack-emulator/assume-role-journal?since={since}"
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+        return json.load(response)
 
 
 def registry_outputs(group: str) -> dict[str, str]:
@@ -161,7 +181,11 @@ def launch_group(group: str, echo: bool = False, variables: tuple[str, ...] = ()
             print(f"    (no Docker daemon) published an image as CI would: {published}")
     rest = run_sceptre(*variables, "launch", "-y", group, echo=echo)
     return SceptreRun(
-        rest.args, rest.returncode, registry.output + rest.output, registry.seconds + rest.seconds
+        rest.args,
+        rest.returncode,
+        registry.output + rest.output,
+        registry.seconds + rest.seconds,
+        registry.assumed_roles + rest.assumed_roles,
     )
 
 

@@ -20,12 +20,17 @@ the ephemeral reply ranges without 3306); a route there must go through a peerin
 to the other region's private subnets only.
 
 From prod toward staging and dev, only the sync reaches out: every security-group egress
-admitting 3306 toward a staging/dev VPC must be a rule of the sync's own group (`SyncSecurityGroup`, the
-peering stack), TCP 3306 exactly, to one of that VPC's private subnets. The shared Lambda tier,
-or any other group, with such a rule is a violation: it would hand every prod function the
-sync's reach into staging and dev.
+admitting 3306 toward a staging/dev VPC must be a rule of the sync's own group
+(`SyncSecurityGroup`, the peering stack), TCP 3306 exactly, to one of that VPC's private
+subnets. The shared Lambda tier, or any other group, with such a rule is a violation: it would
+hand every prod function the sync's reach into staging and dev.
 
 An unknown CIDR, port or principal counts as a violation: the proof must not rest on a guess.
+
+The identity plane (tests/identity_plane.py) is part of the proof: staging/dev roles' managed
+policies (pinned AWS-managed documents) evaluated with their inline ones, deployers (prod's is
+no other environment's, no prod role trusts a staging/dev deployer), and the roles the
+staging/dev configs' resolvers and hooks assume (`identity_plane.config_violations`).
 """
 
 import ipaddress
@@ -33,11 +38,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from identity_plane import deployer_violations, policy_violations, trusts_another_deployer
+
 MYSQL = 3306
 TCP = {"6", "tcp"}
 ALL = {"-1", "all"}
 SYNC_ROLE = "tapstack-sync-prod"
 SYNC_GROUP = "SyncSecurityGroup"  # the sync's own security group (peering stack)
+ACCEPTER_ROLE = "tapstack-peering-accepter"
 PRIVATE_SUBNETS, PRIVATE_SUBNET_PREFIX = 3, 20  # tapstack_blocks.subnets
 EPHEMERAL = (1024, 65535)
 
@@ -70,6 +78,8 @@ class Facts:
     sync_subnets: list[ipaddress.IPv4Network]  # prod's private subnets (us-east-1)
     # prod's VPC per region; each region's private subnets are its first PRIVATE_SUBNETS /20s
     prod_regions: dict[str, ipaddress.IPv4Network] = field(default_factory=dict)
+    # environment -> the principal its deploy role trusts (config/config.yaml `deployers`)
+    deployers: dict[str, str] = field(default_factory=dict)
 
 
 class Evaluator:
@@ -433,17 +443,31 @@ def iam_violations(stack: StackInput, facts: Facts) -> list[str]:
                     found.append(f"{where}: trust policy admits an unknown principal {entry}")
                 elif stack.environment == "prod" and account in others:
                     found.append(f"{where}: prod role trusts {entry} (staging/dev)")
+                elif stack.environment == "prod" and trusts_another_deployer(
+                    entry, facts.deployers
+                ):
+                    found.append(
+                        f"{where}: prod role trusts {entry}, "
+                        f"{trusts_another_deployer(entry, facts.deployers)}'s deployer"
+                    )
                 elif stack.environment != "prod" and account == prod_account:
                     external_id = (
                         statement.get("Condition", {}).get("StringEquals", {}).get("sts:ExternalId")
                     )
-                    if entry != f"arn:aws:iam::{prod_account}:role/{SYNC_ROLE}" or not external_id:
-                        found.append(
-                            f"{where}: trusts prod principal {entry} (only {SYNC_ROLE} with an "
-                            "ExternalId may)"
-                        )
+                    is_sync = entry == f"arn:aws:iam::{prod_account}:role/{SYNC_ROLE}"
+                    if is_sync and external_id:
+                        continue
+                    # prod's deployer may accept prod's peering here, through the accepter role
+                    accepter = str(props.get("RoleName", "")).startswith(ACCEPTER_ROLE)
+                    if accepter and entry == facts.deployers.get("prod"):
+                        continue
+                    found.append(
+                        f"{where}: trusts prod principal {entry} (only {SYNC_ROLE} with an "
+                        "ExternalId may)"
+                    )
         if stack.environment == "prod":
             continue
+        found += policy_violations(where, props, prod_account)
         for policy in props.get("Policies", []):
             for statement in _statements(policy.get("PolicyDocument")):
                 actions = [str(a).lower() for a in _as_list(statement.get("Action", []))]
@@ -468,4 +492,4 @@ def violations(stacks: list[StackInput], facts: Facts) -> list[str]:
         else:
             found += network_violations(stack, facts)
         found += iam_violations(stack, facts)
-    return found
+    return found + deployer_violations(facts.deployers)

@@ -108,6 +108,9 @@ def test_validator_is_an_image_in_the_private_subnets_with_dlq_and_reserved_conc
     assert function["KmsKeyArn"] == {"Ref": "KmsKeyArn"}
     assert function["Environment"]["Variables"] == {
         "DATABASE_PARAMETERS_PATH": {"Fn::Sub": "/tapstack/${EnvironmentName}/db"},
+        "DATABASE_SECRET_ID": {
+            "Fn::Sub": "tapstack/${EnvironmentName}/${EnvironmentSuffix}/db/validator"
+        },
         "SESSIONS_TABLE": {"Ref": "SessionsTable"},
     }
     queue = resources["ValidatorDeadLetterQueue"]["Properties"]
@@ -136,17 +139,19 @@ def test_validator_role_is_least_privilege(compute_document):
     )
     assert statements["ConnectionParameters"]["Action"] == ["ssm:GetParameters"]
     assert statements["ConnectionParameters"]["Resource"] == [
-        {"Fn::Sub": path + leaf} for leaf in ("writer-dns", "port", "name", "secret-arn")
+        {"Fn::Sub": path + leaf} for leaf in ("writer-dns", "port", "name")
     ]
     assert set(compute.CONNECTION_PARAMETERS) == set(VALIDATOR_READS)
+    # its own user's secret (SELECT on the reference tables), never the master secret
     secret = statements["DatabaseSecret"]
     assert secret["Action"] == ["secretsmanager:GetSecretValue"]
-    assert secret["Condition"]["StringEquals"] == {
-        "secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn": {
-            "Fn::Sub": "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster:"
-            "tapstack-aurora-${EnvironmentName}-${EnvironmentSuffix}"
+    assert secret["Resource"] == [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
+            "secret:tapstack/${EnvironmentName}/${EnvironmentSuffix}/db/validator-??????"
         }
-    }
+    ]
+    assert "Condition" not in secret
     assert statements["SessionState"] == {
         "Sid": "SessionState",
         "Effect": "Allow",

@@ -8,12 +8,17 @@ import copy
 import ipaddress
 
 import pytest
+from identity_plane import ConfigStack, config_stack, config_violations
 from reachability import Evaluator, Facts, StackInput, Unknown, violations
 from rendered_templates import PROJECT_DIR
 from sceptre.context import SceptreContext
 from sceptre.plan.plan import SceptrePlan
+from sceptre.resolvers.stack_output import StackOutput
 from tapstack_blocks.subnets import MAX_AZS, SUBNET_HOST_BITS
+from tapstack_hooks.accept_vpc_peering import AcceptVpcPeering
 from tapstack_resolvers.account_role import AccountRole
+from tapstack_resolvers.ssm_parameter import SsmParameter
+from tapstack_resolvers.stack_output_cross_account import StackOutputCrossAccount
 
 PROD = "333333333333"
 
@@ -54,6 +59,7 @@ def facts(plan_stacks) -> Facts:
         ],
         sync_subnets=blocks[:MAX_AZS],
         prod_regions={region: ipaddress.IPv4Network(cidr) for region, cidr in plan["prod"].items()},
+        deployers=dict(config["deployers"]),
     )
 
 
@@ -397,3 +403,191 @@ def test_the_syncs_path_to_staging_and_dev_is_in_the_proof(stacks, facts):
     sync = stack_named(stacks, "prod/us-east-1/sync")
     assert "LambdaSecurityGroupId" not in sync.document["Parameters"]
     assert "SyncSecurityGroupId" in sync.document["Parameters"]
+
+
+# The identity plane (tests/identity_plane.py).
+
+
+@pytest.fixture(scope="module")
+def config_stacks(plan_stacks) -> list[ConfigStack]:
+    return [config_stack(stack) for _name, stack in sorted(plan_stacks.items())]
+
+
+def test_no_staging_or_dev_config_assumes_a_prod_role(config_stacks, facts):
+    assert {stack.environment for stack in config_stacks} == {"dev", "staging", "prod"}
+    assert config_violations(config_stacks, facts.accounts) == []
+
+
+def test_the_staging_deploy_roles_managed_policy_is_in_the_proof(stacks, facts):
+    # PowerUserAccess allows sts:AssumeRole on "*"; only the deploy role's explicit Deny keeps
+    # it from prod, and the proof sees both.
+    deploy = stack_named(stacks, "staging/us-east-1/iam").document["Resources"]["DeployRole"]
+    assert any("PowerUserAccess" in str(arn) for arn in deploy["Properties"]["ManagedPolicyArns"])
+    without_deny = copy.deepcopy(deploy)
+    (inline,) = without_deny["Properties"]["Policies"]
+    statements = inline["PolicyDocument"]["Statement"]
+    inline["PolicyDocument"]["Statement"] = [
+        s for s in statements if s["Sid"] != "NeverAssumeARole"
+    ]
+    found = violations(
+        [with_resource(stack_named(stacks, "staging/us-east-1/iam"), "Added", without_deny)], facts
+    )
+    assert any("Added: its policies allow sts:AssumeRole" in line for line in found), found
+
+
+def _role(trust_principal, **properties) -> dict:
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": [trust_principal]},
+                "Action": ["sts:AssumeRole"],
+            }
+        ],
+    }
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {"AssumeRolePolicyDocument": trust, **properties},
+    }
+
+
+STAGING_DEPLOYER = "arn:aws:iam::123456789012:user/tapstack-deployer-staging"
+IDENTITY_BREAKING_RULES = [
+    pytest.param(
+        "staging/us-east-1/iam",
+        _role(
+            "arn:aws:iam::222222222222:root",
+            ManagedPolicyArns=["arn:aws:iam::aws:policy/AdministratorAccess"],
+        ),
+        "no pinned copy of arn:aws:iam::aws:policy/AdministratorAccess",
+        id="managed-policy-without-a-pinned-copy",
+    ),
+    pytest.param(
+        "dev/us-east-1/iam",
+        _role(
+            "arn:aws:iam::111111111111:root",
+            ManagedPolicyArns=["arn:aws:iam::aws:policy/PowerUserAccess"],
+        ),
+        "its policies allow sts:AssumeRole on arn:aws:iam::333333333333:role/tapstack-deploy-prod",
+        id="managed-power-user-without-the-deny",
+    ),
+    pytest.param(
+        "staging/us-east-1/iam",
+        _role(
+            "arn:aws:iam::222222222222:root",
+            Policies=[
+                {
+                    "PolicyName": "p",
+                    "PolicyDocument": {
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "NotAction": ["iam:*"],
+                                "Resource": "*",
+                                "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x"}},
+                            }
+                        ]
+                    },
+                }
+            ],
+        ),
+        "its policies allow sts:AssumeRole",
+        id="conditional-not-action-allow",
+    ),
+    pytest.param(
+        "prod/us-east-1/iam",
+        _role(STAGING_DEPLOYER),
+        f"prod role trusts {STAGING_DEPLOYER}, staging's deployer",
+        id="prod-role-trusts-stagings-deployer",
+    ),
+    pytest.param(
+        "staging/us-east-1/iam",
+        _role("arn:aws:iam::333333333333:role/tapstack-deploy-prod"),
+        "trusts prod principal arn:aws:iam::333333333333:role/tapstack-deploy-prod",
+        id="staging-role-trusts-prods-deploy-role",
+    ),
+]
+
+
+@pytest.mark.parametrize(("stack_name", "resource", "message"), IDENTITY_BREAKING_RULES)
+def test_an_identity_rule_that_breaks_the_invariant_is_caught(
+    stacks, facts, stack_name, resource, message
+):
+    broken = [with_resource(s, "Added", resource) if s.name == stack_name else s for s in stacks]
+    found = violations(broken, facts)
+    assert any(message in line and f"{stack_name}:Added" in line for line in found), found
+
+
+def test_a_deployer_shared_by_prod_and_staging_is_caught(stacks, facts):
+    shared = copy.deepcopy(facts)
+    shared.deployers["staging"] = shared.deployers["prod"]
+    found = violations(stacks, shared)
+    assert f"deployers: prod's deployer {facts.deployers['prod']} is also staging's" in found
+
+
+def _unknown_resolver():
+    class Mystery(SsmParameter):  # any class the proof does not list
+        pass
+
+    return Mystery("/x")
+
+
+CONFIG_BREAKING_CALLS = [
+    pytest.param(
+        "parameters",
+        StackOutputCrossAccount("prod/us-east-1/peering::StagingPeeringConnectionId"),
+        "!stack_output_cross_account 'prod/us-east-1/peering::StagingPeeringConnectionId'",
+        id="cross-account-output-read-through-prod",
+    ),
+    pytest.param(
+        "parameters",
+        StackOutput("prod/us-east-1/network.yaml::VpcId"),
+        "!stack_output prod/us-east-1/network.yaml::VpcId (as prod's deploy role)",
+        id="stack-output-of-a-prod-stack",
+    ),
+    pytest.param(
+        "parameters", _unknown_resolver(), "unknown resolver Mystery", id="unknown-resolver"
+    ),
+    pytest.param("hooks", AcceptVpcPeering(), "hook AcceptVpcPeering assumes", id="peering-hook"),
+    pytest.param("hooks", object(), "unknown hook", id="unknown-hook"),
+    pytest.param(
+        "role",
+        "arn:aws:iam::333333333333:role/tapstack-deploy-prod",
+        "is a prod role",
+        id="sceptre-role",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "call", "message"), CONFIG_BREAKING_CALLS)
+def test_a_config_call_that_would_assume_a_prod_role_is_caught(
+    config_stacks, facts, kind, call, message
+):
+    (network,) = [copy.copy(s) for s in config_stacks if s.name == "staging/us-east-1/network"]
+    if kind == "parameters":
+        network.parameters = {**network.parameters, "Added": call}
+    elif kind == "hooks":
+        network.hooks = {**network.hooks, "after_update": [call]}
+    else:
+        network.role_arn = call
+    found = config_violations([network], facts.accounts)
+    assert any(message in line and "staging/us-east-1/network" in line for line in found), found
+    assert (
+        config_violations([s for s in config_stacks if s.name == network.name], facts.accounts)
+        == []
+    )
+
+
+def test_prods_deployer_in_prods_account_may_be_trusted_only_by_the_accepter_role(stacks, facts):
+    # GIVEN a real-AWS layout: prod's deployer is a role in prod's account
+    deployer = f"arn:aws:iam::{PROD}:role/pipeline-prod"
+    in_prod = copy.deepcopy(facts)
+    in_prod.deployers["prod"] = deployer
+    staging = copy.deepcopy(stack_named(stacks, "staging/us-east-1/iam"))
+    staging.parameters["PeeringRequesterPrincipalArn"] = deployer
+    # THEN the peering-accepter role may trust it, and no other staging role may
+    assert violations([staging], in_prod) == []
+    broken = with_resource(staging, "Added", _role(deployer, RoleName="tapstack-other-staging"))
+    found = violations([broken], in_prod)
+    assert any("Added: trusts prod principal" in line for line in found), found

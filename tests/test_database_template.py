@@ -117,12 +117,20 @@ def test_global_database_member_leaves_the_writer_name_to_the_baseline(role):
 def test_secure_parameter_function_may_write_only_its_parameters(document):
     role = document["Resources"]["SecureParameterFunctionRole"]["Properties"]
     statements = {s["Sid"]: s for s in role["Policies"][0]["PolicyDocument"]["Statement"]}
+    # exactly the four it publishes: never writer-dns or another fact the validator trusts
     assert statements["ConnectionParameters"]["Resource"] == [
         {
             "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
-            "/tapstack/${EnvironmentName}/db/*"
+            f"/tapstack/${{EnvironmentName}}/db/{leaf}"
         }
+        for leaf in ("endpoint", "port", "name", "secret-arn")
     ]
+    names = {
+        r["Properties"]["Name"]["Fn::Sub"].rsplit("/", 1)[1]
+        for r in document["Resources"].values()
+        if r["Type"] == "Custom::SecureParameter"
+    }
+    assert names == {"endpoint", "port", "name", "secret-arn"}
     assert statements["EnvironmentKey"]["Resource"] == [{"Ref": "KmsKeyArn"}]
     wildcards = [s for s in statements.values() if s["Resource"] == ["*"]]
     assert [s["Action"] for s in wildcards] == [["ec2:DescribeNetworkInterfaces"]]

@@ -87,6 +87,55 @@ BAD_CONFIG = [
         id="suffix-breaks-naming-pattern",
     ),
     pytest.param(
+        (
+            "config/config.yaml",
+            "staging: arn:aws:iam::123456789012:user/tapstack-deployer-staging",
+            "staging: arn:aws:iam::123456789012:user/tapstack-deployer-prod",
+        ),
+        (),
+        [
+            "config/config.yaml: deployers:",
+            "staging and prod share the deployer "
+            "arn:aws:iam::123456789012:user/tapstack-deployer-prod",
+            "shared_deployer: true",
+        ],
+        id="two-environments-share-a-deployer",
+    ),
+    pytest.param(
+        (
+            "config/config.yaml",
+            "dev: arn:aws:iam::123456789012:user/tapstack-deployer-dev",
+            "dev: arn:aws:iam::12345678901:user/tapstack-deployer-dev",
+        ),
+        (),
+        [
+            "config/config.yaml",
+            "deployers.dev = 'arn:aws:iam::12345678901:user/tapstack-deployer-dev'",
+            "12-digit account",
+        ],
+        id="deployer-account-not-12-digits",
+    ),
+    pytest.param(
+        (
+            "config/config.yaml",
+            "dev: arn:aws:iam::123456789012:user/tapstack-deployer-dev",
+            "dev: arn:aws:iam::123456789012:group/tapstack-deployers",
+        ),
+        (),
+        ["config/config.yaml", "deployers.dev = 'arn:aws:iam::123456789012:group/", "IAM role"],
+        id="deployer-not-a-role-or-user",
+    ),
+    pytest.param(
+        (
+            "config/config.yaml",
+            "  dev: arn:aws:iam::123456789012:user/tapstack-deployer-dev\n",
+            "",
+        ),
+        (),
+        ["config/config.yaml: deployers:", "names no deployer for dev"],
+        id="environment-without-a-deployer",
+    ),
+    pytest.param(
         ("config/config.yaml", "  - fee_schedules\n", "  - tapstack_environment\n"),
         (),
         ["config/config.yaml", "sync_allowlist", "tapstack_environment is the migrator's own"],
@@ -157,3 +206,29 @@ def test_aurora_mysql_2_is_accepted_with_a_support_warning(tmp_path, engine_vers
     assert (message in result.stderr) is warned, result.stderr
     if warned:
         assert f"dev/us-east-1/database - EngineVersion {engine_version}" in result.stderr
+
+
+def test_a_shared_deployer_is_accepted_only_with_the_flag_and_warns(tmp_path):
+    project = copy_project(tmp_path)
+    edit(
+        project,
+        "config/config.yaml",
+        "staging: arn:aws:iam::123456789012:user/tapstack-deployer-staging",
+        "staging: arn:aws:iam::123456789012:user/tapstack-deployer-prod",
+    )
+    edit(project, "config/config.yaml", "\ndeployers:\n", "\nshared_deployer: true\ndeployers:\n")
+    result = run_sceptre(project, "--output", "json", "generate", "dev/us-east-1/kms.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "dev/us-east-1/kms - config/config.yaml: shared_deployer = True" in result.stderr
+    assert "holds the others too" in result.stderr
+
+
+def test_each_iam_stack_is_given_its_own_environments_deployer():
+    from deployment import stacks_of
+
+    for environment in ("dev", "staging", "prod"):
+        (iam,) = [s for s in stacks_of(f"{environment}/us-east-1") if s.name.endswith("/iam")]
+        expected = f"arn:aws:iam::123456789012:user/tapstack-deployer-{environment}"
+        assert iam.parameters["DeployerPrincipalArn"] == expected
+        prod_deployer = "arn:aws:iam::123456789012:user/tapstack-deployer-prod"
+        assert iam.parameters["PeeringRequesterPrincipalArn"] == prod_deployer

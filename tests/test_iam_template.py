@@ -21,9 +21,11 @@ def test_deploy_role_trusts_exactly_the_deployer(documents, group):
     assert deploy["Properties"]["RoleName"] == {"Fn::Sub": "tapstack-deploy-${EnvironmentName}"}
     (trust,) = deploy["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"AWS": [{"Ref": "DeployerPrincipalArn"}]}
-    (iam_statement,) = statements(deploy).values()
-    (resource,) = iam_statement["Resource"]
-    assert resource["Fn::Sub"].endswith(":role/tapstack-*")
+    assert "PermissionsBoundary" not in deploy["Properties"]  # created by the account's admin
+    for sid, statement in statements(deploy).items():
+        if statement["Effect"] == "Allow":  # every grant is on the project's roles or policies
+            for resource in statement["Resource"]:
+                assert resource["Fn::Sub"].endswith((":role/tapstack-*", ":policy/tapstack-*")), sid
 
 
 def test_sync_target_role_trusts_the_sync_role_with_an_external_id_and_reads_one_secret(documents):
@@ -57,11 +59,29 @@ def test_sync_role_may_assume_exactly_the_targets(documents):
     sync = role(documents, "prod/us-east-1", "SyncRole")
     assert sync["Condition"] == "IsProd"
     assert sync["Properties"]["RoleName"] == {"Fn::Sub": "tapstack-sync-${EnvironmentName}"}
+    (trust,) = sync["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert trust["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnEquals": {
+            "aws:SourceArn": {
+                "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:"
+                "function:tapstack-sync-${EnvironmentName}-${EnvironmentSuffix}"
+            }
+        },
+    }
     assume = statements(sync)["SyncTargetsOnly"]
     assert assume["Action"] == ["sts:AssumeRole"]
     assert assume["Resource"] == {"Ref": "SyncTargetRoleArns"}
     outputs = documents["prod/us-east-1/iam"]["Outputs"]
     assert {"SyncRoleArn", "SyncRoleName", "SyncTargetRoleArn", "DeployRoleArn"} <= set(outputs)
+
+
+def test_the_sync_roles_source_arn_is_the_sync_functions_name(documents):
+    function = documents["prod/us-east-1/sync"]["Resources"]["SyncFunction"]["Properties"]
+    assert function["FunctionName"] == {
+        "Fn::Sub": "tapstack-sync-${EnvironmentName}-${EnvironmentSuffix}"
+    }
 
 
 def test_config_names_the_exact_roles():
@@ -77,3 +97,33 @@ def test_config_names_the_exact_roles():
         == f"arn:aws:iam::{PROD}:role/tapstack-sync-prod"
     )
     assert len(staging_iam.parameters["SyncExternalId"]) >= 16
+
+
+def test_peering_accepter_role_trusts_prods_deployer_and_may_only_accept_and_publish(documents):
+    accepter = role(documents, "staging/us-east-1", "PeeringAccepterRole")
+    assert accepter["Condition"] == "IsPeeringAccepter"
+    assert accepter["Properties"]["RoleName"] == {
+        "Fn::Sub": "tapstack-peering-accepter-${EnvironmentName}"
+    }
+    (trust,) = accepter["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"AWS": [{"Ref": "PeeringRequesterPrincipalArn"}]}
+    found = statements(accepter)
+    assert {sid: s["Action"] for sid, s in found.items()} == {
+        "ReadNetworkAndDatabaseStackOutputs": ["cloudformation:DescribeStacks"],
+        "AcceptPeeringRequestedByProd": ["ec2:AcceptVpcPeeringConnection"],
+        "PublishPeeringConnectionIds": [
+            "ssm:PutParameter",
+            "ssm:GetParameter",
+            "ssm:DeleteParameter",
+        ],
+    }
+    # the VPC to peer with, and where the sync's target database is: those two stacks only
+    network, database = found["ReadNetworkAndDatabaseStackOutputs"]["Resource"]
+    assert network["Fn::Sub"].endswith(":stack/tapstack-${EnvironmentName}-*-network/*")
+    assert database["Fn::Sub"].endswith(":stack/tapstack-${EnvironmentName}-*-database/*")
+    requester = found["AcceptPeeringRequestedByProd"]["Condition"]["ArnLike"]["ec2:RequesterVpc"]
+    assert requester["Fn::Sub"][0] == "arn:${AWS::Partition}:ec2:*:${Prod}:vpc/*"
+    assert requester["Fn::Sub"][1] == {"Prod": {"Ref": "PeeringRequesterAccountId"}}
+    (parameters,) = found["PublishPeeringConnectionIds"]["Resource"]
+    assert parameters["Fn::Sub"].endswith(":parameter/tapstack/${EnvironmentName}/*/peering/*")
+    assert "PeeringAccepterRoleArn" in documents["staging/us-east-1/iam"]["Outputs"]

@@ -7,6 +7,8 @@ import json
 import re
 import shutil
 
+import boto3
+import deployers
 import pymysql
 import pytest
 import rotation_demo
@@ -73,15 +75,65 @@ def test_bad_config_launch_touches_no_stack(local_aws, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def launched(local_aws):
-    """Bring every group up in the documented order (deployment.launch_in_order)."""
+def launch_runs(local_aws):
+    """Bring every group up in the documented order (deployment.launch_in_order), each command
+    as its environment's deployer; each step's run, with the roles it assumed."""
     with pytest.MonkeyPatch.context() as patch:  # module scope: the autouse patch is not active
         for name, value in local_aws.env().items():
             patch.setenv(name, value)
         runs = launch_in_order()
         for group in GROUPS:
             assert "skipped docker build and push" in runs[group].output, runs[group].output
+        return runs
+
+
+@pytest.fixture(scope="module")
+def launched(launch_runs, local_aws):
+    """Every group's stacks, as launched."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in local_aws.env().items():
+            patch.setenv(name, value)
         return {group: group_state(group) for group in GROUPS}
+
+
+def prod_roles(assumed_roles: tuple[str, ...]) -> list[str]:
+    """The roles of prod's account among those a command assumed."""
+    return [role for role in assumed_roles if role.split(":")[4] == accounts()["prod"]]
+
+
+def test_no_staging_or_dev_launch_step_assumes_a_prod_role(launch_runs):
+    # GIVEN the first bring-up; THEN every staging and dev step (bootstrap, launch without
+    # peering, the network relaunch that reads the peering id) assumed roles of its own
+    # account only, and prod's launch used the accepters' peering-accepter roles, not their
+    # deploy roles.
+    for label, run in launch_runs.items():
+        environment = label.split("/")[0]
+        if environment in ("staging", "dev"):
+            own = f"arn:aws:iam::{accounts()[environment]}:role/tapstack-deploy-{environment}"
+            assert prod_roles(run.assumed_roles) == [], (label, run.assumed_roles)
+            assert own in run.assumed_roles or "bootstrap" in label, (label, run.assumed_roles)
+    prod_launch = launch_runs["prod/us-east-1"].assumed_roles
+    for peer in ("staging", "dev"):
+        account = accounts()[peer]
+        assert f"arn:aws:iam::{account}:role/tapstack-peering-accepter-{peer}" in prod_launch
+        assert f"arn:aws:iam::{account}:role/tapstack-deploy-{peer}" not in prod_launch
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_each_deploy_role_admits_only_its_own_deployer(launched, environment):
+    role_arn = f"arn:aws:iam::{accounts()[environment]}:role/tapstack-deploy-{environment}"
+    for deployer in ENVIRONMENTS:
+        keys = deployers.credentials(deployer)
+        sts = boto3.client(
+            "sts",
+            aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
+        )
+        if deployer == environment:
+            sts.assume_role(RoleArn=role_arn, RoleSessionName="own-deployer")
+            continue
+        with pytest.raises(sts.exceptions.ClientError, match="AccessDenied"):
+            sts.assume_role(RoleArn=role_arn, RoleSessionName="other-deployer")
 
 
 def test_every_stack_is_created_in_its_own_account(launched):
@@ -381,6 +433,19 @@ def test_prod_sync_reader_selects_allow_listed_tables_only(launched):
     assert_denied(reader, "DELETE FROM currencies")
 
 
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_validator_user_selects_the_reference_tables_only(launched, environment):
+    validator = user_secret(environment, "ValidatorSecretArn")
+    assert validator["username"] == "tapstack_validator"
+    assert own_grants(validator) == {
+        "*.*": {"USAGE"},
+        **{f"tapstack.{table}": {"SELECT"} for table in REFERENCE_TABLES},
+    }
+    assert_denied(validator, "SELECT * FROM accounts")
+    assert_denied(validator, "SELECT * FROM schema_history")
+    assert_denied(validator, "DELETE FROM currencies")
+
+
 @pytest.mark.parametrize("environment", ["staging", "dev"])
 def test_target_sync_writer_changes_allow_listed_tables_only(launched, environment):
     writer = user_secret(environment, "SyncSecretArn")
@@ -637,6 +702,13 @@ def test_second_launch_changes_nothing(launched):
     for group in GROUPS:
         result = run_sceptre(*ONE_REGION, "launch", "-y", group)
         assert result.returncode == 0, result.output
+        environment = group.split("/")[0]
+        if environment != "prod":
+            # With peering on, the network reads prod's connection id in its own account: no
+            # role of prod's account is assumed (the journal did record this launch's own).
+            assert prod_roles(result.assumed_roles) == [], result.assumed_roles
+            own = f"arn:aws:iam::{accounts()[environment]}:role/tapstack-deploy-{environment}"
+            assert set(result.assumed_roles) == {own}, result.assumed_roles
         # Every stack launched (the group's, and prod's dependencies in eu-west-1) is a no-op.
         launched_stacks = result.output.count("Launching Stack")
         assert launched_stacks >= len(STACKS), result.output
@@ -656,7 +728,9 @@ def test_diff_reports_no_difference(launched):
 
 
 def test_delete_removes_everything(launched):
-    for group in GROUPS:
+    # prod first: its peering stack goes before the accepters' VPCs (prod's deployer cannot
+    # delete staging's or dev's stacks, and theirs cannot delete prod's).
+    for group in reversed(GROUPS):
         environment = group.split("/")[0]
         vpc_id = outputs(group, "network")["VpcId"]
         buckets = [
@@ -682,3 +756,9 @@ def test_delete_removes_everything(launched):
         assert table not in session.client("dynamodb").list_tables()["TableNames"]
         key = session.client("kms").describe_key(KeyId=key_arn)["KeyMetadata"]
         assert key["KeyState"] == "PendingDeletion"
+        if environment != "prod":  # prod's delete took the peering ids it published here
+            ssm = session.client("ssm")
+            with pytest.raises(ssm.exceptions.ParameterNotFound):
+                ssm.get_parameter(
+                    Name=f"/tapstack/{environment}/main/peering/prod-us-east-1-connection-id"
+                )

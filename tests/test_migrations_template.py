@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 import sys
 
 import pytest
@@ -50,6 +51,7 @@ def test_migrator_runs_in_the_vpc_for_five_minutes_with_least_privilege(document
         {"Ref": "MasterSecretArn"},
         {"Ref": "MigratorSecret"},
         {"Ref": "SyncSecret"},
+        {"Ref": "ValidatorSecret"},
     ]
     assert statements["EnvironmentKey"]["Action"] == ["kms:Decrypt"]
 
@@ -103,6 +105,7 @@ def test_rotation_function_runs_in_the_vpc_with_least_privilege(document):
     assert statements["RotatedSecrets"]["Resource"] == [
         {"Ref": "MigratorSecret"},
         {"Ref": "SyncSecret"},
+        {"Ref": "ValidatorSecret"},
     ]
     assert set(statements["RotatedSecrets"]["Action"]) == {
         "secretsmanager:DescribeSecret",
@@ -160,12 +163,13 @@ def test_prod_rotates_its_generated_master_secret_with_the_same_function(documen
     functions = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Function"]
     assert len(functions) == 2  # migrator and rotation: no second rotation function
     schedules = [r for r in resources.values() if r["Type"].endswith("::RotationSchedule")]
-    assert len(schedules) == 3
-    # AND the rotation role may touch exactly the three secrets, the key only via Secrets Manager
+    assert len(schedules) == 4
+    # AND the rotation role may touch exactly the four secrets, the key only via Secrets Manager
     statements = rotation_statements(document)
     assert statements["RotatedSecrets"]["Resource"] == [
         {"Ref": "MigratorSecret"},
         {"Ref": "SyncSecret"},
+        {"Ref": "ValidatorSecret"},
         {"Ref": "MasterSecretArn"},
     ]
     assert set(statements["RotatedSecrets"]["Action"]) == ROTATION_ACTIONS
@@ -217,7 +221,11 @@ def test_rds_managed_master_secrets_get_no_rotation_schedule(documents, group):
         for r in document["Resources"].values()
         if r["Type"] == "AWS::SecretsManager::RotationSchedule"
     ]
-    assert schedules == [{"Ref": "MigratorSecret"}, {"Ref": "SyncSecret"}]
+    assert schedules == [
+        {"Ref": "MigratorSecret"},
+        {"Ref": "SyncSecret"},
+        {"Ref": "ValidatorSecret"},
+    ]
     assert "MasterSecretArn" not in json.dumps(document["Resources"]["RotationFunctionRole"])
     assert "ReplicaKey" not in rotation_statements(document)
     assert "SecondaryKmsKeyArn" not in document["Parameters"]
@@ -251,3 +259,32 @@ def test_generated_master_credentials_render_lint_clean():
     document = json.loads(migrations.sceptre_handler({"master_credentials": "generated"}))
     assert "MasterSecretRotation" in document["Resources"]
     assert lint_findings(json.dumps(document), "us-east-1") == []
+
+
+def test_validator_user_selects_exactly_the_tables_the_validator_reads(documents):
+    # GIVEN the tables lambda/validator's SQL names
+    source = (PROJECT_DIR / "lambda/validator/src/tapstack_validator/reference_data.py").read_text()
+    read = set(re.findall(r"\bFROM\s+([a-z_]+)", source))
+    assert read  # the pattern still finds its queries
+    for group in ("dev/us-east-1", "staging/us-east-1", "prod/us-east-1"):
+        migration = documents[f"{group}/migrations"]["Resources"]["DatabaseMigration"]
+        # THEN its user is granted exactly those (lambda/migrator validator_user: SELECT only)
+        assert set(migration["Properties"]["ValidatorTables"]) == read
+        assert migration["Properties"]["ValidatorSecretArn"] == {"Ref": "ValidatorSecret"}
+    outputs = documents["dev/us-east-1/migrations"]["Outputs"]
+    assert "ValidatorSecretArn" in outputs
+
+
+def test_prods_validator_secret_is_replicated_to_the_secondary_region(documents):
+    secret = documents["prod/us-east-1/migrations"]["Resources"]["ValidatorSecret"]["Properties"]
+    assert secret["Name"] == {
+        "Fn::Sub": "tapstack/${EnvironmentName}/${EnvironmentSuffix}/db/validator"
+    }
+    assert secret["ReplicaRegions"] == [
+        {
+            "KmsKeyId": {"Ref": "SecondaryKmsKeyArn"},
+            "Region": {"Fn::Select": [3, {"Fn::Split": [":", {"Ref": "SecondaryKmsKeyArn"}]}]},
+        }
+    ]
+    dev = documents["dev/us-east-1/migrations"]["Resources"]["ValidatorSecret"]["Properties"]
+    assert "ReplicaRegions" not in dev

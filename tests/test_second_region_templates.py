@@ -318,25 +318,19 @@ def test_the_stable_name_in_dns_is_the_one_lambdas_read_from_ssm(documents):
     assert published["Value"] == properties(dns, "PrimaryWriterRecord")["Name"]
 
 
-def test_prod_validator_reads_the_global_databases_secret_and_dev_the_rds_one(documents):
+def test_every_validator_reads_its_own_users_secret_never_the_master(documents):
     def secret_statement(name: str) -> dict:
         role = properties(documents[name], "ValidatorFunctionRole")
         statements = role["Policies"][0]["PolicyDocument"]["Statement"]
         (statement,) = [s for s in statements if s.get("Sid") == "DatabaseSecret"]
         return statement
 
-    for region in ("us-east-1", "eu-west-1"):
-        statement = secret_statement(f"prod/{region}/compute")
-        assert statement["Resource"] == [
+    # prod/eu-west-1 reads the replica: same name, its own region in the ARN
+    for name in ("prod/us-east-1/compute", "prod/eu-west-1/compute", "dev/us-east-1/compute"):
+        assert secret_statement(name)["Resource"] == [
             {
                 "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:"
                 "${AWS::AccountId}:secret:tapstack/${EnvironmentName}/${EnvironmentSuffix}/"
-                "aurora-master-??????"
+                "db/validator-??????"
             }
         ]
-    assert secret_statement("dev/us-east-1/compute")["Resource"] == [
-        {
-            "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
-            ":secret:rds!cluster-*"
-        }
-    ]

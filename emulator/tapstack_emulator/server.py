@@ -16,6 +16,7 @@ from tapstack_emulator import runtime, vpc_resolver
 
 HOST = "127.0.0.1"
 HEALTH_PATH = "/tapstack-emulator/health"
+JOURNAL_PATH = "/tapstack-emulator/assume-role-journal"  # behaviours.assume_role_trust
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -50,6 +51,8 @@ class EmulatorApp:
         if environ.get("PATH_INFO") == vpc_resolver.PATH:
             with self._lock:
                 return self._resolve(environ, start_response)
+        if environ.get("PATH_INFO") == JOURNAL_PATH:
+            return self._assume_role_journal(environ, start_response)
         from tapstack_emulator.lambda_runtime import lending
 
         if lending.is_lent(environ):
@@ -71,6 +74,18 @@ class EmulatorApp:
             status, body = "400 Bad Request", {"error": str(err)}
         start_response(status, [("Content-Type", "application/json")])
         return [json.dumps(body).encode()]
+
+    @staticmethod
+    def _assume_role_journal(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        from tapstack_emulator.behaviours import assume_role_trust
+
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        since = query.get("since", ["0"])[0]
+        if not since.isdigit():
+            start_response("400 Bad Request", [("Content-Type", "application/json")])
+            return [json.dumps({"error": f"since must be a count, not {since!r}"}).encode()]
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(assume_role_trust.journal(int(since))).encode()]
 
     @staticmethod
     def _health(start_response: StartResponse) -> list[bytes]:

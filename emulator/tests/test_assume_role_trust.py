@@ -127,3 +127,25 @@ def test_a_deny_wins():
         ]
     }
     assert admits(document, "arn:aws:iam::1:user/u", "1", None) is False
+
+
+def test_every_assume_role_call_is_journaled_admitted_or_not(endpoint, client, accounts):
+    import urllib.request
+
+    def read(since: int) -> dict:
+        url = f"{endpoint}/tapstack-emulator/assume-role-journal?since={since}"
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback
+            return json.load(response)
+
+    iam, _client, _prod_sync, prod_sync_arn = accounts
+    role_arn = target_role(iam, prod_sync_arn)
+    start = read(0)["next"]
+    assume(client, f"arn:aws:iam::{PROD}:role/tapstack-deploy-prod")
+    with pytest.raises(client("sts").exceptions.ClientError):
+        assume(client, role_arn)  # the default identity is not prod's sync role
+    entries = read(start)["entries"]
+    assert [(e["role"], e["admitted"]) for e in entries] == [
+        (f"arn:aws:iam::{PROD}:role/tapstack-deploy-prod", True),
+        (role_arn, False),
+    ]
+    assert all(e["caller"].endswith(":user/moto") for e in entries)

@@ -122,6 +122,37 @@ def test_is_a_no_op_when_already_active(local_aws_env, caplog):
     assert f"{connection} (" in caplog.text and "is active" in caplog.text
 
 
+def test_publishes_each_connection_id_in_its_accepters_account_as_the_given_role(
+    local_aws_env, caplog
+):
+    # GIVEN prod's connections to staging and dev, and a role prefix other than the deploy role
+    caplog.set_level("INFO")
+    staging, _, _ = request_peering("staging")
+    dev, _, _ = request_peering("dev")
+    stack = requester_stack({"StagingPeering": staging, "DevPeering": dev})
+    name = f"/tapstack/{{environment}}/t{uuid.uuid4().hex[:8]}/peering/prod-connection-id"
+    argument = {"role": "tapstack-peering-accepter", "parameter": name}
+    # WHEN the hook runs twice (the second finds both active)
+    make_hook(argument, stack).run()
+    make_hook(argument, stack).run()
+    # THEN each accepter's account holds its own connection's id, written as that role
+    for environment, connection in (("staging", staging), ("dev", dev)):
+        parameter_name = name.replace("{environment}", environment)
+        found = client("ssm", environment).get_parameter(Name=parameter_name)["Parameter"]
+        assert (found["Value"], found["Type"]) == (connection, "String")
+        role = f"arn:aws:iam::{ACCOUNTS[environment]}:role/tapstack-peering-accepter-{environment}"
+        assert f"{parameter_name} = {connection}" in caplog.text and role in caplog.text
+    with pytest.raises(client("ssm", "prod").exceptions.ParameterNotFound):
+        client("ssm", "prod").get_parameter(Name=name.replace("{environment}", "staging"))
+    # AND before the requester is deleted, `unpublish` removes them (twice: idempotent)
+    make_hook({**argument, "unpublish": True}, stack).run()
+    make_hook({**argument, "unpublish": True}, stack).run()
+    for environment in ("staging", "dev"):
+        ssm = client("ssm", environment)
+        with pytest.raises(ssm.exceptions.ParameterNotFound):
+            ssm.get_parameter(Name=name.replace("{environment}", environment))
+
+
 def test_rejected_connection_fails_naming_connection_vpcs_and_accounts(local_aws_env):
     connection, prod_vpc, peer_vpc = request_peering("dev")
     client("ec2", "dev").reject_vpc_peering_connection(VpcPeeringConnectionId=connection)
@@ -178,6 +209,10 @@ def test_waiting_returns_once_active():
         pytest.param({"timeout_seconds": 0}, id="zero-timeout"),
         pytest.param({"wait": 5}, id="unknown-key"),
         pytest.param({"role": "bad role"}, id="bad-role"),
+        pytest.param({"parameter": "tapstack/no-leading-slash"}, id="parameter-not-a-path"),
+        pytest.param({"parameter": "/tapstack/{env}/x"}, id="parameter-unknown-placeholder"),
+        pytest.param({"unpublish": "sometimes"}, id="unpublish-not-a-bool"),
+        pytest.param({"unpublish": True}, id="unpublish-without-parameter"),
     ],
 )
 def test_malformed_argument_fails_at_setup(argument):

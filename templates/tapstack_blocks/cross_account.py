@@ -14,6 +14,8 @@ from tapstack_blocks.naming import ENVIRONMENT_PARAMETER, PROJECT, SUFFIX_PARAME
 DEPLOY_ROLE = f"{PROJECT}-deploy"  # + "-{env}": the role every stack group assumes
 SYNC_ROLE = f"{PROJECT}-sync"  # + "-prod": the prod sync Lambda's role
 SYNC_TARGET_ROLE = f"{PROJECT}-sync-target"  # + "-{env}": what the sync role assumes
+# + "-{env}" (staging, dev): what prod's deployer accepts peering with in that account
+PEERING_ACCEPTER_ROLE = f"{PROJECT}-peering-accepter"
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,64}$"
 PRINCIPAL_ARN_PATTERN = r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)/[\w+=,.@/-]+$"
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9+=,.@:/_-]{16,1224}$"

@@ -37,5 +37,7 @@ class DatabaseMigration(CustomResource):
         "SyncAccess": (Value, False),
         "SyncSecretArn": (Value, False),
         "SyncTables": (Value, False),
+        "ValidatorSecretArn": (Value, False),
+        "ValidatorTables": (list, False),
         "LockTimeoutSeconds": (int, False),
     }

@@ -13,8 +13,12 @@ from sceptre.resolvers import Resolver
 from tapstack_resolvers.accounts import role_arn
 
 from tapstack_blocks.aurora import MYSQL_57_WARNING, is_mysql_57
-from tapstack_blocks.config_errors import config_files_for, describe_validation_error
-from tapstack_blocks.environment import GroupConfig, ProjectConfig
+from tapstack_blocks.config_errors import (
+    config_files_for,
+    describe_validation_error,
+    where_key_is_set,
+)
+from tapstack_blocks.environment import SHARED_DEPLOYER_WARNING, GroupConfig, ProjectConfig
 
 DEFAULT_ROLE_PREFIX = "tapstack-deploy"
 # A child of Sceptre's logger, so warnings print the way Sceptre's own messages do.
@@ -39,6 +43,7 @@ class DeployRole(Resolver):
                 f"Invalid tapstack config for stack {self.stack.name}:\n  " + "\n  ".join(problems)
             )
         self._warn_about_unsupported_engine()
+        self._warn_about_shared_deployer(files, project_path)
 
     def resolve(self) -> str:
         """The deploy role ARN of the stack's environment."""
@@ -53,6 +58,15 @@ class DeployRole(Resolver):
         if isinstance(engine_version, str) and is_mysql_57(engine_version):
             LOGGER.warning(
                 "%s - EngineVersion %s: %s", self.stack.name, engine_version, MYSQL_57_WARNING
+            )
+
+    def _warn_about_shared_deployer(self, files, project_path: str) -> None:
+        if self._project.shares_deployers:
+            LOGGER.warning(
+                "%s - %s: shared_deployer = True: %s",
+                self.stack.name,
+                where_key_is_set(files, "shared_deployer", project_path),
+                SHARED_DEPLOYER_WARNING,
             )
 
     @staticmethod

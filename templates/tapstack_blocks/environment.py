@@ -7,6 +7,7 @@ stops `launch`, `diff` and `generate` before any AWS call.
 """
 
 import ipaddress
+import re
 from itertools import combinations
 from typing import Annotated, Literal
 
@@ -30,6 +31,12 @@ from tapstack_blocks.aurora import (
 from tapstack_blocks.parameters import ENVIRONMENTS, SUFFIX_DESCRIPTION, SUFFIX_PATTERN
 
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
+# An IAM role or user, in an explicit 12-digit account: what a deploy role's trust may name.
+DEPLOYER_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::(\d{12}):(role|user)/[\w+=,.@/-]{1,128}$"
+SHARED_DEPLOYER_WARNING = (
+    "shared_deployer is true: one deployer may assume more than one environment's deploy role, "
+    "so whoever runs one environment's pipeline holds the others too (docs/security.md)"
+)
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
 VPC_PREFIX_LENGTH = 16  # subnets are /20 slices of a /16 (see tapstack_blocks.subnets)
 TABLE_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
@@ -62,6 +69,18 @@ VpcCidr = Annotated[str, AfterValidator(lambda value: str(_vpc_network(value)))]
 TableName = Annotated[str, StringConstraints(pattern=TABLE_NAME_PATTERN)]
 
 
+def _deployer_arn(value: str) -> str:
+    if not re.fullmatch(DEPLOYER_ARN_PATTERN, value):
+        raise ValueError(
+            "not the ARN of an IAM role or user in a 12-digit account "
+            "(arn:aws:iam::123456789012:role/NAME)"
+        )
+    return value
+
+
+DeployerArn = Annotated[str, AfterValidator(_deployer_arn)]
+
+
 class ProjectConfig(BaseModel):
     """Project-wide facts from config/config.yaml."""
 
@@ -72,6 +91,36 @@ class ProjectConfig(BaseModel):
     address_plan: dict[EnvironmentName, dict[Region, VpcCidr]]
     # The reference tables the sync may copy (and its database users may touch).
     sync_allowlist: Annotated[tuple[TableName, ...], Field(min_length=1)]
+    # Declared before `deployers`, whose validator reads it.
+    shared_deployer: bool = False
+    # Who may assume each environment's deploy role: one principal per environment.
+    deployers: dict[EnvironmentName, DeployerArn]
+
+    @field_validator("deployers")
+    @classmethod
+    def _one_deployer_per_environment(
+        cls, deployers: dict[str, str], info: ValidationInfo
+    ) -> dict[str, str]:
+        missing = [env for env in info.data.get("accounts", {}) if env not in deployers]
+        if missing:
+            raise ValueError(f"names no deployer for {', '.join(missing)}")
+        if info.data.get("shared_deployer"):
+            return deployers
+        by_principal: dict[str, list[str]] = {}
+        for environment, principal in deployers.items():
+            by_principal.setdefault(principal, []).append(environment)
+        for principal, environments in by_principal.items():
+            if len(environments) > 1:
+                raise ValueError(
+                    f"{' and '.join(environments)} share the deployer {principal}; give each "
+                    "environment its own, or set shared_deployer: true (docs/security.md)"
+                )
+        return deployers
+
+    @property
+    def shares_deployers(self) -> bool:
+        """True when two environments name the same deployer (allowed by shared_deployer)."""
+        return len(set(self.deployers.values())) < len(self.deployers)
 
     @field_validator("sync_allowlist")
     @classmethod

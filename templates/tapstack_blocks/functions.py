@@ -24,6 +24,7 @@ from troposphere.iam import ManagedPolicy, Role
 from troposphere.iam import Policy as RolePolicy
 from troposphere.logs import LogGroup
 
+from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import resource_name
 
@@ -189,6 +190,7 @@ def _add_role(template: Template, spec: FunctionSpec, document: Policy) -> GetAt
     role = template.add_resource(
         Role(
             f"{spec.logical_id}Role",
+            PermissionsBoundary=permissions_boundary_arn(),
             AssumeRolePolicyDocument=service_trust_policy("lambda.amazonaws.com"),
             Policies=[RolePolicy(PolicyName="function", PolicyDocument=document)],
         )

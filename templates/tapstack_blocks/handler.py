@@ -6,6 +6,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from sceptre.exceptions import TemplateSceptreHandlerError
 from troposphere import Template
+from troposphere.iam import Role
+
+from tapstack_blocks.boundary import BOUNDARY_POLICY, UNBOUNDED_ROLES
 
 Options = TypeVar("Options", bound=BaseModel)
 
@@ -28,4 +31,31 @@ def render(
         raise TemplateSceptreHandlerError(
             f"Invalid sceptre_user_data for the {template_name} template:\n  {problems}"
         ) from err
-    return build(options).to_json()
+    template = build(options)
+    _refuse_roles_without_the_boundary(template_name, template)
+    return template.to_json()
+
+
+def _refuse_roles_without_the_boundary(template_name: str, template: Template) -> None:
+    """Every role carries the permissions boundary (docs/security.md); the deploy role, made by
+    the account's admin, is the one exception."""
+    missing = [
+        logical_id
+        for logical_id, resource in template.resources.items()
+        if isinstance(resource, Role)
+        and "PermissionsBoundary" not in resource.properties
+        and (template_name, logical_id) not in UNBOUNDED_ROLES
+    ]
+    file = f"templates/{template_name.replace('-', '_')}.py"
+    if missing:
+        raise TemplateSceptreHandlerError(
+            "\n  ".join(
+                [f"Roles without the permissions boundary in the {template_name} template:"]
+                + [
+                    f"{file}: Resources.{logical_id}.Properties.PermissionsBoundary = <missing>: "
+                    "every tapstack role must carry "
+                    f"{BOUNDARY_POLICY}-{{env}} (tapstack_blocks.boundary.permissions_boundary_arn)"
+                    for logical_id in missing
+                ]
+            )
+        )

@@ -1,15 +1,18 @@
 """Key policy for an environment's customer-managed key, naming exact principals.
 
-No statement uses a wildcard principal. The deploy role administers the key; principals of this
-account may use it only through the AWS services listed (kms:ViaService) and only with an IAM
-policy that also grants it; CloudWatch Logs may use it only for this account's log groups and
-CloudWatch alarms only for this account's alarms.
+No statement uses a wildcard principal. The deploy role administers the key but cannot use it:
+no Encrypt, Decrypt, GenerateDataKey or ReEncrypt of its own, and grants only for AWS resources
+(`kms:GrantIsForAWSResource`, what CloudFormation's RDS, Lambda or DynamoDB creates on its
+behalf). Principals of this account may use it only through the AWS services listed
+(kms:ViaService) and only with an IAM policy that also grants it; CloudWatch Logs may use it
+only for this account's log groups and CloudWatch alarms only for this account's alarms.
 """
 
 from awacs import kms
 from awacs.aws import (
     Allow,
     ArnLike,
+    Bool,
     Condition,
     Policy,
     Principal,
@@ -62,8 +65,16 @@ def key_policy(extra_statements: list[Statement] | None = None) -> Policy:
             Sid="KeyAdministrationByDeployRole",
             Effect=Allow,
             Principal=Principal("AWS", deploy_role_arn()),
-            Action=[*ADMIN_ACTIONS, *USE_ACTIONS, kms.CreateGrant],
+            Action=[*ADMIN_ACTIONS, kms.DescribeKey],
             Resource=["*"],  # in a key policy "*" means this key
+        ),
+        Statement(
+            Sid="GrantsForAwsResourcesOnlyByDeployRole",
+            Effect=Allow,
+            Principal=Principal("AWS", deploy_role_arn()),
+            Action=[kms.CreateGrant, kms.ListGrants, kms.RevokeGrant],
+            Resource=["*"],
+            Condition=Condition(Bool("kms:GrantIsForAWSResource", "true")),
         ),
         Statement(
             Sid="UseThroughAwsServicesOfThisAccount",

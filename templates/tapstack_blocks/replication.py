@@ -23,6 +23,7 @@ from troposphere.s3 import (
     SseKmsEncryptedObjects,
 )
 
+from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.iam import service_trust_policy
 
 # Replication Time Control: AWS's SLA is 15 minutes, and 15 is the only value S3 accepts.
@@ -115,6 +116,7 @@ def add_replication_role(
     return template.add_resource(
         Role(
             logical_id,
+            PermissionsBoundary=permissions_boundary_arn(),
             AssumeRolePolicyDocument=service_trust_policy("s3.amazonaws.com"),
             Policies=[
                 RolePolicy(

@@ -10,10 +10,16 @@ never matches (stricter than AWS, never looser).
 
 A role that does not exist can still be assumed: the deploy roles of an account are created by
 its iam stack, and moto has no account admin role to bootstrap with (docs/emulator.md).
+
+Every AssumeRole call, admitted or not, is appended to a journal (what CloudTrail records in
+AWS): `GET /tapstack-emulator/assume-role-journal?since=N` answers
+`{"entries": [{"caller", "role", "admitted"}, ...], "next": M}` from entry N on, so a test can
+list the roles one command assumed.
 """
 
 import fnmatch
 import json
+import threading
 from typing import Any
 
 from moto.core.exceptions import ServiceException
@@ -22,6 +28,8 @@ from moto.sts.models import sts_backends
 from moto.sts.responses import TokenResponse
 
 _moto_assume_role = TokenResponse.assume_role
+_JOURNAL: list[dict[str, Any]] = []
+_JOURNAL_LOCK = threading.Lock()
 _OPERATORS = {
     "StringEquals": lambda value, wanted: value == wanted,
     "StringLike": lambda value, wanted: fnmatch.fnmatchcase(value, wanted),
@@ -97,22 +105,35 @@ def _existing_role(role_arn: str) -> Any:
     return next((role for role in backend.roles.values() if role.name == name), None)
 
 
+def journal(since: int = 0) -> dict[str, Any]:
+    """The AssumeRole calls from entry `since` on, and the index of the next one."""
+    with _JOURNAL_LOCK:
+        return {"entries": [dict(entry) for entry in _JOURNAL[since:]], "next": len(_JOURNAL)}
+
+
+def _record(caller_arn: str, role_arn: str, admitted: bool) -> None:
+    with _JOURNAL_LOCK:
+        _JOURNAL.append({"caller": caller_arn, "role": role_arn, "admitted": admitted})
+
+
 def assume_role(self: TokenResponse) -> Any:
-    """moto's AssumeRole after the trust policy check."""
+    """moto's AssumeRole after the trust policy check; every call is journaled."""
     role_arn = self._get_param("RoleArn")
     role = _existing_role(role_arn)
+    sts = sts_backends[self.current_account][self.partition]
+    _, caller_arn, caller_account = sts.get_caller_identity(self.get_access_key(), self.region)
     if role is not None:
-        sts = sts_backends[self.current_account][self.partition]
-        _, caller_arn, caller_account = sts.get_caller_identity(self.get_access_key(), self.region)
         caller = principal_arn(caller_arn)
         document = role.assume_role_policy_document
         if isinstance(document, str):
             document = json.loads(document)
         if not admits(document, caller, caller_account, self._get_param("ExternalId")):
+            _record(caller_arn, role_arn, admitted=False)
             raise AccessDenied(
                 f"User: {caller_arn} is not authorized to perform: sts:AssumeRole on "
                 f"resource: {role_arn}"
             )
+    _record(caller_arn, role_arn, admitted=True)
     return _moto_assume_role(self)
 
 

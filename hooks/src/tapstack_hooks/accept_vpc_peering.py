@@ -10,12 +10,22 @@ naming convention), accepts it and waits, bounded, until it is active:
         - !accept_vpc_peering                       # every output whose value is pcx-...
       after_update:
         - !accept_vpc_peering {outputs: [StagingPeeringConnectionId], timeout_seconds: 120}
+        - !accept_vpc_peering
+            role: tapstack-peering-accepter              # not the accepter's deploy role
+            parameter: /tapstack/{environment}/main/peering/prod-us-east-1-connection-id
 
 The accepter may be another account (prod -> staging, dev) or the same account in another
 region (prod/eu-west-1 -> prod/us-east-1): acceptance always runs in the accepter VPC's region,
 as the accepter account's role. An active connection is left alone; a failed, rejected,
 expired or deleted one fails the launch with a message naming the connection, both VPCs and
 both accounts.
+
+With `parameter`, the hook also writes each connection's id as an SSM String parameter in the
+accepter's account and region, as the same role, once the connection is active (`{environment}`
+in the name becomes the accepter's environment). The accepter's own stacks then read it locally
+(`!ssm_parameter`), so no accepter launch needs a role in the requester's account. With
+`unpublish: true` (under `before_delete`) the hook accepts nothing and deletes those parameters
+instead, so deleting the requester leaves nothing behind in the accepters' accounts.
 """
 
 import time
@@ -29,6 +39,9 @@ from sceptre.hooks import Hook
 
 OutputName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,255}$")]
 RoleName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}$")]
+ParameterName = Annotated[
+    str, StringConstraints(pattern=r"^/[A-Za-z0-9_.\-/]*(\{environment\})?[A-Za-z0-9_.\-/]*$")
+]
 WAITING = {"initiating-request", "provisioning", "pending-acceptance"}
 POLL_SECONDS = 2.0
 
@@ -45,6 +58,8 @@ class AcceptVpcPeeringArguments(BaseModel):
     outputs: list[OutputName] | None = None  # default: every output whose value is pcx-...
     timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = 300
     role: RoleName | None = None  # default: the config's deploy_role_name
+    parameter: ParameterName | None = None  # SSM name for the id, in the accepter's account
+    unpublish: bool = False  # before_delete: delete the parameters, accept nothing
     partition: str = "aws"
 
 
@@ -93,22 +108,33 @@ class AcceptVpcPeering(Hook):
         except ValidationError as err:
             raise InvalidHookArgumentSyntaxError(
                 f"{self.stack.name}: !accept_vpc_peering takes nothing, or {{outputs: [names], "
-                f"timeout_seconds: 1-3600, role: name}}. You gave {self.argument!r}."
+                "timeout_seconds: 1-3600, role: name, parameter: /ssm/name/{environment}}. "
+                f"You gave {self.argument!r}."
             ) from err
+        if self._arguments.unpublish and not self._arguments.parameter:
+            raise InvalidHookArgumentSyntaxError(
+                f"{self.stack.name}: !accept_vpc_peering: unpublish needs the `parameter` it "
+                f"deletes. You gave {self.argument!r}."
+            )
 
     def run(self) -> None:
-        """Accept and wait for each connection; a no-op for those already active."""
+        """Accept and wait for each connection (a no-op for those already active) and publish
+        its id; or, with `unpublish`, delete the published ids."""
+        if self._arguments.unpublish:
+            for connection_id in self._connection_ids():
+                self._unpublish(self._read(connection_id))
+            return
         for connection_id in self._connection_ids():
             connection = self._read(connection_id)
-            if connection["Status"]["Code"] == "active":
-                self.logger.info("%s: %s is active", self.stack.name, describe(connection))
-                continue
             if connection["Status"]["Code"] == "pending-acceptance":
                 self._accept(connection)
-            connection = wait_until_active(
-                lambda cid=connection_id: self._read(cid), self._arguments.timeout_seconds
-            )
+            if connection["Status"]["Code"] != "active":
+                connection = wait_until_active(
+                    lambda cid=connection_id: self._read(cid), self._arguments.timeout_seconds
+                )
             self.logger.info("%s: %s is active", self.stack.name, describe(connection))
+            if self._arguments.parameter:
+                self._publish(connection)
 
     def _connection_ids(self) -> list[str]:
         response = self.stack.connection_manager.call(
@@ -134,9 +160,53 @@ class AcceptVpcPeering(Hook):
         (connection,) = response["VpcPeeringConnections"]
         return connection
 
+    def _publish(self, connection: dict[str, Any]) -> None:
+        accepter = connection["AccepterVpcInfo"]
+        environment, role = self._accepter(accepter["OwnerId"], connection)
+        name = self._arguments.parameter.replace("{environment}", environment)
+        try:
+            self.stack.connection_manager.call(
+                "ssm",
+                "put_parameter",
+                {
+                    "Name": name,
+                    "Value": connection["VpcPeeringConnectionId"],
+                    "Type": "String",
+                    "Overwrite": True,
+                    "Description": f"tapstack: peering from {self.stack.name}, written by its hook",
+                },
+                region=accepter.get("Region") or self.stack.region,
+                sceptre_role=role,
+            )
+        except ClientError as err:
+            raise PeeringAcceptanceError(
+                f"{self.stack.name}: writing {name} for {describe(connection)} as {role} "
+                f"failed: {err}"
+            ) from err
+        self.logger.info("%s: %s = %s (as %s)", self.stack.name, name, describe(connection), role)
+
+    def _unpublish(self, connection: dict[str, Any]) -> None:
+        accepter = connection["AccepterVpcInfo"]
+        environment, role = self._accepter(accepter["OwnerId"], connection)
+        name = self._arguments.parameter.replace("{environment}", environment)
+        try:
+            self.stack.connection_manager.call(
+                "ssm",
+                "delete_parameter",
+                {"Name": name},
+                region=accepter.get("Region") or self.stack.region,
+                sceptre_role=role,
+            )
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") != "ParameterNotFound":
+                raise PeeringAcceptanceError(
+                    f"{self.stack.name}: deleting {name} as {role} failed: {err}"
+                ) from err
+        self.logger.info("%s: %s deleted (as %s)", self.stack.name, name, role)
+
     def _accept(self, connection: dict[str, Any]) -> None:
         accepter = connection["AccepterVpcInfo"]
-        role = self._accepter_role(accepter["OwnerId"], connection)
+        _environment, role = self._accepter(accepter["OwnerId"], connection)
         try:
             self.stack.connection_manager.call(
                 "ec2",
@@ -151,7 +221,8 @@ class AcceptVpcPeering(Hook):
             ) from err
         self.logger.info("%s: accepted %s as %s", self.stack.name, describe(connection), role)
 
-    def _accepter_role(self, account: str, connection: dict[str, Any]) -> str:
+    def _accepter(self, account: str, connection: dict[str, Any]) -> tuple[str, str]:
+        """The accepter's environment and the role the hook acts as in its account."""
         accounts = self.stack.stack_group_config.get("accounts") or {}
         environments = [env for env, acct in accounts.items() if str(acct) == account]
         prefix = self._arguments.role or self.stack.stack_group_config.get("deploy_role_name")
@@ -160,4 +231,6 @@ class AcceptVpcPeering(Hook):
                 f"{self.stack.name}: cannot accept {describe(connection)}: account {account} is "
                 "not in the accounts map, or no role is given (role, or deploy_role_name)"
             )
-        return f"arn:{self._arguments.partition}:iam::{account}:role/{prefix}-{environments[0]}"
+        environment = environments[0]
+        partition = self._arguments.partition
+        return environment, f"arn:{partition}:iam::{account}:role/{prefix}-{environment}"

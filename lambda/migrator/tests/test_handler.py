@@ -117,12 +117,14 @@ def harness(monkeypatch, mariadb, database, user_names, lambda_context, cfn_resp
 
 
 def expect_deploy(harness: Harness, mariadb, users: list[str], key: str, data: bytes) -> None:
-    """The calls one Create/Update makes, in order: master, migrator, bundle, sync writer."""
+    """The calls one Create/Update makes, in order: master, migrator, bundle, sync writer,
+    validator."""
     properties = json.loads((EVENTS / "create.json").read_text())["ResourceProperties"]
     harness.expect_secret(properties["MasterSecretArn"], mariadb.user, mariadb.password)
     harness.expect_secret(properties["MigratorSecretArn"], users[0], "migrator-secret")
     harness.expect_bundle(key, data)
     harness.expect_secret(properties["SyncSecretArn"], users[1], "writer-secret")
+    harness.expect_secret(properties["ValidatorSecretArn"], users[2], "validator-secret")
 
 
 def rows(
@@ -172,6 +174,11 @@ def test_create_applies_migrations_as_the_migrator_and_grants_the_sync_writer(
     rows(mariadb, database, "DELETE FROM fee_schedules", user_names[1], "writer-secret")
     with pytest.raises(pymysql.err.OperationalError, match="denied"):
         rows(mariadb, database, "SELECT * FROM accounts", user_names[1], "writer-secret")
+    # AND the validator user may read the reference tables, nothing else
+    rows(mariadb, database, "SELECT * FROM currencies", user_names[2], "validator-secret")
+    for sql in ("SELECT * FROM accounts", "DELETE FROM currencies"):
+        with pytest.raises(pymysql.err.OperationalError, match="denied"):
+            rows(mariadb, database, sql, user_names[2], "validator-secret")
 
 
 def test_create_marks_the_database_with_the_stacks_environment(
@@ -270,6 +277,8 @@ def test_delete_leaves_the_schema_and_calls_nothing(harness, mariadb, database, 
         pytest.param({"MigratorSecretArn": None}, "MigratorSecretArn is required", id="secret"),
         pytest.param({"EnvironmentName": "Prod!"}, "EnvironmentName must be", id="environment"),
         pytest.param({"EnvironmentName": None}, "EnvironmentName is required", id="no-env"),
+        pytest.param({"ValidatorTables": []}, "ValidatorTables must list", id="validator-tables"),
+        pytest.param({"ValidatorSecretArn": ""}, "ValidatorSecretArn is required", id="validator"),
     ],
 )
 def test_bad_properties_fail_naming_the_property_before_any_call(harness, overrides, reason):
@@ -312,7 +321,12 @@ def test_an_allowlist_naming_a_non_reference_table_is_refused_and_nothing_grante
 ):
     # GIVEN the project's migrations (which classify accounts/transactions as production)
     key, data = repo_bundle()
-    expect_deploy(harness, mariadb, user_names, key, data)
+    properties = json.loads((EVENTS / "create.json").read_text())["ResourceProperties"]
+    harness.expect_secret(properties["MasterSecretArn"], mariadb.user, mariadb.password)
+    harness.expect_secret(properties["MigratorSecretArn"], user_names[0], "migrator-secret")
+    harness.expect_bundle(key, data)
+    harness.expect_secret(properties["SyncSecretArn"], user_names[1], "writer-secret")
+    # (the validator's secret is never read: the deployment stops at the sync user)
     # WHEN the stack's SyncTables puts a production (or unclassified) table on the allowlist
     response = harness.invoke(harness.event("create", key, SyncTables=tables))
     # THEN the deployment fails naming the table and its class, and the sync user gets nothing

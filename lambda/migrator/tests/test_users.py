@@ -8,7 +8,13 @@ import pymysql
 import pytest
 from tapstack_migrator import migrate
 from tapstack_migrator.environment_marker import ensure_environment_marker
-from tapstack_migrator.users import boundary_grants, ensure_user, migrator_user, sync_user
+from tapstack_migrator.users import (
+    boundary_grants,
+    ensure_user,
+    migrator_user,
+    sync_user,
+    validator_user,
+)
 
 pytestmark = pytest.mark.mariadb
 
@@ -65,6 +71,22 @@ def test_sync_reader_selects_allow_listed_tables_only(settings, user_names):
         "INSERT INTO currencies (code, numeric_code, name, "
         "minor_units) VALUES ('EUR', 978, 'Euro', 2)",
     )
+
+
+def test_validator_selects_the_reference_tables_only(settings, user_names):
+    migrate(settings.connect, REPO_MIGRATIONS)
+    name, tables = user_names[0], ["currencies", "fee_schedules", "merchant_categories"]
+    ensure(settings, validator_user(name, "validator-pw", settings.database, tables))
+    for table in tables:
+        run_as(settings, name, "validator-pw", f"SELECT * FROM {table}")  # noqa: S608 - fixed
+    for sql in (
+        "SELECT * FROM accounts",
+        "SELECT * FROM transactions",
+        "SELECT * FROM schema_history",
+        "DELETE FROM currencies",
+        "UPDATE fee_schedules SET fixed_fee = 0",
+    ):
+        assert_denied(settings, name, "validator-pw", sql)
 
 
 def migrated_staging(settings) -> None:

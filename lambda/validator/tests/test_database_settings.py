@@ -1,5 +1,5 @@
 """What the validator asks SSM for, on the local AWS: one GetParameters call naming exactly the
-four parameters its role may read (templates/compute.py allows nothing else), then the cache."""
+three parameters its role may read (templates/compute.py allows nothing else), then the cache."""
 
 import json
 import uuid
@@ -14,16 +14,16 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def published(local_aws, monkeypatch):
-    """The four parameters and the secret under a fresh path, and the SSM calls the validator
-    makes (recorded by a botocore hook on the client Powertools uses)."""
+    """The three parameters under a fresh path, the validator's secret (by name), and the SSM
+    calls the validator makes (recorded by a botocore hook on the client Powertools uses)."""
     path = f"/tapstack/t{uuid.uuid4().hex[:8]}/db"
-    secret = local_aws.client("secretsmanager").create_secret(
-        Name=f"validator-{uuid.uuid4()}",
-        SecretString=json.dumps({"username": "tapstack_admin", "password": "pw"}),
-    )["ARN"]
+    secret = f"tapstack/t/{uuid.uuid4().hex[:8]}/db/validator"
+    local_aws.client("secretsmanager").create_secret(
+        Name=secret, SecretString=json.dumps({"username": "tapstack_validator", "password": "pw"})
+    )
     ssm = local_aws.client("ssm")
     values = {"writer-dns": "writer.db.t.tapstack.internal", "port": "3306", "name": "tapstack"}
-    for leaf, value in {**values, "secret-arn": secret}.items():
+    for leaf, value in values.items():
         kind = "String" if leaf == "writer-dns" else "SecureString"
         ssm.put_parameter(Name=f"{path}/{leaf}", Value=value, Type=kind)
     calls = []
@@ -39,23 +39,23 @@ def published(local_aws, monkeypatch):
         "secrets",
         parameters.SecretsProvider(boto3_client=local_aws.client("secretsmanager")),
     )
-    yield path, calls
+    yield path, secret, calls
     parameters.clear_caches()
 
 
-def test_one_get_parameters_call_for_exactly_the_four_names(published):
-    path, calls = published
-    settings = load_settings(path)
+def test_one_get_parameters_call_for_exactly_the_three_names(published):
+    path, secret, calls = published
+    settings = load_settings(path, secret)
     assert (settings.host, settings.port, settings.database, settings.user) == (
         "writer.db.t.tapstack.internal",
         3306,
         "tapstack",
-        "tapstack_admin",
+        "tapstack_validator",
     )
     assert settings.host_source == f"SSM parameter {path}/writer-dns"
     assert calls == [
         ("GetParameters", {"Names": [f"{path}/{leaf}" for leaf in LEAVES], "WithDecryption": True})
     ]
     # a warm function reads them from the cache (max_age), not from SSM
-    load_settings(path)
+    load_settings(path, secret)
     assert len(calls) == 1

@@ -18,13 +18,14 @@ def environment(local_aws, reference_database):
     the environment variables the compute stack would set."""
     path = f"/tapstack/t{uuid.uuid4().hex[:8]}/db"
     key = local_aws.client("kms").create_key(Description="validator test")["KeyMetadata"]["Arn"]
-    secret = local_aws.client("secretsmanager").create_secret(
-        Name=f"rds!cluster-{uuid.uuid4()}",
+    secret = f"tapstack/t/{uuid.uuid4().hex[:8]}/db/validator"
+    local_aws.client("secretsmanager").create_secret(
+        Name=secret,
         KmsKeyId=key,
         SecretString=json.dumps(
             {"username": reference_database.user, "password": reference_database.password}
         ),
-    )["ARN"]
+    )
     ssm = local_aws.client("ssm")
     # The validator connects through the stable writer name (a plain String, as the database
     # stack and the baseline publish it): `localhost`, which resolves canonically to itself and
@@ -35,7 +36,6 @@ def environment(local_aws, reference_database):
         "endpoint": "cluster-endpoint.invalid",
         "port": str(reference_database.port),
         "name": reference_database.database,
-        "secret-arn": secret,
     }.items():
         ssm.put_parameter(Name=f"{path}/{leaf}", Value=value, Type="SecureString", KeyId=key)
     table = f"sessions-{uuid.uuid4().hex[:8]}"
@@ -49,6 +49,7 @@ def environment(local_aws, reference_database):
     yield {
         **local_aws.env(),
         "DATABASE_PARAMETERS_PATH": path,
+        "DATABASE_SECRET_ID": secret,
         "SESSIONS_TABLE": table,
         "DATABASE_CA_BUNDLE": "",
     }
@@ -131,7 +132,14 @@ def test_writer_name_that_does_not_resolve_is_one_error_naming_parameter_and_nam
     assert scanned["Items"] == []
 
 
-def test_missing_setting_fails_at_cold_start_with_its_name(handler_module, monkeypatch):
-    monkeypatch.delenv("DATABASE_PARAMETERS_PATH", raising=False)
-    with pytest.raises(KeyError, match="DATABASE_PARAMETERS_PATH"):
-        handler_module({"SESSIONS_TABLE": "sessions", "DATABASE_CA_BUNDLE": ""})
+@pytest.mark.parametrize("name", ["DATABASE_PARAMETERS_PATH", "DATABASE_SECRET_ID"])
+def test_missing_setting_fails_at_cold_start_with_its_name(handler_module, monkeypatch, name):
+    settings = {
+        "DATABASE_PARAMETERS_PATH": "/p",
+        "DATABASE_SECRET_ID": "s",
+        "SESSIONS_TABLE": "sessions",
+        "DATABASE_CA_BUNDLE": "",
+    }
+    monkeypatch.delenv(name, raising=False)
+    with pytest.raises(KeyError, match=name):
+        handler_module({k: v for k, v in settings.items() if k != name})

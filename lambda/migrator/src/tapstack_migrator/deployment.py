@@ -1,5 +1,5 @@
 """What Create and Update do: the migrator user, the environment marker, migrations from the
-bundle, then the sync user.
+bundle, then the sync user and the validator user.
 
 Plain functions over injected clients (an S3 client and a Powertools SecretsProvider), so they
 run the same in Lambda, in the emulator and in tests.
@@ -27,6 +27,7 @@ from tapstack_migrator.users import (
     ensure_user,
     migrator_user,
     sync_user,
+    validator_user,
 )
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,10 @@ def deploy_schema(
             )
 
         ensure_users(master, sync_account)
+    if properties.validator_secret_arn is not None:
+        name, password = credentials(secrets, properties.validator_secret_arn)
+        tables = list(properties.validator_tables)
+        ensure_users(master, validator_user(name, password, properties.database_name, tables))
     logger.info("applied %s; schema version %s", report.applied or "nothing", report.schema_version)
     return report
 

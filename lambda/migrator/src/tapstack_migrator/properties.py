@@ -31,6 +31,9 @@ class MigrationProperties:
     sync_secret_arn: str | None
     sync_tables: tuple[str, ...]
     lock_timeout_seconds: int
+    # The validator's own user (optional: a stack without one keeps none).
+    validator_secret_arn: str | None = None
+    validator_tables: tuple[str, ...] = ()
 
     @property
     def physical_id(self) -> str:
@@ -55,6 +58,10 @@ class MigrationProperties:
             raise InvalidPropertiesError(
                 f"SyncTables must list tables when SyncAccess is {sync_access}"
             )
+        validator_secret_arn = properties.get("ValidatorSecretArn")
+        validator_tables = _tables(properties.get("ValidatorTables", []), "ValidatorTables")
+        if validator_secret_arn is not None and not validator_tables:
+            raise InvalidPropertiesError("ValidatorTables must list tables with ValidatorSecretArn")
         environment = _required(properties, "EnvironmentName")
         if not ENVIRONMENT_NAME.fullmatch(environment):
             raise InvalidPropertiesError(
@@ -77,6 +84,10 @@ class MigrationProperties:
             lock_timeout_seconds=_integer(
                 properties, "LockTimeoutSeconds", DEFAULT_LOCK_TIMEOUT_SECONDS
             ),
+            validator_secret_arn=_required(properties, "ValidatorSecretArn")
+            if validator_secret_arn is not None
+            else None,
+            validator_tables=validator_tables,
         )
 
 
@@ -98,12 +109,12 @@ def _integer(properties: dict[str, Any], name: str, default: int) -> int:
     return number
 
 
-def _tables(value: Any) -> tuple[str, ...]:
+def _tables(value: Any, name: str = "SyncTables") -> tuple[str, ...]:
     names = value.split(",") if isinstance(value, str) else value
-    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-        raise InvalidPropertiesError(f"SyncTables must be a list of table names; got {value!r}")
-    cleaned = tuple(name.strip() for name in names if name.strip())
-    bad = [name for name in cleaned if not re.fullmatch(r"[A-Za-z0-9_]{1,64}", name)]
+    if not isinstance(names, list) or not all(isinstance(item, str) for item in names):
+        raise InvalidPropertiesError(f"{name} must be a list of table names; got {value!r}")
+    cleaned = tuple(item.strip() for item in names if item.strip())
+    bad = [item for item in cleaned if not re.fullmatch(r"[A-Za-z0-9_]{1,64}", item)]
     if bad:
-        raise InvalidPropertiesError(f"SyncTables: not plain table names: {bad!r}")
+        raise InvalidPropertiesError(f"{name}: not plain table names: {bad!r}")
     return cleaned

@@ -1,4 +1,5 @@
-"""The least-privilege database users: the migrator, and the sync reader (prod) or writer.
+"""The least-privilege database users: the migrator, the sync reader (prod) or writer, and the
+validator (SELECT on the reference tables it reads, nothing else).
 
 Each run makes a user's grants exactly what is listed here (revoke everything, then grant), so
 a table taken off the sync allowlist loses its grant on the next deploy. Passwords come from the
@@ -98,6 +99,14 @@ def quote_identifier(name: str) -> str:
 def migrator_user(name: str, password: str, database: str) -> DatabaseUser:
     """DDL and DML on the application schema only; no user management, no other schema."""
     return DatabaseUser(name, password, (Grant(MIGRATOR_PRIVILEGES, database),))
+
+
+def validator_user(name: str, password: str, database: str, tables: list[str]) -> DatabaseUser:
+    """SELECT on the reference tables the validator reads (lambda/validator), nothing else."""
+    if not tables:
+        raise ValueError("the validator user needs at least one table")
+    grants = tuple(Grant(("SELECT",), database, table) for table in sorted(set(tables)))
+    return DatabaseUser(name, password, grants)
 
 
 def sync_user(

@@ -1,5 +1,6 @@
 """Where the database is, read at run time: the connection facts under `/tapstack/{env}/db/` in
-SSM and the credentials in the secret they name.
+SSM, and the validator's own credentials from its secret (`tapstack/{env}/{suffix}/db/validator`,
+a user that may only SELECT the reference tables; never the master secret).
 
 The host is the environment's stable writer name, `{path}/writer-dns`: in prod the Route 53
 failover name the baseline StackSet publishes, elsewhere the cluster endpoint the database stack
@@ -23,7 +24,7 @@ CACHE_SECONDS = 300
 CONNECT_TIMEOUT_SECONDS = 5
 #: leaf names under the path: the writer name (database stack, or the baseline StackSet where
 #: the environment has failover records) and what lambda/secure_parameter publishes
-LEAVES = ("writer-dns", "port", "name", "secret-arn")
+LEAVES = ("writer-dns", "port", "name")
 
 
 class DatabaseSettingsError(RuntimeError):
@@ -70,9 +71,9 @@ class DatabaseSettings:
         return connection
 
 
-def load_settings(path: str, ca_bundle: str = "") -> DatabaseSettings:
-    """Read `{path}/writer-dns|port|name|secret-arn` (decrypted; GetParameters on exactly these
-    names) and the secret they name."""
+def load_settings(path: str, secret_id: str, ca_bundle: str = "") -> DatabaseSettings:
+    """Read `{path}/writer-dns|port|name` (decrypted; GetParameters on exactly these names) and
+    the user's secret `secret_id` (a name: a replica keeps it in another region)."""
     names = {leaf: f"{path}/{leaf}" for leaf in LEAVES}
     found = parameters.get_parameters_by_name(
         {name: {} for name in names.values()},
@@ -88,11 +89,9 @@ def load_settings(path: str, ca_bundle: str = "") -> DatabaseSettings:
             "records)"
         )
     values = {leaf: str(found[name]) for leaf, name in names.items()}
-    secret = parameters.get_secret(values["secret-arn"], transform="json", max_age=CACHE_SECONDS)
+    secret = parameters.get_secret(secret_id, transform="json", max_age=CACHE_SECONDS)
     if not isinstance(secret, dict) or not {"username", "password"} <= secret.keys():
-        raise DatabaseSettingsError(
-            f"secret {values['secret-arn']} is not JSON with username and password"
-        )
+        raise DatabaseSettingsError(f"secret {secret_id} is not JSON with username and password")
     try:
         port = int(values["port"])
     except ValueError:

@@ -3,6 +3,8 @@
 Environment (set by the compute stack and the image; names and paths only, never secrets):
   DATABASE_PARAMETERS_PATH  SSM path of the connection facts, `/tapstack/{env}/db` (the host
                             is its `writer-dns`, the stable writer name: database.py)
+  DATABASE_SECRET_ID        name of its own database user's secret,
+                            `tapstack/{env}/{suffix}/db/validator` (migrations stack)
   SESSIONS_TABLE            the DynamoDB sessions table
   DATABASE_CA_BUNDLE        CA bundle that verifies the database's TLS certificate (the image
                             sets it to the RDS bundle it ships; empty: no TLS)
@@ -31,6 +33,7 @@ logger = Logger(service="tapstack-validator")
 metrics = Metrics(namespace="tapstack", service="tapstack-validator")
 
 PARAMETERS_PATH = os.environ["DATABASE_PARAMETERS_PATH"]
+SECRET_ID = os.environ["DATABASE_SECRET_ID"]
 CA_BUNDLE = os.environ["DATABASE_CA_BUNDLE"]
 sessions = SessionStore(
     boto3.resource("dynamodb").Table(os.environ["SESSIONS_TABLE"]),
@@ -40,7 +43,7 @@ sessions = SessionStore(
 
 def check(transaction: Transaction) -> Outcome:
     """Validate against the database the SSM parameters point at (through the writer name)."""
-    connection = load_settings(PARAMETERS_PATH, CA_BUNDLE).connect()
+    connection = load_settings(PARAMETERS_PATH, SECRET_ID, CA_BUNDLE).connect()
     try:
         return validate(transaction, ReferenceData(connection))
     finally:
