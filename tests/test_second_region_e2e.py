@@ -34,10 +34,13 @@ def prod(local_aws):
     with pytest.MonkeyPatch.context() as patch:
         for name, value in local_aws.env().items():
             patch.setenv(name, value)
-        # prod's peering stack reads staging's and dev's VPC ids: their networks first, each
-        # as its own deployer, without the peering side (docs/architecture.md, "Launch order").
+        # prod's peering stack reads staging's and dev's VPC ids, and prod's sync stack where
+        # their databases are: those stacks first (with what they depend on), each as its own
+        # deployer, without the peering side (docs/architecture.md, "Launch order").
         for accepter in ("staging/us-east-1", "dev/us-east-1"):
-            result = run_sceptre("--var", "peering=off", "launch", "-y", f"{accepter}/network.yaml")
+            result = run_sceptre(
+                "--var", "peering=off", "launch", "-y", f"{accepter}/database.yaml"
+            )  # fmt: skip
             assert result.returncode == 0, result.output
         for group in PROD_GROUPS:
             # region_peering=off: prod/us-east-1's network, before eu-west-1's peering stack.
