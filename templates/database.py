@@ -35,6 +35,7 @@ from tapstack_blocks.parameters import (
     lambda_security_group_parameter,
     private_subnet_ids_parameter,
 )
+from tapstack_blocks.suppressions import AURORA_INSTANCE, add_suppressions, scanner_metadata
 from tapstack_blocks.tags import name_tags
 from troposphere import (
     Equals,
@@ -142,6 +143,7 @@ def build(options: DatabaseOptions) -> Template:
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
         )
+        add_suppressions(instance, guard=AURORA_INSTANCE)
         if role == "Reader":
             instance.Condition = is_prod
             instance.DependsOn = ["WriterInstance"]
@@ -298,6 +300,13 @@ def _add_parameter_groups(template: Template) -> tuple[DBClusterParameterGroup, 
             "ClusterParameterGroup",
             Description="tapstack Aurora cluster: TLS required, slow log on",
             Family=family,
+            Metadata=scanner_metadata(
+                {
+                    "RDS_STORAGE_ENCRYPTED": "The rule selects types matching "
+                    "/AWS::RDS::DBCluster/, which includes this parameter group; a parameter "
+                    "group stores no data (the cluster's StorageEncrypted covers the data).",
+                }
+            ),
             Parameters={
                 "require_secure_transport": "ON",
                 "slow_query_log": "1",

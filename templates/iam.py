@@ -34,6 +34,7 @@ from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import add_environment_parameters, add_is_prod_condition
+from tapstack_blocks.suppressions import INLINE_POLICY, scanner_metadata
 from troposphere import Condition, GetAtt, Not, Parameter, Ref, Sub, Template
 from troposphere.iam import Policy as RolePolicy
 from troposphere.iam import Role
@@ -143,6 +144,7 @@ def _deploy_role(deployer) -> Role:
     project_roles = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/tapstack-*")
     return Role(
         "DeployRole",
+        Metadata=scanner_metadata(INLINE_POLICY),
         RoleName=role_name(DEPLOY_ROLE),
         Description="tapstack: the role Sceptre assumes to deploy this account's stacks",
         AssumeRolePolicyDocument=trust_exact_principal(Ref(deployer)),
@@ -190,6 +192,7 @@ def decrypt_via_secrets_manager() -> Statement:
 def _sync_target_role(parameters: dict[str, Parameter]) -> Role:
     return Role(
         "SyncTargetRole",
+        Metadata=scanner_metadata(INLINE_POLICY),
         Condition=IS_SYNC_TARGET,
         RoleName=role_name(SYNC_TARGET_ROLE),
         Description="tapstack: prod's sync reads this environment's sync-writer secret",
@@ -220,6 +223,7 @@ def _sync_target_role(parameters: dict[str, Parameter]) -> Role:
 def _sync_role(parameters: dict[str, Parameter], is_prod: str) -> Role:
     return Role(
         "SyncRole",
+        Metadata=scanner_metadata(INLINE_POLICY),
         Condition=is_prod,
         RoleName=role_name(SYNC_ROLE),
         Description="tapstack: the prod sync Lambda; assumes exactly the sync-target roles",

@@ -28,6 +28,11 @@ from tapstack_blocks.subnets import (
     add_third_az_condition,
     per_az,
 )
+from tapstack_blocks.suppressions import (
+    INLINE_POLICY,
+    RETENTION_BY_ENVIRONMENT,
+    scanner_metadata,
+)
 from tapstack_blocks.tags import name_tags
 from troposphere import And, Condition, Equals, GetAtt, If, Join, Not, Parameter, Ref, Sub, Template
 from troposphere.ec2 import (
@@ -360,6 +365,7 @@ def _add_flow_logs(template, vpc, kms_key_arn, is_prod: str) -> None:
                 is_prod, FLOW_LOG_RETENTION_DAYS["prod"], FLOW_LOG_RETENTION_DAYS["other"]
             ),
             KmsKeyId=kms_key_arn,
+            Metadata=scanner_metadata(RETENTION_BY_ENVIRONMENT),
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
         )
@@ -367,6 +373,7 @@ def _add_flow_logs(template, vpc, kms_key_arn, is_prod: str) -> None:
     role = template.add_resource(
         Role(
             "FlowLogRole",
+            Metadata=scanner_metadata(INLINE_POLICY),
             AssumeRolePolicyDocument=service_trust_policy("vpc-flow-logs.amazonaws.com"),
             Policies=[
                 RolePolicy(

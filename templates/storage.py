@@ -57,6 +57,8 @@ def build(options: StorageOptions) -> Template:
             global_resource_name("migrations"),
             kms_key_arn,
             noncurrent_days,
+            unreplicated_because="Its content is rebuilt from the repository by the "
+            "upload_migrations hook on every deploy, in whichever region deploys.",
         ),
         "AuditLog": add_private_bucket(
             template,
@@ -69,6 +71,8 @@ def build(options: StorageOptions) -> Template:
                 if options.replicate_audit_log
                 else None
             ),
+            unreplicated_because="This environment has no second region (dev, staging), or "
+            "this bucket is itself the replica (prod/eu-west-1).",
         ),
     }
     for label, bucket in buckets.items():

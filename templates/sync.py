@@ -32,6 +32,7 @@ from tapstack_blocks.parameters import (
     lambda_security_group_parameter,
     private_subnet_ids_parameter,
 )
+from tapstack_blocks.suppressions import INLINE_POLICY, scanner_metadata
 from tapstack_blocks.sync_workflow import definition
 from tapstack_blocks.topics import add_encrypted_topic, add_tls_only_publishing_policy
 from troposphere import Equals, GetAtt, Join, Parameter, Ref, Sub, Template
@@ -149,6 +150,7 @@ def _add_workflow(template, function, topic, kms_key_arn) -> StateMachine:
     role = template.add_resource(
         Role(
             "SyncWorkflowRole",
+            Metadata=scanner_metadata(INLINE_POLICY),
             AssumeRolePolicyDocument=service_trust_policy("states.amazonaws.com"),
             Policies=[
                 RolePolicy(
@@ -221,6 +223,7 @@ def _add_schedule(template, state_machine, parameters) -> None:
     role = template.add_resource(
         Role(
             "SyncScheduleRole",
+            Metadata=scanner_metadata(INLINE_POLICY),
             Condition=ENABLE_SCHEDULE,
             AssumeRolePolicyDocument=service_trust_policy("events.amazonaws.com"),
             Policies=[

@@ -196,7 +196,7 @@ def test_buckets_have_the_declared_protections(launched, environment, output):
     policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
     (statement,) = policy["Statement"]
     assert statement["Effect"] == "Deny"
-    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": False}}
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)

@@ -144,4 +144,4 @@ def test_buckets_are_versioned_encrypted_private_and_tls_only(documents, bucket_
         policy = document["Resources"][f"{bucket_id}Policy"]["Properties"]["PolicyDocument"]
         (statement,) = policy["Statement"]
         assert statement["Effect"] == "Deny"
-        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}, name
+        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": False}}, name

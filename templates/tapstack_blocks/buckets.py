@@ -19,6 +19,7 @@ from troposphere.s3 import (
     VersioningConfiguration,
 )
 
+from tapstack_blocks.suppressions import scanner_metadata
 from tapstack_blocks.tags import name_tags
 
 ABORT_INCOMPLETE_UPLOAD_DAYS = 7
@@ -33,7 +34,14 @@ SCANNER_SUPPRESSIONS = {
                 "CloudTrail data events (docs/security.md).",
             }
         ]
-    }
+    },
+    **scanner_metadata(
+        {
+            "S3_BUCKET_LOGGING_ENABLED": "S3 server access logs cannot be delivered to an SSE-KMS "
+            "bucket and every tapstack bucket must be SSE-KMS; object-level access is to be "
+            "audited by CloudTrail data events (docs/security.md).",
+        }
+    ),
 }
 
 
@@ -44,10 +52,25 @@ def add_private_bucket(
     kms_key_arn: AWSHelperFn,
     noncurrent_version_days: AWSHelperFn | int,
     replication: AWSHelperFn | None = None,
+    unreplicated_because: str = "",
 ) -> Bucket:
     """A bucket with versioning, SSE-KMS, lifecycle hygiene and all public access blocked;
-    `replication` (a ReplicationConfiguration, usually under a condition) when given."""
+    `replication` (a ReplicationConfiguration, usually under a condition) when given, else
+    `unreplicated_because` says why the bucket needs no copy in another region."""
     optional = {"ReplicationConfiguration": replication} if replication is not None else {}
+    metadata = SCANNER_SUPPRESSIONS
+    if replication is None:
+        if not unreplicated_because:
+            raise ValueError(f"{logical_id}: say why it is not replicated")
+        metadata = {
+            **SCANNER_SUPPRESSIONS,
+            **scanner_metadata(
+                {
+                    **SCANNER_SUPPRESSIONS["guard"]["Reasons"],
+                    "S3_BUCKET_REPLICATION_ENABLED": unreplicated_because,
+                }
+            ),
+        }
     return template.add_resource(
         Bucket(
             logical_id,
@@ -92,7 +115,7 @@ def add_private_bucket(
                 Rules=[OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
             ),
             Tags=name_tags(name),
-            Metadata=SCANNER_SUPPRESSIONS,
+            Metadata=metadata,
             # Explicit: no environment retains a bucket (ARCHITECTURE.md section 2).
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
@@ -111,7 +134,7 @@ def add_tls_only_policy(template: Template, bucket: Bucket) -> BucketPolicy:
                 Principal=Principal("*"),  # a Deny for everyone: no request without TLS
                 Action=[s3_actions.Action("*")],
                 Resource=[GetAtt(bucket, "Arn"), Sub("${Arn}/*", Arn=GetAtt(bucket, "Arn"))],
-                Condition=Condition(Bool("aws:SecureTransport", "false")),
+                Condition=Condition(Bool("aws:SecureTransport", False)),
             )
         ],
     )

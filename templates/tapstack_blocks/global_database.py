@@ -36,6 +36,7 @@ from troposphere.secretsmanager import (
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import KMS_KEY_ARN_PATTERN
+from tapstack_blocks.suppressions import scanner_metadata
 from tapstack_blocks.tags import name_tags
 
 GlobalRole = Literal["none", "primary", "secondary"]
@@ -122,6 +123,13 @@ class GlobalMembership:
                     ExcludeCharacters=EXCLUDED_CHARACTERS,
                 ),
                 ReplicaRegions=[ReplicaRegion(Region=secondary_region, KmsKeyId=secondary_key)],
+                Metadata=scanner_metadata(
+                    {
+                        "SECRETSMANAGER_ROTATION_ENABLED_CHECK": "Rotated every 30 days by "
+                        "MasterSecretRotation in prod's migrations stack, which owns the "
+                        "rotation function (the secret must exist before the database).",
+                    }
+                ),
                 Tags=name_tags(resource_name("aurora-master")),
                 DeletionPolicy="Delete",
                 UpdateReplacePolicy="Delete",

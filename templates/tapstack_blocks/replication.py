@@ -24,6 +24,7 @@ from troposphere.s3 import (
 )
 
 from tapstack_blocks.iam import service_trust_policy
+from tapstack_blocks.suppressions import INLINE_POLICY, scanner_metadata
 
 # Replication Time Control: AWS's SLA is 15 minutes, and 15 is the only value S3 accepts.
 RTC_MINUTES = 15
@@ -115,6 +116,7 @@ def add_replication_role(
     return template.add_resource(
         Role(
             logical_id,
+            Metadata=scanner_metadata(INLINE_POLICY),
             AssumeRolePolicyDocument=service_trust_policy("s3.amazonaws.com"),
             Policies=[
                 RolePolicy(
