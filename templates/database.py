@@ -22,6 +22,7 @@ from tapstack_blocks.aurora import (
     INSTANCE_CLASSES,
 )
 from tapstack_blocks.custom_resources import SecureParameter
+from tapstack_blocks.default_security_group import add_default_group_lockdown
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
 from tapstack_blocks.global_database import GlobalMembership, GlobalRole
 from tapstack_blocks.handler import render
@@ -150,6 +151,16 @@ def build(options: DatabaseOptions) -> Template:
         template.add_resource(instance)
     secret_arn = membership.secret_arn(cluster)
     _add_connection_parameters(template, cluster, parameters, kms_key_arn, is_prod, secret_arn)
+    add_default_group_lockdown(
+        template,
+        VpcPlacement(
+            subnet_ids=Ref(parameters["PrivateSubnetIds"]),
+            security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
+            kms_key_arn=kms_key_arn,
+            code_bucket=Ref(parameters["CodeBucketName"]),
+            is_prod=is_prod,
+        ),
+    )
     if options.global_database == "none":
         template.add_resource(_writer_name_parameter(cluster))
     _add_outputs(template, cluster, secret_arn, membership.secret_kind)

@@ -95,7 +95,7 @@ def test_network_is_private_only(documents):
 
 
 def test_network_has_every_endpoint_with_private_dns(documents):
-    expected = {"secretsmanager", "ssm", "sts", "kms", "logs"}
+    expected = {"secretsmanager", "ssm", "sts", "kms", "logs", "ec2"}
     for name, document in stacks_named(documents, "network"):
         endpoints = resources(document, "AWS::EC2::VPCEndpoint").values()
         interface = {
