@@ -63,7 +63,7 @@ ACCEPTS_PEERING = "AcceptsPeering"
 ACCEPTS_PEERING_THIRD_AZ = "AcceptsPeeringInThirdAz"
 PEERING_MYSQL_OUTBOUND = "PeeringMysqlOutbound"
 HAS_SYNC_TARGETS = "HasSyncTargets"
-FIRST_PEERING_NACL_RULE = 200  # 100-199 are this stack's own rules
+FIRST_PEERING_NACL_RULE = 10  # below this stack's own rules (100-199): evaluated first
 TCP = "6"
 ALL_PROTOCOLS = "-1"
 # Egress only to loopback replaces a security group's default allow-all egress: no egress.
@@ -383,7 +383,7 @@ def _add_endpoints(
     template, vpc, subnets, route_tables, endpoint_group, options, sync_target_roles
 ) -> None:
     """The S3 gateway and interface endpoints, each with its data-perimeter policy."""
-    template.add_resource(
+    s3_endpoint = template.add_resource(
         VPCEndpoint(
             "S3GatewayEndpoint",
             VpcId=Ref(vpc),
@@ -392,6 +392,12 @@ def _add_endpoints(
             RouteTableIds=per_az([Ref(table) for table in route_tables]),
             PolicyDocument=endpoint_policy("s3"),
         )
+    )
+    add_exported_output(
+        template,
+        "S3GatewayEndpointId",
+        Ref(s3_endpoint),
+        "The S3 gateway endpoint: the project's buckets admit this project's code only through it",
     )
     for service in options.interface_endpoints:
         template.add_resource(

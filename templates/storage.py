@@ -9,14 +9,19 @@ migration bucket stays regional (its content is rebuilt from the repository).
 from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.buckets import add_private_bucket, add_tls_only_policy
 from tapstack_blocks.handler import render
-from tapstack_blocks.naming import bucket_arn, global_resource_name
+from tapstack_blocks.naming import bucket_arn, deploy_role_arn, global_resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     KMS_KEY_ARN_PATTERN,
     add_environment_parameters,
     add_kms_key_arn_parameter,
 )
-from tapstack_blocks.replication import add_replication_role, replication_configuration
+from tapstack_blocks.replication import (
+    REPLICATION_ROLE,
+    add_replication_role,
+    replication_configuration,
+    role_arn,
+)
 from troposphere import GetAtt, Parameter, Ref, Template
 
 DEFAULT_NONCURRENT_VERSION_DAYS = 30
@@ -75,8 +80,23 @@ def build(options: StorageOptions) -> Template:
             "this bucket is itself the replica (prod/eu-west-1).",
         ),
     }
+    s3_endpoint = Ref(
+        template.add_parameter(
+            Parameter(
+                "S3EndpointId",
+                Type="String",
+                AllowedPattern=r"^vpce-[0-9a-f]{8,17}$",
+                Description="The VPC's S3 gateway endpoint (network stack): the only way this "
+                "project's code may reach the buckets.",
+                ConstraintDescription="must be a VPC endpoint id",
+            )
+        )
+    )
+    # Outside the endpoint: the deployer (hooks upload packages and migrations) and S3
+    # replicating the audit log (prod), by their exact role ARNs.
+    exempt = [deploy_role_arn(), role_arn(REPLICATION_ROLE)]
     for label, bucket in buckets.items():
-        add_tls_only_policy(template, bucket)
+        add_tls_only_policy(template, bucket, s3_endpoint, exempt)
         add_exported_output(template, f"{label}BucketName", Ref(bucket), f"{label} bucket name")
         add_exported_output(
             template, f"{label}BucketArn", GetAtt(bucket, "Arn"), f"{label} bucket ARN"

@@ -230,3 +230,74 @@ def test_every_vpcs_default_group_is_emptied_by_its_database_stack(documents, pl
                 "security-group/${DefaultSecurityGroupId}"
             }
         ]
+
+
+def _denied(statement: dict, context: dict[str, str]) -> bool:
+    """Does the Deny statement apply to a request with `context` (keys absent when None)?"""
+    for operator, checks in statement["Condition"].items():
+        base, if_exists = operator.removesuffix("IfExists"), operator.endswith("IfExists")
+        for key, expected in checks.items():
+            actual, wanted = context.get(key), [str(w).lower() for w in _listed(expected)]
+            if actual is None:
+                holds = if_exists or base.startswith("StringNot")
+            elif base == "StringNotEquals":
+                holds = actual not in wanted
+            elif base == "ArnNotLike":
+                holds = not any(fnmatch.fnmatchcase(actual.lower(), w) for w in wanted)
+            elif base == "Bool":
+                holds = actual.lower() in wanted
+            else:
+                raise AssertionError(f"operator {operator} is not evaluated by this test")
+            if not holds:
+                return False
+    return True
+
+
+@pytest.mark.parametrize("bucket_id", ["MigrationBucket", "AuditLogBucket"])
+def test_buckets_admit_this_projects_code_only_through_the_vpc_endpoint(documents, bucket_id):
+    stacks = [name for name in documents if name.endswith("/storage")]
+    assert len(stacks) == 4
+    for name in stacks:
+        environment = name.split("/")[0]
+        facts = Facts(accounts=ACCOUNTS, prod_cidrs=[], other_cidrs=[], sync_subnets=[])
+        stack = StackInput(
+            name=name,
+            environment=environment,
+            region=name.split("/")[1],
+            document=documents[name],
+            parameters={
+                "S3EndpointId": "vpce-0123456789abcdef0",
+                "EnvironmentName": environment,
+                "EnvironmentSuffix": "main",
+            },
+        )
+        policy = Evaluator(stack, facts).resources()[f"{bucket_id}Policy"]["Properties"]
+        statement = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}[
+            "DenyOutsideTheVpcEndpoint"
+        ]
+        account = ACCOUNTS[environment]
+        lambda_role = f"arn:aws:iam::{account}:role/tapstack-{environment}-migrations-Fn-1"
+
+        def context(principal: str, vpce: str | None = None, service: bool = False) -> dict:
+            found = {
+                "aws:PrincipalArn": principal,
+                "aws:PrincipalIsAWSService": str(service).lower(),
+                "aws:ViaAWSService": "false",
+            }
+            return {**found, "aws:SourceVpce": vpce} if vpce else found
+
+        # this project's code: only through this VPC's endpoint
+        assert _denied(statement, context(lambda_role)), name
+        assert _denied(statement, context(lambda_role, "vpce-0aaaaaaaaaaaaaaaa")), name
+        assert not _denied(statement, context(lambda_role, "vpce-0123456789abcdef0")), name
+        # exempt: the deployer, S3 replicating the audit log, AWS services
+        deployer = f"arn:aws:iam::{account}:role/tapstack-deploy-{environment}"
+        replication = (
+            f"arn:aws:iam::{account}:role/tapstack-audit-log-replication-{environment}-main"
+        )
+        assert not _denied(statement, context(deployer)), name
+        assert not _denied(statement, context(replication)), name
+        assert not _denied(statement, context("cloudtrail.amazonaws.com", service=True)), name
+        # but not another environment's deployer
+        other = f"arn:aws:iam::{OUTSIDER}:role/tapstack-deploy-{environment}"
+        assert _denied(statement, context(other)), name

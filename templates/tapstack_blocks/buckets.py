@@ -1,7 +1,17 @@
 """A versioned, KMS-encrypted, private S3 bucket and its TLS-only bucket policy."""
 
 from awacs import s3 as s3_actions
-from awacs.aws import Bool, Condition, Deny, Policy, Principal, Statement
+from awacs.aws import (
+    ArnNotLike,
+    Bool,
+    BoolIfExists,
+    Condition,
+    Deny,
+    Policy,
+    Principal,
+    Statement,
+    StringNotEqualsIfExists,
+)
 from troposphere import AWSHelperFn, GetAtt, Ref, Sub, Template
 from troposphere.s3 import (
     AbortIncompleteMultipartUpload,
@@ -123,11 +133,23 @@ def add_private_bucket(
     )
 
 
-def add_tls_only_policy(template: Template, bucket: Bucket) -> BucketPolicy:
-    """Deny every request to the bucket that does not arrive over TLS."""
+def add_tls_only_policy(
+    template: Template,
+    bucket: Bucket,
+    source_vpce: AWSHelperFn | None = None,
+    exempt_principals: list[AWSHelperFn] | None = None,
+) -> BucketPolicy:
+    """Deny every request to the bucket that does not arrive over TLS; with `source_vpce`,
+    also every request of a principal that does not come through that VPC endpoint."""
+    perimeter = (
+        []
+        if source_vpce is None
+        else [_only_through_the_endpoint(bucket, source_vpce, exempt_principals or [])]
+    )
     policy = Policy(
         Version="2012-10-17",
         Statement=[
+            *perimeter,
             Statement(
                 Sid="DenyInsecureTransport",
                 Effect=Deny,
@@ -135,9 +157,33 @@ def add_tls_only_policy(template: Template, bucket: Bucket) -> BucketPolicy:
                 Action=[s3_actions.Action("*")],
                 Resource=[GetAtt(bucket, "Arn"), Sub("${Arn}/*", Arn=GetAtt(bucket, "Arn"))],
                 Condition=Condition(Bool("aws:SecureTransport", False)),
-            )
+            ),
         ],
     )
     return template.add_resource(
         BucketPolicy(f"{bucket.title}Policy", Bucket=Ref(bucket), PolicyDocument=policy)
+    )
+
+
+def _only_through_the_endpoint(
+    bucket: Bucket, source_vpce: AWSHelperFn, exempt_principals: list[AWSHelperFn]
+) -> Statement:
+    """The bucket's network perimeter: a request of this project's code must come through the
+    VPC's S3 endpoint. Exempt: the principals named (the deployer, S3 replication), AWS
+    services and calls they make on a principal's behalf (Lambda fetching a package for
+    CloudFormation). `ArnNotLike` without IfExists: an anonymous request has no principal, and
+    public access is blocked anyway."""
+    return Statement(
+        Sid="DenyOutsideTheVpcEndpoint",
+        Effect=Deny,
+        Principal=Principal("*"),
+        Action=[s3_actions.Action("*")],
+        Resource=[GetAtt(bucket, "Arn"), Sub("${Arn}/*", Arn=GetAtt(bucket, "Arn"))],
+        Condition=Condition(
+            [
+                StringNotEqualsIfExists("aws:SourceVpce", source_vpce),
+                ArnNotLike("aws:PrincipalArn", exempt_principals),
+                BoolIfExists({"aws:PrincipalIsAWSService": False, "aws:ViaAWSService": False}),
+            ]
+        ),
     )

@@ -24,10 +24,20 @@ from troposphere.s3 import (
 )
 
 from tapstack_blocks.iam import service_trust_policy
+from tapstack_blocks.naming import resource_name
 from tapstack_blocks.suppressions import INLINE_POLICY, scanner_metadata
 
 # Replication Time Control: AWS's SLA is 15 minutes, and 15 is the only value S3 accepts.
 RTC_MINUTES = 15
+# The role's name, known before it exists: the replica bucket's policy exempts it by ARN.
+REPLICATION_ROLE = "audit-log-replication"
+
+
+def role_arn(resource: str) -> Sub:
+    """The ARN of this account's role named `tapstack-{resource}-{env}-{suffix}`."""
+    return Sub(
+        "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${Name}", Name=resource_name(resource)
+    )
 
 
 def region_of(arn: AWSHelperFn) -> Select:
@@ -116,6 +126,7 @@ def add_replication_role(
     return template.add_resource(
         Role(
             logical_id,
+            RoleName=resource_name(REPLICATION_ROLE),
             Metadata=scanner_metadata(INLINE_POLICY),
             AssumeRolePolicyDocument=service_trust_policy("s3.amazonaws.com"),
             Policies=[
