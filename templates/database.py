@@ -30,12 +30,14 @@ from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import resource_name, writer_dns_parameter
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
+    IS_PROD,
     add_environment_parameters,
     add_is_prod_condition,
     add_kms_key_arn_parameter,
     lambda_security_group_parameter,
     private_subnet_ids_parameter,
 )
+from tapstack_blocks.rds_logs import add_rds_log_groups
 from tapstack_blocks.suppressions import AURORA_INSTANCE, add_suppressions, scanner_metadata
 from tapstack_blocks.tags import name_tags
 from troposphere import (
@@ -62,6 +64,8 @@ from troposphere.ssm import Parameter as SsmParameter
 
 BACKUP_RETENTION_DAYS = {"prod": 30, "other": 7}
 LOG_EXPORTS = ["audit", "error", "slowquery"]
+AUDIT_EVENTS = "CONNECT,QUERY_DDL,QUERY_DCL"
+AUDIT_EVENTS_PROD = f"{AUDIT_EVENTS},QUERY_DML"
 IS_MYSQL_57 = "IsAuroraMySql2"
 DATABASE_NAME = "tapstack"
 MASTER_USERNAME = "tapstack_admin"
@@ -101,9 +105,13 @@ def build(options: DatabaseOptions) -> Template:
         )
     )
     membership = GlobalMembership(options.global_database, template, kms_key_arn, MASTER_USERNAME)
+    log_groups = add_rds_log_groups(
+        template, resource_name("aurora"), LOG_EXPORTS, kms_key_arn, is_prod
+    )
     cluster = template.add_resource(
         DBCluster(
             "DatabaseCluster",
+            DependsOn=log_groups,  # RDS exports into them instead of creating its own
             DBClusterIdentifier=resource_name("aurora"),
             Engine="aurora-mysql",
             EngineVersion=Ref(parameters["EngineVersion"]),
@@ -323,7 +331,9 @@ def _add_parameter_groups(template: Template) -> tuple[DBClusterParameterGroup, 
                 "slow_query_log": "1",
                 "long_query_time": SLOW_QUERY_SECONDS,
                 "server_audit_logging": "1",
-                "server_audit_events": "CONNECT,QUERY_DDL,QUERY_DCL",
+                # prod also records every DML statement, SELECT included: who read or changed
+                # cardholder data (accounts, transactions), PCI DSS 10.2.1 (docs/security.md)
+                "server_audit_events": If(IS_PROD, AUDIT_EVENTS_PROD, AUDIT_EVENTS),
             },
         )
     )

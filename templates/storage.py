@@ -23,8 +23,11 @@ from tapstack_blocks.replication import (
     role_arn,
 )
 from troposphere import GetAtt, Parameter, Ref, Template
+from troposphere.s3 import DefaultRetention, ObjectLockConfiguration, ObjectLockRule
 
 DEFAULT_NONCURRENT_VERSION_DAYS = 30
+# The audit log: every version kept a year (PCI DSS 10.7), each under Object Lock for that year.
+AUDIT_LOG_RETENTION_DAYS = 365
 BUCKET_ARN_PATTERN = r"^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 
 
@@ -70,7 +73,7 @@ def build(options: StorageOptions) -> Template:
             "AuditLogBucket",
             global_resource_name("audit-log"),
             kms_key_arn,
-            noncurrent_days,
+            AUDIT_LOG_RETENTION_DAYS,
             replication=(
                 _audit_log_replication(template, kms_key_arn)
                 if options.replicate_audit_log
@@ -78,6 +81,7 @@ def build(options: StorageOptions) -> Template:
             ),
             unreplicated_because="This environment has no second region (dev, staging), or "
             "this bucket is itself the replica (prod/eu-west-1).",
+            object_lock=_audit_log_lock(),
         ),
     }
     s3_endpoint = Ref(
@@ -102,6 +106,18 @@ def build(options: StorageOptions) -> Template:
             template, f"{label}BucketArn", GetAtt(bucket, "Arn"), f"{label} bucket ARN"
         )
     return template
+
+
+def _audit_log_lock() -> ObjectLockConfiguration:
+    """Object Lock, governance mode: no version can be deleted or overwritten for a year,
+    except by a principal holding s3:BypassGovernanceRetention that asks to (the teardown of
+    dev and staging, `!empty_buckets`)."""
+    return ObjectLockConfiguration(
+        ObjectLockEnabled="Enabled",
+        Rule=ObjectLockRule(
+            DefaultRetention=DefaultRetention(Mode="GOVERNANCE", Days=AUDIT_LOG_RETENTION_DAYS)
+        ),
+    )
 
 
 def _audit_log_replication(template: Template, kms_key_arn: Ref):

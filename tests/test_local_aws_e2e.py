@@ -203,10 +203,17 @@ def test_buckets_have_the_declared_protections(launched, environment, output):
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     assert all(block.values()) and len(block) == 4
     lifecycle = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    noncurrent_days = 365 if output == "AuditLogBucketName" else 30
     assert (
         lifecycle["expire-noncurrent-versions"]["NoncurrentVersionExpiration"]["NoncurrentDays"]
-        == 30
+        == noncurrent_days
     )
+    if output == "AuditLogBucketName":  # Object Lock, governance mode, a year
+        lock = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
+        assert lock == {
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}},
+        }
     assert lifecycle["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"] == {
         "DaysAfterInitiation": 7
     }

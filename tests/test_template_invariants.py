@@ -136,9 +136,17 @@ def test_buckets_are_versioned_encrypted_private_and_tls_only(documents, bucket_
         assert all(bucket["PublicAccessBlockConfiguration"].values())
         assert len(bucket["PublicAccessBlockConfiguration"]) == 4
         rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
-        assert rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"] == {
-            "NoncurrentDays": {"Ref": "NoncurrentVersionExpirationDays"}
-        }
+        noncurrent = rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"]
+        if bucket_id == "AuditLogBucket":  # a year, under Object Lock (governance) for that year
+            assert noncurrent == {"NoncurrentDays": 365}
+            assert bucket["ObjectLockEnabled"] is True
+            assert bucket["ObjectLockConfiguration"] == {
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}},
+            }
+        else:
+            assert noncurrent == {"NoncurrentDays": {"Ref": "NoncurrentVersionExpirationDays"}}
+            assert "ObjectLockConfiguration" not in bucket
         assert "AbortIncompleteMultipartUpload" in rules["abort-incomplete-uploads"]
         assert document["Parameters"]["NoncurrentVersionExpirationDays"]["Default"] == 30
         policy = document["Resources"][f"{bucket_id}Policy"]["Properties"]["PolicyDocument"]

@@ -21,6 +21,7 @@ from troposphere.s3 import (
     LifecycleConfiguration,
     LifecycleRule,
     NoncurrentVersionExpiration,
+    ObjectLockConfiguration,
     OwnershipControls,
     OwnershipControlsRule,
     PublicAccessBlockConfiguration,
@@ -63,11 +64,14 @@ def add_private_bucket(
     noncurrent_version_days: AWSHelperFn | int,
     replication: AWSHelperFn | None = None,
     unreplicated_because: str = "",
+    object_lock: ObjectLockConfiguration | None = None,
 ) -> Bucket:
     """A bucket with versioning, SSE-KMS, lifecycle hygiene and all public access blocked;
     `replication` (a ReplicationConfiguration, usually under a condition) when given, else
     `unreplicated_because` says why the bucket needs no copy in another region."""
     optional = {"ReplicationConfiguration": replication} if replication is not None else {}
+    if object_lock is not None:
+        optional.update(ObjectLockEnabled=True, ObjectLockConfiguration=object_lock)
     metadata = SCANNER_SUPPRESSIONS
     if replication is None:
         if not unreplicated_because:
