@@ -23,6 +23,7 @@ from tapstack_blocks.parameters import (
     lambda_security_group_parameter,
     private_subnet_ids_parameter,
 )
+from tapstack_blocks.protection import ProtectData
 from tapstack_blocks.tags import name_tags
 from troposphere import GetAtt, Parameter, Ref, Sub, Template
 from troposphere.dynamodb import (
@@ -57,6 +58,7 @@ class ComputeOptions(BaseModel):
     # In an Aurora global database (prod) the master secret is the one the database stack
     # generates (tapstack_blocks.global_database), not RDS's `rds!cluster-*`.
     global_database: bool = False
+    protect_data: ProtectData = False  # DeletionProtection on the table
 
 
 def build(options: ComputeOptions) -> Template:
@@ -66,7 +68,7 @@ def build(options: ComputeOptions) -> Template:
     is_prod = add_is_prod_condition(template)
     kms_key_arn = Ref(add_kms_key_arn_parameter(template))
     parameters = _add_parameters(template)
-    table = template.add_resource(_sessions_table(kms_key_arn))
+    table = template.add_resource(_sessions_table(kms_key_arn, options.protect_data))
     dead_letters = template.add_resource(
         Queue(
             "ValidatorDeadLetterQueue",
@@ -121,13 +123,14 @@ def build(options: ComputeOptions) -> Template:
     return template
 
 
-def _sessions_table(kms_key_arn: Ref) -> Table:
+def _sessions_table(kms_key_arn: Ref, protect_data: bool) -> Table:
     return Table(
         "SessionsTable",
         TableName=resource_name("sessions"),
         BillingMode="PAY_PER_REQUEST",
         KeySchema=[KeySchema(AttributeName=SESSION_KEY, KeyType="HASH")],
         AttributeDefinitions=[AttributeDefinition(AttributeName=SESSION_KEY, AttributeType="S")],
+        DeletionProtectionEnabled=protect_data,
         PointInTimeRecoverySpecification=PointInTimeRecoverySpecification(
             PointInTimeRecoveryEnabled=True
         ),
@@ -137,7 +140,6 @@ def _sessions_table(kms_key_arn: Ref) -> Table:
         TimeToLiveSpecification=TimeToLiveSpecification(
             AttributeName=SESSION_TTL_ATTRIBUTE, Enabled=True
         ),
-        DeletionProtectionEnabled=False,
         Tags=name_tags(resource_name("sessions")),
         # Sessions expire within a day; nothing in them outlives the stack.
         DeletionPolicy="Delete",

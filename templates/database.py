@@ -37,6 +37,7 @@ from tapstack_blocks.parameters import (
     lambda_security_group_parameter,
     private_subnet_ids_parameter,
 )
+from tapstack_blocks.protection import ProtectData
 from tapstack_blocks.rds_logs import add_rds_log_groups
 from tapstack_blocks.suppressions import AURORA_INSTANCE, add_suppressions, scanner_metadata
 from tapstack_blocks.tags import name_tags
@@ -83,6 +84,9 @@ class DatabaseOptions(BaseModel):
     deletion_policy: Literal["Snapshot", "Delete"] = "Delete"
     # The cluster's place in an Aurora global database; none renders the standalone cluster.
     global_database: GlobalRole = "none"
+    # DeletionProtection on the cluster (and global cluster); Retain on the master secret and
+    # the RDS log groups (tapstack_blocks.protection)
+    protect_data: ProtectData = False
 
 
 def build(options: DatabaseOptions) -> Template:
@@ -104,9 +108,11 @@ def build(options: DatabaseOptions) -> Template:
             Tags=name_tags(resource_name("database")),
         )
     )
-    membership = GlobalMembership(options.global_database, template, kms_key_arn, MASTER_USERNAME)
+    membership = GlobalMembership(
+        options.global_database, template, kms_key_arn, MASTER_USERNAME, options.protect_data
+    )
     log_groups = add_rds_log_groups(
-        template, resource_name("aurora"), LOG_EXPORTS, kms_key_arn, is_prod
+        template, resource_name("aurora"), LOG_EXPORTS, kms_key_arn, is_prod, options.protect_data
     )
     cluster = template.add_resource(
         DBCluster(
@@ -125,7 +131,7 @@ def build(options: DatabaseOptions) -> Template:
                 is_prod, BACKUP_RETENTION_DAYS["prod"], BACKUP_RETENTION_DAYS["other"]
             ),
             CopyTagsToSnapshot=True,
-            DeletionProtection=False,
+            DeletionProtection=options.protect_data,
             EnableCloudwatchLogsExports=LOG_EXPORTS,
             EnableIAMDatabaseAuthentication=True,
             Tags=name_tags(resource_name("aurora")),

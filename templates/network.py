@@ -22,6 +22,7 @@ from tapstack_blocks.parameters import (
     add_kms_key_arn_parameter,
 )
 from tapstack_blocks.peering_path import EPHEMERAL_PORTS_BUT_MYSQL, PeerPath, add_mysql_peering_path
+from tapstack_blocks.protection import ProtectData, kept_unless_destroyable
 from tapstack_blocks.subnets import (
     HAS_THIRD_AZ,
     MAX_AZS,
@@ -77,6 +78,7 @@ class NetworkOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # ec2: the default security group's lockdown function (database stack) revokes its rules
+    protect_data: ProtectData = False  # Retain the flow logs (tapstack_blocks.protection)
     interface_endpoints: list[InterfaceService] = [
         "secretsmanager",
         "ssm",
@@ -113,7 +115,7 @@ def build(options: NetworkOptions) -> Template:
     _add_endpoints(
         template, vpc, subnets, route_tables, groups["Endpoint"], options, sync_target_roles
     )
-    _add_flow_logs(template, vpc, kms_key_arn, add_is_prod_condition(template))
+    _add_flow_logs(template, vpc, kms_key_arn, add_is_prod_condition(template), options)
     _add_outputs(template, vpc, subnets, route_tables, groups)
     add_exported_output(template, "PrivateNetworkAclId", Ref(acl), "Private subnets' NACL id")
     add_exported_output(
@@ -414,7 +416,7 @@ def _add_endpoints(
         )
 
 
-def _add_flow_logs(template, vpc, kms_key_arn, is_prod: str) -> None:
+def _add_flow_logs(template, vpc, kms_key_arn, is_prod: str, options: NetworkOptions) -> None:
     log_group = template.add_resource(
         LogGroup(
             "FlowLogGroup",
@@ -424,8 +426,8 @@ def _add_flow_logs(template, vpc, kms_key_arn, is_prod: str) -> None:
             ),
             KmsKeyId=kms_key_arn,
             Metadata=scanner_metadata(RETENTION_BY_ENVIRONMENT),
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
+            DeletionPolicy=kept_unless_destroyable(options.protect_data),
+            UpdateReplacePolicy=kept_unless_destroyable(options.protect_data),
         )
     )
     role = template.add_resource(

@@ -16,6 +16,7 @@ from tapstack_blocks.parameters import (
     add_environment_parameters,
     add_kms_key_arn_parameter,
 )
+from tapstack_blocks.protection import ProtectData, object_lock_mode
 from tapstack_blocks.replication import (
     REPLICATION_ROLE,
     add_replication_role,
@@ -38,6 +39,7 @@ class StorageOptions(BaseModel):
 
     # Replicate the audit log to the environment's second region (cross-region replication).
     replicate_audit_log: bool = False
+    protect_data: ProtectData = False  # the audit log's Object Lock in compliance mode
 
 
 def build(options: StorageOptions) -> Template:
@@ -81,7 +83,7 @@ def build(options: StorageOptions) -> Template:
             ),
             unreplicated_because="This environment has no second region (dev, staging), or "
             "this bucket is itself the replica (prod/eu-west-1).",
-            object_lock=_audit_log_lock(),
+            object_lock=_audit_log_lock(options.protect_data),
         ),
     }
     s3_endpoint = Ref(
@@ -108,14 +110,16 @@ def build(options: StorageOptions) -> Template:
     return template
 
 
-def _audit_log_lock() -> ObjectLockConfiguration:
-    """Object Lock, governance mode: no version can be deleted or overwritten for a year,
-    except by a principal holding s3:BypassGovernanceRetention that asks to (the teardown of
-    dev and staging, `!empty_buckets`)."""
+def _audit_log_lock(protect_data: bool) -> ObjectLockConfiguration:
+    """Object Lock: no version can be deleted or overwritten for a year. Governance mode yields
+    to a principal holding s3:BypassGovernanceRetention that asks to (the teardown of dev and
+    staging, `!empty_buckets`); compliance mode (protect_data) to nobody."""
     return ObjectLockConfiguration(
         ObjectLockEnabled="Enabled",
         Rule=ObjectLockRule(
-            DefaultRetention=DefaultRetention(Mode="GOVERNANCE", Days=AUDIT_LOG_RETENTION_DAYS)
+            DefaultRetention=DefaultRetention(
+                Mode=object_lock_mode(protect_data), Days=AUDIT_LOG_RETENTION_DAYS
+            )
         ),
     )
 

@@ -36,6 +36,7 @@ from troposphere.secretsmanager import (
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import KMS_KEY_ARN_PATTERN
+from tapstack_blocks.protection import kept_unless_destroyable
 from tapstack_blocks.suppressions import scanner_metadata
 from tapstack_blocks.tags import name_tags
 
@@ -57,9 +58,15 @@ class GlobalMembership:
     """What the cluster's global role adds to the database template."""
 
     def __init__(
-        self, role: GlobalRole, template: Template, kms_key_arn: AWSHelperFn, username: str
+        self,
+        role: GlobalRole,
+        template: Template,
+        kms_key_arn: AWSHelperFn,
+        username: str,
+        protect_data: bool = False,
     ) -> None:
         self.role = role
+        self.protect_data = protect_data
         self.template = template
         self.kms_key_arn = kms_key_arn
         self.username = username
@@ -104,7 +111,7 @@ class GlobalMembership:
                 Engine="aurora-mysql",
                 EngineVersion=Ref("EngineVersion"),
                 StorageEncrypted=True,
-                DeletionProtection=False,
+                DeletionProtection=self.protect_data,
                 DeletionPolicy="Delete",
                 UpdateReplacePolicy="Delete",
             )
@@ -131,8 +138,8 @@ class GlobalMembership:
                     }
                 ),
                 Tags=name_tags(resource_name("aurora-master")),
-                DeletionPolicy="Delete",
-                UpdateReplacePolicy="Delete",
+                DeletionPolicy=kept_unless_destroyable(self.protect_data),
+                UpdateReplacePolicy=kept_unless_destroyable(self.protect_data),
             )
         )
 
