@@ -1,6 +1,7 @@
 """kms stack: the environment's customer-managed key and its alias `alias/tapstack-{env}`."""
 
 from pydantic import BaseModel, ConfigDict
+from tapstack_blocks.audit_trail import cloudtrail_key_statement
 from tapstack_blocks.handler import render
 from tapstack_blocks.kms_policy import key_policy
 from tapstack_blocks.naming import resource_name
@@ -33,7 +34,7 @@ def build(options: KmsOptions) -> Template:
             "EnvironmentKey",
             Description=Sub("tapstack ${EnvironmentName}: data at rest in every tapstack stack"),
             EnableKeyRotation=True,
-            KeyPolicy=key_policy(),
+            KeyPolicy=key_policy([cloudtrail_key_statement()]),  # the account's trail
             PendingWindowInDays=If(
                 is_prod, PROD_DELETION_WINDOW_DAYS, NON_PROD_DELETION_WINDOW_DAYS
             ),

@@ -7,6 +7,11 @@ migration bucket stays regional (its content is rebuilt from the repository).
 """
 
 from pydantic import BaseModel, ConfigDict
+from tapstack_blocks.audit_trail import (
+    TrailScope,
+    add_audit_trail,
+    cloudtrail_bucket_statements,
+)
 from tapstack_blocks.buckets import add_private_bucket, add_tls_only_policy
 from tapstack_blocks.handler import render
 from tapstack_blocks.naming import bucket_arn, deploy_role_arn, global_resource_name
@@ -14,6 +19,7 @@ from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     KMS_KEY_ARN_PATTERN,
     add_environment_parameters,
+    add_is_prod_condition,
     add_kms_key_arn_parameter,
 )
 from tapstack_blocks.protection import ProtectData, object_lock_mode
@@ -40,6 +46,8 @@ class StorageOptions(BaseModel):
     # Replicate the audit log to the environment's second region (cross-region replication).
     replicate_audit_log: bool = False
     protect_data: ProtectData = False  # the audit log's Object Lock in compliance mode
+    # The account's CloudTrail trail, in its home region (prod: multi-region); none elsewhere.
+    audit_trail: TrailScope = "none"
 
 
 def build(options: StorageOptions) -> Template:
@@ -101,11 +109,28 @@ def build(options: StorageOptions) -> Template:
     # Outside the endpoint: the deployer (hooks upload packages and migrations) and S3
     # replicating the audit log (prod), by their exact role ARNs.
     exempt = [deploy_role_arn(), role_arn(REPLICATION_ROLE)]
+    trail_writes = options.audit_trail != "none"
     for label, bucket in buckets.items():
-        add_tls_only_policy(template, bucket, s3_endpoint, exempt)
+        extra = (
+            cloudtrail_bucket_statements(GetAtt(bucket, "Arn"))
+            if trail_writes and label == "AuditLog"
+            else []
+        )
+        add_tls_only_policy(template, bucket, s3_endpoint, exempt, extra)
         add_exported_output(template, f"{label}BucketName", Ref(bucket), f"{label} bucket name")
         add_exported_output(
             template, f"{label}BucketArn", GetAtt(bucket, "Arn"), f"{label} bucket ARN"
+        )
+    if trail_writes:
+        add_audit_trail(
+            template,
+            options.audit_trail,
+            Ref(buckets["AuditLog"]),
+            [GetAtt(buckets["Migration"], "Arn")],
+            kms_key_arn,
+            add_is_prod_condition(template),
+            depends_on=["AuditLogBucketPolicy"],
+            protect_data=options.protect_data,
         )
     return template
 

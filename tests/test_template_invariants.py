@@ -151,7 +151,8 @@ def test_buckets_are_versioned_encrypted_private_and_tls_only(documents, bucket_
         assert document["Parameters"]["NoncurrentVersionExpirationDays"]["Default"] == 30
         policy = document["Resources"][f"{bucket_id}Policy"]["Properties"]["PolicyDocument"]
         statements = {s["Sid"]: s for s in policy["Statement"]}
-        assert set(statements) == {"DenyInsecureTransport", "DenyOutsideTheVpcEndpoint"}
+        trail = {"CloudTrailAclCheck", "CloudTrailWritesThisAccountsLogs"}  # test_audit_trail.py
+        assert set(statements) - trail == {"DenyInsecureTransport", "DenyOutsideTheVpcEndpoint"}
         statement = statements["DenyInsecureTransport"]
         assert statement["Effect"] == "Deny"
         assert statement["Condition"] == {"Bool": {"aws:SecureTransport": False}}, name

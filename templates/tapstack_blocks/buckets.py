@@ -142,6 +142,7 @@ def add_tls_only_policy(
     bucket: Bucket,
     source_vpce: AWSHelperFn | None = None,
     exempt_principals: list[AWSHelperFn] | None = None,
+    extra_statements: list[Statement] | None = None,
 ) -> BucketPolicy:
     """Deny every request to the bucket that does not arrive over TLS; with `source_vpce`,
     also every request of a principal that does not come through that VPC endpoint."""
@@ -154,6 +155,7 @@ def add_tls_only_policy(
         Version="2012-10-17",
         Statement=[
             *perimeter,
+            *(extra_statements or []),
             Statement(
                 Sid="DenyInsecureTransport",
                 Effect=Deny,
