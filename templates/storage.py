@@ -12,7 +12,11 @@ from tapstack_blocks.audit_trail import (
     add_audit_trail,
     cloudtrail_bucket_statements,
 )
-from tapstack_blocks.buckets import add_private_bucket, add_tls_only_policy
+from tapstack_blocks.buckets import (
+    add_access_log_bucket,
+    add_private_bucket,
+    add_tls_only_policy,
+)
 from tapstack_blocks.handler import render
 from tapstack_blocks.naming import bucket_arn, deploy_role_arn, global_resource_name
 from tapstack_blocks.outputs import add_exported_output
@@ -68,32 +72,6 @@ def build(options: StorageOptions) -> Template:
             )
         )
     )
-    buckets = {
-        "Migration": add_private_bucket(
-            template,
-            "MigrationBucket",
-            global_resource_name("migrations"),
-            kms_key_arn,
-            noncurrent_days,
-            unreplicated_because="Its content is rebuilt from the repository by the "
-            "upload_migrations hook on every deploy, in whichever region deploys.",
-        ),
-        "AuditLog": add_private_bucket(
-            template,
-            "AuditLogBucket",
-            global_resource_name("audit-log"),
-            kms_key_arn,
-            AUDIT_LOG_RETENTION_DAYS,
-            replication=(
-                _audit_log_replication(template, kms_key_arn)
-                if options.replicate_audit_log
-                else None
-            ),
-            unreplicated_because="This environment has no second region (dev, staging), or "
-            "this bucket is itself the replica (prod/eu-west-1).",
-            object_lock=_audit_log_lock(options.protect_data),
-        ),
-    }
     s3_endpoint = Ref(
         template.add_parameter(
             Parameter(
@@ -109,6 +87,48 @@ def build(options: StorageOptions) -> Template:
     # Outside the endpoint: the deployer (hooks upload packages and migrations) and S3
     # replicating the audit log (prod), by their exact role ARNs.
     exempt = [deploy_role_arn(), role_arn(REPLICATION_ROLE)]
+    # S3 server access logs of both buckets (SSE-S3: the only encryption log delivery takes)
+    access_logs, access_log_policy = add_access_log_bucket(
+        template,
+        global_resource_name("access-logs"),
+        [bucket_arn("migrations"), bucket_arn("audit-log")],
+        s3_endpoint,
+        exempt,
+    )
+    logged = {"access_logs": Ref(access_logs)}
+    buckets = {
+        "Migration": add_private_bucket(
+            template,
+            "MigrationBucket",
+            global_resource_name("migrations"),
+            kms_key_arn,
+            noncurrent_days,
+            unreplicated_because="Its content is rebuilt from the repository by the "
+            "upload_migrations hook on every deploy, in whichever region deploys.",
+            **logged,
+        ),
+        "AuditLog": add_private_bucket(
+            template,
+            "AuditLogBucket",
+            global_resource_name("audit-log"),
+            kms_key_arn,
+            AUDIT_LOG_RETENTION_DAYS,
+            replication=(
+                _audit_log_replication(template, kms_key_arn)
+                if options.replicate_audit_log
+                else None
+            ),
+            unreplicated_because="This environment has no second region (dev, staging), or "
+            "this bucket is itself the replica (prod/eu-west-1).",
+            object_lock=_audit_log_lock(options.protect_data),
+            **logged,
+        ),
+    }
+    for bucket in buckets.values():
+        bucket.DependsOn = [access_log_policy.title]  # S3 checks the log bucket's policy
+    add_exported_output(
+        template, "AccessLogBucketName", Ref(access_logs), "S3 server access logs bucket name"
+    )
     trail_writes = options.audit_trail != "none"
     for label, bucket in buckets.items():
         extra = (

@@ -79,3 +79,30 @@ def test_the_key_lets_cloudtrail_encrypt_this_accounts_trails_only(documents):
                 "Fn::Sub": "arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*"
             }
         }
+
+
+def test_the_projects_buckets_log_their_access_into_the_access_log_bucket(documents):
+    for name, document in documents.items():
+        if not name.endswith("/storage"):
+            continue
+        resources = document["Resources"]
+        for bucket_id in ("MigrationBucket", "AuditLogBucket"):
+            bucket = resources[bucket_id]
+            assert bucket["Properties"]["LoggingConfiguration"] == {
+                "DestinationBucketName": {"Ref": "AccessLogBucket"},
+                "LogFilePrefix": f"{bucket_id}/",
+            }, (name, bucket_id)
+            assert bucket["DependsOn"] == ["AccessLogBucketPolicy"]
+        logs = resources["AccessLogBucket"]["Properties"]
+        (rule,) = logs["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+        assert all(logs["PublicAccessBlockConfiguration"].values())
+        policy = resources["AccessLogBucketPolicy"]["Properties"]["PolicyDocument"]
+        delivery = {s["Sid"]: s for s in policy["Statement"]}["S3ServerAccessLogDelivery"]
+        assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+        assert delivery["Action"] == ["s3:PutObject"]
+        sources = delivery["Condition"]["ArnLike"]["aws:SourceArn"]
+        assert [source["Fn::Sub"] for source in sources] == [
+            "arn:${AWS::Partition}:s3:::" + resources[b]["Properties"]["BucketName"]["Fn::Sub"]
+            for b in ("MigrationBucket", "AuditLogBucket")
+        ]

@@ -208,6 +208,14 @@ def test_buckets_have_the_declared_protections(launched, environment, output):
         lifecycle["expire-noncurrent-versions"]["NoncurrentVersionExpiration"]["NoncurrentDays"]
         == noncurrent_days
     )
+    logging = s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]
+    assert logging["TargetBucket"] == outputs(group, "storage")["AccessLogBucketName"]
+    if output == "AuditLogBucketName":  # the account's trail delivers here
+        cloudtrail = account_session(environment).client("cloudtrail")
+        (trail,) = cloudtrail.describe_trails()["trailList"]
+        assert (trail["S3BucketName"], trail["KmsKeyId"]) == (bucket, key_arn)
+        assert trail["IsMultiRegionTrail"] is (environment == "prod")
+        assert cloudtrail.get_trail_status(Name=trail["TrailARN"])["IsLogging"] is True
     if output == "AuditLogBucketName":  # Object Lock, governance mode, a year
         lock = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
         assert lock == {

@@ -2,6 +2,8 @@
 
 from awacs import s3 as s3_actions
 from awacs.aws import (
+    Allow,
+    ArnLike,
     ArnNotLike,
     Bool,
     BoolIfExists,
@@ -10,6 +12,7 @@ from awacs.aws import (
     Policy,
     Principal,
     Statement,
+    StringEquals,
     StringNotEqualsIfExists,
 )
 from troposphere import AWSHelperFn, GetAtt, Ref, Sub, Template
@@ -20,6 +23,7 @@ from troposphere.s3 import (
     BucketPolicy,
     LifecycleConfiguration,
     LifecycleRule,
+    LoggingConfiguration,
     NoncurrentVersionExpiration,
     ObjectLockConfiguration,
     OwnershipControls,
@@ -34,23 +38,48 @@ from tapstack_blocks.suppressions import scanner_metadata
 from tapstack_blocks.tags import name_tags
 
 ABORT_INCOMPLETE_UPLOAD_DAYS = 7
+ACCESS_LOG_NONCURRENT_DAYS = 30
+_SSE_S3_ONLY = (
+    "S3 delivers server access logs only to a bucket encrypted with SSE-S3 (AES256), not "
+    "SSE-KMS; the logs hold request metadata, no data, and the bucket is private."
+)
+_NOT_ITS_OWN_LOG = (
+    "The access-log bucket does not log into itself (each delivery would log another); "
+    "CloudTrail's management events record changes to it."
+)
+ACCESS_LOG_BUCKET_SUPPRESSIONS = {
+    "checkov": {
+        "skip": [
+            {"id": "CKV_AWS_18", "comment": _NOT_ITS_OWN_LOG},
+            {"id": "CKV_AWS_145", "comment": _SSE_S3_ONLY},
+        ]
+    },
+    **scanner_metadata(
+        {
+            "S3_BUCKET_LOGGING_ENABLED": _NOT_ITS_OWN_LOG,
+            "S3_DEFAULT_ENCRYPTION_KMS": _SSE_S3_ONLY,
+            "S3_BUCKET_REPLICATION_ENABLED": "Access logs stay in the region and account of "
+            "the buckets they describe; nothing restores from them.",
+        }
+    ),
+}
 # Security-scanner suppressions, one by one, with the reason beside each (checkov reads these).
 SCANNER_SUPPRESSIONS = {
     "checkov": {
         "skip": [
             {
                 "id": "CKV_AWS_18",
-                "comment": "S3 server access logs cannot be delivered to an SSE-KMS bucket and "
-                "every tapstack bucket must be SSE-KMS; object-level access is to be audited by "
-                "CloudTrail data events (docs/security.md).",
+                "comment": "Written by CloudTrail only: the baseline has no access-log bucket "
+                "of its own (S3 delivers access logs only to SSE-S3 buckets), and CloudTrail "
+                "records the bucket's changes (docs/security.md).",
             }
         ]
     },
     **scanner_metadata(
         {
-            "S3_BUCKET_LOGGING_ENABLED": "S3 server access logs cannot be delivered to an SSE-KMS "
-            "bucket and every tapstack bucket must be SSE-KMS; object-level access is to be "
-            "audited by CloudTrail data events (docs/security.md).",
+            "S3_BUCKET_LOGGING_ENABLED": "Written by CloudTrail only: the baseline has no "
+            "access-log bucket of its own (S3 delivers access logs only to SSE-S3 buckets), and "
+            "CloudTrail records the bucket's changes (docs/security.md).",
         }
     ),
 }
@@ -65,22 +94,29 @@ def add_private_bucket(
     replication: AWSHelperFn | None = None,
     unreplicated_because: str = "",
     object_lock: ObjectLockConfiguration | None = None,
+    access_logs: AWSHelperFn | None = None,
 ) -> Bucket:
     """A bucket with versioning, SSE-KMS, lifecycle hygiene and all public access blocked;
     `replication` (a ReplicationConfiguration, usually under a condition) when given, else
-    `unreplicated_because` says why the bucket needs no copy in another region."""
+    `unreplicated_because` says why the bucket needs no copy in another region; S3 server
+    access logs into the `access_logs` bucket when given."""
     optional = {"ReplicationConfiguration": replication} if replication is not None else {}
     if object_lock is not None:
         optional.update(ObjectLockEnabled=True, ObjectLockConfiguration=object_lock)
     metadata = SCANNER_SUPPRESSIONS
+    if access_logs is not None:
+        optional["LoggingConfiguration"] = LoggingConfiguration(
+            DestinationBucketName=access_logs, LogFilePrefix=f"{logical_id}/"
+        )
+        metadata = {}
     if replication is None:
         if not unreplicated_because:
             raise ValueError(f"{logical_id}: say why it is not replicated")
         metadata = {
-            **SCANNER_SUPPRESSIONS,
+            **metadata,
             **scanner_metadata(
                 {
-                    **SCANNER_SUPPRESSIONS["guard"]["Reasons"],
+                    **metadata.get("guard", {}).get("Reasons", {}),
                     "S3_BUCKET_REPLICATION_ENABLED": unreplicated_because,
                 }
             ),
@@ -129,7 +165,7 @@ def add_private_bucket(
                 Rules=[OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
             ),
             Tags=name_tags(name),
-            Metadata=metadata,
+            **({"Metadata": metadata} if metadata else {}),
             # Explicit: no environment retains a bucket (ARCHITECTURE.md section 2).
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
@@ -193,3 +229,70 @@ def _only_through_the_endpoint(
             ]
         ),
     )
+
+
+def add_access_log_bucket(
+    template: Template,
+    name: AWSHelperFn,
+    source_bucket_arns: list[AWSHelperFn],
+    source_vpce: AWSHelperFn,
+    exempt_principals: list[AWSHelperFn],
+) -> tuple[Bucket, BucketPolicy]:
+    """The bucket S3 delivers the other buckets' server access logs to: SSE-S3, the only
+    encryption S3 log delivery supports; written by the logging service for exactly the
+    source buckets of this account."""
+    bucket = template.add_resource(
+        Bucket(
+            "AccessLogBucket",
+            BucketName=name,
+            VersioningConfiguration=VersioningConfiguration(Status="Enabled"),
+            BucketEncryption=BucketEncryption(
+                ServerSideEncryptionConfiguration=[
+                    ServerSideEncryptionRule(
+                        ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(
+                            SSEAlgorithm="AES256"
+                        )
+                    )
+                ]
+            ),
+            LifecycleConfiguration=LifecycleConfiguration(
+                Rules=[
+                    LifecycleRule(
+                        Id="expire-noncurrent-versions",
+                        Status="Enabled",
+                        NoncurrentVersionExpiration=NoncurrentVersionExpiration(
+                            NoncurrentDays=ACCESS_LOG_NONCURRENT_DAYS
+                        ),
+                    )
+                ]
+            ),
+            PublicAccessBlockConfiguration=PublicAccessBlockConfiguration(
+                BlockPublicAcls=True,
+                BlockPublicPolicy=True,
+                IgnorePublicAcls=True,
+                RestrictPublicBuckets=True,
+            ),
+            OwnershipControls=OwnershipControls(
+                Rules=[OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
+            ),
+            Tags=name_tags(name),
+            Metadata=ACCESS_LOG_BUCKET_SUPPRESSIONS,
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+        )
+    )
+    delivery = Statement(
+        Sid="S3ServerAccessLogDelivery",
+        Effect=Allow,
+        Principal=Principal("Service", "logging.s3.amazonaws.com"),
+        Action=[s3_actions.PutObject],
+        Resource=Sub("${Arn}/*", Arn=GetAtt(bucket, "Arn")),
+        Condition=Condition(
+            [
+                StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}")),
+                ArnLike("aws:SourceArn", source_bucket_arns),
+            ]
+        ),
+    )
+    policy = add_tls_only_policy(template, bucket, source_vpce, exempt_principals, [delivery])
+    return bucket, policy
