@@ -215,7 +215,7 @@ def test_buckets_have_the_declared_protections(launched, environment, output):
         (trail,) = cloudtrail.describe_trails()["trailList"]
         assert (trail["S3BucketName"], trail["KmsKeyId"]) == (bucket, key_arn)
         assert trail["IsMultiRegionTrail"] is (environment == "prod")
-        assert cloudtrail.get_trail_status(Name=trail["TrailARN"])["IsLogging"] is True
+        assert cloudtrail.get_trail_status(Name=trail["Name"])["IsLogging"] is True
     if output == "AuditLogBucketName":  # Object Lock, governance mode, a year
         lock = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
         assert lock == {
