@@ -25,6 +25,7 @@ from tapstack_blocks.parameters import (
     lambda_security_group_parameter,
     private_subnet_ids_parameter,
 )
+from tapstack_blocks.protection import ProtectData
 from tapstack_blocks.tags import name_tags
 from troposphere import GetAtt, Parameter, Ref, Sub, Template
 from troposphere.dynamodb import (
@@ -56,15 +57,17 @@ class ComputeOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    protect_data: ProtectData = False  # DeletionProtection on the table
 
-def build(_options: ComputeOptions) -> Template:
+
+def build(options: ComputeOptions) -> Template:
     """The compute stack's template."""
     template = Template(Description="tapstack compute: the validator Lambda and sessions table")
     add_environment_parameters(template)
     is_prod = add_is_prod_condition(template)
     kms_key_arn = Ref(add_kms_key_arn_parameter(template))
     parameters = _add_parameters(template)
-    table = template.add_resource(_sessions_table(kms_key_arn))
+    table = template.add_resource(_sessions_table(kms_key_arn, options.protect_data))
     dead_letters = template.add_resource(
         Queue(
             "ValidatorDeadLetterQueue",
@@ -121,13 +124,14 @@ def build(_options: ComputeOptions) -> Template:
     return template
 
 
-def _sessions_table(kms_key_arn: Ref) -> Table:
+def _sessions_table(kms_key_arn: Ref, protect_data: bool) -> Table:
     return Table(
         "SessionsTable",
         TableName=resource_name("sessions"),
         BillingMode="PAY_PER_REQUEST",
         KeySchema=[KeySchema(AttributeName=SESSION_KEY, KeyType="HASH")],
         AttributeDefinitions=[AttributeDefinition(AttributeName=SESSION_KEY, AttributeType="S")],
+        DeletionProtectionEnabled=protect_data,
         PointInTimeRecoverySpecification=PointInTimeRecoverySpecification(
             PointInTimeRecoveryEnabled=True
         ),
@@ -137,7 +141,6 @@ def _sessions_table(kms_key_arn: Ref) -> Table:
         TimeToLiveSpecification=TimeToLiveSpecification(
             AttributeName=SESSION_TTL_ATTRIBUTE, Enabled=True
         ),
-        DeletionProtectionEnabled=False,
         Tags=name_tags(resource_name("sessions")),
         # Sessions expire within a day; nothing in them outlives the stack.
         DeletionPolicy="Delete",

@@ -23,6 +23,7 @@ from tapstack_blocks.aurora import (
 )
 from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.custom_resources import SecureParameter
+from tapstack_blocks.default_security_group import add_default_group_lockdown
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
 from tapstack_blocks.global_database import GlobalMembership, GlobalRole
 from tapstack_blocks.handler import render
@@ -30,12 +31,16 @@ from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import resource_name, writer_dns_parameter
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
+    IS_PROD,
     add_environment_parameters,
     add_is_prod_condition,
     add_kms_key_arn_parameter,
     lambda_security_group_parameter,
     private_subnet_ids_parameter,
 )
+from tapstack_blocks.protection import ProtectData
+from tapstack_blocks.rds_logs import add_rds_log_groups
+from tapstack_blocks.suppressions import AURORA_INSTANCE, add_suppressions, scanner_metadata
 from tapstack_blocks.tags import name_tags
 from troposphere import (
     Equals,
@@ -61,6 +66,8 @@ from troposphere.ssm import Parameter as SsmParameter
 
 BACKUP_RETENTION_DAYS = {"prod": 30, "other": 7}
 LOG_EXPORTS = ["audit", "error", "slowquery"]
+AUDIT_EVENTS = "CONNECT,QUERY_DDL,QUERY_DCL"
+AUDIT_EVENTS_PROD = f"{AUDIT_EVENTS},QUERY_DML"
 IS_MYSQL_57 = "IsAuroraMySql2"
 DATABASE_NAME = "tapstack"
 MASTER_USERNAME = "tapstack_admin"
@@ -78,6 +85,9 @@ class DatabaseOptions(BaseModel):
     deletion_policy: Literal["Snapshot", "Delete"] = "Delete"
     # The cluster's place in an Aurora global database; none renders the standalone cluster.
     global_database: GlobalRole = "none"
+    # DeletionProtection on the cluster (and global cluster); Retain on the master secret and
+    # the RDS log groups (tapstack_blocks.protection)
+    protect_data: ProtectData = False
 
 
 def build(options: DatabaseOptions) -> Template:
@@ -99,10 +109,16 @@ def build(options: DatabaseOptions) -> Template:
             Tags=name_tags(resource_name("database")),
         )
     )
-    membership = GlobalMembership(options.global_database, template, kms_key_arn, MASTER_USERNAME)
+    membership = GlobalMembership(
+        options.global_database, template, kms_key_arn, MASTER_USERNAME, options.protect_data
+    )
+    log_groups = add_rds_log_groups(
+        template, resource_name("aurora"), LOG_EXPORTS, kms_key_arn, is_prod, options.protect_data
+    )
     cluster = template.add_resource(
         DBCluster(
             "DatabaseCluster",
+            DependsOn=log_groups,  # RDS exports into them instead of creating its own
             DBClusterIdentifier=resource_name("aurora"),
             Engine="aurora-mysql",
             EngineVersion=Ref(parameters["EngineVersion"]),
@@ -116,7 +132,7 @@ def build(options: DatabaseOptions) -> Template:
                 is_prod, BACKUP_RETENTION_DAYS["prod"], BACKUP_RETENTION_DAYS["other"]
             ),
             CopyTagsToSnapshot=True,
-            DeletionProtection=False,
+            DeletionProtection=options.protect_data,
             EnableCloudwatchLogsExports=LOG_EXPORTS,
             EnableIAMDatabaseAuthentication=True,
             Tags=name_tags(resource_name("aurora")),
@@ -143,12 +159,23 @@ def build(options: DatabaseOptions) -> Template:
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
         )
+        add_suppressions(instance, guard=AURORA_INSTANCE)
         if role == "Reader":
             instance.Condition = is_prod
             instance.DependsOn = ["WriterInstance"]
         template.add_resource(instance)
     secret_arn = membership.secret_arn(cluster)
     _add_connection_parameters(template, cluster, parameters, kms_key_arn, is_prod, secret_arn)
+    add_default_group_lockdown(
+        template,
+        VpcPlacement(
+            subnet_ids=Ref(parameters["PrivateSubnetIds"]),
+            security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
+            kms_key_arn=kms_key_arn,
+            code_bucket=Ref(parameters["CodeBucketName"]),
+            is_prod=is_prod,
+        ),
+    )
     if options.global_database == "none":
         template.add_resource(_writer_name_parameter(cluster))
     _add_outputs(template, cluster, secret_arn, membership.secret_kind)
@@ -305,12 +332,21 @@ def _add_parameter_groups(template: Template) -> tuple[DBClusterParameterGroup, 
             "ClusterParameterGroup",
             Description="tapstack Aurora cluster: TLS required, slow log on",
             Family=family,
+            Metadata=scanner_metadata(
+                {
+                    "RDS_STORAGE_ENCRYPTED": "The rule selects types matching "
+                    "/AWS::RDS::DBCluster/, which includes this parameter group; a parameter "
+                    "group stores no data (the cluster's StorageEncrypted covers the data).",
+                }
+            ),
             Parameters={
                 "require_secure_transport": "ON",
                 "slow_query_log": "1",
                 "long_query_time": SLOW_QUERY_SECONDS,
                 "server_audit_logging": "1",
-                "server_audit_events": "CONNECT,QUERY_DDL,QUERY_DCL",
+                # prod also records every DML statement, SELECT included: who read or changed
+                # cardholder data (accounts, transactions), PCI DSS 10.2.1 (docs/security.md)
+                "server_audit_events": If(IS_PROD, AUDIT_EVENTS_PROD, AUDIT_EVENTS),
             },
         )
     )

@@ -16,6 +16,7 @@ from tapstack_blocks.handler import render
 from tapstack_blocks.naming import private_zone_name, resource_name, writer_dns_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import add_environment_parameters
+from tapstack_blocks.suppressions import scanner_metadata
 from tapstack_blocks.tags import name_tags
 from troposphere import GetAtt, Parameter, Ref, Template
 from troposphere.cloudwatch import Alarm, MetricDimension
@@ -127,6 +128,13 @@ def build(_options: DnsOptions) -> Template:
             Threshold=0,
             ComparisonOperator="LessThanOrEqualToThreshold",
             TreatMissingData="breaching",
+            Metadata=scanner_metadata(
+                {
+                    "CLOUDWATCH_ALARM_ACTION_CHECK": "Its consumer is the Route 53 health "
+                    "check that reads its state (PrimaryWriterHealthCheck) and fails the "
+                    "writer name over; the regional stacks' alarms notify people.",
+                }
+            ),
         )
     )
     health_check = template.add_resource(

@@ -48,6 +48,7 @@ from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import PROJECT
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import add_environment_parameters, add_is_prod_condition
+from tapstack_blocks.suppressions import INLINE_POLICY, scanner_metadata
 from troposphere import Condition, GetAtt, Not, Parameter, Ref, Sub, Template
 from troposphere.iam import ManagedPolicy, Role
 from troposphere.iam import Policy as RolePolicy
@@ -177,6 +178,7 @@ def _deploy_role(deployer) -> Role:
     # each of which must carry the permissions boundary.
     return Role(
         "DeployRole",
+        Metadata=scanner_metadata(INLINE_POLICY),
         RoleName=role_name(DEPLOY_ROLE),
         Description="tapstack: the role Sceptre assumes to deploy this account's stacks",
         AssumeRolePolicyDocument=trust_exact_principal(Ref(deployer)),
@@ -214,6 +216,7 @@ def decrypt_via_secrets_manager() -> Statement:
 def _sync_target_role(parameters: dict[str, Parameter], boundary: Ref) -> Role:
     return Role(
         "SyncTargetRole",
+        Metadata=scanner_metadata(INLINE_POLICY),
         Condition=IS_SYNC_TARGET,
         RoleName=role_name(SYNC_TARGET_ROLE),
         Description="tapstack: prod's sync reads this environment's sync-writer secret",
@@ -245,6 +248,7 @@ def _sync_target_role(parameters: dict[str, Parameter], boundary: Ref) -> Role:
 def _sync_role(parameters: dict[str, Parameter], is_prod: str, boundary: Ref) -> Role:
     return Role(
         "SyncRole",
+        Metadata=scanner_metadata(INLINE_POLICY),
         Condition=is_prod,
         RoleName=role_name(SYNC_ROLE),
         Description="tapstack: the prod sync Lambda; assumes exactly the sync-target roles",
@@ -293,6 +297,7 @@ def _peering_accepter_role(parameters: dict[str, Parameter], boundary: Ref) -> R
 
     return Role(
         "PeeringAccepterRole",
+        Metadata=scanner_metadata(INLINE_POLICY),
         Condition=IS_PEERING_ACCEPTER,
         RoleName=role_name(PEERING_ACCEPTER_ROLE),
         Description="tapstack: prod's deployer accepts prod's peering here and publishes its id",

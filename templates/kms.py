@@ -1,11 +1,13 @@
 """kms stack: the environment's customer-managed key and its alias `alias/tapstack-{env}`."""
 
 from pydantic import BaseModel, ConfigDict
+from tapstack_blocks.audit_trail import cloudtrail_key_statement
 from tapstack_blocks.handler import render
 from tapstack_blocks.kms_policy import key_policy
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import add_environment_parameters, add_is_prod_condition
+from tapstack_blocks.protection import ProtectData, kept_unless_destroyable
 from tapstack_blocks.tags import name_tags
 from troposphere import GetAtt, If, Ref, Sub, Template
 from troposphere.kms import Alias, Key
@@ -15,12 +17,14 @@ NON_PROD_DELETION_WINDOW_DAYS = 7
 
 
 class KmsOptions(BaseModel):
-    """The kms template takes no sceptre_user_data; anything given is an error."""
+    """What the kms template may be told through sceptre_user_data."""
 
     model_config = ConfigDict(extra="forbid")
 
+    protect_data: ProtectData = False  # Retain the key (tapstack_blocks.protection)
 
-def build(_options: KmsOptions) -> Template:
+
+def build(options: KmsOptions) -> Template:
     """The kms stack's template."""
     template = Template(Description="tapstack kms: the environment's customer-managed key")
     environment, _suffix = add_environment_parameters(template)
@@ -30,14 +34,15 @@ def build(_options: KmsOptions) -> Template:
             "EnvironmentKey",
             Description=Sub("tapstack ${EnvironmentName}: data at rest in every tapstack stack"),
             EnableKeyRotation=True,
-            KeyPolicy=key_policy(),
+            KeyPolicy=key_policy([cloudtrail_key_statement()]),  # the account's trail
             PendingWindowInDays=If(
                 is_prod, PROD_DELETION_WINDOW_DAYS, NON_PROD_DELETION_WINDOW_DAYS
             ),
             Tags=name_tags(resource_name("key")),
-            # Delete schedules deletion after PendingWindowInDays; nothing is retained.
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
+            # Delete schedules deletion after PendingWindowInDays (prod: 30 days, so a final
+            # snapshot stays restorable, docs/operations.md); protect_data retains the key.
+            DeletionPolicy=kept_unless_destroyable(options.protect_data),
+            UpdateReplacePolicy=kept_unless_destroyable(options.protect_data),
         )
     )
     alias = template.add_resource(

@@ -12,6 +12,7 @@ from awacs import logs
 from awacs.aws import Allow, Policy, Statement
 from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.boundary import permissions_boundary_arn
+from tapstack_blocks.endpoint_policies import endpoint_policy
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import resource_name
@@ -22,12 +23,18 @@ from tapstack_blocks.parameters import (
     add_kms_key_arn_parameter,
 )
 from tapstack_blocks.peering_path import EPHEMERAL_PORTS_BUT_MYSQL, PeerPath, add_mysql_peering_path
+from tapstack_blocks.protection import ProtectData, kept_unless_destroyable
 from tapstack_blocks.subnets import (
     HAS_THIRD_AZ,
     MAX_AZS,
     add_private_subnets,
     add_third_az_condition,
     per_az,
+)
+from tapstack_blocks.suppressions import (
+    INLINE_POLICY,
+    RETENTION_BY_ENVIRONMENT,
+    scanner_metadata,
 )
 from tapstack_blocks.tags import name_tags
 from troposphere import And, Condition, Equals, GetAtt, If, Join, Not, Parameter, Ref, Sub, Template
@@ -50,14 +57,15 @@ from troposphere.iam import Policy as RolePolicy
 from troposphere.iam import Role
 from troposphere.logs import LogGroup
 
-InterfaceService = Literal["secretsmanager", "ssm", "sts", "kms", "logs"]
+InterfaceService = Literal["secretsmanager", "ssm", "sts", "kms", "logs", "ec2"]
 ANYWHERE = "0.0.0.0/0"
 HTTPS = 443
 MYSQL = 3306
 ACCEPTS_PEERING = "AcceptsPeering"
 ACCEPTS_PEERING_THIRD_AZ = "AcceptsPeeringInThirdAz"
 PEERING_MYSQL_OUTBOUND = "PeeringMysqlOutbound"
-FIRST_PEERING_NACL_RULE = 200  # 100-199 are this stack's own rules
+HAS_SYNC_TARGETS = "HasSyncTargets"
+FIRST_PEERING_NACL_RULE = 10  # below this stack's own rules (100-199): evaluated first
 TCP = "6"
 ALL_PROTOCOLS = "-1"
 # Egress only to loopback replaces a security group's default allow-all egress: no egress.
@@ -70,7 +78,16 @@ class NetworkOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    interface_endpoints: list[InterfaceService] = ["secretsmanager", "ssm", "sts", "kms", "logs"]
+    # ec2: the default security group's lockdown function (database stack) revokes its rules
+    protect_data: ProtectData = False  # Retain the flow logs (tapstack_blocks.protection)
+    interface_endpoints: list[InterfaceService] = [
+        "secretsmanager",
+        "ssm",
+        "sts",
+        "kms",
+        "logs",
+        "ec2",
+    ]
 
 
 def build(options: NetworkOptions) -> Template:
@@ -93,13 +110,50 @@ def build(options: NetworkOptions) -> Template:
     subnets = add_private_subnets(template, Ref(vpc), Ref(vpc_cidr))
     route_tables = _add_route_tables(template, vpc, subnets)
     acl = _add_network_acl(template, vpc, subnets, Ref(vpc_cidr))
-    groups = _add_security_groups(template, vpc)
+    s3_prefix_list, sync_target_roles = _add_data_perimeter_parameters(template)
+    groups = _add_security_groups(template, vpc, s3_prefix_list)
     _add_peering_accepter_side(template, route_tables, acl, groups)
-    _add_endpoints(template, vpc, subnets, route_tables, groups["Endpoint"], options)
-    _add_flow_logs(template, vpc, kms_key_arn, add_is_prod_condition(template))
+    _add_endpoints(
+        template, vpc, subnets, route_tables, groups["Endpoint"], options, sync_target_roles
+    )
+    _add_flow_logs(template, vpc, kms_key_arn, add_is_prod_condition(template), options)
     _add_outputs(template, vpc, subnets, route_tables, groups)
     add_exported_output(template, "PrivateNetworkAclId", Ref(acl), "Private subnets' NACL id")
+    add_exported_output(
+        template,
+        "DefaultSecurityGroupId",
+        GetAtt(vpc, "DefaultSecurityGroup"),
+        "The VPC's default security group (left with no rules by the database stack)",
+    )
     return template
+
+
+def _add_data_perimeter_parameters(template: Template) -> tuple[Ref, Ref]:
+    """The S3 managed prefix list (Lambda egress to S3) and the roles prod's sync assumes."""
+    prefix_list = template.add_parameter(
+        Parameter(
+            "S3PrefixListId",
+            Type="String",
+            AllowedPattern=r"^pl-[0-9a-f]{8,17}$",
+            Description="The region's AWS-managed S3 prefix list (com.amazonaws.REGION.s3; "
+            "!managed_prefix_list s3): the only destination of the Lambda tier's HTTPS to S3.",
+            ConstraintDescription="must be a prefix list id such as pl-63a5400a",
+        )
+    )
+    target_roles = template.add_parameter(
+        Parameter(
+            "SyncTargetRoleArns",
+            Type="CommaDelimitedList",
+            Default="",
+            AllowedPattern=r"^(arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,64})?$",
+            ConstraintDescription="must be empty or a comma-separated list of IAM role ARNs",
+            Description="prod/us-east-1 only: the sync-target roles the sync assumes; the STS "
+            "and Secrets Manager endpoints admit exactly these cross-account calls. Empty: "
+            "this account's principals and resources only.",
+        )
+    )
+    template.add_condition(HAS_SYNC_TARGETS, Not(Equals(Join("", Ref(target_roles)), "")))
+    return Ref(prefix_list), Ref(target_roles)
 
 
 def _add_network_parameters(template: Template) -> tuple[Parameter, Parameter]:
@@ -259,7 +313,7 @@ def _add_network_acl(template, vpc, subnets, vpc_cidr) -> NetworkAcl:
     return acl
 
 
-def _add_security_groups(template, vpc) -> dict[str, SecurityGroup]:
+def _add_security_groups(template, vpc, s3_prefix_list) -> dict[str, SecurityGroup]:
     tiers = {
         "Endpoint": "interface VPC endpoints: HTTPS from the Lambda tier",
         "Lambda": "Lambda functions: HTTPS to endpoints and S3, MySQL to the database tier",
@@ -301,8 +355,8 @@ def _add_security_groups(template, vpc) -> dict[str, SecurityGroup]:
             IpProtocol="tcp",
             FromPort=HTTPS,
             ToPort=HTTPS,
-            CidrIp=ANYWHERE,
-            Description="HTTPS to S3 via the gateway endpoint (no internet route exists)",
+            DestinationPrefixListId=s3_prefix_list,
+            Description="HTTPS to S3 via the gateway endpoint (S3's managed prefix list)",
         ),
         SecurityGroupEgress(
             "LambdaEgressMysqlToDatabase",
@@ -328,15 +382,25 @@ def _add_security_groups(template, vpc) -> dict[str, SecurityGroup]:
     return groups
 
 
-def _add_endpoints(template, vpc, subnets, route_tables, endpoint_group, options) -> None:
-    template.add_resource(
+def _add_endpoints(
+    template, vpc, subnets, route_tables, endpoint_group, options, sync_target_roles
+) -> None:
+    """The S3 gateway and interface endpoints, each with its data-perimeter policy."""
+    s3_endpoint = template.add_resource(
         VPCEndpoint(
             "S3GatewayEndpoint",
             VpcId=Ref(vpc),
             ServiceName=Sub("com.amazonaws.${AWS::Region}.s3"),
             VpcEndpointType="Gateway",
             RouteTableIds=per_az([Ref(table) for table in route_tables]),
+            PolicyDocument=endpoint_policy("s3"),
         )
+    )
+    add_exported_output(
+        template,
+        "S3GatewayEndpointId",
+        Ref(s3_endpoint),
+        "The S3 gateway endpoint: the project's buckets admit this project's code only through it",
     )
     for service in options.interface_endpoints:
         template.add_resource(
@@ -348,11 +412,12 @@ def _add_endpoints(template, vpc, subnets, route_tables, endpoint_group, options
                 PrivateDnsEnabled=True,
                 SubnetIds=per_az([Ref(subnet) for subnet in subnets]),
                 SecurityGroupIds=[Ref(endpoint_group)],
+                PolicyDocument=endpoint_policy(service, sync_target_roles, HAS_SYNC_TARGETS),
             )
         )
 
 
-def _add_flow_logs(template, vpc, kms_key_arn, is_prod: str) -> None:
+def _add_flow_logs(template, vpc, kms_key_arn, is_prod: str, options: NetworkOptions) -> None:
     log_group = template.add_resource(
         LogGroup(
             "FlowLogGroup",
@@ -361,14 +426,16 @@ def _add_flow_logs(template, vpc, kms_key_arn, is_prod: str) -> None:
                 is_prod, FLOW_LOG_RETENTION_DAYS["prod"], FLOW_LOG_RETENTION_DAYS["other"]
             ),
             KmsKeyId=kms_key_arn,
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
+            Metadata=scanner_metadata(RETENTION_BY_ENVIRONMENT),
+            DeletionPolicy=kept_unless_destroyable(options.protect_data),
+            UpdateReplacePolicy=kept_unless_destroyable(options.protect_data),
         )
     )
     role = template.add_resource(
         Role(
             "FlowLogRole",
             PermissionsBoundary=permissions_boundary_arn(),
+            Metadata=scanner_metadata(INLINE_POLICY),
             AssumeRolePolicyDocument=service_trust_policy("vpc-flow-logs.amazonaws.com"),
             Policies=[
                 RolePolicy(

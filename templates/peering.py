@@ -25,6 +25,7 @@ from tapstack_blocks.parameters import (
     add_environment_parameters,
     own_vpc_parameters,
 )
+from tapstack_blocks.peering_path import EPHEMERAL_PORTS_BUT_MYSQL, deny_everything_else
 from tapstack_blocks.subnets import (
     MAX_AZS,
     add_third_az_condition,
@@ -51,7 +52,10 @@ NO_DEFAULT_EGRESS = SecurityGroupRule(
     IpProtocol="-1", CidrIp="127.0.0.1/32", Description="no default egress"
 )
 TCP = "6"
-FIRST_NACL_RULE = 200  # prod's network stack uses 100-199
+# prod/us-east-1's NACL: 10-29 the network stack's path to eu-west-1, 40-59 staging and dev
+# (ten numbers each), 100-199 the network stack's own rules.
+FIRST_NACL_RULE = 40
+NACL_RULES_PER_PEER = 10
 Peer = Annotated[str, Field(pattern=f"^({'|'.join(e for e in ENVIRONMENTS if e != 'prod')})$")]
 
 
@@ -239,17 +243,29 @@ def _add_peer(
                 Description=f"MySQL to the {peer} VPC's private subnet {az + 1} (the sync)",
             )
         )
-    template.add_resource(
-        NetworkAclEntry(
-            f"{title}NaclOutboundMysql",
-            NetworkAclId=Ref(own["NetworkAclId"]),
-            RuleNumber=FIRST_NACL_RULE + index,
-            Egress=True,
-            Protocol=TCP,
-            CidrBlock=peer_cidr,
-            PortRange=PortRange(From=MYSQL, To=MYSQL),
-            RuleAction="allow",
+    # MySQL out, its replies in, everything else to and from the peer VPC denied, all before
+    # the network stack's own rules (100 and up), which admit replies from anywhere.
+    first = FIRST_NACL_RULE + NACL_RULES_PER_PEER * index
+    entries = [
+        ("NaclOutboundMysql", 0, True, PortRange(From=MYSQL, To=MYSQL)),
+        ("NaclInboundRepliesLow", 1, False, EPHEMERAL_PORTS_BUT_MYSQL[0]),
+        ("NaclInboundRepliesHigh", 2, False, EPHEMERAL_PORTS_BUT_MYSQL[1]),
+    ]
+    for name, offset, egress, ports in entries:
+        template.add_resource(
+            NetworkAclEntry(
+                f"{title}{name}",
+                NetworkAclId=Ref(own["NetworkAclId"]),
+                RuleNumber=first + offset,
+                Egress=egress,
+                Protocol=TCP,
+                CidrBlock=peer_cidr,
+                PortRange=ports,
+                RuleAction="allow",
+            )
         )
+    deny_everything_else(
+        template, Ref(own["NetworkAclId"]), peer_cidr, title, first + NACL_RULES_PER_PEER - 1
     )
     add_exported_output(
         template,

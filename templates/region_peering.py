@@ -21,7 +21,7 @@ from tapstack_blocks.tags import name_tags
 from troposphere import Parameter, Ref, Template
 from troposphere.ec2 import VPCPeeringConnection
 
-FIRST_NACL_RULE = 200  # the network stack's own rules use 100-199
+FIRST_NACL_RULE = 10  # before the network stack's own rules (100-199)
 
 
 class RegionPeeringOptions(BaseModel):

@@ -20,6 +20,7 @@ from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import PROJECT
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import add_environment_parameters
+from tapstack_blocks.suppressions import INLINE_POLICY, scanner_metadata
 from troposphere import GetAtt, Parameter, Ref, Sub, Template
 from troposphere.cloudformation import (
     DeploymentTargets,
@@ -216,6 +217,7 @@ def build(_options: StackSetOptions) -> Template:
         Role(
             "AdministrationRole",
             PermissionsBoundary=permissions_boundary_arn(),
+            Metadata=scanner_metadata(INLINE_POLICY),
             RoleName=Sub(f"{PROJECT}-stackset-admin-${{EnvironmentName}}"),
             AssumeRolePolicyDocument=service_trust_policy("cloudformation.amazonaws.com"),
             Policies=[
@@ -257,7 +259,7 @@ def build(_options: StackSetOptions) -> Template:
                 ],
             ),
             Policies=[RolePolicy(PolicyName="baseline", PolicyDocument=_execution_policy())],
-            Metadata={"checkov": {"skip": SCANNER_SUPPRESSIONS}},
+            Metadata={"checkov": {"skip": SCANNER_SUPPRESSIONS}, **scanner_metadata(INLINE_POLICY)},
         )
     )
     baseline = build_baseline()

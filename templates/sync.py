@@ -32,6 +32,7 @@ from tapstack_blocks.parameters import (
     add_kms_key_arn_parameter,
     private_subnet_ids_parameter,
 )
+from tapstack_blocks.suppressions import INLINE_POLICY, scanner_metadata
 from tapstack_blocks.sync_workflow import definition
 from tapstack_blocks.topics import add_encrypted_topic, add_tls_only_publishing_policy
 from troposphere import Equals, GetAtt, Join, Parameter, Ref, Sub, Template
@@ -172,6 +173,7 @@ def _add_workflow(template, function, topic, kms_key_arn) -> StateMachine:
         Role(
             "SyncWorkflowRole",
             PermissionsBoundary=permissions_boundary_arn(),
+            Metadata=scanner_metadata(INLINE_POLICY),
             AssumeRolePolicyDocument=service_trust_policy("states.amazonaws.com"),
             Policies=[
                 RolePolicy(
@@ -245,6 +247,7 @@ def _add_schedule(template, state_machine, parameters) -> None:
         Role(
             "SyncScheduleRole",
             PermissionsBoundary=permissions_boundary_arn(),
+            Metadata=scanner_metadata(INLINE_POLICY),
             Condition=ENABLE_SCHEDULE,
             AssumeRolePolicyDocument=service_trust_policy("events.amazonaws.com"),
             Policies=[

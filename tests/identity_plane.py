@@ -36,6 +36,7 @@ from tapstack_hooks.upload_lambda_package import LambdaPackageKey, UploadLambdaP
 from tapstack_hooks.upload_migrations import MigrationsKey, UploadMigrations
 from tapstack_resolvers.account_role import AccountRole
 from tapstack_resolvers.ecr_image_digest import EcrImageDigest
+from tapstack_resolvers.managed_prefix_list import ManagedPrefixList
 from tapstack_resolvers.ssm_parameter import SsmParameter
 from tapstack_resolvers.stack_output_cross_account import (
     SHORT_FORM,
@@ -52,6 +53,7 @@ LOCAL_RESOLVERS = (
     LambdaPackageKey,
     MigrationsKey,
     LambdaImageTag,
+    ManagedPrefixList,  # DescribeManagedPrefixLists, the stack's own role and region
 )
 LOCAL_HOOKS = (
     CfnLint,

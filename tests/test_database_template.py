@@ -137,3 +137,35 @@ def test_secure_parameter_function_may_write_only_its_parameters(document):
     function = document["Resources"]["SecureParameterFunction"]["Properties"]
     assert function["Runtime"] == "python3.12"
     assert set(function["VpcConfig"]) == {"SubnetIds", "SecurityGroupIds"}
+
+
+def test_every_exported_log_has_its_encrypted_group_before_the_cluster(document):
+    # RDS would create /aws/rds/cluster/{cluster}/{log} itself: no key, kept forever.
+    resources = document["Resources"]
+    cluster = resources["DatabaseCluster"]
+    exports = cluster["Properties"]["EnableCloudwatchLogsExports"]
+    groups = {
+        r["Properties"]["LogGroupName"]["Fn::Sub"][0].rsplit("/", 1)[1]: (logical_id, r)
+        for logical_id, r in resources.items()
+        if r["Type"] == "AWS::Logs::LogGroup" and "/aws/rds/cluster/" in json.dumps(r)
+    }
+    assert set(groups) == set(exports)
+    for logical_id, group in groups.values():
+        props = group["Properties"]
+        assert props["LogGroupName"]["Fn::Sub"] == [
+            f"/aws/rds/cluster/${{Cluster}}/{logical_id.removeprefix('RdsLogGroup').lower()}",
+            {"Cluster": cluster["Properties"]["DBClusterIdentifier"]},
+        ]
+        assert props["KmsKeyId"] == {"Ref": "KmsKeyArn"}
+        assert props["RetentionInDays"] == {"Fn::If": ["IsProd", 365, 30]}
+        assert logical_id in cluster["DependsOn"]
+
+
+def test_prod_audits_every_dml_statement(document):
+    # server_audit (Aurora Advanced Auditing): QUERY_DML, SELECT included, in prod only
+    parameters = document["Resources"]["ClusterParameterGroup"]["Properties"]["Parameters"]
+    condition, in_prod, elsewhere = parameters["server_audit_events"]["Fn::If"]
+    assert condition == "IsProd"
+    assert set(in_prod.split(",")) == {"CONNECT", "QUERY_DDL", "QUERY_DCL", "QUERY_DML"}
+    assert set(elsewhere.split(",")) == {"CONNECT", "QUERY_DDL", "QUERY_DCL"}
+    assert parameters["server_audit_logging"] == "1"

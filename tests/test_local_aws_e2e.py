@@ -193,15 +193,32 @@ def test_vpc_and_subnets_match_the_address_plan(launched, environment):
         "VpcEndpoints"
     ]
     services = {e["ServiceName"].rsplit(".", 1)[1]: e for e in endpoints}
-    assert set(services) == {"s3", "secretsmanager", "ssm", "sts", "kms", "logs"}
+    assert set(services) == {"s3", "secretsmanager", "ssm", "sts", "kms", "logs", "ec2"}
     assert services["s3"]["VpcEndpointType"] == "Gateway"
     assert all(services[s]["PrivateDnsEnabled"] for s in services if s != "s3")
+    # every endpoint carries its data-perimeter policy (evaluated in tests/test_data_perimeter.py)
+    account = accounts()[environment]
+    for service, endpoint in services.items():
+        (first, *_) = json.loads(endpoint["PolicyDocument"])["Statement"]
+        assert first["Condition"]["StringEquals"] == {
+            "aws:PrincipalAccount": account,
+            "aws:ResourceAccount": account,
+        }, service
+    # the VPC's default security group was left with no rules by the database stack
+    (default,) = ec2.describe_security_groups(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc_id]},
+            {"Name": "group-name", "Values": ["default"]},
+        ]
+    )["SecurityGroups"]
+    assert default["GroupId"] == outputs(group, "network")["DefaultSecurityGroupId"]
+    assert (default["IpPermissions"], default["IpPermissionsEgress"]) == ([], [])
     acls = ec2.describe_network_acls(
         Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "default", "Values": ["false"]}]
     )
     (acl,) = acls["NetworkAcls"]
     assert {a["SubnetId"] for a in acl["Associations"]} == {s["SubnetId"] for s in subnets}
-    rules = {(e["RuleNumber"], e["Egress"]) for e in acl["Entries"] if e["RuleNumber"] < 200}
+    rules = {(e["RuleNumber"], e["Egress"]) for e in acl["Entries"] if 100 <= e["RuleNumber"] < 200}
     assert rules == {(100, False), (110, False), (111, False), (100, True), (110, True)}
 
 
@@ -238,17 +255,38 @@ def test_buckets_have_the_declared_protections(launched, environment, output):
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     assert all(block.values()) and len(block) == 4
     lifecycle = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    noncurrent_days = 365 if output == "AuditLogBucketName" else 30
     assert (
         lifecycle["expire-noncurrent-versions"]["NoncurrentVersionExpiration"]["NoncurrentDays"]
-        == 30
+        == noncurrent_days
     )
+    logging = s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]
+    assert logging["TargetBucket"] == outputs(group, "storage")["AccessLogBucketName"]
+    if output == "AuditLogBucketName":  # the account's trail delivers here
+        cloudtrail = account_session(environment).client("cloudtrail")
+        (trail,) = cloudtrail.describe_trails()["trailList"]
+        assert (trail["S3BucketName"], trail["KmsKeyId"]) == (bucket, key_arn)
+        assert trail["IsMultiRegionTrail"] is (environment == "prod")
+        assert cloudtrail.get_trail_status(Name=trail["Name"])["IsLogging"] is True
+    if output == "AuditLogBucketName":  # Object Lock, governance mode, a year
+        lock = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
+        assert lock == {
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}},
+        }
     assert lifecycle["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"] == {
         "DaysAfterInitiation": 7
     }
     policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
-    (statement,) = policy["Statement"]
-    assert statement["Effect"] == "Deny"
-    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert statements["DenyInsecureTransport"]["Effect"] == "Deny"
+    assert statements["DenyInsecureTransport"]["Condition"] == {
+        "Bool": {"aws:SecureTransport": False}
+    }
+    # the network perimeter names this VPC's S3 endpoint (tests/test_data_perimeter.py)
+    perimeter = statements["DenyOutsideTheVpcEndpoint"]["Condition"]
+    endpoint = outputs(group, "network")["S3GatewayEndpointId"]
+    assert perimeter["StringNotEqualsIfExists"] == {"aws:SourceVpce": endpoint}
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)

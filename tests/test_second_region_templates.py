@@ -61,12 +61,12 @@ def test_dev_and_staging_keep_the_rds_managed_secret(documents):
         assert "GlobalClusterIdentifier" not in cluster
 
 
-def test_audit_log_replicates_under_rtc_with_delete_markers_and_the_destination_key(documents):
+def test_audit_log_replicates_under_rtc_without_delete_markers_with_the_destination_key(documents):
     storage = documents["prod/us-east-1/storage"]
     replication = properties(storage, "AuditLogBucket")["ReplicationConfiguration"]
     (rule,) = replication["Rules"]
     assert rule["Status"] == "Enabled"
-    assert rule["DeleteMarkerReplication"] == {"Status": "Enabled"}
+    assert rule["DeleteMarkerReplication"] == {"Status": "Disabled"}
     assert rule["SourceSelectionCriteria"] == {"SseKmsEncryptedObjects": {"Status": "Enabled"}}
     destination = rule["Destination"]
     assert destination["Bucket"] == {"Ref": "AuditLogReplicaBucketArn"}
@@ -92,11 +92,13 @@ def test_replication_role_is_least_privilege(documents):
     assert {sid: sorted(s["Action"]) for sid, s in statements.items()} == {
         "ReadSourceConfiguration": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
         "ReadSourceVersions": [
+            "s3:GetObjectLegalHold",
+            "s3:GetObjectRetention",
             "s3:GetObjectVersionAcl",
             "s3:GetObjectVersionForReplication",
             "s3:GetObjectVersionTagging",
         ],
-        "WriteReplicas": ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"],
+        "WriteReplicas": ["s3:ReplicateObject", "s3:ReplicateTags"],
         "DecryptSourceThroughS3": ["kms:Decrypt"],
         "EncryptReplicasThroughS3": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
     }

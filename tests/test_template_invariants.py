@@ -95,7 +95,7 @@ def test_network_is_private_only(documents):
 
 
 def test_network_has_every_endpoint_with_private_dns(documents):
-    expected = {"secretsmanager", "ssm", "sts", "kms", "logs"}
+    expected = {"secretsmanager", "ssm", "sts", "kms", "logs", "ec2"}
     for name, document in stacks_named(documents, "network"):
         endpoints = resources(document, "AWS::EC2::VPCEndpoint").values()
         interface = {
@@ -136,12 +136,23 @@ def test_buckets_are_versioned_encrypted_private_and_tls_only(documents, bucket_
         assert all(bucket["PublicAccessBlockConfiguration"].values())
         assert len(bucket["PublicAccessBlockConfiguration"]) == 4
         rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
-        assert rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"] == {
-            "NoncurrentDays": {"Ref": "NoncurrentVersionExpirationDays"}
-        }
+        noncurrent = rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"]
+        if bucket_id == "AuditLogBucket":  # a year, under Object Lock (governance) for that year
+            assert noncurrent == {"NoncurrentDays": 365}
+            assert bucket["ObjectLockEnabled"] is True
+            assert bucket["ObjectLockConfiguration"] == {
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}},
+            }
+        else:
+            assert noncurrent == {"NoncurrentDays": {"Ref": "NoncurrentVersionExpirationDays"}}
+            assert "ObjectLockConfiguration" not in bucket
         assert "AbortIncompleteMultipartUpload" in rules["abort-incomplete-uploads"]
         assert document["Parameters"]["NoncurrentVersionExpirationDays"]["Default"] == 30
         policy = document["Resources"][f"{bucket_id}Policy"]["Properties"]["PolicyDocument"]
-        (statement,) = policy["Statement"]
+        statements = {s["Sid"]: s for s in policy["Statement"]}
+        trail = {"CloudTrailAclCheck", "CloudTrailWritesThisAccountsLogs"}  # test_audit_trail.py
+        assert set(statements) - trail == {"DenyInsecureTransport", "DenyOutsideTheVpcEndpoint"}
+        statement = statements["DenyInsecureTransport"]
         assert statement["Effect"] == "Deny"
-        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}, name
+        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": False}}, name

@@ -147,3 +147,25 @@ def test_deleting_a_non_empty_bucket_fails_the_stack_delete(bucket, stacks, clie
     client("s3").put_object(Bucket=name, Key="keep", Body=b"x")
     assert stacks.delete(stack_name) == "DELETE_FAILED"
     assert "not empty" in stacks.describe(stack_name)["StackStatusReason"]
+
+
+def test_object_lock_applies_its_default_retention_to_new_versions(stacks, client):
+    name = unique("locked")
+    template = bucket_template(name)
+    template["Resources"]["Bucket"]["Properties"].update(
+        ObjectLockEnabled=True,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}},
+        },
+    )
+    stack = stacks.create(template)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack
+    s3 = client("s3")
+    lock = s3.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"]
+    assert lock["Rule"] == {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}}
+    version = s3.put_object(Bucket=name, Key="audit", Body=b"x")["VersionId"]
+    with pytest.raises(s3.exceptions.ClientError, match="AccessDenied"):
+        s3.delete_object(Bucket=name, Key="audit", VersionId=version)
+    s3.delete_object(Bucket=name, Key="audit", VersionId=version, BypassGovernanceRetention=True)
+    assert stacks.delete(stack["StackName"]) == "DELETE_COMPLETE"

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from sceptre.exceptions import InvalidHookArgumentSyntaxError
 from sceptre.stack import Stack
-from tapstack_hooks.empty_buckets import EmptyBuckets
+from tapstack_hooks.empty_buckets import BucketEmptyingError, EmptyBuckets
 
 
 def make_hook(argument: object, stack_name: str) -> EmptyBuckets:
@@ -54,3 +54,37 @@ def test_empties_versions_and_markers_of_the_named_outputs_only(local_aws_env):
 @pytest.mark.usefixtures("local_aws_env")
 def test_a_stack_that_is_gone_is_nothing_to_empty():
     make_hook(["MigrationBucketName"], f"tapstack-gone-{uuid.uuid4().hex[:8]}").run()
+
+
+@pytest.mark.parametrize(("mode", "emptied"), [("GOVERNANCE", True), ("COMPLIANCE", False)])
+def test_object_lock_yields_in_governance_mode_only(local_aws_env, mode, emptied):
+    # The audit log is under Object Lock: teardown bypasses governance mode (the permission made
+    # for that), and compliance mode (protect_data) cannot be bypassed by anyone.
+    s3, cloudformation = local_aws_env.client("s3"), local_aws_env.client("cloudformation")
+    bucket = f"tapstack-test-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    s3.put_object_lock_configuration(
+        Bucket=bucket,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": mode, "Days": 365}},
+        },
+    )
+    s3.put_object(Bucket=bucket, Key="audit/record.json", Body=b"{}")
+    stack_name = f"tapstack-test-{uuid.uuid4().hex[:8]}"
+    template = (
+        '{"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}, "Outputs": {'
+        f'"AuditLogBucketName": {{"Value": "{bucket}"}}}}}}'
+    )
+    cloudformation.create_stack(StackName=stack_name, TemplateBody=template)
+    cloudformation.get_waiter("stack_create_complete").wait(
+        StackName=stack_name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )
+    hook = make_hook(["AuditLogBucketName"], stack_name)
+    if emptied:
+        hook.run()
+        assert "Versions" not in s3.list_object_versions(Bucket=bucket)
+    else:
+        with pytest.raises(BucketEmptyingError, match="cannot delete 1 object"):
+            hook.run()
+        assert len(s3.list_object_versions(Bucket=bucket)["Versions"]) == 1

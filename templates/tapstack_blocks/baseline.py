@@ -108,7 +108,7 @@ def _audit_trail_policy(bucket) -> Policy:
                 Principal=Principal("*"),  # a Deny for everyone: no request without TLS
                 Action=[s3_actions.Action("*")],
                 Resource=[bucket_arn, Sub("${Arn}/*", Arn=bucket_arn)],
-                Condition=Condition(Bool("aws:SecureTransport", "false")),
+                Condition=Condition(Bool("aws:SecureTransport", False)),
             ),
             Statement(
                 Sid="CloudTrailAclCheck",
@@ -183,6 +183,8 @@ def build_baseline() -> Template:
         global_resource_name("audit-trail"),
         key_arn,
         AUDIT_TRAIL_NONCURRENT_DAYS,
+        unreplicated_because="The StackSet gives every region of the environment its own "
+        "audit-trail bucket; a region's trail stays in its region.",
     )
     template.add_resource(
         BucketPolicy(

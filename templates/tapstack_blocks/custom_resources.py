@@ -41,3 +41,13 @@ class DatabaseMigration(CustomResource):
         "ValidatorTables": (list, False),
         "LockTimeoutSeconds": (int, False),
     }
+
+
+class DefaultSecurityGroupLockdown(CustomResource):
+    """A VPC's default security group with every rule revoked (lambda/default_security_group)."""
+
+    resource_type = "Custom::DefaultSecurityGroupLockdown"
+    props = {  # noqa: RUF012 - troposphere's class-level property table
+        "ServiceToken": (Value, True),
+        "GroupId": (Value, True),
+    }

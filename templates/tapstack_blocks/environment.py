@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -190,6 +191,9 @@ class GroupConfig(BaseModel):
         DEFAULT_ENGINE_VERSION
     )
     database_instance_class: str = DEFAULT_INSTANCE_CLASS
+    # Data protection (tapstack_blocks.protection, docs/operations.md): a YAML bool, off unless
+    # the environment says `protect_data: true`.
+    protect_data: StrictBool = False
 
     @field_validator("stackset_regions")
     @classmethod

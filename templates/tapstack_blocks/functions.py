@@ -27,6 +27,7 @@ from troposphere.logs import LogGroup
 from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import resource_name
+from tapstack_blocks.suppressions import INLINE_POLICY, RETENTION_BY_ENVIRONMENT, add_suppressions
 
 RUNTIME = "python3.12"
 LOG_RETENTION_DAYS = {"prod": 365, "other": 30}
@@ -50,6 +51,8 @@ CUSTOM_RESOURCE_SUPPRESSIONS = [
         "nothing anyone acts on.",
     },
 ]
+# The Guard rule that reports what a checkov check reports: the same exception, the same reason.
+GUARD_RULE_OF_CHECK = {"CKV_AWS_116": "LAMBDA_DLQ_CHECK"}
 
 
 @dataclass
@@ -91,15 +94,18 @@ def add_vpc_function(template: Template, spec: FunctionSpec, placement: VpcPlace
     """Add the function, its role and its log group; return the function."""
     function_name = resource_name(spec.name)
     log_group = template.add_resource(
-        LogGroup(
-            f"{spec.logical_id}LogGroup",
-            LogGroupName=Sub("/aws/lambda/${Name}", Name=function_name),
-            RetentionInDays=If(
-                placement.is_prod, LOG_RETENTION_DAYS["prod"], LOG_RETENTION_DAYS["other"]
+        add_suppressions(
+            LogGroup(
+                f"{spec.logical_id}LogGroup",
+                LogGroupName=Sub("/aws/lambda/${Name}", Name=function_name),
+                RetentionInDays=If(
+                    placement.is_prod, LOG_RETENTION_DAYS["prod"], LOG_RETENTION_DAYS["other"]
+                ),
+                KmsKeyId=placement.kms_key_arn,
+                DeletionPolicy="Delete",
+                UpdateReplacePolicy="Delete",
             ),
-            KmsKeyId=placement.kms_key_arn,
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
+            guard=RETENTION_BY_ENVIRONMENT,
         )
     )
     document = Policy(
@@ -143,26 +149,35 @@ def add_vpc_function(template: Template, spec: FunctionSpec, placement: VpcPlace
     optional = {"Environment": Environment(Variables=spec.environment)} if spec.environment else {}
     if spec.dead_letter_arn is not None:
         optional["DeadLetterConfig"] = DeadLetterConfig(TargetArn=spec.dead_letter_arn)
-    return template.add_resource(
-        Function(
-            spec.logical_id,
-            **optional,
-            **_code(spec, placement),
-            **depends_on,
-            FunctionName=function_name,
-            Description=spec.description,
-            Role=role_arn,
-            Timeout=spec.timeout_seconds,
-            MemorySize=spec.memory_mb,
-            ReservedConcurrentExecutions=spec.reserved_concurrency,
-            KmsKeyArn=placement.kms_key_arn,
-            VpcConfig=VPCConfig(
-                SubnetIds=placement.subnet_ids, SecurityGroupIds=[placement.security_group_id]
-            ),
-            LoggingConfig=LoggingConfig(LogGroup=Ref(log_group)),
-            Metadata={"checkov": {"skip": spec.scanner_suppressions}},
-        )
+    function = Function(
+        spec.logical_id,
+        **optional,
+        **_code(spec, placement),
+        **depends_on,
+        FunctionName=function_name,
+        Description=spec.description,
+        Role=role_arn,
+        Timeout=spec.timeout_seconds,
+        MemorySize=spec.memory_mb,
+        ReservedConcurrentExecutions=spec.reserved_concurrency,
+        KmsKeyArn=placement.kms_key_arn,
+        VpcConfig=VPCConfig(
+            SubnetIds=placement.subnet_ids, SecurityGroupIds=[placement.security_group_id]
+        ),
+        LoggingConfig=LoggingConfig(LogGroup=Ref(log_group)),
+        Metadata={"checkov": {"skip": spec.scanner_suppressions}},
     )
+    guard = {
+        GUARD_RULE_OF_CHECK[skip["id"]]: skip["comment"]
+        for skip in spec.scanner_suppressions
+        if skip["id"] in GUARD_RULE_OF_CHECK
+    }
+    if isinstance(spec.reserved_concurrency, AWSHelperFn):
+        guard["LAMBDA_CONCURRENCY_CHECK"] = (
+            "ReservedConcurrentExecutions is a stack parameter (Ref), which Guard cannot "
+            "resolve; the parameter's MinValue is 1, so a limit is always set."
+        )
+    return template.add_resource(add_suppressions(function, guard=guard))
 
 
 def _code(spec: FunctionSpec, placement: VpcPlacement) -> dict:
@@ -188,11 +203,14 @@ def kms_statement(kms_key_arn: AWSHelperFn, actions: list[Action]) -> Statement:
 
 def _add_role(template: Template, spec: FunctionSpec, document: Policy) -> GetAtt:
     role = template.add_resource(
-        Role(
-            f"{spec.logical_id}Role",
-            PermissionsBoundary=permissions_boundary_arn(),
-            AssumeRolePolicyDocument=service_trust_policy("lambda.amazonaws.com"),
-            Policies=[RolePolicy(PolicyName="function", PolicyDocument=document)],
+        add_suppressions(
+            Role(
+                f"{spec.logical_id}Role",
+                PermissionsBoundary=permissions_boundary_arn(),
+                AssumeRolePolicyDocument=service_trust_policy("lambda.amazonaws.com"),
+                Policies=[RolePolicy(PolicyName="function", PolicyDocument=document)],
+            ),
+            guard=INLINE_POLICY,
         )
     )
     return GetAtt(role, "Arn")

@@ -36,6 +36,8 @@ from troposphere.secretsmanager import (
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import KMS_KEY_ARN_PATTERN
+from tapstack_blocks.protection import kept_unless_destroyable
+from tapstack_blocks.suppressions import scanner_metadata
 from tapstack_blocks.tags import name_tags
 
 GlobalRole = Literal["none", "primary", "secondary"]
@@ -56,9 +58,15 @@ class GlobalMembership:
     """What the cluster's global role adds to the database template."""
 
     def __init__(
-        self, role: GlobalRole, template: Template, kms_key_arn: AWSHelperFn, username: str
+        self,
+        role: GlobalRole,
+        template: Template,
+        kms_key_arn: AWSHelperFn,
+        username: str,
+        protect_data: bool = False,
     ) -> None:
         self.role = role
+        self.protect_data = protect_data
         self.template = template
         self.kms_key_arn = kms_key_arn
         self.username = username
@@ -103,7 +111,7 @@ class GlobalMembership:
                 Engine="aurora-mysql",
                 EngineVersion=Ref("EngineVersion"),
                 StorageEncrypted=True,
-                DeletionProtection=False,
+                DeletionProtection=self.protect_data,
                 DeletionPolicy="Delete",
                 UpdateReplacePolicy="Delete",
             )
@@ -122,9 +130,16 @@ class GlobalMembership:
                     ExcludeCharacters=EXCLUDED_CHARACTERS,
                 ),
                 ReplicaRegions=[ReplicaRegion(Region=secondary_region, KmsKeyId=secondary_key)],
+                Metadata=scanner_metadata(
+                    {
+                        "SECRETSMANAGER_ROTATION_ENABLED_CHECK": "Rotated every 30 days by "
+                        "MasterSecretRotation in prod's migrations stack, which owns the "
+                        "rotation function (the secret must exist before the database).",
+                    }
+                ),
                 Tags=name_tags(resource_name("aurora-master")),
-                DeletionPolicy="Delete",
-                UpdateReplacePolicy="Delete",
+                DeletionPolicy=kept_unless_destroyable(self.protect_data),
+                UpdateReplacePolicy=kept_unless_destroyable(self.protect_data),
             )
         )
 

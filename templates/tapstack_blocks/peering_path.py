@@ -5,8 +5,11 @@ VPC CIDR by the same block that lays out every VPC (`subnet_cidr`), so a rule na
 them, never the whole peer VPC. Inbound: routes to the peer's subnets, 3306 into the database
 tier from them, the NACL admitting 3306 from them and replies going back on the ephemeral ports
 except 3306. Outbound (prod's two regions only): the Lambda tier may open 3306 to them and the
-NACL lets it out; replies come back through the VPC's own ephemeral-port rule, which excludes
-3306. Used by the network stack (the accepter side, behind PeeringConnectionId) and by prod's
+NACL lets it out, and replies from them in on the ephemeral ports except 3306. Then the NACL
+denies everything else to and from the whole peer VPC (`deny_everything_else`), before the
+VPC's own rules (100 and up: its ephemeral replies from anywhere, HTTPS to S3 anywhere) could
+admit it: the network layer carries nothing between the two VPCs but MySQL and its replies.
+Used by the network stack (the accepter side, behind PeeringConnectionId) and by prod's
 inter-region peering stack (the requester side).
 """
 
@@ -28,9 +31,13 @@ TCP = "6"
 # Ephemeral ports without 3306: a reply rule must never also admit a connection to (or from)
 # another VPC's MySQL port (docs/security.md, the cross-account invariant).
 EPHEMERAL_PORTS_BUT_MYSQL = (PortRange(From=1024, To=3305), PortRange(From=3307, To=65535))
-# NACL rule numbers from first_nacl_rule: +0.. inbound 3306, +10.. and +20.. replies out,
-# +30.. outbound 3306 (one per peer subnet).
-INBOUND_MYSQL, REPLIES_LOW, REPLIES_HIGH, OUTBOUND_MYSQL = 0, 10, 20, 30
+ALL_PROTOCOLS = "-1"
+# NACL rule numbers from first_nacl_rule (one per peer subnet): +0.. inbound 3306, +3.. and
+# +6.. replies out, +9.. outbound 3306, +12.. and +15.. replies in; +19 denies the rest of the
+# peer VPC, both ways. Every number stays below 100, where the VPC's own rules start.
+INBOUND_MYSQL, REPLIES_LOW, REPLIES_HIGH, OUTBOUND_MYSQL = 0, 3, 6, 9
+INBOUND_REPLIES_LOW, INBOUND_REPLIES_HIGH, DENY_THE_REST = 12, 15, 19
+FIRST_OWN_RULE = 100
 
 
 @dataclass(frozen=True)
@@ -52,11 +59,13 @@ class PeerPath:
     condition: str | None = None  # the whole path exists under it
     lambda_group: AWSHelperFn | None = None  # set: the Lambda tier may open 3306 to the peer
     outbound_condition: str | None = None  # the outbound rules exist under it
-    first_nacl_rule: int = 200
+    first_nacl_rule: int = 10
 
 
 def add_mysql_peering_path(template: Template, path: PeerPath) -> None:
     """Add one side of the MySQL-only path described by `path` to `template`."""
+    if path.first_nacl_rule + DENY_THE_REST >= FIRST_OWN_RULE:
+        raise ValueError("a peering path's NACL entries must come before the VPC's own (100)")
     peer_subnets = [subnet_cidr(path.peer_vpc_cidr, index) for index in range(MAX_AZS)]
     for table_index, (table, condition) in enumerate(path.route_tables, start=1):
         for subnet_index, cidr in enumerate(peer_subnets, start=1):
@@ -90,6 +99,31 @@ def add_mysql_peering_path(template: Template, path: PeerPath) -> None:
             _add_nacl_entry(template, path, entry_name, offset + index, egress, cidr, ports)
         if path.lambda_group is not None:
             _add_outbound(template, path, name, index, cidr)
+    deny_everything_else(
+        template,
+        path.network_acl,
+        path.peer_vpc_cidr,
+        f"{path.peer}Vpc",
+        path.first_nacl_rule + DENY_THE_REST,
+        path.condition,
+    )
+
+
+def deny_everything_else(template, acl, peer_vpc_cidr, name, number, condition=None) -> None:
+    """Deny every protocol and port to and from the peer VPC: what the entries before `number`
+    do not allow stays out, whatever the VPC's own later entries allow."""
+    for direction, egress in (("Inbound", False), ("Outbound", True)):
+        entry = NetworkAclEntry(
+            f"PrivateNetworkAcl{direction}DenyAllOther{name}",
+            NetworkAclId=acl,
+            RuleNumber=number,
+            Egress=egress,
+            Protocol=ALL_PROTOCOLS,
+            CidrBlock=peer_vpc_cidr,
+            RuleAction="deny",
+        )
+        _set_condition(entry, condition)
+        template.add_resource(entry)
 
 
 def _add_outbound(template, path: PeerPath, name: str, index: int, cidr) -> None:
@@ -104,16 +138,27 @@ def _add_outbound(template, path: PeerPath, name: str, index: int, cidr) -> None
     )
     _set_condition(egress, path.outbound_condition or path.condition)
     template.add_resource(egress)
-    _add_nacl_entry(
-        template,
-        path,
-        f"OutboundMysqlTo{name}",
-        OUTBOUND_MYSQL + index,
-        True,
-        cidr,
-        PortRange(From=MYSQL, To=MYSQL),
-        path.outbound_condition or path.condition,
-    )
+    replies = [
+        (f"OutboundMysqlTo{name}", OUTBOUND_MYSQL, True, PortRange(From=MYSQL, To=MYSQL)),
+        (f"InboundRepliesFrom{name}Low", INBOUND_REPLIES_LOW, False, EPHEMERAL_PORTS_BUT_MYSQL[0]),
+        (
+            f"InboundRepliesFrom{name}High",
+            INBOUND_REPLIES_HIGH,
+            False,
+            EPHEMERAL_PORTS_BUT_MYSQL[1],
+        ),
+    ]
+    for entry_name, offset, egress, ports in replies:
+        _add_nacl_entry(
+            template,
+            path,
+            entry_name,
+            offset + index,
+            egress,
+            cidr,
+            ports,
+            path.outbound_condition or path.condition,
+        )
 
 
 def _add_nacl_entry(template, path, entry_name, offset, egress, cidr, ports, condition=None):

@@ -1,6 +1,6 @@
 """S3 cross-region replication: the least-privilege replication role and the rule set.
 
-The rule replicates every object version and delete marker, re-encrypts replicas with the
+The rule replicates every object version but not delete markers, re-encrypts replicas with the
 destination region's key, and turns on Replication Time Control (15-minute SLA, with metrics).
 """
 
@@ -25,9 +25,20 @@ from troposphere.s3 import (
 
 from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.iam import service_trust_policy
+from tapstack_blocks.naming import resource_name
+from tapstack_blocks.suppressions import INLINE_POLICY, scanner_metadata
 
 # Replication Time Control: AWS's SLA is 15 minutes, and 15 is the only value S3 accepts.
 RTC_MINUTES = 15
+# The role's name, known before it exists: the replica bucket's policy exempts it by ARN.
+REPLICATION_ROLE = "audit-log-replication"
+
+
+def role_arn(resource: str) -> Sub:
+    """The ARN of this account's role named `tapstack-{resource}-{env}-{suffix}`."""
+    return Sub(
+        "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${Name}", Name=resource_name(resource)
+    )
 
 
 def region_of(arn: AWSHelperFn) -> Select:
@@ -62,13 +73,16 @@ def add_replication_role(
                 s3.GetObjectVersionForReplication,
                 s3.GetObjectVersionAcl,
                 s3.GetObjectVersionTagging,
+                # the audit log is under Object Lock: its retention travels with each replica
+                s3.GetObjectRetention,
+                s3.GetObjectLegalHold,
             ],
             Resource=[source_objects],
         ),
         Statement(
             Sid="WriteReplicas",
             Effect=Allow,
-            Action=[s3.ReplicateObject, s3.ReplicateDelete, s3.ReplicateTags],
+            Action=[s3.ReplicateObject, s3.ReplicateTags],  # no delete markers replicate
             Resource=[destination_objects],
         ),
         # S3 Bucket Keys (BucketKeyEnabled on both audit-log buckets, tapstack_blocks/buckets.py)
@@ -117,6 +131,8 @@ def add_replication_role(
         Role(
             logical_id,
             PermissionsBoundary=permissions_boundary_arn(),
+            RoleName=resource_name(REPLICATION_ROLE),
+            Metadata=scanner_metadata(INLINE_POLICY),
             AssumeRolePolicyDocument=service_trust_policy("s3.amazonaws.com"),
             Policies=[
                 RolePolicy(
@@ -131,14 +147,15 @@ def add_replication_role(
 def replication_configuration(
     role: Role, destination_bucket_arn: AWSHelperFn, destination_key_arn: AWSHelperFn
 ) -> ReplicationConfiguration:
-    """The bucket's ReplicationConfiguration: every version and delete marker, to the
+    """The bucket's ReplicationConfiguration: every version (no delete marker), to the
     destination bucket, re-encrypted with the destination key, under RTC."""
     rule = ReplicationConfigurationRules(
         Id="replicate-to-secondary-region",
         Status="Enabled",
         Priority=1,
         Filter=ReplicationRuleFilter(Prefix=""),
-        DeleteMarkerReplication=DeleteMarkerReplication(Status="Enabled"),
+        # A delete in us-east-1 must not hide the replica's copy of an audit record.
+        DeleteMarkerReplication=DeleteMarkerReplication(Status="Disabled"),
         SourceSelectionCriteria=SourceSelectionCriteria(
             SseKmsEncryptedObjects=SseKmsEncryptedObjects(Status="Enabled")
         ),

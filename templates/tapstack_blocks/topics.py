@@ -70,7 +70,7 @@ def _deny_insecure_transport(topic: Topic) -> Statement:
         Principal=Principal("*"),  # a Deny for everyone: no request without TLS
         Action=[sns.Publish],
         Resource=[Ref(topic)],
-        Condition=Condition(Bool("aws:SecureTransport", "false")),
+        Condition=Condition(Bool("aws:SecureTransport", False)),
     )
 
 

@@ -16,6 +16,7 @@ MODULES = (
     "deletion_policy",
     "ecr_images",
     "lambda_without_docker",
+    "object_lock_retention",
     "rds_master_secret",
     "route53_health",
     "s3_replication_response",

@@ -6,6 +6,7 @@ Each module registers its models with `tapstack_emulator.registry.register` on i
 import importlib
 
 MODULES = (
+    "cloudtrail",
     "cloudwatch",
     "ec2_endpoints",
     "ec2_flow_logs",

@@ -1,7 +1,9 @@
 """AWS::S3::Bucket with every property the templates use, and AWS::S3::BucketPolicy.
 
 moto's bucket model applies only BucketEncryption (dropping BucketKeyEnabled) and Tags, and
-moto has no BucketPolicy model at all (it silently skips the resource).
+moto has no BucketPolicy model at all (it silently skips the resource). Object Lock (with its
+default retention) is applied through moto's own PutObjectLockConfiguration, which enforces
+it on deletes.
 """
 
 import json
@@ -147,6 +149,18 @@ class Bucket(EmulatedResource):
             s3.put_bucket_versioning(name, versioning["Status"])
         elif self.properties.get("VersioningConfiguration") is not None:
             s3.put_bucket_versioning(name, "Suspended")  # versioning can only be suspended
+
+        lock = properties.get("ObjectLockConfiguration")
+        if lock and lock != self.properties.get("ObjectLockConfiguration"):
+            # Object Lock with its default retention, as S3 applies it to each new version
+            retention = (lock.get("Rule") or {}).get("DefaultRetention") or {}
+            s3.put_object_lock_configuration(
+                name,
+                str(properties.get("ObjectLockEnabled", "true")).lower() == "true",
+                retention.get("Mode"),
+                int(retention["Days"]) if "Days" in retention else None,
+                int(retention["Years"]) if "Years" in retention else None,
+            )
 
         if "BucketEncryption" in properties:
             s3.put_bucket_encryption(name, encryption(properties["BucketEncryption"]))

@@ -1,7 +1,10 @@
 """`!empty_buckets`: before a stack is deleted, empty the versioned buckets it owns.
 
 CloudFormation cannot delete a bucket that still holds objects (or object versions), so a
-stack whose buckets were used never tears down. Configure it where a complete teardown is
+stack whose buckets were used never tears down. Versions under Object Lock in governance mode
+are deleted too (BypassGovernanceRetention: the stack's role needs
+s3:BypassGovernanceRetention); compliance mode cannot be bypassed by anyone, so such a bucket
+fails to empty, naming the objects. Configure it where a complete teardown is
 wanted (dev, staging) and nowhere else:
 
     hooks:
@@ -100,7 +103,13 @@ class EmptyBuckets(Hook):
         response = self.stack.connection_manager.call(
             "s3",
             "delete_objects",
-            {"Bucket": bucket, "Delete": {"Objects": versions, "Quiet": True}},
+            # Object Lock in governance mode (the audit log) yields to the permission made
+            # for this, s3:BypassGovernanceRetention; compliance mode never does.
+            {
+                "Bucket": bucket,
+                "Delete": {"Objects": versions, "Quiet": True},
+                "BypassGovernanceRetention": True,
+            },
         )
         if response.get("Errors"):
             first = response["Errors"][0]

@@ -1,0 +1,1 @@
+"""Custom::DefaultSecurityGroupLockdown: a VPC's default security group with no rules."""

@@ -1,0 +1,77 @@
+"""The VPC's default security group left with no rules (Custom::DefaultSecurityGroupLockdown).
+
+CloudFormation cannot manage a VPC's default group, which EC2 creates open (all egress, all
+ingress from itself). AWS's control for it (Security Hub EC2.2, "VPC default security groups
+should not allow inbound or outbound traffic") is met with a small custom resource:
+lambda/default_security_group revokes every rule, on create and on every update. It lives in
+the database stack, the first stack of a group with a bucket for Lambda packages (the network
+stack comes before the storage stack, whose bucket policy names the network's S3 endpoint).
+"""
+
+from awacs import ec2
+from awacs.aws import Allow, Statement
+from troposphere import GetAtt, Parameter, Ref, Sub, Template
+
+from tapstack_blocks.custom_resources import DefaultSecurityGroupLockdown
+from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function
+
+PACKAGE = "tapstack-default-security-group"
+
+
+def add_default_group_lockdown(template: Template, placement: VpcPlacement) -> None:
+    """Parameters DefaultSecurityGroupId and DefaultSecurityGroupCodeKey, the function and
+    the custom resource that empties the group."""
+    group = template.add_parameter(
+        Parameter(
+            "DefaultSecurityGroupId",
+            Type="AWS::EC2::SecurityGroup::Id",
+            Description="The VPC's default security group (network stack), left with no rules.",
+            ConstraintDescription="must be a security group id",
+        )
+    )
+    code_key = template.add_parameter(
+        Parameter(
+            "DefaultSecurityGroupCodeKey",
+            Type="String",
+            AllowedPattern=rf"^lambda/{PACKAGE}/[0-9a-f]{{64}}\.zip$",
+            Description="S3 key of the default_security_group package (!upload_lambda_package).",
+            ConstraintDescription=f"must be lambda/{PACKAGE}/<sha256>.zip",
+        )
+    )
+    function = add_vpc_function(
+        template,
+        FunctionSpec(
+            logical_id="DefaultSecurityGroupFunction",
+            name="default-sg",
+            description="Custom::DefaultSecurityGroupLockdown: the VPC's default group, no rules",
+            handler="tapstack_default_security_group.handler.handler",
+            code_key=Ref(code_key),
+            statements=[
+                Statement(
+                    Sid="RevokeTheDefaultGroupsRules",
+                    Effect=Allow,
+                    Action=[ec2.RevokeSecurityGroupIngress, ec2.RevokeSecurityGroupEgress],
+                    Resource=[
+                        Sub(
+                            "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:"
+                            "security-group/${DefaultSecurityGroupId}"
+                        )
+                    ],
+                ),
+                Statement(
+                    Sid="DescribeSecurityGroups",
+                    Effect=Allow,
+                    Action=[ec2.DescribeSecurityGroups],
+                    Resource=["*"],  # Describe* actions have no resource type
+                ),
+            ],
+        ),
+        placement,
+    )
+    template.add_resource(
+        DefaultSecurityGroupLockdown(
+            "DefaultSecurityGroupLockdown",
+            ServiceToken=GetAtt(function, "Arn"),
+            GroupId=Ref(group),
+        )
+    )
