@@ -69,6 +69,12 @@ BAD_CONFIG = [
         id="az-count-too-high",
     ),
     pytest.param(
+        ("config/dev/config.yaml", "protect_data: false", "protect_data: yes please"),
+        (),
+        ["config/dev/config.yaml", "protect_data = 'yes please'", "valid boolean"],
+        id="protect-data-not-a-bool",
+    ),
+    pytest.param(
         ("config/dev/config.yaml", "az_count: 2", "az_count: 1"),
         (),
         ["config/dev/config.yaml", "az_count = 1", "greater than or equal to 2"],

@@ -169,3 +169,37 @@ def test_object_lock_applies_its_default_retention_to_new_versions(stacks, clien
         s3.delete_object(Bucket=name, Key="audit", VersionId=version)
     s3.delete_object(Bucket=name, Key="audit", VersionId=version, BypassGovernanceRetention=True)
     assert stacks.delete(stack["StackName"]) == "DELETE_COMPLETE"
+
+
+def test_access_logging_into_a_bucket_whose_policy_admits_the_logging_service(stacks, client):
+    # The target's policy also holds the TLS-only Deny ("Principal": "*") and lists Resources.
+    source, target = unique("logged"), unique("access-logs")
+    template = bucket_template(source)
+    template["Resources"]["Bucket"]["Properties"]["LoggingConfiguration"] = {
+        "DestinationBucketName": {"Ref": "Target"},
+        "LogFilePrefix": "logged/",
+    }
+    template["Resources"]["Bucket"]["DependsOn"] = ["TargetPolicy"]
+    target_policy = json.loads(json.dumps(template["Resources"]["Policy"]))
+    target_policy["Properties"]["Bucket"] = {"Ref": "Target"}
+    target_arn = {"Fn::GetAtt": ["Target", "Arn"]}
+    target_policy["Properties"]["PolicyDocument"]["Statement"][0]["Resource"] = [
+        {"Fn::Sub": ["${Arn}/*", {"Arn": target_arn}]}
+    ]
+    target_policy["Properties"]["PolicyDocument"]["Statement"].append(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": ["s3:PutObject"],
+            "Resource": [{"Fn::Sub": ["${Arn}/*", {"Arn": target_arn}]}],
+        }
+    )
+    template["Resources"]["Target"] = {
+        "Type": "AWS::S3::Bucket",
+        "Properties": {"BucketName": target},
+    }
+    template["Resources"]["TargetPolicy"] = target_policy
+    stack = stacks.create(template)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack
+    logging = client("s3").get_bucket_logging(Bucket=source)["LoggingEnabled"]
+    assert logging == {"TargetBucket": target, "TargetPrefix": "logged/"}

@@ -19,6 +19,7 @@ MODULES = (
     "object_lock_retention",
     "rds_master_secret",
     "route53_health",
+    "s3_logging_permissions",
     "s3_replication_response",
     "s3_object_replication",
     "ssm_secure_string_key",

@@ -40,6 +40,7 @@ REPOSITORY = Path(__file__).resolve().parents[3]
 BUNDLES = (
     REPOSITORY / "lambda/migrator/src/tapstack_migrator/rds-ca-bundle.pem",
     REPOSITORY / "lambda/rotation/src/tapstack_rotation/rds-ca-bundle.pem",
+    REPOSITORY / "lambda/validator/rds-ca-bundle.pem",  # copied into the validator image
 )
 _JS_STRING = re.compile(r"'((?:[^'\\]|\\.)*)'")
 _PEM = re.compile(r"-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+?-----END CERTIFICATE-----\n")
