@@ -20,7 +20,15 @@ role) depends on it, so it is created first and deleted last.
 """
 
 from awacs import cloudformation, ec2, kms, secretsmanager, ssm, sts
-from awacs.aws import Allow, ArnLike, ForAnyValueStringEquals, Policy, Statement, StringEquals
+from awacs.aws import (
+    Allow,
+    ArnEquals,
+    ArnLike,
+    ForAnyValueStringEquals,
+    Policy,
+    Statement,
+    StringEquals,
+)
 from awacs.aws import Condition as PolicyCondition
 from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.boundary import (
@@ -245,6 +253,14 @@ def _sync_target_role(parameters: dict[str, Parameter], boundary: Ref) -> Role:
     )
 
 
+def _sync_function_arn() -> Sub:
+    """The sync function (sync stack): `tapstack-sync-{env}-{suffix}` in this account."""
+    return Sub(
+        "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+        f"{PROJECT}-sync-${{EnvironmentName}}-${{EnvironmentSuffix}}"
+    )
+
+
 def _sync_role(parameters: dict[str, Parameter], is_prod: str, boundary: Ref) -> Role:
     return Role(
         "SyncRole",
@@ -255,11 +271,7 @@ def _sync_role(parameters: dict[str, Parameter], is_prod: str, boundary: Ref) ->
         # Only the sync function (sync stack, `tapstack-sync-{env}-{suffix}`) may take this role:
         # another prod function given it would get its reach into staging and dev.
         AssumeRolePolicyDocument=service_trust_policy(
-            "lambda.amazonaws.com",
-            source_arn=Sub(
-                "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
-                f"{PROJECT}-sync-${{EnvironmentName}}-${{EnvironmentSuffix}}"
-            ),
+            "lambda.amazonaws.com", source_arn=_sync_function_arn()
         ),
         MaxSessionDuration=SESSION_SECONDS,
         PermissionsBoundary=boundary,
@@ -275,6 +287,12 @@ def _sync_role(parameters: dict[str, Parameter], is_prod: str, boundary: Ref) ->
                             Effect=Allow,
                             Action=[sts.AssumeRole],
                             Resource=Ref(parameters["SyncTargetRoleArns"]),
+                            # Lambda puts the calling function's ARN in its credentials'
+                            # context: only the sync function's code reaches the targets,
+                            # whatever the trust policy lets assume this role.
+                            Condition=PolicyCondition(
+                                ArnEquals("lambda:SourceFunctionArn", _sync_function_arn())
+                            ),
                         ),
                         Statement(
                             Sid="SyncReaderSecret",

@@ -73,6 +73,9 @@ def test_sync_role_may_assume_exactly_the_targets(documents):
     assume = statements(sync)["SyncTargetsOnly"]
     assert assume["Action"] == ["sts:AssumeRole"]
     assert assume["Resource"] == {"Ref": "SyncTargetRoleArns"}
+    # and only from the sync function's own code (Lambda's credential context)
+    source = trust["Condition"]["ArnEquals"]["aws:SourceArn"]
+    assert assume["Condition"] == {"ArnEquals": {"lambda:SourceFunctionArn": source}}
     outputs = documents["prod/us-east-1/iam"]["Outputs"]
     assert {"SyncRoleArn", "SyncRoleName", "SyncTargetRoleArn", "DeployRoleArn"} <= set(outputs)
 
