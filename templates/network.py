@@ -24,6 +24,7 @@ from tapstack_blocks.parameters import (
 )
 from tapstack_blocks.peering_path import EPHEMERAL_PORTS_BUT_MYSQL, PeerPath, add_mysql_peering_path
 from tapstack_blocks.protection import ProtectData, kept_unless_destroyable
+from tapstack_blocks.security_groups import NO_EGRESS, allow_tcp_between_groups
 from tapstack_blocks.subnets import (
     HAS_THIRD_AZ,
     MAX_AZS,
@@ -47,8 +48,6 @@ from troposphere.ec2 import (
     RouteTable,
     SecurityGroup,
     SecurityGroupEgress,
-    SecurityGroupIngress,
-    SecurityGroupRule,
     SubnetNetworkAclAssociation,
     SubnetRouteTableAssociation,
     VPCEndpoint,
@@ -69,7 +68,6 @@ FIRST_PEERING_NACL_RULE = 10  # below this stack's own rules (100-199): evaluate
 TCP = "6"
 ALL_PROTOCOLS = "-1"
 # Egress only to loopback replaces a security group's default allow-all egress: no egress.
-NO_EGRESS = SecurityGroupRule(IpProtocol=ALL_PROTOCOLS, CidrIp="127.0.0.1/32", Description="none")
 FLOW_LOG_RETENTION_DAYS = {"prod": 365, "other": 90}
 
 
@@ -330,55 +328,34 @@ def _add_security_groups(template, vpc, s3_prefix_list) -> dict[str, SecurityGro
         if tier != "Lambda":
             group.SecurityGroupEgress = [NO_EGRESS]
         groups[tier] = template.add_resource(group)
-    rules = [
-        SecurityGroupIngress(
-            "EndpointIngressHttpsFromLambda",
-            GroupId=Ref(groups["Endpoint"]),
-            IpProtocol="tcp",
-            FromPort=HTTPS,
-            ToPort=HTTPS,
-            SourceSecurityGroupId=Ref(groups["Lambda"]),
-            Description="HTTPS from the Lambda tier",
-        ),
-        SecurityGroupEgress(
-            "LambdaEgressHttpsToEndpoints",
-            GroupId=Ref(groups["Lambda"]),
-            IpProtocol="tcp",
-            FromPort=HTTPS,
-            ToPort=HTTPS,
-            DestinationSecurityGroupId=Ref(groups["Endpoint"]),
-            Description="HTTPS to interface endpoints",
-        ),
+    lambda_tier = Ref(groups["Lambda"])
+    allow_tcp_between_groups(
+        template,
+        port=HTTPS,
+        sender=lambda_tier,
+        receiver=Ref(groups["Endpoint"]),
+        egress=("LambdaEgressHttpsToEndpoints", "HTTPS to interface endpoints"),
+        ingress=("EndpointIngressHttpsFromLambda", "HTTPS from the Lambda tier"),
+    )
+    template.add_resource(
         SecurityGroupEgress(
             "LambdaEgressHttpsToS3",
-            GroupId=Ref(groups["Lambda"]),
+            GroupId=lambda_tier,
             IpProtocol="tcp",
             FromPort=HTTPS,
             ToPort=HTTPS,
             DestinationPrefixListId=s3_prefix_list,
             Description="HTTPS to S3 via the gateway endpoint (S3's managed prefix list)",
-        ),
-        SecurityGroupEgress(
-            "LambdaEgressMysqlToDatabase",
-            GroupId=Ref(groups["Lambda"]),
-            IpProtocol="tcp",
-            FromPort=MYSQL,
-            ToPort=MYSQL,
-            DestinationSecurityGroupId=Ref(groups["Database"]),
-            Description="MySQL to the database tier",
-        ),
-        SecurityGroupIngress(
-            "DatabaseIngressMysqlFromLambda",
-            GroupId=Ref(groups["Database"]),
-            IpProtocol="tcp",
-            FromPort=MYSQL,
-            ToPort=MYSQL,
-            SourceSecurityGroupId=Ref(groups["Lambda"]),
-            Description="MySQL from the Lambda tier",
-        ),
-    ]
-    for rule in rules:
-        template.add_resource(rule)
+        )
+    )
+    allow_tcp_between_groups(
+        template,
+        port=MYSQL,
+        sender=lambda_tier,
+        receiver=Ref(groups["Database"]),
+        egress=("LambdaEgressMysqlToDatabase", "MySQL to the database tier"),
+        ingress=("DatabaseIngressMysqlFromLambda", "MySQL from the Lambda tier"),
+    )
     return groups
 
 

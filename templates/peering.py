@@ -26,6 +26,7 @@ from tapstack_blocks.parameters import (
     own_vpc_parameters,
 )
 from tapstack_blocks.peering_path import EPHEMERAL_PORTS_BUT_MYSQL, deny_everything_else
+from tapstack_blocks.security_groups import NO_EGRESS, allow_tcp_between_groups
 from tapstack_blocks.subnets import (
     MAX_AZS,
     add_third_az_condition,
@@ -40,17 +41,11 @@ from troposphere.ec2 import (
     Route,
     SecurityGroup,
     SecurityGroupEgress,
-    SecurityGroupIngress,
-    SecurityGroupRule,
     VPCPeeringConnection,
 )
 
 MYSQL = 3306
 HTTPS = 443
-# Egress only to loopback replaces a security group's default allow-all egress (network.py).
-NO_DEFAULT_EGRESS = SecurityGroupRule(
-    IpProtocol="-1", CidrIp="127.0.0.1/32", Description="no default egress"
-)
 TCP = "6"
 # prod/us-east-1's NACL: 10-29 the network stack's path to eu-west-1, 40-59 staging and dev
 # (ten numbers each), 100-199 the network stack's own rules.
@@ -93,50 +88,30 @@ def _add_sync_security_group(template: Template, own: dict[str, Parameter]) -> S
             "SyncSecurityGroup",
             GroupDescription="tapstack sync: MySQL to the prod reader and the peer databases",
             VpcId=Ref(own["VpcId"]),
-            SecurityGroupEgress=[NO_DEFAULT_EGRESS],
+            SecurityGroupEgress=[NO_EGRESS],
             Tags=name_tags(resource_name("sync")),
         )
     )
-    rules = [
-        SecurityGroupEgress(
+    sync = Ref(group)
+    allow_tcp_between_groups(
+        template,
+        port=HTTPS,
+        sender=sync,
+        receiver=Ref(own["EndpointSecurityGroupId"]),
+        egress=(
             "SyncEgressHttpsToEndpoints",
-            GroupId=Ref(group),
-            IpProtocol="tcp",
-            FromPort=HTTPS,
-            ToPort=HTTPS,
-            DestinationSecurityGroupId=Ref(own["EndpointSecurityGroupId"]),
-            Description="HTTPS to the interface endpoints (Secrets Manager, STS, KMS)",
+            "HTTPS to the interface endpoints (Secrets Manager, STS, KMS)",
         ),
-        SecurityGroupIngress(
-            "EndpointIngressHttpsFromSync",
-            GroupId=Ref(own["EndpointSecurityGroupId"]),
-            IpProtocol="tcp",
-            FromPort=HTTPS,
-            ToPort=HTTPS,
-            SourceSecurityGroupId=Ref(group),
-            Description="HTTPS from the sync",
-        ),
-        SecurityGroupEgress(
-            "SyncEgressMysqlToDatabase",
-            GroupId=Ref(group),
-            IpProtocol="tcp",
-            FromPort=MYSQL,
-            ToPort=MYSQL,
-            DestinationSecurityGroupId=Ref(own["DatabaseSecurityGroupId"]),
-            Description="MySQL to prod's database tier (the reader)",
-        ),
-        SecurityGroupIngress(
-            "DatabaseIngressMysqlFromSync",
-            GroupId=Ref(own["DatabaseSecurityGroupId"]),
-            IpProtocol="tcp",
-            FromPort=MYSQL,
-            ToPort=MYSQL,
-            SourceSecurityGroupId=Ref(group),
-            Description="MySQL from the sync",
-        ),
-    ]
-    for rule in rules:
-        template.add_resource(rule)
+        ingress=("EndpointIngressHttpsFromSync", "HTTPS from the sync"),
+    )
+    allow_tcp_between_groups(
+        template,
+        port=MYSQL,
+        sender=sync,
+        receiver=Ref(own["DatabaseSecurityGroupId"]),
+        egress=("SyncEgressMysqlToDatabase", "MySQL to prod's database tier (the reader)"),
+        ingress=("DatabaseIngressMysqlFromSync", "MySQL from the sync"),
+    )
     return group
 
 
