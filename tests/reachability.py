@@ -191,6 +191,15 @@ class Evaluator:
         return created
 
 
+def _private_subnets(vpcs: list[ipaddress.IPv4Network]) -> list[ipaddress.IPv4Network]:
+    """Each VPC's private subnets: its first PRIVATE_SUBNETS /20 blocks."""
+    return [
+        subnet
+        for vpc in vpcs
+        for subnet in list(vpc.subnets(new_prefix=PRIVATE_SUBNET_PREFIX))[:PRIVATE_SUBNETS]
+    ]
+
+
 def _network(value: Any) -> ipaddress.IPv4Network | None:
     return None if isinstance(value, Unknown) else ipaddress.IPv4Network(value, strict=False)
 
@@ -295,11 +304,7 @@ def region_path_violations(stack: StackInput, facts: Facts) -> list[str]:
     others = [cidr for region, cidr in facts.prod_regions.items() if region != stack.region]
     if not others:
         return []
-    private = [
-        subnet
-        for cidr in others
-        for subnet in list(cidr.subnets(new_prefix=PRIVATE_SUBNET_PREFIX))[:PRIVATE_SUBNETS]
-    ]
+    private = _private_subnets(others)
 
     def overlaps(cidr: Any) -> bool:
         network = _network(cidr)
@@ -355,11 +360,7 @@ def region_path_violations(stack: StackInput, facts: Facts) -> list[str]:
 def sync_egress_violations(stack: StackInput, facts: Facts) -> list[str]:
     """Prod rules that let anything but the sync's own group open MySQL into staging/dev, or the
     sync's group anything but 3306 to their private subnets."""
-    private = [
-        subnet
-        for cidr in facts.other_cidrs
-        for subnet in list(cidr.subnets(new_prefix=PRIVATE_SUBNET_PREFIX))[:PRIVATE_SUBNETS]
-    ]
+    private = _private_subnets(facts.other_cidrs)
     found = []
     for logical_id, resource in Evaluator(stack, facts).resources().items():
         kind, props = resource["Type"], resource["Properties"]

@@ -19,7 +19,9 @@ from tapstack_sync.dsn import Dsn
 from tapstack_sync.errors import BadInputError, RefusedError
 
 MARKER_TABLE = "tapstack_environment"
-CLASS_TABLE = "tapstack_table_class"  # migrations/V0003__classify_tables.sql
+# migrations/V0003__classify_tables.sql; the migrator's tapstack_migrator.table_classes names
+# the same table (not imported: the console script starts without the migrator's modules).
+CLASS_TABLE = "tapstack_table_class"
 REFERENCE = "reference"
 PROD_NAMES = frozenset({"prod", "production", "prd"})
 DEFAULT_ALLOWLIST = ("currencies", "fee_schedules", "merchant_categories")
