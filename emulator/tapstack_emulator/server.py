@@ -1,5 +1,6 @@
 """The moto server process: patch moto, bind 127.0.0.1, serve until stopped."""
 
+import importlib
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ from tapstack_emulator import runtime, vpc_resolver
 HOST = "127.0.0.1"
 HEALTH_PATH = "/tapstack-emulator/health"
 JOURNAL_PATH = "/tapstack-emulator/assume-role-journal"  # behaviours.assume_role_trust
+CALL_JOURNAL_PATH = "/tapstack-emulator/call-journal"  # behaviours.call_journal
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -52,16 +54,19 @@ class EmulatorApp:
             with self._lock:
                 return self._resolve(environ, start_response)
         if environ.get("PATH_INFO") == JOURNAL_PATH:
-            return self._assume_role_journal(environ, start_response)
+            return self._journal(environ, start_response, "assume_role_trust")
+        if environ.get("PATH_INFO") == CALL_JOURNAL_PATH:
+            return self._journal(environ, start_response, "call_journal")
+        from tapstack_emulator.behaviours import call_journal
         from tapstack_emulator.lambda_runtime import lending
 
         if lending.is_lent(environ):
             # A Lambda invocation's own call, made while its caller holds the lock and waits.
-            with lending.lent_lock:
+            with lending.lent_lock, call_journal.request(environ):
                 body = list(self._moto_app(environ, start_response))
                 lending.lend_issued(environ, body)
                 return body
-        with self._lock:
+        with self._lock, call_journal.request(environ):
             # Drain the response inside the lock: moto may build it lazily.
             return list(self._moto_app(environ, start_response))
 
@@ -76,16 +81,19 @@ class EmulatorApp:
         return [json.dumps(body).encode()]
 
     @staticmethod
-    def _assume_role_journal(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        from tapstack_emulator.behaviours import assume_role_trust
-
+    def _journal(
+        environ: dict[str, Any], start_response: StartResponse, behaviour: str
+    ) -> list[bytes]:
+        """`?since=N`: a journal's entries from N on (behaviours.assume_role_trust or
+        behaviours.call_journal)."""
+        module = importlib.import_module(f"tapstack_emulator.behaviours.{behaviour}")
         query = parse_qs(environ.get("QUERY_STRING", ""))
         since = query.get("since", ["0"])[0]
         if not since.isdigit():
             start_response("400 Bad Request", [("Content-Type", "application/json")])
             return [json.dumps({"error": f"since must be a count, not {since!r}"}).encode()]
         start_response("200 OK", [("Content-Type", "application/json")])
-        return [json.dumps(assume_role_trust.journal(int(since))).encode()]
+        return [json.dumps(module.journal(int(since))).encode()]
 
     @staticmethod
     def _health(start_response: StartResponse) -> list[bytes]:
