@@ -74,6 +74,8 @@ class SceptreRun:
     seconds: float
     # Every role the command assumed (or tried to), in order: the local AWS's AssumeRole journal.
     assumed_roles: tuple[str, ...] = ()
+    # Every signed call made while it ran, with its caller: the local AWS's call journal.
+    calls: tuple[dict, ...] = ()
 
 
 @dataclass
@@ -96,6 +98,7 @@ def run_sceptre(
     echo, stream its output as it comes."""
     started = time.perf_counter()
     journal_start = _assume_role_journal()["next"]
+    calls_start = call_journal()["next"]
     process = subprocess.Popen(  # noqa: S603 - fixed executable, arguments from our code
         [SCEPTRE, "--dir", str(project_dir), *args],
         stdout=subprocess.PIPE,
@@ -111,17 +114,29 @@ def run_sceptre(
             print(f"    {line}", end="", flush=True)
     returncode = process.wait(timeout=timeout)
     assumed = tuple(e["role"] for e in _assume_role_journal(journal_start)["entries"])
-    return SceptreRun(args, returncode, "".join(lines), time.perf_counter() - started, assumed)
+    calls = tuple(call_journal(calls_start)["entries"])
+    seconds = time.perf_counter() - started
+    return SceptreRun(args, returncode, "".join(lines), seconds, assumed, calls)
 
 
-def _assume_role_journal(since: int = 0) -> dict:
-    """The local AWS's AssumeRole journal from entry `since` (empty without a local AWS)."""
+def _journal(name: str, since: int) -> dict:
+    """A journal of the local AWS from entry `since` (empty without a local AWS)."""
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
     if not endpoint.startswith("http://127.0.0.1:"):
         return {"entries": [], "next": 0}
-    url = f"{endpoint}/tapstack-emulator/assume-role-journal?since={since}"
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+    url = f"{endpoint}/tapstack-emulator/{name}?since={since}"
+    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - loopback only
         return json.load(response)
+
+
+def _assume_role_journal(since: int = 0) -> dict:
+    """The local AWS's AssumeRole journal from entry `since`."""
+    return _journal("assume-role-journal", since)
+
+
+def call_journal(since: int = 0) -> dict:
+    """The local AWS's journal of signed calls (caller, action, resource) from entry `since`."""
+    return _journal("call-journal", since)
 
 
 def registry_outputs(group: str) -> dict[str, str]:
@@ -173,6 +188,7 @@ def launch_group(group: str, echo: bool = False, variables: tuple[str, ...] = ()
     launched as it is."""
     if not (PROJECT_DIR / "config" / group / "registry.yaml").is_file():
         return run_sceptre(*variables, "launch", "-y", group, echo=echo)
+    calls_start = call_journal()["next"]  # the images' publication included
     registry = run_sceptre(*variables, "launch", "-y", f"{group}/registry.yaml", echo=echo)
     if registry.returncode != 0:
         return registry
@@ -186,6 +202,7 @@ def launch_group(group: str, echo: bool = False, variables: tuple[str, ...] = ()
         registry.output + rest.output,
         registry.seconds + rest.seconds,
         registry.assumed_roles + rest.assumed_roles,
+        tuple(call_journal(calls_start)["entries"]),
     )
 
 

@@ -14,6 +14,7 @@ import pytest
 import rotation_demo
 import sync_demo
 from aws_accounts import account_session, accounts
+from deploy_role_calls import deploy_role_calls, deployed_policies, refused
 from deployment import (
     GROUPS,
     PROJECT_DIR,
@@ -96,6 +97,24 @@ def launched(launch_runs, local_aws):
         return {group: group_state(group) for group in GROUPS}
 
 
+@pytest.fixture(scope="module")
+def deploy_role_policies(launched) -> dict[str, list[dict]]:
+    """Each deploy role's policy documents as deployed, read back from the local AWS's IAM."""
+    return {
+        environment: deployed_policies(
+            account_session(environment).client("iam"), f"tapstack-deploy-{environment}"
+        )
+        for environment in ENVIRONMENTS
+    }
+
+
+def assert_deploy_roles_allowed_every_call(runs, deploy_role_policies) -> None:
+    """Every call a deploy role made during `runs` is allowed by its deployed policies."""
+    calls = [call for run in runs for call in run.calls]
+    assert deploy_role_calls(calls), "no call of a deploy role was journaled"
+    assert refused(calls, deploy_role_policies.__getitem__) == []
+
+
 def prod_roles(assumed_roles: tuple[str, ...]) -> list[str]:
     """The roles of prod's account among those a command assumed."""
     return [role for role in assumed_roles if role.split(":")[4] == accounts()["prod"]]
@@ -117,6 +136,24 @@ def test_no_staging_or_dev_launch_step_assumes_a_prod_role(launch_runs):
         account = accounts()[peer]
         assert f"arn:aws:iam::{account}:role/tapstack-peering-accepter-{peer}" in prod_launch
         assert f"arn:aws:iam::{account}:role/tapstack-deploy-{peer}" not in prod_launch
+
+
+def test_every_call_the_deploy_roles_made_in_the_launches_is_allowed(
+    launch_runs, deploy_role_policies
+):
+    # GIVEN every call journaled while the groups were brought up (images published as CI
+    # would, with the deploy role's credentials, included); THEN each deploy role's generated
+    # policies allow every one, and the launches used what the list grants for them.
+    assert_deploy_roles_allowed_every_call(launch_runs.values(), deploy_role_policies)
+    calls = deploy_role_calls(c for run in launch_runs.values() for c in run.calls)
+    made = {(c["service"], c["action"]) for c in calls}
+    assert {("cloudformation", "CreateStack"), ("ecr", "PutImage"), ("s3", "PutObject")} <= made
+    assert ("ssm", "GetParameter") in made  # the accepters' network reads its peering id
+    # and the deploy role no longer holds an AWS-managed policy
+    for documents in deploy_role_policies.values():
+        assert not any(
+            "NotAction" in s and s["Effect"] == "Allow" for d in documents for s in d["Statement"]
+        )
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -736,10 +773,11 @@ def test_sync_copies_reference_data_once_and_never_production_tables(launched):
 ONE_REGION = ("--var", "region_peering=off")
 
 
-def test_second_launch_changes_nothing(launched):
+def test_second_launch_changes_nothing(launched, deploy_role_policies):
     for group in GROUPS:
         result = run_sceptre(*ONE_REGION, "launch", "-y", group)
         assert result.returncode == 0, result.output
+        assert_deploy_roles_allowed_every_call([result], deploy_role_policies)
         environment = group.split("/")[0]
         if environment != "prod":
             # With peering on, the network reads prod's connection id in its own account: no
@@ -754,10 +792,11 @@ def test_second_launch_changes_nothing(launched):
         assert {s.status for s in group_state(group)} <= DONE
 
 
-def test_diff_reports_no_difference(launched):
+def test_diff_reports_no_difference(launched, deploy_role_policies):
     for group in GROUPS:
         result = run_sceptre(*ONE_REGION, "diff", group)
         assert result.returncode == 0, result.output
+        assert_deploy_roles_allowed_every_call([result], deploy_role_policies)
         for stack in GROUP_STACKS[group]:
             assert (
                 f"No difference to deployed stack tapstack-{group.replace('/', '-')}-{stack}"
@@ -765,7 +804,7 @@ def test_diff_reports_no_difference(launched):
             ), result.output
 
 
-def test_delete_removes_everything(launched):
+def test_delete_removes_everything(launched, deploy_role_policies):
     # prod first: its peering stack goes before the accepters' VPCs (prod's deployer cannot
     # delete staging's or dev's stacks, and theirs cannot delete prod's).
     for group in reversed(GROUPS):
@@ -779,6 +818,13 @@ def test_delete_removes_everything(launched):
         table = outputs(group, "compute")["SessionsTableName"]
         result = run_sceptre("delete", "-y", group)
         assert result.returncode == 0, result.output
+        # !empty_buckets emptied the Object-Locked audit log with its governance bypass
+        assert_deploy_roles_allowed_every_call([result], deploy_role_policies)
+        if environment != "prod":
+            bypassed = [
+                c for c in result.calls if "x-amz-bypass-governance-retention" in c["headers"]
+            ]
+            assert deploy_role_calls(bypassed), "!empty_buckets made no bypassing delete"
         assert {s.status for s in group_state(group)} == {"NOT_DEPLOYED"}
         session = account_session(environment)
         assert (

@@ -9,7 +9,8 @@ from typing import TypeVar
 
 import pytest
 from aws_accounts import account_session
-from deployment import group_state, launch_group, peering_states, run_sceptre
+from deploy_role_calls import deploy_role_calls, deployed_policies, refused
+from deployment import SceptreRun, group_state, launch_group, peering_states, run_sceptre
 from writer_names import WriterName, writer_names
 
 pytestmark = pytest.mark.e2e
@@ -28,9 +29,10 @@ def _aws_environment(local_aws_env):
 
 
 @pytest.fixture(scope="module")
-def prod(local_aws):
+def prod_launches(local_aws) -> list[SceptreRun]:
     """A full prod deploy, once: each prod region (its registry, its images published as CI
-    would, then the rest), then the global group."""
+    would, then the rest), then the global group; each command's run."""
+    runs = []
     with pytest.MonkeyPatch.context() as patch:
         for name, value in local_aws.env().items():
             patch.setenv(name, value)
@@ -42,15 +44,46 @@ def prod(local_aws):
                 "--var", "peering=off", "launch", "-y", f"{accepter}/database.yaml"
             )  # fmt: skip
             assert result.returncode == 0, result.output
+            runs.append(result)
         for group in PROD_GROUPS:
             # region_peering=off: prod/us-east-1's network, before eu-west-1's peering stack.
             off = ("--var", "peering=off", "--var", "region_peering=off")
             result = launch_group(group, variables=off)
             assert result.returncode == 0, result.output
+            runs.append(result)
         # Then prod/us-east-1's side of the inter-region path (tests/deployment.py).
         result = run_sceptre("launch", "-y", "prod/us-east-1/network.yaml")
         assert result.returncode == 0, result.output
+        return [*runs, result]
+
+
+@pytest.fixture(scope="module")
+def prod(prod_launches, local_aws):
+    """Every prod group's stacks, as launched."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in local_aws.env().items():
+            patch.setenv(name, value)
         return {group: group_state(group) for group in PROD_GROUPS}
+
+
+@pytest.fixture(scope="module")
+def deploy_role_policies(prod) -> dict[str, list[dict]]:
+    """Each deploy role's policy documents as deployed, read back from the local AWS's IAM."""
+    return {
+        environment: deployed_policies(
+            account_session(environment).client("iam"), f"tapstack-deploy-{environment}"
+        )
+        for environment in ("prod", "staging", "dev")
+    }
+
+
+def test_every_call_the_deploy_roles_made_is_allowed(prod_launches, deploy_role_policies):
+    # The StackSet, the Route 53 failover and the second region, as the deploy roles launched
+    # them (tests/deploy_role_calls.py): each call allowed by the caller's deployed policies.
+    calls = [call for run in prod_launches for call in run.calls]
+    made = {(c["caller"].rsplit("-", 1)[1], c["action"]) for c in deploy_role_calls(calls)}
+    assert ("prod", "CreateStack") in made
+    assert refused(calls, deploy_role_policies.__getitem__) == []
 
 
 def outputs(group: str, stack: str) -> dict[str, str]:
@@ -355,11 +388,12 @@ def test_diff_reports_no_difference(prod):
         )
 
 
-def test_delete_removes_prod_in_both_regions(prod):
+def test_delete_removes_prod_in_both_regions(prod, deploy_role_policies):
     identifier = outputs("prod/us-east-1", "database")["GlobalClusterIdentifier"]
     for group in PROD_GROUPS[::-1]:
         result = run_sceptre("delete", "-y", group)
         assert result.returncode == 0, result.output
+        assert refused(result.calls, deploy_role_policies.__getitem__) == []
         assert {s.status for s in group_state(group)} == {"NOT_DEPLOYED"}, group
     rds = account_session("prod").client("rds")
     remaining = [
