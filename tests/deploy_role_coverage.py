@@ -13,12 +13,10 @@ checked on the templates: a handler permission a feature needs that no template 
 (UNUSED_FEATURES), and the generator's WITHHELD actions (WITHHELD_PREMISES).
 """
 
-import json
-import re
 from collections.abc import Callable
 
 import registry_schemas
-from deploy_role_actions import CUSTOM_RESOURCE, DYNAMIC_REFERENCES, WITHHELD
+from deploy_role_actions import WITHHELD, template_actions
 from identity_plane import policy
 from managed_policies import customer_managed, document
 from reachability import Evaluator, Facts, StackInput
@@ -118,23 +116,16 @@ def _request(action: str, resource_type: str, account: str) -> policy.Request:
     return policy.Request(action, project % kind, context)
 
 
-def _needs(stack_name: str, region: str, template: dict) -> dict[str, set[str]]:
-    """{action: resource types (or what else) needing it} for one template."""
+def _needs(region: str, template: dict) -> dict[str, set[str]]:
+    """{action: resource types (or what else) needing it} for one template, as the generator
+    counts them (deploy_role_actions.template_actions)."""
     needs: dict[str, set[str]] = {}
 
     def add(actions, why: str) -> None:
         for action in actions:
             needs.setdefault(registry_schemas.normalized(action), set()).add(why)
 
-    for resource in template["Resources"].values():
-        kind = resource["Type"]
-        if kind.startswith("Custom::") or kind.endswith("::CustomResource"):
-            add(CUSTOM_RESOURCE, kind)
-            continue
-        for actions in registry_schemas.handler_permissions(kind, region).values():
-            add(actions, kind)
-    for reference in set(re.findall(r"\{\{resolve:([a-z-]+):", json.dumps(template))):
-        add(DYNAMIC_REFERENCES[reference], f"{{{{resolve:{reference}}}}} in {stack_name}")
+    template_actions(template, region, add)
     return needs
 
 
@@ -162,7 +153,7 @@ def uncovered(
     for name, (region, template) in sorted(stacks.items()):
         environment = _environment(name)
         documents = deploy_roles(environment)
-        for action, why in sorted(_needs(name, region, template).items()):
+        for action, why in sorted(_needs(region, template).items()):
             if action in WITHHELD or not registry_schemas.is_iam_action(action):
                 continue
             for kind in sorted(why):
