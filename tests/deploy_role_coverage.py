@@ -10,7 +10,7 @@ it; `iam:PassRole` with the service the resource type passes a role to (PASSES_R
 
 What is not granted on purpose is listed with its reason and its premise, and the premise is
 checked on the templates: a handler permission a feature needs that no template uses
-(UNUSED_FEATURES), and the generator's WITHHELD actions (WITHHELD_PREMISES).
+(UNUSED_FEATURES), and the generator's WITHHELD actions (`withheld_premises`).
 """
 
 from collections.abc import Callable

@@ -98,14 +98,17 @@ def launched(launch_runs, local_aws):
 
 
 @pytest.fixture(scope="module")
-def deploy_role_policies(launched) -> dict[str, list[dict]]:
+def deploy_role_policies(launched, local_aws) -> dict[str, list[dict]]:
     """Each deploy role's policy documents as deployed, read back from the local AWS's IAM."""
-    return {
-        environment: deployed_policies(
-            account_session(environment).client("iam"), f"tapstack-deploy-{environment}"
-        )
-        for environment in ENVIRONMENTS
-    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in local_aws.env().items():
+            patch.setenv(name, value)
+        return {
+            environment: deployed_policies(
+                account_session(environment).client("iam"), f"tapstack-deploy-{environment}"
+            )
+            for environment in ENVIRONMENTS
+        }
 
 
 def assert_deploy_roles_allowed_every_call(runs, deploy_role_policies) -> None:

@@ -67,14 +67,17 @@ def prod(prod_launches, local_aws):
 
 
 @pytest.fixture(scope="module")
-def deploy_role_policies(prod) -> dict[str, list[dict]]:
+def deploy_role_policies(prod, local_aws) -> dict[str, list[dict]]:
     """Each deploy role's policy documents as deployed, read back from the local AWS's IAM."""
-    return {
-        environment: deployed_policies(
-            account_session(environment).client("iam"), f"tapstack-deploy-{environment}"
-        )
-        for environment in ("prod", "staging", "dev")
-    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in local_aws.env().items():
+            patch.setenv(name, value)
+        return {
+            environment: deployed_policies(
+                account_session(environment).client("iam"), f"tapstack-deploy-{environment}"
+            )
+            for environment in ("prod", "staging", "dev")
+        }
 
 
 def test_every_call_the_deploy_roles_made_is_allowed(prod_launches, deploy_role_policies):
