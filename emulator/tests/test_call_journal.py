@@ -88,3 +88,16 @@ def test_a_signed_request_moto_does_not_authorize_is_journaled_without_an_action
 def test_since_must_be_a_count(endpoint):
     with pytest.raises(urllib.error.HTTPError, match="400"):
         journal(endpoint, "x")  # type: ignore[arg-type]
+
+
+def test_the_journal_keeps_the_latest_entries_and_never_renumbers(monkeypatch):
+    # GIVEN a journal that keeps 4 entries; WHEN 6 are appended
+    monkeypatch.setattr(call_journal, "KEPT", 4)
+    monkeypatch.setattr(call_journal, "_JOURNAL", [])
+    monkeypatch.setattr(call_journal, "_dropped", 0)
+    for number in range(6):
+        call_journal._append("AKIDEXAMPLE", "s3", f"Call{number}", {"resource": "*"})
+    # THEN the oldest are gone, the numbering goes on, and `since` still means the same entry
+    assert call_journal.journal()["next"] == 6
+    assert [e["action"] for e in call_journal.journal(4)["entries"]] == ["Call4", "Call5"]
+    assert [e["action"] for e in call_journal.journal(0)["entries"]] == ["Call3", "Call4", "Call5"]

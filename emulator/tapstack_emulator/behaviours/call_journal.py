@@ -15,7 +15,8 @@ and path, so a check built on the journal sees what it cannot judge instead of m
 Unsigned requests (health checks, custom-resource responses) are not journaled.
 
 `GET /tapstack-emulator/call-journal?since=N` answers `{"entries": [...], "next": M}` from entry
-N on (server.py). The journal lives in memory for the server's life.
+N on (server.py). The journal lives in memory and keeps the latest KEPT entries (a long-running
+`make up` would otherwise grow without end); entry numbers never restart.
 """
 
 import re
@@ -30,7 +31,9 @@ from moto.iam.models import iam_backends
 
 _moto_authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
 _SCOPE = re.compile(r"Credential=([^/\s]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
+KEPT = 200_000
 _JOURNAL: list[dict[str, Any]] = []
+_dropped = 0  # entries before _JOURNAL[0]
 _LOCK = threading.Lock()
 _PRINCIPALS: dict[str, str] = {}  # access key id -> principal ARN (keys never change owner)
 _request = threading.local()
@@ -74,8 +77,12 @@ def _append(access_key_id: str, service: str, action: str | None, request: dict)
         "action": action,
         **request,
     }
+    global _dropped
     with _LOCK:
         _JOURNAL.append(entry)
+        if len(_JOURNAL) > KEPT:
+            _dropped += len(_JOURNAL) - KEPT // 2
+            del _JOURNAL[: len(_JOURNAL) - KEPT // 2]
 
 
 def _authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
@@ -114,9 +121,10 @@ def request(environ: dict[str, Any]) -> Iterator[None]:
 
 
 def journal(since: int = 0) -> dict[str, Any]:
-    """The entries from `since` on, and the index of the next one."""
+    """The entries from `since` on (those still kept), and the number of the next one."""
     with _LOCK:
-        return {"entries": [dict(entry) for entry in _JOURNAL[since:]], "next": len(_JOURNAL)}
+        kept = _JOURNAL[max(since - _dropped, 0) :]
+        return {"entries": [dict(entry) for entry in kept], "next": _dropped + len(_JOURNAL)}
 
 
 def apply() -> None:
