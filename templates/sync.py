@@ -29,6 +29,7 @@ from tapstack_blocks.parameters import (
     ENVIRONMENTS,
     add_environment_parameters,
     add_is_prod_condition,
+    VPC_CIDR_PATTERN,
     add_kms_key_arn_parameter,
     private_subnet_ids_parameter,
 )
@@ -124,12 +125,14 @@ def _function_environment(parameters: dict[str, Parameter]) -> dict:
     target_secrets = {env: f"{PROJECT}/{env}/{suffix}/db/sync" for env in SYNC_TARGETS}
     target_roles = {env: f"${{{_role_parameter(env)}}}" for env in SYNC_TARGETS}
     # Where each target's database is comes from prod's deploy (the target's published stack
-    # outputs), never from the target's secret, which staging/dev administer (docs/security.md).
+    # outputs), never from the target's secret, which staging/dev administer; the handler refuses
+    # an endpoint that does not resolve inside the target's VPC (docs/security.md).
     target_endpoints = {
         env: {
             "host": f"${{{_endpoint_parameter(env)}}}",
             "port": f"${{{_port_parameter(env)}}}",
             "database": TARGET_DATABASE_NAME,
+            "vpc_cidr": f"${{{_vpc_cidr_parameter(env)}}}",
         }
         for env in SYNC_TARGETS
     }
@@ -155,6 +158,10 @@ def _endpoint_parameter(environment: str) -> str:
 
 def _port_parameter(environment: str) -> str:
     return f"{environment.capitalize()}DatabasePort"
+
+
+def _vpc_cidr_parameter(environment: str) -> str:
+    return f"{environment.capitalize()}VpcCidr"
 
 
 def _add_workflow(template, function, topic, kms_key_arn) -> StateMachine:
@@ -349,6 +356,14 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
                     MaxValue=65535,
                     Description=f"{env}'s MySQL port (its database stack)",
                     ConstraintDescription="must be a TCP port",
+                ),
+                Parameter(
+                    _vpc_cidr_parameter(env),
+                    Type="String",
+                    AllowedPattern=VPC_CIDR_PATTERN,
+                    Description=f"{env}'s VPC (address plan): its database endpoint must resolve "
+                    "inside it, or the sync refuses to connect",
+                    ConstraintDescription="must be a private /16 such as 10.2.0.0/16",
                 ),
             )
         ),

@@ -4,7 +4,9 @@ The zip (moto keeps its bytes) is extracted once per content hash. The child run
 function's Environment.Variables, Lambda's reserved variables, credentials from assuming the
 function's role through moto's STS (so its calls land in the function's account, as in AWS),
 AWS_ENDPOINT_URL pointing back at the emulator, and SSL_CERT_FILE trusting the emulator's CA.
-It is killed at the function's Timeout. Its output goes to the function's log group.
+An image function runs from a task root built from its command's package (image_root.py); a
+function in a VPC sees the local clusters at their VPC addresses (vpc_addresses.py). It is
+killed at the function's Timeout. Its output goes to the function's log group.
 """
 
 import io
@@ -27,6 +29,7 @@ from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
 
 from tapstack_emulator import runtime, tls
+from tapstack_emulator.lambda_runtime import image_root, vpc_addresses
 from tapstack_emulator.lambda_runtime.lending import lending
 
 RUNNER = Path(__file__).with_name("runner.py")
@@ -67,8 +70,10 @@ def invoke(
     `handler` stand in for a container image's interpreter and command (see
     `image_python`)."""
     if handler is not None:
-        code_dir = runtime.work_dir() / "lambda" / "image-task-root"
-        code_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            code_dir = image_root.task_root(python, handler, RDS_BUNDLE_NAMES.fullmatch)
+        except image_root.ImageRootError as err:
+            raise InvocationError(f"function {function.function_name}: {err}") from None
     elif not getattr(function, "code_bytes", b""):
         raise InvocationError(
             f"function {function.function_name} has no code the local AWS can run"
@@ -114,6 +119,7 @@ def invoke(
         "AWS_SESSION_TOKEN": credentials.session_token,
         "SSL_CERT_FILE": str(tls.bundle()),
         **{k: str(v) for k, v in (function.environment_vars or {}).items()},
+        **vpc_addresses.environment(function),
     }
     with tempfile.TemporaryDirectory(prefix="invoke-", dir=runtime.work_dir()) as scratch:
         event_file, result_file = Path(scratch, "event.json"), Path(scratch, "result.json")

@@ -40,6 +40,7 @@ REPOSITORY = Path(__file__).resolve().parents[3]
 BUNDLES = (
     REPOSITORY / "lambda/migrator/src/tapstack_migrator/rds-ca-bundle.pem",
     REPOSITORY / "lambda/rotation/src/tapstack_rotation/rds-ca-bundle.pem",
+    REPOSITORY / "lambda/sync/src/tapstack_sync/rds-ca-bundle.pem",  # in the sync image's package
     REPOSITORY / "lambda/validator/rds-ca-bundle.pem",  # copied into the validator image
 )
 _JS_STRING = re.compile(r"'((?:[^'\\]|\\.)*)'")
