@@ -3,10 +3,11 @@
 - Every `FROM` names the one base image, pinned by digest (BASE_IMAGE): a moved tag cannot
   change what is built, and all images move together when the pin is refreshed
   (docs/security.md, "Supply chain").
-- A CA bundle in an image is the packaged copy (lambda/migrator/scripts/refresh_rds_ca_bundle.py
-  writes the same bytes to every package that connects to Aurora), copied from the build
-  context, either as a loose file with DATABASE_CA_BUNDLE naming it, or inside the function's
-  package. A file fetched from a URL must carry `ADD --checksum=sha256:...`.
+- A CA bundle in an image (every image whose package has a MySQL driver needs one) is the
+  packaged copy (lambda/migrator/scripts/refresh_rds_ca_bundle.py writes the same bytes to every
+  package that connects to Aurora), copied from the build context, either as a loose file with
+  DATABASE_CA_BUNDLE naming it, or inside the function's package. A file fetched from a URL
+  must carry `ADD --checksum=sha256:...`.
 The tests fail when an image's bundle drifts from the packaged copy, a URL is fetched without a
 checksum, or a base image is unpinned or pinned differently."""
 
@@ -51,6 +52,12 @@ def image_bundles(dockerfile: Path) -> list[Path]:
     return found
 
 
+def connects_to_databases(folder: Path) -> bool:
+    """Whether the function's package depends on a MySQL driver (then it needs the bundle)."""
+    pyproject = (folder / "pyproject.toml").read_text().lower()
+    return any(f'"{driver}' in pyproject for driver in ("pymysql", "mysqlclient"))
+
+
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda path: path.parent.name)
 def test_the_image_takes_nothing_unpinned(dockerfile):
     assert DOCKERFILES, "no Lambda Dockerfile found"
@@ -63,7 +70,8 @@ def test_the_image_takes_nothing_unpinned(dockerfile):
         if line.startswith("ADD") and re.search(r"https?://", line):
             assert re.search(r"--checksum=sha256:[0-9a-f]{64}\b", line), line
     bundles = image_bundles(dockerfile)
-    assert bundles, f"{dockerfile}: no CA bundle copied into the image"
+    if connects_to_databases(dockerfile.parent):
+        assert bundles, f"{dockerfile}: no CA bundle copied into the image"
     for copied in bundles:
         assert copied.read_bytes() == PACKAGED_BUNDLE.read_bytes(), (
             f"{copied} drifted from the packaged copy {PACKAGED_BUNDLE}: run "
@@ -78,7 +86,12 @@ def test_the_image_takes_nothing_unpinned(dockerfile):
 def _copy_of(name: str, folder: Path) -> Path:
     """lambda/<name>'s Dockerfile and build context under `folder` (a scratch copy)."""
     source = PROJECT_DIR / "lambda" / name
-    for path in (source / "Dockerfile", *source.glob("*.pem"), *source.glob("src/*/*.pem")):
+    for path in (
+        source / "Dockerfile",
+        source / "pyproject.toml",
+        *source.glob("*.pem"),
+        *source.glob("src/*/*.pem"),
+    ):
         target = folder / path.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(path.read_bytes())
