@@ -3,6 +3,7 @@ its modules, RDS trust bundles extended with the emulator's CA), and a function 
 each local cluster endpoint at an address in the cluster's subnets, where connections reach the
 local server."""
 
+import hashlib
 import ipaddress
 import json
 import urllib.request
@@ -83,3 +84,96 @@ def test_a_function_outside_any_vpc_sees_the_local_address(stacks, client):
     answer = client("lambda").invoke(FunctionName=outputs["Name"], Payload=json.dumps(event))
     result = json.loads(answer["Payload"].read())
     assert result["addresses"] == ["127.0.0.1"], result
+
+
+def _push_with_command(client, repository: str, command: list[str], env=()) -> str:
+    """An image whose config blob (uploaded, as `docker push` does) says CMD `command` and
+    ENV `env`; its URI by digest. No ImageConfig.Command is needed to run it."""
+    ecr = client("ecr")
+    config = json.dumps({"os": "linux", "config": {"Cmd": command, "Env": list(env)}}).encode()
+    upload = ecr.initiate_layer_upload(repositoryName=repository)["uploadId"]
+    ecr.upload_layer_part(
+        repositoryName=repository,
+        uploadId=upload,
+        partFirstByte=0,
+        partLastByte=len(config) - 1,
+        layerPartBlob=config,
+    )
+    digest = "sha256:" + hashlib.sha256(config).hexdigest()
+    ecr.complete_layer_upload(repositoryName=repository, uploadId=upload, layerDigests=[digest])
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": len(config),
+            "digest": digest,
+        },
+        "layers": [],
+    }
+    pushed = ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest))
+    return (
+        f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{repository}"
+        f"@{pushed['image']['imageId']['imageDigest']}"
+    )
+
+
+def test_an_image_without_a_command_override_runs_its_own_cmd(stacks, client):
+    # GIVEN an image function that sets no ImageConfig.Command; the image's CMD names a handler
+    name = unique("cmd")
+    stacks.create(repository_template(name, 20, True))
+    stack = stacks.create(
+        function_template(_push_with_command(client, name, ["echo_identity.handler"]))
+    )
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    function = stacks.outputs(stack["StackName"])["Name"]
+    # WHEN it is invoked THEN the image's CMD ran
+    answer = client("lambda").invoke(FunctionName=function, Payload=b'{"via": "cmd"}')
+    result = json.loads(answer["Payload"].read())
+    assert "FunctionError" not in answer, result
+    assert result["event"] == {"via": "cmd"}
+
+
+def test_the_images_env_applies_under_the_functions_own_variables(stacks, client):
+    # GIVEN an image whose ENV sets two variables, one of which the function also sets
+    name = unique("env")
+    stacks.create(repository_template(name, 20, True))
+    env = ["FROM_IMAGE=/var/task/bundle.pem", "BOTH=image"]
+    template = function_template(_push_with_command(client, name, ["env_probe.handler"], env))
+    template["Resources"]["Function"]["Properties"]["Environment"] = {"Variables": {"BOTH": "fn"}}
+    stack = stacks.create(template)
+    function = stacks.outputs(stack["StackName"])["Name"]
+    # WHEN it reads them
+    payload = json.dumps({"names": ["FROM_IMAGE", "BOTH"]})
+    answer = client("lambda").invoke(FunctionName=function, Payload=payload)
+    result = json.loads(answer["Payload"].read())
+    # THEN the image's value applies (its /var/task is the local task root), the function's wins
+    assert result["BOTH"] == "fn"
+    assert (
+        result["FROM_IMAGE"].endswith("/bundle.pem") and "image-env_probe-" in result["FROM_IMAGE"]
+    )
+
+
+def test_a_custom_resource_backed_by_an_image_function_runs_it(stacks, client):
+    # GIVEN a custom resource whose ServiceToken is an image function (CMD from the image)
+    name = unique("cr")
+    stacks.create(repository_template(name, 20, True))
+    uri = _push_with_command(client, name, ["parameter_resource.handler"])
+    template = function_template(uri)
+    parameter = f"/test/{unique('image')}"
+    template["Resources"]["Function"]["Properties"]["Timeout"] = 30
+    template["Resources"]["Key"] = {"Type": "AWS::KMS::Key", "Properties": {"Description": "p"}}
+    template["Resources"]["Parameter"] = {
+        "Type": "Custom::SecureParameter",
+        "Properties": {
+            "ServiceToken": {"Fn::GetAtt": ["Function", "Arn"]},
+            "Name": parameter,
+            "Value": "from an image",
+            "KeyId": {"Fn::GetAtt": ["Key", "Arn"]},
+        },
+    }
+    # WHEN the stack is created THEN the function ran and made the parameter
+    stack = stacks.create(template)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    value = client("ssm").get_parameter(Name=parameter, WithDecryption=True)["Parameter"]["Value"]
+    assert value == "from an image"
