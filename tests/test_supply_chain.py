@@ -81,6 +81,16 @@ def test_the_image_takes_nothing_unpinned(dockerfile):
         if line.startswith("COPY") and ".pem" in line:
             destination = line.split()[-1].replace("${LAMBDA_TASK_ROOT}", "/var/task")
             assert f"ENV DATABASE_CA_BUNDLE={destination}" in lines, line
+    for line in lines:
+        if line.startswith("ENV DATABASE_CA_BUNDLE="):
+            named = line.split("=", 1)[1]
+            source = dockerfile.parent / "src"
+            copied = [
+                f"/var/task/{bundle.relative_to(source)}"
+                for bundle in bundles
+                if bundle.is_relative_to(source)
+            ]
+            assert named in copied, f"{dockerfile}: {line} names no bundle the image copies"
 
 
 def _copy_of(name: str, folder: Path) -> Path:
