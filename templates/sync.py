@@ -23,6 +23,7 @@ from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
+from tapstack_blocks.images import image_uri_parameter
 from tapstack_blocks.naming import PROJECT, SUFFIX_PARAMETER, resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
@@ -59,9 +60,6 @@ TABLE_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 RATE_PATTERN = r"^rate\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\)$"
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_-]{1,64}$"
 SECRET_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$"  # noqa: S105 - a pattern, not a secret
-IMAGE_URI_PATTERN = (
-    r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$"
-)
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9+=,.@:/_-]{16,1224}$"
 STATE_MACHINE_LOG_RETENTION_DAYS = 365
 
@@ -309,13 +307,7 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
             "that reaches the staging and dev databases",
             ConstraintDescription="must be a security group id",
         ),
-        Parameter(
-            "SyncImageUri",
-            Type="String",
-            AllowedPattern=IMAGE_URI_PATTERN,
-            Description="The sync image, pinned by digest (!ecr_image_digest)",
-            ConstraintDescription="must be an ECR image URI with an @sha256: digest",
-        ),
+        image_uri_parameter("SyncImageUri", "sync"),
         Parameter(
             "SyncRoleArn",
             Type="String",

@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from rendered_templates import PROJECT_DIR
+from rendered_templates import PROJECT_DIR, render_all, template_document
 
 FUNCTIONS = sorted(path.parent for path in (PROJECT_DIR / "lambda").glob("*/pyproject.toml"))
 
@@ -88,3 +88,27 @@ def test_a_stale_lock_export_and_a_wrong_command_are_caught(tmp_path):
     dockerfile.write_text(dockerfile.read_text().replace(".handler.handler", ".handler.main"))
     with pytest.raises(AssertionError, match="defines no main"):
         test_the_image_installs_hashed_wheels_and_runs_a_handler_of_its_package(folder)
+
+
+def test_every_rendered_function_is_an_image_whose_command_is_its_dockerfiles_cmd():
+    # The seeds' rule, on what CloudFormation receives: no zip, no inline code, and where a
+    # template names the handler (ImageConfig.Command), it is the CMD of that function's image.
+    commands = {
+        json.loads(re.findall(r"^CMD (\[.*\])$", (folder / "Dockerfile").read_text(), re.M)[0])[0]
+        for folder in FUNCTIONS
+    }
+    functions = 0
+    for stack, rendered in render_all().items():
+        document = template_document(rendered["body"])
+        for logical_id, resource in document.get("Resources", {}).items():
+            if resource["Type"] != "AWS::Lambda::Function":
+                continue
+            functions += 1
+            properties = resource["Properties"]
+            where = f"{stack}: {logical_id}"
+            assert properties.get("PackageType") == "Image", f"{where} is not an image"
+            assert set(properties["Code"]) == {"ImageUri"}, f"{where}: {properties['Code']}"
+            assert "Runtime" not in properties and "Handler" not in properties, where
+            for command in properties.get("ImageConfig", {}).get("Command", [])[:1]:
+                assert command in commands, f"{where}: Command {command} is no image's CMD"
+    assert functions >= 5
