@@ -69,6 +69,43 @@ def test_image_task_root_and_vpc_addresses(stacks, client, endpoint):
     assert result["greeting_bytes"] > 0  # MariaDB's handshake packet
 
 
+def test_a_private_zone_name_resolves_through_the_vpcs_resolver(stacks, client):
+    # GIVEN a private hosted zone of the function's VPC whose CNAME names the cluster endpoint
+    name = unique("probe")
+    stacks.create(repository_template(name, 20, True))
+    template = _probe_template(_pushed_image(client, name, "z"))
+    zone = f"{unique('zone')}.internal"
+    template["Resources"]["Zone"] = {
+        "Type": "AWS::Route53::HostedZone",
+        "Properties": {
+            "Name": zone,
+            "VPCs": [{"VPCId": {"Ref": "Vpc"}, "VPCRegion": "us-east-1"}],
+        },
+    }
+    template["Resources"]["Writer"] = {
+        "Type": "AWS::Route53::RecordSet",
+        "Properties": {
+            "HostedZoneId": {"Ref": "Zone"},
+            "Name": f"writer.{zone}",
+            "Type": "CNAME",
+            "TTL": "60",
+            "ResourceRecords": [{"Fn::GetAtt": ["Cluster", "Endpoint.Address"]}],
+        },
+    }
+    stack = stacks.create(template)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    outputs = stacks.outputs(stack["StackName"])
+    # WHEN the function resolves the private name and connects to it
+    event = {"host": f"writer.{zone}", "port": int(outputs["Port"])}
+    answer = client("lambda").invoke(FunctionName=outputs["Name"], Payload=json.dumps(event))
+    result = json.loads(answer["Payload"].read())
+    # THEN it got the cluster's VPC address, and the connection reached the server
+    assert "FunctionError" not in answer, result
+    (address,) = result["addresses"]
+    assert ipaddress.ip_address(address) in ipaddress.ip_network("10.91.0.0/24")
+    assert result["greeting_bytes"] > 0
+
+
 def test_a_function_outside_any_vpc_sees_the_local_address(stacks, client):
     # GIVEN the same probe without a VpcConfig
     name = unique("probe")
