@@ -14,6 +14,7 @@ from crhelper import CfnResource
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from local_ca import TlsFiles, issue
 from mariadb_server import MariaDBServer, start_mariadb
 
 LAMBDA_DIR = Path(__file__).parent
@@ -59,9 +60,19 @@ def cfn_responses(monkeypatch) -> Callable[[CfnResource], list[dict]]:
 
 
 @pytest.fixture(scope="session")
-def mariadb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MariaDBServer]:
-    """A MariaDB server on 127.0.0.1 for the whole session; fails loudly when not installed."""
-    server = start_mariadb(tmp_path_factory.mktemp("mariadb"))
+def server_tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """The test servers' CA and certificate (for 127.0.0.1): code that always verifies TLS
+    against its packaged RDS bundle gets this CA in its place."""
+    return issue(tmp_path_factory.mktemp("server-tls"), "test-rds-ca", ["127.0.0.1"])
+
+
+@pytest.fixture(scope="session")
+def mariadb(
+    tmp_path_factory: pytest.TempPathFactory, server_tls: TlsFiles
+) -> Iterator[MariaDBServer]:
+    """A MariaDB server on 127.0.0.1 for the whole session (TLS offered with `server_tls`'s
+    certificate, not required); fails loudly when not installed."""
+    server = start_mariadb(tmp_path_factory.mktemp("mariadb"), options=server_tls.server_options())
     try:
         yield server
     finally:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.cross_account import database_secret_arn
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
 from tapstack_blocks.handler import render
+from tapstack_blocks.images import image_uri_parameter
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
@@ -46,10 +47,6 @@ DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 60 * 60  # the most SQS keeps
 CONNECTION_PARAMETERS = ("writer-dns", "port", "name")
 VALIDATOR_TIMEOUT_SECONDS = 15
 VALIDATOR_MEMORY_MB = 512
-IMAGE_URI_PATTERN = (
-    r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9][a-z0-9._/-]*"
-    r"@sha256:[0-9a-f]{64}$"
-)
 
 
 class ComputeOptions(BaseModel):
@@ -191,14 +188,7 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
     specs = [
         private_subnet_ids_parameter(),
         lambda_security_group_parameter(),
-        Parameter(
-            "ValidatorImageUri",
-            Type="String",
-            AllowedPattern=IMAGE_URI_PATTERN,
-            Description="The validator image, pinned by digest (set by !ecr_image_digest).",
-            ConstraintDescription="must be ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO@sha256:…, "
-            "a digest, never a tag",
-        ),
+        image_uri_parameter("ValidatorImageUri", "validator"),
         Parameter(
             "ValidatorReservedConcurrency",
             Type="Number",

@@ -28,6 +28,7 @@ from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_functi
 from tapstack_blocks.global_database import GlobalMembership, GlobalRole
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
+from tapstack_blocks.images import image_uri_parameter
 from tapstack_blocks.naming import resource_name, writer_dns_parameter
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
@@ -172,7 +173,6 @@ def build(options: DatabaseOptions) -> Template:
             subnet_ids=Ref(parameters["PrivateSubnetIds"]),
             security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
             kms_key_arn=kms_key_arn,
-            code_bucket=Ref(parameters["CodeBucketName"]),
             is_prod=is_prod,
         ),
     )
@@ -210,7 +210,7 @@ def _add_connection_parameters(
             name="secure-parameter",
             description="Custom::SecureParameter: SSM SecureString parameters under the env key",
             handler="tapstack_secure_parameter.handler.handler",
-            code_key=Ref(parameters["SecureParameterCodeKey"]),
+            image_uri=Ref(parameters["SecureParameterImageUri"]),
             statements=[
                 Statement(
                     Sid="ConnectionParameters",
@@ -230,7 +230,6 @@ def _add_connection_parameters(
             subnet_ids=Ref(parameters["PrivateSubnetIds"]),
             security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
             kms_key_arn=kms_key_arn,
-            code_bucket=Ref(parameters["CodeBucketName"]),
             is_prod=is_prod,
         ),
     )
@@ -288,20 +287,7 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
             ConstraintDescription="must be a security group id",
         ),
         lambda_security_group_parameter(),
-        Parameter(
-            "CodeBucketName",
-            Type="String",
-            AllowedPattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
-            Description="Bucket holding Lambda packages (the migration bucket, storage stack).",
-            ConstraintDescription="must be an S3 bucket name",
-        ),
-        Parameter(
-            "SecureParameterCodeKey",
-            Type="String",
-            AllowedPattern=r"^lambda/tapstack-secure-parameter/[0-9a-f]{64}\.zip$",
-            Description="S3 key of the secure_parameter package (set by !upload_lambda_package).",
-            ConstraintDescription="must be lambda/tapstack-secure-parameter/<sha256>.zip",
-        ),
+        image_uri_parameter("SecureParameterImageUri", "secure-parameter"),
         Parameter(
             "EngineVersion",
             Type="String",

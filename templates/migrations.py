@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.custom_resources import DatabaseMigration
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
 from tapstack_blocks.handler import render
+from tapstack_blocks.images import image_uri_parameter
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     KMS_KEY_ARN_PATTERN,
@@ -113,7 +114,7 @@ def build(options: MigrationsOptions) -> Template:
             name="migrator",
             description="Custom::DatabaseMigration: applies migrations/ and keeps DB users",
             handler="tapstack_migrator.handler.handler",
-            code_key=Ref(parameters["MigratorCodeKey"]),
+            image_uri=Ref(parameters["MigratorImageUri"]),
             timeout_seconds=MIGRATOR_TIMEOUT_SECONDS,
             environment={"DATABASE_CA_BUNDLE": CA_BUNDLE_PATH},
             statements=[
@@ -138,7 +139,6 @@ def build(options: MigrationsOptions) -> Template:
             subnet_ids=Ref(parameters["PrivateSubnetIds"]),
             security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
             kms_key_arn=kms_key_arn,
-            code_bucket=bucket,
             is_prod=is_prod,
         ),
     )
@@ -182,7 +182,6 @@ def build(options: MigrationsOptions) -> Template:
             subnet_ids=Ref(parameters["PrivateSubnetIds"]),
             security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
             kms_key_arn=kms_key_arn,
-            code_bucket=bucket,
             is_prod=is_prod,
         ),
         after=migration.title,
@@ -251,7 +250,7 @@ def _add_rotation(
             name="db-rotation",
             description="Rotates the database users' secrets (single user: own password)",
             handler="tapstack_rotation.handler.handler",
-            code_key=Ref(parameters["RotationCodeKey"]),
+            image_uri=Ref(parameters["RotationImageUri"]),
             environment={"DATABASE_CA_BUNDLE": ROTATION_CA_BUNDLE_PATH},
             scanner_suppressions=list(ROTATION_SUPPRESSIONS),
             statements=[
@@ -364,20 +363,8 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
             Description="S3 key of the migrations bundle (set by !upload_migrations).",
             ConstraintDescription="must be migrations/<sha256>.zip",
         ),
-        Parameter(
-            "MigratorCodeKey",
-            Type="String",
-            AllowedPattern=r"^lambda/tapstack-migrator/[0-9a-f]{64}\.zip$",
-            Description="S3 key of the migrator package (set by !upload_lambda_package).",
-            ConstraintDescription="must be lambda/tapstack-migrator/<sha256>.zip",
-        ),
-        Parameter(
-            "RotationCodeKey",
-            Type="String",
-            AllowedPattern=r"^lambda/tapstack-rotation/[0-9a-f]{64}\.zip$",
-            Description="S3 key of the rotation package (set by !upload_lambda_package).",
-            ConstraintDescription="must be lambda/tapstack-rotation/<sha256>.zip",
-        ),
+        image_uri_parameter("MigratorImageUri", "migrator"),
+        image_uri_parameter("RotationImageUri", "rotation"),
         Parameter(
             "DatabaseEndpoint",
             Type="String",

@@ -1,8 +1,14 @@
-"""registry stack: the ECR repository the validator image is pushed to.
+"""registry stack: one ECR repository per Lambda function that runs in this group.
 
-It is its own stack, launched before compute, because the image must be in the repository
-before the compute stack can pin it by digest: the push hook and the `!ecr_image_digest`
-resolver of the compute stack both run before that stack is created (docs/architecture.md).
+It is its own stack, launched before the stacks whose functions use the images, because an
+image must be in its repository before a stack can pin it by digest: the push hooks and the
+`!ecr_image_digest` resolvers run before those stacks are created (docs/architecture.md).
+
+One repository per function (not one repository with a tag per function): each function's
+images keep their own lifecycle count, a tag names one build of one function, and a pull grant
+or scan finding concerns one function. `sceptre_user_data.functions` lists the functions of the
+group (config/{env}/{region}/registry.yaml); each gets `tapstack-{function}-{env}-{suffix}` and
+an output `{Function}RepositoryName`.
 
 Tags are immutable, every push is scanned, images are encrypted with the environment key, and
 the lifecycle policy keeps the last `KeepImages` images. Only Lambda, for this account's
@@ -10,16 +16,17 @@ tapstack functions, may pull.
 """
 
 import json
+from typing import Literal
 
 from awacs import ecr
 from awacs.aws import Allow, ArnLike, Condition, Policy, Principal, Statement, StringEquals
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tapstack_blocks.handler import render
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import add_environment_parameters, add_kms_key_arn_parameter
 from tapstack_blocks.tags import name_tags
-from troposphere import Equals, GetAtt, Parameter, Ref, Sub, Template
+from troposphere import Parameter, Ref, Sub, Template
 from troposphere.ecr import (
     EncryptionConfiguration,
     ImageScanningConfiguration,
@@ -28,14 +35,32 @@ from troposphere.ecr import (
 )
 
 DEFAULT_KEEP_IMAGES = 20
-HAS_SYNC = "HasSyncRepository"
 MAX_KEEP_IMAGES = 1000
+# Every Lambda function of the project (lambda/<folder>, as its repository's name part).
+FunctionName = Literal[
+    "validator", "sync", "migrator", "rotation", "secure-parameter", "default-security-group"
+]
 
 
 class RegistryOptions(BaseModel):
-    """The registry template takes no sceptre_user_data; anything given is an error."""
+    """Which functions run in this group: each gets its repository (none twice)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    functions: list[FunctionName] = Field(min_length=1)
+
+    @field_validator("functions")
+    @classmethod
+    def _once_each(cls, functions: list[str]) -> list[str]:
+        repeated = sorted({name for name in functions if functions.count(name) > 1})
+        if repeated:
+            raise ValueError(f"functions named more than once: {repeated}")
+        return functions
+
+
+def repository_output(function: str) -> str:
+    """The output naming `function`'s repository, e.g. `SecureParameterRepositoryName`."""
+    return "".join(part.capitalize() for part in function.split("-")) + "RepositoryName"
 
 
 def lifecycle_policy_text(keep: Ref) -> Sub:
@@ -99,7 +124,7 @@ def _repository(logical_id: str, name: str, kms_key_arn: Ref, keep: Ref) -> Repo
     )
 
 
-def build(_options: RegistryOptions) -> Template:
+def build(options: RegistryOptions) -> Template:
     """The registry stack's template."""
     template = Template(Description="tapstack registry: the ECR repositories of the Lambda images")
     add_environment_parameters(template)
@@ -115,38 +140,12 @@ def build(_options: RegistryOptions) -> Template:
             ConstraintDescription=f"must be 1 to {MAX_KEEP_IMAGES}",
         )
     )
-    repository = template.add_resource(
-        _repository("ValidatorRepository", "validator", kms_key_arn, Ref(keep))
-    )
-    # The sync image (lambda/sync): only where the sync runs (prod's home region).
-    with_sync = template.add_parameter(
-        Parameter(
-            "WithSyncRepository",
-            Type="String",
-            Default="false",
-            AllowedValues=["true", "false"],
-            Description="true where the sync stack runs: adds the sync image's repository.",
-            ConstraintDescription="must be true or false",
+    for function in options.functions:
+        output = repository_output(function)
+        repository = template.add_resource(
+            _repository(output.removesuffix("Name"), function, kms_key_arn, Ref(keep))
         )
-    )
-    template.add_condition(HAS_SYNC, Equals(Ref(with_sync), "true"))
-    sync_repository = _repository("SyncRepository", "sync", kms_key_arn, Ref(keep))
-    sync_repository.Condition = HAS_SYNC
-    template.add_resource(sync_repository)
-    add_exported_output(
-        template,
-        "SyncRepositoryName",
-        Ref(sync_repository),
-        "The sync's ECR repository (where the sync runs)",
-        condition=HAS_SYNC,
-    )
-    add_exported_output(
-        template, "ValidatorRepositoryName", Ref(repository), "The validator's ECR repository"
-    )
-    add_exported_output(
-        template, "ValidatorRepositoryUri", GetAtt(repository, "RepositoryUri"), "Its URI"
-    )
-    add_exported_output(template, "ValidatorRepositoryArn", GetAtt(repository, "Arn"), "Its ARN")
+        add_exported_output(template, output, Ref(repository), f"The {function} ECR repository")
     return template
 
 

@@ -23,10 +23,12 @@ from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
+from tapstack_blocks.images import image_uri_parameter
 from tapstack_blocks.naming import PROJECT, SUFFIX_PARAMETER, resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     ENVIRONMENTS,
+    VPC_CIDR_PATTERN,
     add_environment_parameters,
     add_is_prod_condition,
     add_kms_key_arn_parameter,
@@ -58,9 +60,6 @@ TABLE_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 RATE_PATTERN = r"^rate\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\)$"
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_-]{1,64}$"
 SECRET_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$"  # noqa: S105 - a pattern, not a secret
-IMAGE_URI_PATTERN = (
-    r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$"
-)
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9+=,.@:/_-]{16,1224}$"
 STATE_MACHINE_LOG_RETENTION_DAYS = 365
 
@@ -124,12 +123,14 @@ def _function_environment(parameters: dict[str, Parameter]) -> dict:
     target_secrets = {env: f"{PROJECT}/{env}/{suffix}/db/sync" for env in SYNC_TARGETS}
     target_roles = {env: f"${{{_role_parameter(env)}}}" for env in SYNC_TARGETS}
     # Where each target's database is comes from prod's deploy (the target's published stack
-    # outputs), never from the target's secret, which staging/dev administer (docs/security.md).
+    # outputs), never from the target's secret, which staging/dev administer; the handler refuses
+    # an endpoint that does not resolve inside the target's VPC (docs/security.md).
     target_endpoints = {
         env: {
             "host": f"${{{_endpoint_parameter(env)}}}",
             "port": f"${{{_port_parameter(env)}}}",
             "database": TARGET_DATABASE_NAME,
+            "vpc_cidr": f"${{{_vpc_cidr_parameter(env)}}}",
         }
         for env in SYNC_TARGETS
     }
@@ -155,6 +156,10 @@ def _endpoint_parameter(environment: str) -> str:
 
 def _port_parameter(environment: str) -> str:
     return f"{environment.capitalize()}DatabasePort"
+
+
+def _vpc_cidr_parameter(environment: str) -> str:
+    return f"{environment.capitalize()}VpcCidr"
 
 
 def _add_workflow(template, function, topic, kms_key_arn) -> StateMachine:
@@ -302,13 +307,7 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
             "that reaches the staging and dev databases",
             ConstraintDescription="must be a security group id",
         ),
-        Parameter(
-            "SyncImageUri",
-            Type="String",
-            AllowedPattern=IMAGE_URI_PATTERN,
-            Description="The sync image, pinned by digest (!ecr_image_digest)",
-            ConstraintDescription="must be an ECR image URI with an @sha256: digest",
-        ),
+        image_uri_parameter("SyncImageUri", "sync"),
         Parameter(
             "SyncRoleArn",
             Type="String",
@@ -349,6 +348,14 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
                     MaxValue=65535,
                     Description=f"{env}'s MySQL port (its database stack)",
                     ConstraintDescription="must be a TCP port",
+                ),
+                Parameter(
+                    _vpc_cidr_parameter(env),
+                    Type="String",
+                    AllowedPattern=VPC_CIDR_PATTERN,
+                    Description=f"{env}'s VPC (address plan): its database endpoint must resolve "
+                    "inside it, or the sync refuses to connect",
+                    ConstraintDescription="must be a private /16 such as 10.2.0.0/16",
                 ),
             )
         ),

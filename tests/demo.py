@@ -9,6 +9,7 @@ import sys
 
 import rotation_demo
 import sync_demo
+import validator_demo
 import writer_names
 from deployment import (
     DEMO_GROUPS,
@@ -66,6 +67,10 @@ def main() -> int:
     problems = rotation_demo.demonstrate()
     if problems:
         print(f"demo: master secret rotation: {'; '.join(problems)}", file=sys.stderr)
+        return 1
+    problems = validator_demo.demonstrate()
+    if problems:
+        print(f"demo: validator: {'; '.join(problems)}", file=sys.stderr)
         return 1
     print(
         f"\ndemo: {sum(len(s) for s in states.values())} stacks in {len(DEMO_GROUPS)} groups, "

@@ -8,6 +8,7 @@ each group's deploy role exactly as a launch does, as that environment's deploye
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import deployers
 from botocore.exceptions import ClientError
-from image_push import push_image
+from image_push import dockerfile_settings, push_image
 from sceptre.context import SceptreContext
 from sceptre.plan.plan import SceptrePlan
 from tapstack_hooks.build_context import context_files, context_tag
@@ -58,9 +59,7 @@ STACK_ORDER = (
     "peering",
 )
 VALIDATOR_CONTEXT = PROJECT_DIR / "lambda" / "validator"
-VALIDATOR_COMMAND = ["tapstack_validator.handler.handler"]
-SYNC_CONTEXT = PROJECT_DIR / "lambda" / "sync"
-SYNC_COMMAND = ["tapstack_sync.handler.lambda_handler"]
+REPOSITORY_OUTPUT_SUFFIX = "RepositoryName"  # templates/registry.py: {Function}RepositoryName
 deployers.install()
 
 
@@ -148,7 +147,7 @@ def registry_outputs(group: str) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
 
 
-def publish_image(group: str, repository: str, context: Path, command: list[str]) -> str:
+def publish_image(group: str, repository: str, context: Path) -> str:
     """Put the image built from `context` in the group's `repository`, as CI's `docker push`
     would: this machine has no Docker daemon, and the local AWS has no registry endpoint Docker
     could push to, so the manifest and blobs go through the ECR API (tests/image_push.py). The
@@ -169,17 +168,26 @@ def publish_image(group: str, repository: str, context: Path, command: list[str]
         if "ImageNotFound" not in str(err):
             raise
         files = {name: path.read_bytes() for name, path in context_files(context).items()}
-        digest = push_image(call, repository, tag, files, command)
+        settings = dockerfile_settings(context / "Dockerfile")
+        digest = push_image(call, repository, tag, files, settings)
     return f"{repository}:{tag}@{digest}"
 
 
+def function_context(repository_output: str) -> Path:
+    """lambda/<function>, the build context of the registry output naming its repository
+    (`SecureParameterRepositoryName` -> lambda/secure_parameter)."""
+    camel = repository_output.removesuffix(REPOSITORY_OUTPUT_SUFFIX)
+    return PROJECT_DIR / "lambda" / re.sub(r"(?<!^)([A-Z])", r"_\1", camel).lower()
+
+
 def publish_images(group: str) -> list[str]:
-    """The validator image, and in prod the sync image, in the group's registry."""
+    """Every function image the group's registry has a repository for (templates/registry.py)."""
     outputs = registry_outputs(group)
-    images = [(outputs["ValidatorRepositoryName"], VALIDATOR_CONTEXT, VALIDATOR_COMMAND)]
-    if "SyncRepositoryName" in outputs:
-        images.append((outputs["SyncRepositoryName"], SYNC_CONTEXT, SYNC_COMMAND))
-    return [publish_image(group, *image) for image in images]
+    return [
+        publish_image(group, repository, function_context(output))
+        for output, repository in sorted(outputs.items())
+        if output.endswith(REPOSITORY_OUTPUT_SUFFIX)
+    ]
 
 
 def launch_group(group: str, echo: bool = False, variables: tuple[str, ...] = ()) -> SceptreRun:

@@ -14,6 +14,7 @@ from tapstack_validator.sessions import EXPIRES_AT
 sys.path.insert(0, str(PROJECT_DIR / "templates"))
 import compute
 import registry
+from sceptre.exceptions import TemplateSceptreHandlerError
 
 DIGEST = "sha256:" + "ab" * 32
 
@@ -25,7 +26,7 @@ def compute_document() -> dict:
 
 @pytest.fixture(scope="module")
 def registry_document() -> dict:
-    return json.loads(registry.sceptre_handler({}))
+    return json.loads(registry.sceptre_handler({"functions": ["validator", "secure-parameter"]}))
 
 
 def statements_of(document: dict, role: str) -> dict[str, dict]:
@@ -177,3 +178,24 @@ def test_sessions_table_is_on_demand_recoverable_encrypted_and_expiring(compute_
     # the attribute the validator writes is the one the table expires items by
     assert properties["TimeToLiveSpecification"] == {"AttributeName": EXPIRES_AT, "Enabled": True}
     assert table["DeletionPolicy"] == "Delete"
+
+
+def test_each_function_of_the_group_gets_its_repository_and_output(registry_document):
+    resources, outputs = registry_document["Resources"], registry_document["Outputs"]
+    assert sorted(resources) == ["SecureParameterRepository", "ValidatorRepository"]
+    assert sorted(outputs) == ["SecureParameterRepositoryName", "ValidatorRepositoryName"]
+    name = resources["SecureParameterRepository"]["Properties"]["RepositoryName"]
+    assert name == {"Fn::Sub": "tapstack-secure-parameter-${EnvironmentName}-${EnvironmentSuffix}"}
+
+
+@pytest.mark.parametrize(
+    ("functions", "message"),
+    [
+        pytest.param(["validator", "validator"], "more than once", id="twice"),
+        pytest.param(["validatr"], "validatr", id="unknown"),
+        pytest.param([], "at least 1", id="none"),
+    ],
+)
+def test_a_bad_function_list_is_one_clear_error(functions, message):
+    with pytest.raises(TemplateSceptreHandlerError, match=message):
+        registry.sceptre_handler({"functions": functions})

@@ -135,7 +135,8 @@ def test_secure_parameter_function_may_write_only_its_parameters(document):
     wildcards = [s for s in statements.values() if s["Resource"] == ["*"]]
     assert [s["Action"] for s in wildcards] == [["ec2:DescribeNetworkInterfaces"]]
     function = document["Resources"]["SecureParameterFunction"]["Properties"]
-    assert function["Runtime"] == "python3.12"
+    assert function["PackageType"] == "Image"
+    assert function["Code"] == {"ImageUri": {"Ref": "SecureParameterImageUri"}}
     assert set(function["VpcConfig"]) == {"SubnetIds", "SecurityGroupIds"}
 
 

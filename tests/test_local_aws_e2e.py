@@ -13,6 +13,7 @@ import pymysql
 import pytest
 import rotation_demo
 import sync_demo
+import validator_demo
 from aws_accounts import account_session, accounts
 from deploy_role_calls import deploy_role_calls, deployed_policies, refused
 from deployment import (
@@ -774,6 +775,20 @@ def test_sync_copies_reference_data_once_and_never_production_tables(launched):
 # This test deploys no second region: prod/us-east-1's network stays without its side of the
 # inter-region peering (config/prod/us-east-1/network.yaml), as launch_in_order left it.
 ONE_REGION = ("--var", "region_peering=off")
+
+
+def test_the_deployed_validator_judges_a_valid_and_an_invalid_transaction(launched):
+    # GIVEN every environment launched and its reference tables synced from prod (test above)
+    # WHEN its deployed validator (an image the local AWS runs from its package) is invoked
+    found = validator_demo.verdicts()
+    # THEN each accepts the valid transaction with a fee and refuses the unknown currency
+    assert validator_demo.problems_of(found) == []
+    by_id = {(v.environment, v.transaction_id): v for v in found}
+    for environment in validator_demo.ENVIRONMENTS:
+        valid = by_id[(environment, validator_demo.VALID["transaction_id"])]
+        invalid = by_id[(environment, validator_demo.INVALID["transaction_id"])]
+        assert valid.valid and valid.fee is not None and valid.problems == []
+        assert not invalid.valid and any("XXX" in problem for problem in invalid.problems)
 
 
 def test_second_launch_changes_nothing(launched, deploy_role_policies):

@@ -10,7 +10,14 @@ from typing import TypeVar
 import pytest
 from aws_accounts import account_session
 from deploy_role_calls import deploy_role_calls, deployed_policies, refused
-from deployment import SceptreRun, group_state, launch_group, peering_states, run_sceptre
+from deployment import (
+    SceptreRun,
+    group_state,
+    launch_group,
+    peering_states,
+    publish_images,
+    run_sceptre,
+)
 from writer_names import WriterName, writer_names
 
 pytestmark = pytest.mark.e2e
@@ -40,11 +47,15 @@ def prod_launches(local_aws) -> list[SceptreRun]:
         # their databases are: those stacks first (with what they depend on), each as its own
         # deployer, without the peering side (docs/architecture.md, "Launch order").
         for accepter in ("staging/us-east-1", "dev/us-east-1"):
-            result = run_sceptre(
-                "--var", "peering=off", "launch", "-y", f"{accepter}/database.yaml"
-            )  # fmt: skip
-            assert result.returncode == 0, result.output
-            runs.append(result)
+            # the database stack pins its functions' images: registry and images first
+            for stack in ("registry", "database"):
+                result = run_sceptre(
+                    "--var", "peering=off", "launch", "-y", f"{accepter}/{stack}.yaml"
+                )  # fmt: skip
+                assert result.returncode == 0, result.output
+                runs.append(result)
+                if stack == "registry":
+                    publish_images(accepter)
         for group in PROD_GROUPS:
             # region_peering=off: prod/us-east-1's network, before eu-west-1's peering stack.
             off = ("--var", "peering=off", "--var", "region_peering=off")

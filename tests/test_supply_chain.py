@@ -1,73 +1,133 @@
 """What the Lambda images take from outside the repository: nothing unpinned.
 
-A CA bundle in an image is the packaged copy (lambda/migrator/scripts/refresh_rds_ca_bundle.py
-writes the same bytes to every package that connects to Aurora), copied from the build
-context; a file fetched from a URL must carry `ADD --checksum=sha256:...`. The test fails when
-an image's bundle drifts from the packaged copy or a URL is fetched without a checksum."""
+- Every `FROM` names the one base image, pinned by digest (BASE_IMAGE): a moved tag cannot
+  change what is built, and all images move together when the pin is refreshed
+  (docs/security.md, "Supply chain").
+- A CA bundle in an image (every image whose package has a MySQL driver needs one) is the
+  packaged copy (lambda/migrator/scripts/refresh_rds_ca_bundle.py writes the same bytes to every
+  package that connects to Aurora), copied from the build context, either as a loose file with
+  DATABASE_CA_BUNDLE naming it, or inside the function's package. A file fetched from a URL
+  must carry `ADD --checksum=sha256:...`.
+The tests fail when an image's bundle drifts from the packaged copy, a URL is fetched without a
+checksum, or a base image is unpinned or pinned differently."""
 
 import re
+from pathlib import Path
 
 import pytest
 from rendered_templates import PROJECT_DIR
 
 PACKAGED_BUNDLE = PROJECT_DIR / "lambda/migrator/src/tapstack_migrator/rds-ca-bundle.pem"
+BUNDLE_NAME = PACKAGED_BUNDLE.name
 DOCKERFILES = sorted((PROJECT_DIR / "lambda").glob("*/Dockerfile"))
-# lambda/sync stays untouched in issue 18: its owner applies the same change (docs/security.md).
-FROZEN = {"sync": "lambda/sync is not changed by issue 18; it still ADDs the bundle by URL"}
+# AWS's Lambda Python 3.12 base image, by digest (refresh: docs/security.md, "Supply chain").
+BASE_IMAGE = (
+    "public.ecr.aws/lambda/python:3.12"
+    "@sha256:8e75daf5b46d34c8ea7336eb7a3e3dbd4d43032689dbd401e52c6d319d312e37"
+)
 
 
-def instructions(dockerfile) -> list[str]:
+def instructions(dockerfile: Path) -> list[str]:
     """The Dockerfile's instructions, continuation lines joined, comments dropped."""
     text = re.sub(r"\\\n\s*", " ", dockerfile.read_text())
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
-@pytest.mark.parametrize(
-    "dockerfile",
-    [
-        pytest.param(
-            path,
-            id=path.parent.name,
-            marks=[pytest.mark.skip(reason=FROZEN[path.parent.name])]
-            if path.parent.name in FROZEN
-            else [],
-        )
-        for path in DOCKERFILES
-    ],
-)
+def _copied_sources(line: str, context: Path) -> list[Path]:
+    words = [word for word in line.split()[1:] if not word.startswith("--")]
+    return [context / source for source in words[:-1]]
+
+
+def image_bundles(dockerfile: Path) -> list[Path]:
+    """Every CA bundle the image copies from its build context (loose or inside a package)."""
+    found = []
+    for line in instructions(dockerfile):
+        if not line.startswith("COPY") or "--from=" in line:
+            continue
+        for source in _copied_sources(line, dockerfile.parent):
+            if source.is_dir():
+                found += sorted(source.rglob(BUNDLE_NAME))
+            elif source.suffix == ".pem":
+                found.append(source)
+    return found
+
+
+def connects_to_databases(folder: Path) -> bool:
+    """Whether the function's package depends on a MySQL driver (then it needs the bundle)."""
+    pyproject = (folder / "pyproject.toml").read_text().lower()
+    return any(f'"{driver}' in pyproject for driver in ("pymysql", "mysqlclient"))
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda path: path.parent.name)
 def test_the_image_takes_nothing_unpinned(dockerfile):
     assert DOCKERFILES, "no Lambda Dockerfile found"
     lines = instructions(dockerfile)
+    bases = [line.split()[1] for line in lines if line.startswith("FROM")]
+    assert bases, f"{dockerfile}: no FROM"
+    for base in bases:
+        assert base == BASE_IMAGE, f"{dockerfile}: FROM {base} is not the pinned base {BASE_IMAGE}"
     for line in lines:
         if line.startswith("ADD") and re.search(r"https?://", line):
             assert re.search(r"--checksum=sha256:[0-9a-f]{64}\b", line), line
-    bundles = [line for line in lines if line.startswith("COPY") and ".pem" in line]
-    assert bundles, f"{dockerfile}: no CA bundle copied into the image"
-    for line in bundles:
-        source = next(word for word in line.split()[1:] if not word.startswith("--"))
-        copied = dockerfile.parent / source
+    bundles = image_bundles(dockerfile)
+    if connects_to_databases(dockerfile.parent):
+        assert bundles, f"{dockerfile}: no CA bundle copied into the image"
+    for copied in bundles:
         assert copied.read_bytes() == PACKAGED_BUNDLE.read_bytes(), (
             f"{copied} drifted from the packaged copy {PACKAGED_BUNDLE}: run "
             "lambda/migrator/scripts/refresh_rds_ca_bundle.py"
         )
-        destination = line.split()[-1].replace("${LAMBDA_TASK_ROOT}", "/var/task")
-        assert f"ENV DATABASE_CA_BUNDLE={destination}" in lines, line
+    for line in lines:
+        if line.startswith("COPY") and ".pem" in line:
+            destination = line.split()[-1].replace("${LAMBDA_TASK_ROOT}", "/var/task")
+            assert f"ENV DATABASE_CA_BUNDLE={destination}" in lines, line
+    for line in lines:
+        if line.startswith("ENV DATABASE_CA_BUNDLE="):
+            named = line.split("=", 1)[1]
+            source = dockerfile.parent / "src"
+            copied = [
+                f"/var/task/{bundle.relative_to(source)}"
+                for bundle in bundles
+                if bundle.is_relative_to(source)
+            ]
+            assert named in copied, f"{dockerfile}: {line} names no bundle the image copies"
 
 
-def test_the_check_fails_on_a_drifted_bundle_and_an_unpinned_download(tmp_path):
-    # The test above must be able to fail: a changed certificate and a bare ADD of a URL.
-    validator = PROJECT_DIR / "lambda/validator"
-    (tmp_path / "rds-ca-bundle.pem").write_bytes(PACKAGED_BUNDLE.read_bytes() + b"\n")
-    dockerfile = tmp_path / "Dockerfile"
-    dockerfile.write_text((validator / "Dockerfile").read_text())
+def _copy_of(name: str, folder: Path) -> Path:
+    """lambda/<name>'s Dockerfile and build context under `folder` (a scratch copy)."""
+    source = PROJECT_DIR / "lambda" / name
+    for path in (
+        source / "Dockerfile",
+        source / "pyproject.toml",
+        *source.glob("*.pem"),
+        *source.glob("src/*/*.pem"),
+    ):
+        target = folder / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+    return folder / "Dockerfile"
+
+
+@pytest.mark.parametrize("name", ["validator", "sync"])
+def test_the_check_fails_on_each_kind_of_drift(tmp_path, name):
+    # The test above must be able to fail, for a loose bundle (validator) and a packaged one
+    # (sync): a changed certificate, a bare ADD of a URL, an unpinned or differently pinned base.
+    dockerfile = _copy_of(name, tmp_path)
+    test_the_image_takes_nothing_unpinned(dockerfile)
+    (bundle,) = image_bundles(dockerfile)
+    bundle.write_bytes(PACKAGED_BUNDLE.read_bytes() + b"\n")
     with pytest.raises(AssertionError, match="drifted from the packaged copy"):
         test_the_image_takes_nothing_unpinned(dockerfile)
-    (tmp_path / "rds-ca-bundle.pem").write_bytes(PACKAGED_BUNDLE.read_bytes())
-    dockerfile.write_text(
-        dockerfile.read_text().replace(
-            "COPY requirements.txt",
-            "ADD https://example.com/extra.pem /var/task/extra.pem\nCOPY requirements.txt",
-        )
-    )
-    with pytest.raises(AssertionError, match=re.escape("ADD https://example.com")):
-        test_the_image_takes_nothing_unpinned(dockerfile)
+    bundle.write_bytes(PACKAGED_BUNDLE.read_bytes())
+    pinned = dockerfile.read_text()
+    for changed, message in (
+        (
+            pinned.replace("CMD [", "ADD https://example.com/extra.pem /var/task/extra.pem\nCMD ["),
+            re.escape("ADD https://example.com"),
+        ),
+        (pinned.replace(BASE_IMAGE, "public.ecr.aws/lambda/python:3.12", 1), "not the pinned"),
+        (pinned.replace(BASE_IMAGE, BASE_IMAGE[:-1] + "0", 1), "not the pinned"),
+    ):
+        dockerfile.write_text(changed)
+        with pytest.raises(AssertionError, match=message):
+            test_the_image_takes_nothing_unpinned(dockerfile)

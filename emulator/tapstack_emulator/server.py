@@ -50,15 +50,18 @@ class EmulatorApp:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH:
             return self._health(start_response)
+        from tapstack_emulator.lambda_runtime import lending
+
         if environ.get("PATH_INFO") == vpc_resolver.PATH:
-            with self._lock:
+            # A function's own DNS query (its access key in the query) comes while its caller
+            # may hold the lock, like its AWS calls (lending.py).
+            with lending.lent_lock if lending.is_lent(environ) else self._lock:
                 return self._resolve(environ, start_response)
         if environ.get("PATH_INFO") == JOURNAL_PATH:
             return self._journal(environ, start_response, "assume_role_trust")
         if environ.get("PATH_INFO") == CALL_JOURNAL_PATH:
             return self._journal(environ, start_response, "call_journal")
         from tapstack_emulator.behaviours import call_journal
-        from tapstack_emulator.lambda_runtime import lending
 
         if lending.is_lent(environ):
             # A Lambda invocation's own call, made while its caller holds the lock and waits.

@@ -19,10 +19,12 @@ DEFAULT_ACCOUNT = "123456789012"
 @pytest.fixture(scope="session")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python -m tapstack_emulator serve --port 0`: the URL it prints; stopped at the end.
-    Container-image functions run with this interpreter plus the tests' tiny handlers."""
+    Container-image functions run with this interpreter plus the tests' tiny handlers, found
+    after the function's task root, as installed packages are in the project's environment."""
     image_python = tmp_path_factory.mktemp("image-python") / "python"
     image_python.write_text(
-        f'#!/bin/sh\nPYTHONPATH="{LAMBDAS}:$PYTHONPATH" exec "{sys.executable}" "$@"\n'
+        f'#!/bin/sh\nPYTHONPATH="${{PYTHONPATH:+$PYTHONPATH:}}{LAMBDAS}" '
+        f'exec "{sys.executable}" "$@"\n'
     )
     image_python.chmod(0o755)
     process = subprocess.Popen(

@@ -14,12 +14,11 @@ from troposphere import GetAtt, Parameter, Ref, Sub, Template
 
 from tapstack_blocks.custom_resources import DefaultSecurityGroupLockdown
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function
-
-PACKAGE = "tapstack-default-security-group"
+from tapstack_blocks.images import image_uri_parameter
 
 
 def add_default_group_lockdown(template: Template, placement: VpcPlacement) -> None:
-    """Parameters DefaultSecurityGroupId and DefaultSecurityGroupCodeKey, the function and
+    """Parameters DefaultSecurityGroupId and DefaultSecurityGroupImageUri, the function and
     the custom resource that empties the group."""
     group = template.add_parameter(
         Parameter(
@@ -29,14 +28,8 @@ def add_default_group_lockdown(template: Template, placement: VpcPlacement) -> N
             ConstraintDescription="must be a security group id",
         )
     )
-    code_key = template.add_parameter(
-        Parameter(
-            "DefaultSecurityGroupCodeKey",
-            Type="String",
-            AllowedPattern=rf"^lambda/{PACKAGE}/[0-9a-f]{{64}}\.zip$",
-            Description="S3 key of the default_security_group package (!upload_lambda_package).",
-            ConstraintDescription=f"must be lambda/{PACKAGE}/<sha256>.zip",
-        )
+    image = template.add_parameter(
+        image_uri_parameter("DefaultSecurityGroupImageUri", "default-security-group")
     )
     function = add_vpc_function(
         template,
@@ -45,7 +38,7 @@ def add_default_group_lockdown(template: Template, placement: VpcPlacement) -> N
             name="default-sg",
             description="Custom::DefaultSecurityGroupLockdown: the VPC's default group, no rules",
             handler="tapstack_default_security_group.handler.handler",
-            code_key=Ref(code_key),
+            image_uri=Ref(image),
             statements=[
                 Statement(
                     Sid="RevokeTheDefaultGroupsRules",

@@ -1,5 +1,5 @@
-"""A Lambda function in the VPC with its own role and encrypted log group; its code is a zip in
-S3 or a container image pinned by digest.
+"""A Lambda function in the VPC with its own role and encrypted log group; its code is a
+container image pinned by digest (every tapstack function is one: the seeds' rule).
 
 Every tapstack function runs in the private subnets (AWS APIs through the VPC endpoints), logs
 to its own KMS-encrypted log group with a retention, and has only the permissions its caller
@@ -29,7 +29,6 @@ from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.suppressions import INLINE_POLICY, RETENTION_BY_ENVIRONMENT, add_suppressions
 
-RUNTIME = "python3.12"
 LOG_RETENTION_DAYS = {"prod": 365, "other": 30}
 # What Lambda needs to place a function's network interfaces in the VPC.
 VPC_ENI_WRITE_ACTIONS = [
@@ -63,9 +62,8 @@ class FunctionSpec:
     name: str  # the `{resource}` part of the function name
     description: str
     statements: list[Statement]
-    handler: str = ""  # zip package: `module.function`; image: overrides its CMD when given
-    code_key: AWSHelperFn | None = None  # zip package: its key in the placement's code bucket
-    image_uri: AWSHelperFn | None = None  # container image, pinned by digest (handler: its CMD)
+    image_uri: AWSHelperFn  # the container image, pinned by digest (lambda/<function>)
+    handler: str = ""  # `module.function`: named here too (ImageConfig.Command), not only in CMD
     dead_letter_arn: AWSHelperFn | None = None  # SQS queue for failed asynchronous invocations
     environment: dict[str, AWSHelperFn | str] = field(default_factory=dict)
     timeout_seconds: int = 60
@@ -87,7 +85,6 @@ class VpcPlacement:
     security_group_id: AWSHelperFn
     kms_key_arn: AWSHelperFn
     is_prod: str
-    code_bucket: AWSHelperFn | None = None  # where zip packages are; not used by images
 
 
 def add_vpc_function(template: Template, spec: FunctionSpec, placement: VpcPlacement) -> Function:
@@ -152,7 +149,7 @@ def add_vpc_function(template: Template, spec: FunctionSpec, placement: VpcPlace
     function = Function(
         spec.logical_id,
         **optional,
-        **_code(spec, placement),
+        **_code(spec),
         **depends_on,
         FunctionName=function_name,
         Description=spec.description,
@@ -180,20 +177,12 @@ def add_vpc_function(template: Template, spec: FunctionSpec, placement: VpcPlace
     return template.add_resource(add_suppressions(function, guard=guard))
 
 
-def _code(spec: FunctionSpec, placement: VpcPlacement) -> dict:
-    """Runtime, handler and S3 code for a zip package; PackageType and ImageUri for an image."""
-    if (spec.image_uri is None) == (spec.code_key is None):
-        raise ValueError(f"{spec.logical_id}: give either code_key (zip) or image_uri (image)")
-    if spec.image_uri is not None:
-        image = {"PackageType": "Image", "Code": Code(ImageUri=spec.image_uri)}
-        if spec.handler:  # the handler named here as for a zip, not only in the image's CMD
-            image["ImageConfig"] = ImageConfig(Command=[spec.handler])
-        return image
-    return {
-        "Runtime": RUNTIME,
-        "Handler": spec.handler,
-        "Code": Code(S3Bucket=placement.code_bucket, S3Key=spec.code_key),
-    }
+def _code(spec: FunctionSpec) -> dict:
+    """PackageType and ImageUri; the handler, when given, as the image's command."""
+    image = {"PackageType": "Image", "Code": Code(ImageUri=spec.image_uri)}
+    if spec.handler:  # the handler named here as well as in the image's CMD
+        image["ImageConfig"] = ImageConfig(Command=[spec.handler])
+    return image
 
 
 def kms_statement(kms_key_arn: AWSHelperFn, actions: list[Action]) -> Statement:

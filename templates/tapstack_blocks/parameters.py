@@ -13,6 +13,8 @@ SUFFIX_PATTERN = r"^[a-z0-9]{2,8}$"
 SUFFIX_DESCRIPTION = "2 to 8 lowercase letters or digits (it becomes part of resource names)"
 KMS_KEY_ARN_PATTERN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$"
 IS_PROD = "IsProd"
+# A VPC of the address plan (config/config.yaml `address_plan`): a private /16.
+VPC_CIDR_PATTERN = r"^(10|172|192)\.\d{1,3}\.0\.0/16$"
 
 
 def add_environment_parameters(template: Template) -> tuple[Parameter, Parameter]:

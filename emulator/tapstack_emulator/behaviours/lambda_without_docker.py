@@ -1,10 +1,11 @@
-"""Lambda's Invoke API runs a zip function in a subprocess (no Docker); configuration shows
+"""Lambda's Invoke API runs a function in a subprocess (no Docker); configuration shows
 LoggingConfig and DeadLetterConfig; GetFunction shows an image's resolved digest.
 
 moto runs functions only in Docker (there is no daemon here), leaves LoggingConfig and
 DeadLetterConfig out of GetFunction/GetFunctionConfiguration and reports a made-up
-ResolvedImageUri. A container-image function cannot run here: its Invoke answers a function
-error saying so.
+ResolvedImageUri. A zip runs from its code; a container-image function runs from its
+command's package with the image interpreter (lambda_runtime.invoke.run), and answers
+LocalAwsCannotRunImages when that is impossible here.
 """
 
 import json
@@ -18,23 +19,14 @@ _moto_get_code = LambdaFunction.get_code
 
 def _invoke_lambda(self: LambdaFunction, event: str | None = None) -> tuple[str, bool, str]:
     """(payload, errored, log) as moto's Docker path returns them."""
-    from tapstack_emulator.lambda_runtime.invoke import image_python, invoke
+    from tapstack_emulator.lambda_runtime.invoke import InvocationError, run
 
     parsed = json.loads(event) if isinstance(event, str) and event else (event or {})
-    if self.package_type == "Image":
-        python, command = image_python(), self.image_config.cmd
-        if not python or not command:
-            payload = {
-                "errorType": "LocalAwsCannotRunImages",
-                "errorMessage": f"the local AWS runs zip packages only; {self.function_name} is "
-                f"the container image {self.code.get('ImageUri')} (it needs Docker"
-                + ("" if command else "; and it declares no ImageConfig.Command")
-                + "; see TAPSTACK_EMULATOR_IMAGE_PYTHON in docs/emulator.md)",
-            }
-            return json.dumps(payload), True, ""
-        invocation = invoke(self, parsed, python=python, handler=command[0])
-    else:
-        invocation = invoke(self, parsed)
+    try:
+        invocation = run(self, parsed)
+    except InvocationError as err:
+        payload = {"errorType": "LocalAwsCannotRunImages", "errorMessage": str(err)}
+        return json.dumps(payload), True, ""
     if invocation.error is not None:
         error_type, _, message = invocation.error.partition(": ")
         payload = {"errorType": error_type, "errorMessage": message or invocation.error}

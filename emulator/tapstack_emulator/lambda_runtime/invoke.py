@@ -4,7 +4,9 @@ The zip (moto keeps its bytes) is extracted once per content hash. The child run
 function's Environment.Variables, Lambda's reserved variables, credentials from assuming the
 function's role through moto's STS (so its calls land in the function's account, as in AWS),
 AWS_ENDPOINT_URL pointing back at the emulator, and SSL_CERT_FILE trusting the emulator's CA.
-It is killed at the function's Timeout. Its output goes to the function's log group.
+An image function runs from a task root built from its command's package (image_root.py); a
+function in a VPC sees the local clusters at their VPC addresses (vpc_addresses.py). It is
+killed at the function's Timeout. Its output goes to the function's log group.
 """
 
 import io
@@ -27,6 +29,7 @@ from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
 
 from tapstack_emulator import runtime, tls
+from tapstack_emulator.lambda_runtime import image_root, vpc_addresses
 from tapstack_emulator.lambda_runtime.lending import lending
 
 RUNNER = Path(__file__).with_name("runner.py")
@@ -62,13 +65,16 @@ def invoke(
     event: dict[str, Any],
     python: str = sys.executable,
     handler: str | None = None,
+    base_env: dict[str, str] | None = None,
 ) -> Invocation:
-    """Run `function`'s handler with `event`; wait for it (up to its Timeout). `python` and
-    `handler` stand in for a container image's interpreter and command (see
-    `image_python`)."""
+    """Run `function`'s handler with `event`; wait for it (up to its Timeout). `python`,
+    `handler` and `base_env` stand in for a container image's interpreter, command and `ENV`
+    (see `run`)."""
     if handler is not None:
-        code_dir = runtime.work_dir() / "lambda" / "image-task-root"
-        code_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            code_dir = image_root.task_root(python, handler, RDS_BUNDLE_NAMES.fullmatch)
+        except image_root.ImageRootError as err:
+            raise InvocationError(f"function {function.function_name}: {err}") from None
     elif not getattr(function, "code_bytes", b""):
         raise InvocationError(
             f"function {function.function_name} has no code the local AWS can run"
@@ -113,7 +119,9 @@ def invoke(
         "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
         "AWS_SESSION_TOKEN": credentials.session_token,
         "SSL_CERT_FILE": str(tls.bundle()),
+        **_in_task_root(base_env or {}, code_dir),
         **{k: str(v) for k, v in (function.environment_vars or {}).items()},
+        **vpc_addresses.environment(function),
     }
     with tempfile.TemporaryDirectory(prefix="invoke-", dir=runtime.work_dir()) as scratch:
         event_file, result_file = Path(scratch, "event.json"), Path(scratch, "result.json")
@@ -151,6 +159,11 @@ def invoke(
     elif "result" not in outcome:
         error = f"Runtime exited without a result: {log.strip().splitlines()[-1:] or ''}"
     return Invocation(request_id, outcome.get("result"), error, timed_out, log)
+
+
+def _in_task_root(variables: dict[str, str], code_dir: Path) -> dict[str, str]:
+    """Image `ENV` values with the image's task root (/var/task) pointed at `code_dir`."""
+    return {name: value.replace("/var/task", str(code_dir)) for name, value in variables.items()}
 
 
 def _text(output: str | bytes | None) -> str:
@@ -200,6 +213,41 @@ def _write_log(function: LambdaFunction, group: str, stream: str, log: str) -> N
     now = int(time.time() * 1000)
     events = [{"timestamp": now, "message": line} for line in log.splitlines() if line.strip()]
     logs.put_log_events(group, stream, events)
+
+
+def image_command(function: LambdaFunction, config: dict[str, Any]) -> list[str]:
+    """What an image function runs: its ImageConfig.Command, else the image's own CMD."""
+    configured = list(getattr(function.image_config, "cmd", None) or [])
+    return configured or list(config.get("Cmd") or [])
+
+
+def image_environment(config: dict[str, Any]) -> dict[str, str]:
+    """The image's `ENV` lines (the function's own variables override them, as in Lambda)."""
+    pairs = (entry.partition("=") for entry in config.get("Env") or [])
+    return {name: value for name, _, value in pairs if name}
+
+
+def run(function: LambdaFunction, event: dict[str, Any]) -> Invocation:
+    """Run `function` with `event`: a zip from its code, an image from its command's package
+    with the interpreter `image_python()` names. InvocationError when it cannot run here."""
+    from tapstack_emulator.behaviours.ecr_images import image_config
+
+    if function.package_type != "Image":
+        return invoke(function, event)
+    config = image_config(function.code.get("ImageUri", "")) or {}
+    python, command = image_python(), image_command(function, config)
+    if not python or not command:
+        raise InvocationError(
+            f"the local AWS runs an image function only with TAPSTACK_EMULATOR_IMAGE_PYTHON set "
+            f"and a command (ImageConfig.Command or the image's CMD); {function.function_name} "
+            f"is {function.code.get('ImageUri')}"
+            + ("" if command else ", whose command is unknown (no config blob in ECR)")
+            + ("" if python else ", and TAPSTACK_EMULATOR_IMAGE_PYTHON is not set")
+            + " (docs/emulator.md)"
+        )
+    return invoke(
+        function, event, python=python, handler=command[0], base_env=image_environment(config)
+    )
 
 
 def image_python() -> str | None:

@@ -16,7 +16,7 @@ from moto.awslambda.utils import get_backend
 
 from tapstack_emulator import stack_cleanup
 from tapstack_emulator.lambda_runtime import responses
-from tapstack_emulator.lambda_runtime.invoke import invoke
+from tapstack_emulator.lambda_runtime.invoke import InvocationError, run
 from tapstack_emulator.models.base import EmulatedResource, Scope
 from tapstack_emulator.registry import register
 
@@ -149,7 +149,12 @@ def _request(
         event["PhysicalResourceId"] = physical_id
     if old_properties is not None:
         event["OldResourceProperties"] = as_cloudformation_sends(old_properties)
-    invocation = invoke(function, event)
+    try:
+        invocation = run(function, event)
+    except InvocationError as err:
+        raise CustomResourceFailedError(
+            f"the custom resource's function cannot run: {err}"
+        ) from None
     answer = responses.take(request_id)
     if answer is None:
         detail = invocation.error or "it returned without a response"

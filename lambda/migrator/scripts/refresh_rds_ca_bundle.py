@@ -40,7 +40,8 @@ REPOSITORY = Path(__file__).resolve().parents[3]
 BUNDLES = (
     REPOSITORY / "lambda/migrator/src/tapstack_migrator/rds-ca-bundle.pem",
     REPOSITORY / "lambda/rotation/src/tapstack_rotation/rds-ca-bundle.pem",
-    REPOSITORY / "lambda/validator/rds-ca-bundle.pem",  # copied into the validator image
+    REPOSITORY / "lambda/sync/src/tapstack_sync/rds-ca-bundle.pem",  # in the sync image's package
+    REPOSITORY / "lambda/validator/src/tapstack_validator/rds-ca-bundle.pem",
 )
 _JS_STRING = re.compile(r"'((?:[^'\\]|\\.)*)'")
 _PEM = re.compile(r"-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+?-----END CERTIFICATE-----\n")

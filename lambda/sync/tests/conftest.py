@@ -25,15 +25,19 @@ os.environ.setdefault("SYNC_TARGET_SECRETS", '{"staging": "tapstack/sync/staging
 os.environ.setdefault("SYNC_SOURCE_HOST", "prod-reader.invalid")
 os.environ.setdefault(
     "SYNC_TARGET_ENDPOINTS",
-    '{"staging": {"host": "staging.invalid", "port": 3306, "database": "tapstack"}}',
+    '{"staging": {"host": "staging.invalid", "port": 3306, "database": "tapstack",'
+    ' "vpc_cidr": "10.2.0.0/16"}}',
 )
 os.environ.setdefault("SYNC_ALLOWLIST", "currencies,fee_schedules,merchant_categories")
 
 
 @pytest.fixture(scope="session")
-def target_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MariaDBServer]:
-    """A second MariaDB server: the target side (staging/dev) of every sync test."""
-    server = start_mariadb(tmp_path_factory.mktemp("mariadb-target"))
+def target_server(tmp_path_factory: pytest.TempPathFactory, server_tls) -> Iterator[MariaDBServer]:
+    """A second MariaDB server: the target side (staging/dev) of every sync test (TLS offered
+    with the same test CA as the first)."""
+    server = start_mariadb(
+        tmp_path_factory.mktemp("mariadb-target"), options=server_tls.server_options()
+    )
     try:
         yield server
     finally:

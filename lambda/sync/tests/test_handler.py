@@ -8,7 +8,9 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from botocore.stub import Stubber
-from tapstack_sync import BadInputError, RefusedError, handler
+from local_ca import issue
+from tapstack_sync import BadInputError, RefusedError, SyncError, handler
+from tapstack_sync.target_endpoint import TargetEndpoint, check_inside_vpc
 
 pytestmark = pytest.mark.mariadb
 
@@ -45,15 +47,28 @@ HOSTILE = {
 }
 
 
+# The test servers listen on loopback: here that is staging's "VPC".
+TEST_VPC = "127.0.0.0/8"
+
+
 @pytest.fixture
-def endpoints(pair, monkeypatch) -> None:
-    """Prod's side of the connection facts: its reader and staging's published endpoint."""
+def endpoints(pair, server_tls, monkeypatch) -> None:
+    """Prod's side of the connection facts: its reader and staging's published endpoint, and
+    the test CA (which signed the test servers' certificates) in place of the RDS bundle."""
     monkeypatch.setattr(handler, "SOURCE_HOST", pair.source.dsn.host)
+    monkeypatch.setattr(handler, "CA_BUNDLE", str(server_tls.ca))
     target = pair.target.dsn
     monkeypatch.setattr(
         handler,
         "TARGET_ENDPOINTS",
-        {"staging": {"host": target.host, "port": target.port, "database": target.database}},
+        {
+            "staging": {
+                "host": target.host,
+                "port": target.port,
+                "database": target.database,
+                "vpc_cidr": TEST_VPC,
+            }
+        },
     )
 
 
@@ -249,3 +264,113 @@ def test_the_source_is_prods_reader_endpoint_not_the_host_in_its_secret(pair, se
     dsn = handler.source_dsn(handler.secrets_provider)
     assert dsn.host == "tapstack-db-prod.cluster-ro-x.example"
     assert (dsn.port, dsn.database) == (pair.source.dsn.port, pair.source.dsn.database)
+
+
+def _tls_handshakes(side) -> int:
+    """How many TLS handshakes `side`'s server has completed so far."""
+    return int(
+        side.scalar(
+            "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+            "WHERE VARIABLE_NAME = 'SSL_FINISHED_ACCEPTS'"
+        )
+    )
+
+
+def test_every_connection_is_tls_verified_against_the_packaged_rds_bundle(
+    pair, secrets, lambda_context
+):
+    # GIVEN the image's CA setting: the bundle inside the package, the bytes every database
+    # Lambda ships (the fixture swaps in the test CA only for the run below)
+    packaged = Path(handler.__file__).with_name("rds-ca-bundle.pem")
+    migrator_copy = Path(__file__).parents[2] / "migrator/src/tapstack_migrator/rds-ca-bundle.pem"
+    assert packaged.read_bytes() == migrator_copy.read_bytes()
+    # WHEN the sync runs
+    pair.both(TABLE)
+    before = (_tls_handshakes(pair.source), _tls_handshakes(pair.target))
+    handler.lambda_handler(_event("sync_staging.json"), lambda_context)
+    # THEN both servers completed TLS handshakes with it
+    after = (_tls_handshakes(pair.source), _tls_handshakes(pair.target))
+    assert after[0] > before[0] and after[1] > before[1]
+
+
+def test_a_server_certificate_the_ca_did_not_sign_fails_before_anything_is_written(
+    pair, secrets, lambda_context, tmp_path, monkeypatch
+):
+    # GIVEN servers whose certificate another CA signed (a stand-in server with "its own" CA)
+    pair.both(TABLE)
+    pair.source.run("INSERT INTO currencies VALUES ('EUR', 'Euro')")
+    monkeypatch.setattr(handler, "CA_BUNDLE", str(issue(tmp_path, "other-ca", ["127.0.0.1"]).ca))
+    # WHEN/THEN the handshake fails and staging is untouched
+    with pytest.raises(SyncError, match=r"cannot connect to the source .*TLS/SSL error"):
+        handler.lambda_handler(_event("sync_staging.json"), lambda_context)
+    assert pair.target.rows("currencies") == []
+
+
+def _resolving(*addresses: str):
+    def resolve(host, port, **_kwargs):
+        return [(2, 1, 6, "", (address, port)) for address in addresses]
+
+    return resolve
+
+
+@pytest.mark.parametrize(
+    ("host", "addresses", "shown"),
+    [
+        pytest.param("db.attacker.example", ("203.0.113.7",), "203.0.113.7", id="internet"),
+        pytest.param("tapstack-prod.cluster-x", ("10.3.8.20",), "10.3.8.20", id="prod-itself"),
+        pytest.param("tapstack-dev.cluster-x", ("10.1.8.20",), "10.1.8.20", id="another-peer"),
+        pytest.param("split.example", ("10.2.8.20", "10.3.8.20"), "10.3.8.20", id="one-of-two"),
+        pytest.param("v6.example", ("fd00::5",), "fd00::5", id="ipv6"),
+        pytest.param("empty.example", (), "no address", id="no-answer"),
+    ],
+)
+def test_a_target_endpoint_outside_its_vpc_is_refused_naming_it(host, addresses, shown):
+    # GIVEN staging's published endpoint now leads outside staging's VPC (10.2.0.0/16)
+    endpoint = TargetEndpoint(host=host, port=3306, database="tapstack", vpc_cidr="10.2.0.0/16")
+    # WHEN/THEN the check refuses, naming the target, the host, the address and the VPC
+    with pytest.raises(RefusedError) as refused:
+        check_inside_vpc("staging", endpoint, resolve=_resolving(*addresses))
+    assert refused.value.exit_code == 2
+    message = str(refused.value)
+    assert all(part in message for part in ("target staging", host, shown, "10.2.0.0/16"))
+
+
+def test_an_endpoint_resolving_inside_its_vpc_passes():
+    endpoint = TargetEndpoint(host="db", port=3306, database="tapstack", vpc_cidr="10.2.0.0/16")
+    check_inside_vpc("staging", endpoint, resolve=_resolving("10.2.8.20", "10.2.9.20"))
+
+
+def test_an_endpoint_outside_the_vpc_stops_the_run_before_any_role_or_secret(
+    lambda_context, monkeypatch
+):
+    # GIVEN staging's endpoint is a real, reachable server (127.0.0.1) outside the VPC given
+    monkeypatch.setattr(
+        handler,
+        "TARGET_ENDPOINTS",
+        {"staging": {"host": "127.0.0.1", "port": 3306, "database": "tapstack",
+                     "vpc_cidr": "10.2.0.0/16"}},
+    )  # fmt: skip
+    client = boto3.client("secretsmanager", region_name="us-east-1")
+    monkeypatch.setattr(handler, "secrets_provider", SecretsProvider(boto3_client=client))
+    # No responses queued: any secret read would fail the test with a Stubber error.
+    with (
+        Stubber(client),
+        pytest.raises(RefusedError, match=r"outside staging's VPC 10\.2\.0\.0/16"),
+    ):
+        handler.lambda_handler(_event("sync_staging.json"), lambda_context)
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        pytest.param({"host": "db", "port": 3306, "database": "tapstack"}, id="no-vpc"),
+        pytest.param(
+            {"host": "db", "port": 3306, "database": "tapstack", "vpc_cidr": "10.2/99"},
+            id="bad-cidr",
+        ),
+    ],
+)
+def test_a_target_endpoint_without_a_valid_vpc_is_bad_configuration(monkeypatch, endpoint):
+    monkeypatch.setattr(handler, "TARGET_ENDPOINTS", {"staging": endpoint})
+    with pytest.raises(BadInputError, match=r"SYNC_TARGET_ENDPOINTS\['staging'\].*vpc_cidr"):
+        handler.checked_target_endpoint("staging")

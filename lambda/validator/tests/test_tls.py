@@ -2,16 +2,12 @@
 `localhost` only, as Aurora presents one for its RDS endpoints only: the validator connects to
 the canonical name the alias resolves to and verifies chain and host name against it."""
 
-import datetime
 from collections.abc import Iterator
 from pathlib import Path
 
 import pymysql
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from local_ca import issue
 from mariadb_server import MariaDBServer, running_mariadb
 from tapstack_validator.database import DatabaseSettings
 
@@ -20,74 +16,14 @@ pytestmark = pytest.mark.mariadb
 ALIAS = "writer.db.test.tapstack.internal"
 
 
-def _certificate(subject: str, issuer_key, public_key, issuer: str, *, ca: bool, names=()):
-    now = datetime.datetime.now(datetime.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if ca:
-        builder = builder.add_extension(
-            x509.KeyUsage(True, False, False, False, False, True, True, False, False),
-            critical=True,
-        )
-    else:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(name) for name in names]), critical=False
-        ).add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False
-        )
-    return builder.sign(issuer_key, hashes.SHA256())
-
-
-def _pem(path: Path, data: bytes) -> Path:
-    path.write_bytes(data)
-    return path
-
-
-def _ca_and_server(folder: Path, ca_name: str) -> tuple[Path, Path, Path]:
-    """A CA and a server certificate (for `localhost` only) it signed: (ca, cert, key)."""
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = _certificate(ca_name, ca_key, ca_key.public_key(), ca_name, ca=True)
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server = _certificate(
-        "localhost", ca_key, server_key.public_key(), ca_name, ca=False, names=["localhost"]
-    )
-    return (
-        _pem(folder / f"{ca_name}.pem", ca.public_bytes(serialization.Encoding.PEM)),
-        _pem(folder / "server-cert.pem", server.public_bytes(serialization.Encoding.PEM)),
-        _pem(
-            folder / "server-key.pem",
-            server_key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            ),
-        ),
-    )
-
-
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory) -> Iterator[tuple[MariaDBServer, Path, Path]]:
     """A MariaDB requiring TLS with a `localhost` certificate: (server, its CA, another CA)."""
-    folder = tmp_path_factory.mktemp("tls")
-    ca, cert, key = _ca_and_server(folder, "test-rds-ca")
-    other_folder = tmp_path_factory.mktemp("other")
-    other_ca, _cert, _key = _ca_and_server(other_folder, "another-ca")
-    options = (
-        f"--ssl-ca={ca}",
-        f"--ssl-cert={cert}",
-        f"--ssl-key={key}",
-        "--require-secure-transport=ON",
-    )
+    tls = issue(tmp_path_factory.mktemp("tls"), "test-rds-ca", ["localhost"])
+    other = issue(tmp_path_factory.mktemp("other"), "another-ca", ["localhost"])
+    options = (*tls.server_options(), "--require-secure-transport=ON")
     with running_mariadb(tmp_path_factory.mktemp("tls-mariadb"), options=options) as server:
-        yield server, ca, other_ca
+        yield server, tls.ca, other.ca
 
 
 def resolving(canonical: str):

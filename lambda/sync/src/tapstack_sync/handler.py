@@ -5,23 +5,27 @@ Environment (set by the sync stack; secret *names* only, never secrets):
   SYNC_SOURCE_HOST      prod's reader endpoint (the database stack's ReaderEndpoint): the sync
                         reads from the reader, never the writer
   SYNC_TARGET_SECRETS   JSON object, environment name -> that target's sync-writer secret
-  SYNC_TARGET_ENDPOINTS JSON object, environment name -> {"host", "port", "database"}: where
-                        that target's database is, as prod's deploy read it from the target's
-                        published stack outputs. Never taken from the target's secret
+  SYNC_TARGET_ENDPOINTS JSON object, environment name -> {"host", "port", "database",
+                        "vpc_cidr"}: where that target's database is, as prod's deploy read it
+                        from the target's published stack outputs, and the target's VPC CIDR
+                        from the address plan. Never taken from the target's secret
   SYNC_ALLOWLIST        comma-separated tables that may be synced (from config/)
   SYNC_MAX_CHANGE_RATIO optional brake threshold (default 0.2)
   SYNC_TARGET_ROLES     optional JSON object, environment name -> role in that target's account
                         to assume (with SYNC_EXTERNAL_ID) before reading its secret; a target
                         without one is read with the function's own credentials
-  DATABASE_CA_BUNDLE    the CA bundle that verifies both databases' TLS certificates (the
-                        image's packaged RDS bundle); no secret can name another
 Event: {"target": "staging", "tables": [...], "dry_run": false, "force": false}; tables
 defaults to the whole allowlist.
 
 Trust (ARCHITECTURE.md, "Trust model"; docs/security.md): a target's secret lives in staging's
 or dev's account, where their administrators can change it. Only its `username` and `password`
 are read; a `host`, `port`, `dbname` or `ssl_ca` in it is ignored, so whoever controls that
-secret cannot point prod's sync at a server of their choosing or swap the CA that verifies it.
+secret cannot point prod's sync at a server of their choosing or swap the CA that verifies it. The
+target's endpoint must resolve inside its VPC CIDR before anything is read
+(`target_endpoint.check_inside_vpc`), and every connection, source and target, uses TLS verified
+against the RDS CA bundle packaged in this package (`rds-ca-bundle.pem`, the same bytes every
+database Lambda ships) with identity verification; nothing in the environment or a secret can
+turn TLS off or name another CA.
 The source is prod's reader endpoint in its own region, deliberately not the failover writer
 name `/tapstack/prod/db/writer-dns` the validator follows (docs/architecture.md, decisions log);
 its port and schema come from prod's own sync-reader secret.
@@ -30,6 +34,7 @@ its port and schema come from prod's own sync-reader secret.
 import json
 import os
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -43,6 +48,7 @@ from tapstack_sync.dsn import Dsn, Secret
 from tapstack_sync.engine import sync
 from tapstack_sync.errors import BadInputError, SyncError
 from tapstack_sync.models import DEFAULT_MAX_CHANGE_RATIO, SyncReport, SyncRequest
+from tapstack_sync.target_endpoint import TargetEndpoint, check_inside_vpc
 
 logger = Logger(service="tapstack-sync")
 metrics = Metrics(namespace="tapstack", service="tapstack-sync")
@@ -56,7 +62,7 @@ ALLOWLIST = [t.strip() for t in os.environ["SYNC_ALLOWLIST"].split(",") if t.str
 MAX_CHANGE_RATIO = float(os.environ.get("SYNC_MAX_CHANGE_RATIO", DEFAULT_MAX_CHANGE_RATIO))
 TARGET_ROLES: dict[str, str] = json.loads(os.environ.get("SYNC_TARGET_ROLES") or "{}")
 EXTERNAL_ID = os.environ.get("SYNC_EXTERNAL_ID", "")
-CA_BUNDLE = os.environ.get("DATABASE_CA_BUNDLE") or None
+CA_BUNDLE = str(Path(__file__).with_name("rds-ca-bundle.pem"))
 SECRET_MAX_AGE_SECONDS = 300
 
 
@@ -88,16 +94,6 @@ class SourceSecret(Credentials):
     dbname: str
 
 
-class Endpoint(BaseModel):
-    """Where a database is, as prod's side knows it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    host: str = Field(min_length=1)
-    port: int = Field(ge=1, le=65535)
-    database: str = Field(min_length=1, max_length=64)
-
-
 def _read(secret_id: str, provider: parameters.SecretsProvider, model: type[Credentials]):
     value = provider.get(secret_id, transform="json", max_age=SECRET_MAX_AGE_SECONDS)
     try:
@@ -120,10 +116,25 @@ def source_dsn(provider: parameters.SecretsProvider) -> Dsn:
     )
 
 
-def target_dsn(target: str, provider: parameters.SecretsProvider) -> Dsn:
-    """`target`'s endpoint from prod's configuration, with the account from its secret."""
-    endpoint = Endpoint.model_validate(TARGET_ENDPOINTS[target])
-    secret = _read(TARGET_SECRETS[target], provider, Credentials)
+def checked_target_endpoint(target: str) -> TargetEndpoint:
+    """`target`'s endpoint from prod's configuration, refused unless it resolves inside the
+    target's VPC CIDR (before any role is assumed or secret read)."""
+    try:
+        endpoint = TargetEndpoint.model_validate(TARGET_ENDPOINTS[target])
+    except ValidationError as err:
+        fields = ", ".join(str(error["loc"][0]) for error in err.errors())
+        raise BadInputError(
+            f"SYNC_TARGET_ENDPOINTS[{target!r}]: missing or invalid {fields}"
+        ) from None
+    check_inside_vpc(target, endpoint)
+    return endpoint
+
+
+def target_dsn(
+    endpoint: TargetEndpoint, secret_id: str, provider: parameters.SecretsProvider
+) -> Dsn:
+    """The checked endpoint, with the account (and nothing else) from the target's secret."""
+    secret = _read(secret_id, provider, Credentials)
     return Dsn(
         host=endpoint.host,
         port=endpoint.port,
@@ -161,12 +172,13 @@ def run(event: SyncEvent, provider: parameters.SecretsProvider) -> SyncReport:
     if event.target not in TARGET_SECRETS or event.target not in TARGET_ENDPOINTS:
         configured = sorted(set(TARGET_SECRETS) & set(TARGET_ENDPOINTS))
         raise BadInputError(f"unknown target {event.target!r}; configured: {', '.join(configured)}")
+    endpoint = checked_target_endpoint(event.target)
     target_provider = (
         target_secrets_provider(event.target) if event.target in TARGET_ROLES else provider
     )
     request = SyncRequest(
         source=source_dsn(provider),
-        target=target_dsn(event.target, target_provider),
+        target=target_dsn(endpoint, TARGET_SECRETS[event.target], target_provider),
         tables=event.tables,
         allowlist=ALLOWLIST,
         target_env=event.target,
