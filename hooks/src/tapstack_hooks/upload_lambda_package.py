@@ -43,7 +43,7 @@ PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")
 def python_version(value: Any) -> str:
     """A Lambda Python version written as text (`"3.12"`) or as a YAML number (`3.12`)."""
     if isinstance(value, float) and repr(value) == "3.1":
-        raise ValueError('YAML reads an unquoted 3.10 as the number 3.1: write "3.10"')
+        raise ValueError("YAML reads an unquoted 3.10 as the number 3.1: write '3.10'")
     text = repr(value) if isinstance(value, float) else value
     if text not in PYTHON_VERSIONS:
         raise ValueError("")
