@@ -118,10 +118,15 @@ def environment(name: str, python: str, requirements: list[str]) -> tuple[Path |
     return interpreter, ""
 
 
-def versions(interpreter: Path) -> tuple[str, str]:
-    """(Sceptre's version, Python's version) of an environment."""
-    probe = "import sys, sceptre; print(sceptre.__version__, sys.version.split()[0])"
-    return tuple(run([str(interpreter), "-c", probe]).stdout.split())  # type: ignore[return-value]
+def versions(interpreter: Path) -> tuple[str, str, str]:
+    """(Sceptre, Python, "boto3 X, pydantic Y, cfn-lint Z") versions of an environment."""
+    probe = (
+        "import sys; from importlib.metadata import version as v; "
+        "print(v('sceptre'), sys.version.split()[0], "
+        "', '.join(f'{n} {v(n)}' for n in ('boto3', 'pydantic', 'cfn-lint')), sep='|')"
+    )
+    found = run([str(interpreter), "-c", probe]).stdout.strip().split("|")
+    return (found[0], found[1], found[2]) if len(found) == 3 else ("?", "?", "?")
 
 
 def test_in(name: str, python: str, requirements: list[str]) -> Outcome:
@@ -129,74 +134,59 @@ def test_in(name: str, python: str, requirements: list[str]) -> Outcome:
     started = time.monotonic()
     interpreter, problem = environment(name, python, requirements)
     if interpreter is None:
-        return Outcome(name, "?", python, False, time.monotonic() - started, problem)
-    sceptre_version, python_version = versions(interpreter)
-    # The root .venv's python runs the emulator's container-image functions (tests/local_aws.py);
-    # UV is the uv the Lambda-package tests build with.
+        return Outcome(name, "?", python, "?", False, time.monotonic() - started, problem)
+    sceptre_version, python_version, dependencies = versions(interpreter)
+    # UV is the uv the Lambda-package tests build with; the local AWS runs in emulator/'s own
+    # environment (tests/local_aws.py), whatever this one is.
     env = {**os.environ, "UV": uv()}
     env.pop("VIRTUAL_ENV", None)
-    tests = run(
-        [
-            str(interpreter),
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--timeout=600",
-            "hooks/tests",
-            "resolvers/tests",
-        ],
-        env=env,
-    )
+    pytest = [str(interpreter), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--timeout=600"]
+    tests = run([*pytest, "hooks/tests", "resolvers/tests"], env=env)
     summary = (tests.stdout.strip().splitlines() or ["no output"])[-1]
     if tests.returncode != 0:
         log = WORK / f"{name}.log"
         log.write_text(tests.stdout + tests.stderr)
         summary += f" (log: {log.relative_to(ROOT)})"
-    return Outcome(
-        name,
-        sceptre_version,
-        python_version,
-        tests.returncode == 0,
-        time.monotonic() - started,
-        summary,
-    )
+    elapsed = time.monotonic() - started
+    passed = tests.returncode == 0
+    return Outcome(name, sceptre_version, python_version, dependencies, passed, elapsed, summary)
 
 
 def documented_installs(python: str, wheels: dict[str, Path]) -> Outcome:
-    """The README's three installs each give Sceptre the plugins' tags."""
+    """The README's three installs each give Sceptre the plugins' tags; without the extra,
+    every hook loads and cfn-lint is not installed."""
     started = time.monotonic()
     head = run(["git", "rev-parse", "HEAD"]).stdout.strip()
     ways = {
-        "path": [str(ROOT / "hooks"), str(ROOT / "resolvers")],
+        "path (no extra)": [str(ROOT / "hooks"), str(ROOT / "resolvers")],
         "git URL": [
-            f"sceptre-tapstack-hooks @ git+file://{ROOT}@{head}#subdirectory=hooks",
+            f"sceptre-tapstack-hooks[cfn-lint] @ git+file://{ROOT}@{head}#subdirectory=hooks",
             f"sceptre-tapstack-resolvers @ git+file://{ROOT}@{head}#subdirectory=resolvers",
         ],
         "wheel": [f"{wheels['hooks']}[cfn-lint]", str(wheels["resolvers"])],
     }
     probe = (
-        "from importlib.metadata import entry_points as e; "
+        "import importlib.util, sys; from importlib.metadata import entry_points as e; "
         "h = {p.name for p in e(group='sceptre.hooks')}; "
         "r = {p.name for p in e(group='sceptre.resolvers')}; "
-        "assert {'empty_buckets', 'rollback_triggers'} <= h, h; "
+        "assert {'empty_buckets', 'rollback_triggers', 'cfn_lint'} <= h, h; "
         "assert {'stack_output_cross_account', 'lambda_package_key'} <= r, r; "
-        "[p.load() for p in e(group='sceptre.hooks')]"
+        "[p.load() for g in ('sceptre.hooks', 'sceptre.resolvers') for p in e(group=g)]; "
+        "extra = importlib.util.find_spec('cfnlint') is not None; "
+        "assert extra == (sys.argv[1] == 'extra'), ('cfn-lint installed:', extra)"
     )
     failed = []
     for way, requirements in ways.items():
-        interpreter, problem = environment(f"install-{way.replace(' ', '-')}", python, requirements)
-        if interpreter is None or run([str(interpreter), "-c", probe]).returncode != 0:
-            failed.append(f"{way}: {problem or 'tags not found'}")
-    return Outcome(
-        "documented installs",
-        "-",
-        python,
-        not failed,
-        time.monotonic() - started,
-        "; ".join(failed) or "path, git URL (#subdirectory=), wheel: tags load",
-    )
+        folder = "install-" + way.split()[0] + ("-" + way.split()[1] if " " in way else "")
+        interpreter, problem = environment(folder, python, requirements)
+        wanted = "none" if "no extra" in way else "extra"
+        checked = run([str(interpreter), "-c", probe, wanted]) if interpreter else None
+        if checked is None or checked.returncode != 0:
+            why = problem or (checked.stderr.strip().splitlines() or ["?"])[-1]
+            failed.append(f"{way}: {why}")
+    elapsed = time.monotonic() - started
+    detail = "; ".join(failed) or f"{', '.join(ways)}: every tag loads"
+    return Outcome("documented installs", "-", python, "-", not failed, elapsed, detail)
 
 
 def main() -> int:
@@ -216,16 +206,21 @@ def main() -> int:
     lowest = [f"sceptre=={SCEPTRE[0]}.*", *LOWEST, *plugins]
     rows.insert(0, (f"lowest-{SCEPTRE[0]}-py{PYTHONS[0]}", pythons[PYTHONS[0]], lowest))
     outcomes = [documented_installs(pythons[PYTHONS[0]], wheels)]
+    outcomes[0].python = PYTHONS[0]
     for name, python, requirements in rows:
         if arguments.only and name not in arguments.only:
             continue
         print(f"plugin matrix: {name} ...", flush=True)
         outcomes.append(test_in(name, python, requirements))
-    print("\n| environment | Sceptre | Python | result | time | tests |\n|---|---|---|---|---|---|")
+    print(
+        "\n| environment | Sceptre | Python | boto3, pydantic, cfn-lint | result | time | tests |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for o in outcomes:
         result = "pass" if o.passed else "FAIL"
         print(
-            f"| {o.name} | {o.sceptre} | {o.python} | {result} | {o.seconds:.0f} s | {o.detail} |"
+            f"| {o.name} | {o.sceptre} | {o.python} | {o.dependencies} | {result} "
+            f"| {o.seconds:.0f} s | {o.detail} |"
         )
     print(f"\nplugin matrix: {time.monotonic() - started:.0f} s in all")
     return 0 if all(o.passed for o in outcomes) else 1

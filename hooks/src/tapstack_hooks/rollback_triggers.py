@@ -83,16 +83,17 @@ class RollbackTriggers(Hook):
             self._restore_and_verify(point)
 
     def _check_partner(self, point: str) -> None:
-        partner = PAIRS.get(point) or next(b for b, a in PAIRS.items() if a == point)
+        before = point if point in PAIRS else next(b for b, a in PAIRS.items() if a == point)
+        partner = PAIRS.get(point, before)
+        after = PAIRS[before]
         hooks = (self.stack.config or {}).get("hooks") or {}
         listed = hooks.get(partner)
         if not isinstance(listed, list) or not any(isinstance(h, RollbackTriggers) for h in listed):
             raise RollbackTriggerError(
                 f"{self.stack.name}: !{TAG} under `{point}` needs itself under `{partner}` too "
-                f"(the {'after' if point in PAIRS else 'before'}-hook "
-                f"{'verifies and removes' if point in PAIRS else 'adds'} what the other "
-                f"{'adds' if point in PAIRS else 'verifies'}); a YAML anchor writes it once:\n"
-                f"  {point}:\n    - &triggers !{TAG} {{alarms: ...}}\n  {partner}: [*triggers]"
+                "(the before-hook adds the triggers to the call, the after-hook verifies and "
+                "removes them); a YAML anchor writes it once:\n"
+                f"  {before}:\n    - &triggers !{TAG} {{alarms: ...}}\n  {after}: [*triggers]"
             )
 
     def _inject(self, point: str) -> None:
