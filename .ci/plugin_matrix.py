@@ -44,6 +44,7 @@ class Outcome:
     name: str
     sceptre: str
     python: str
+    dependencies: str
     passed: bool
     seconds: float
     detail: str
@@ -206,7 +207,7 @@ def main() -> int:
     lowest = [f"sceptre=={SCEPTRE[0]}.*", *LOWEST, *plugins]
     rows.insert(0, (f"lowest-{SCEPTRE[0]}-py{PYTHONS[0]}", pythons[PYTHONS[0]], lowest))
     outcomes = [documented_installs(pythons[PYTHONS[0]], wheels)]
-    outcomes[0].python = PYTHONS[0]
+    outcomes[0].python = PYTHONS[0]  # the interpreter's version, not its path
     for name, python, requirements in rows:
         if arguments.only and name not in arguments.only:
             continue
