@@ -12,7 +12,8 @@ ship no tests) and the three documented installs are tried: a path, a git URL wi
     python3 .ci/plugin_matrix.py --only 4.4-py3.10
 
 Stdlib only: it runs before any environment exists. Interpreters are found with uv, then under
-~/.pyenv/versions; `TAPSTACK_PYTHON_3_10=/path/to/python3.10` (and _3_13) overrides.
+~/.pyenv/versions and on PATH, else installed by uv (a download);
+`TAPSTACK_PYTHON_3_10=/path/to/python3.10` (and _3_13) overrides.
 """
 
 import argparse
@@ -64,11 +65,12 @@ def uv() -> str:
     return found
 
 
-def find_python(version: str) -> str:
-    """An interpreter of `version`, or exit saying how to provide one."""
-    override = os.environ.get(f"TAPSTACK_PYTHON_{version.replace('.', '_')}")
-    if override:
-        return override
+def find_python(version: str, install: bool = True) -> str:
+    """An interpreter of `version`: the override, uv's, pyenv's or PATH's; else uv installs one
+    (a download); else exit saying how to provide one."""
+    variable = f"TAPSTACK_PYTHON_{version.replace('.', '_')}"
+    if os.environ.get(variable):
+        return os.environ[variable]
     found = run([uv(), "python", "find", "--no-python-downloads", version])
     candidates = [found.stdout.strip()] if found.returncode == 0 else []
     candidates += sorted(glob.glob(str(Path.home() / f".pyenv/versions/{version}.*/bin/python3")))
@@ -77,10 +79,11 @@ def find_python(version: str) -> str:
         check = run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
         if check.returncode == 0 and check.stdout.strip() == version:
             return candidate
-    variable = f"TAPSTACK_PYTHON_{version.replace('.', '_')}"
+    if install and run([uv(), "python", "install", version]).returncode == 0:
+        return find_python(version, install=False)
     sys.exit(
-        f"plugin matrix: no Python {version} found (uv python find, ~/.pyenv/versions, PATH); "
-        f"install one (`uv python install {version}`) or set {variable}"
+        f"plugin matrix: no Python {version} found (uv python find, ~/.pyenv/versions, PATH) and "
+        f"`uv python install {version}` failed; install one or set {variable} to its path"
     )
 
 
