@@ -4,7 +4,7 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 STATE_DIR := .local/emulator
 EMULATOR := $(UV) run --frozen --project emulator python -m tapstack_emulator
 
-.PHONY: demo test lint up down sync bench help
+.PHONY: demo test lint up down sync bench help dist plugin-matrix
 
 help:
 	@echo "make demo   launch dev, staging and prod on the local AWS, print a summary, stop it"
@@ -13,6 +13,8 @@ help:
 	@echo "make up     start the local AWS in the background and print its export lines"
 	@echo "make down   stop what make up started"
 	@echo "make bench  benchmarks (render+lint, launch concurrency, sync engine)"
+	@echo "make dist   wheels and sdists of sceptre-tapstack-hooks and -resolvers, into dist/"
+	@echo "make plugin-matrix  the plugins' tests on Sceptre 4.4/4.5/4.7 x Python 3.10/3.13"
 
 sync:
 	@python3 -c "import uv" 2>/dev/null || command -v uv >/dev/null 2>&1 \
@@ -42,6 +44,19 @@ lint: sync
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen python tests/rendered_templates.py
 	$(UV) run --frozen python tests/guard_rules.py
+
+# The two plugin distributions other teams install (hooks/README.md, resolvers/README.md).
+dist:
+	@rm -rf dist
+	@$(UV) build --quiet --package sceptre-tapstack-hooks --out-dir dist
+	@$(UV) build --quiet --package sceptre-tapstack-resolvers --out-dir dist
+	@ls dist
+
+# The plugins' supported Sceptre and Python versions, proven: fresh environments from the built
+# wheels run each plugin's own tests (.ci/plugin_matrix.py). A CI step of its own: `make test`
+# stays within its time budget.
+plugin-matrix: sync
+	python3 .ci/plugin_matrix.py
 
 up: sync
 	@TAPSTACK_EMULATOR_IMAGE_PYTHON=$(CURDIR)/.venv/bin/python $(EMULATOR) start --state-dir $(STATE_DIR) --env-file $(STATE_DIR)/env >/dev/null

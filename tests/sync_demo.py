@@ -116,12 +116,18 @@ def _upsert(connection, table: str, columns: tuple[str, ...], rows: list[tuple])
         )
 
 
-def seed() -> None:
-    """Demo reference data and one production transaction in prod; drift and a transaction of
-    its own in staging."""
+def seed_prod_reference_data() -> None:
+    """The demo's reference tables in prod (idempotent)."""
     with connect("prod") as prod:
         for table, columns, rows in PROD_REFERENCE_DATA:
             _upsert(prod, table, columns, rows)
+
+
+def seed() -> None:
+    """Demo reference data and one production transaction in prod; drift and a transaction of
+    its own in staging."""
+    seed_prod_reference_data()
+    with connect("prod") as prod:
         _add_transaction(prod, "prod-demo-0001", "USD", "5411")
     with connect("staging") as staging:
         for table, columns, rows in STAGING_DRIFT:

@@ -777,14 +777,19 @@ def test_sync_copies_reference_data_once_and_never_production_tables(launched):
 ONE_REGION = ("--var", "region_peering=off")
 
 
+# prod's validator reaches its database through the baseline's failover name, which only a
+# launch with the global group publishes: tests/test_second_region_e2e.py judges there.
+VALIDATED_HERE = ("dev", "staging")
+
+
 def test_the_deployed_validator_judges_a_valid_and_an_invalid_transaction(launched):
-    # GIVEN every environment launched and its reference tables synced from prod (test above)
+    # GIVEN staging and dev launched and their reference tables synced from prod (test above)
     # WHEN its deployed validator (an image the local AWS runs from its package) is invoked
-    found = validator_demo.verdicts()
+    found = validator_demo.verdicts(VALIDATED_HERE)
     # THEN each accepts the valid transaction with a fee and refuses the unknown currency
     assert validator_demo.problems_of(found) == []
     by_id = {(v.environment, v.transaction_id): v for v in found}
-    for environment in validator_demo.ENVIRONMENTS:
+    for environment in VALIDATED_HERE:
         valid = by_id[(environment, validator_demo.VALID["transaction_id"])]
         invalid = by_id[(environment, validator_demo.INVALID["transaction_id"])]
         assert valid.valid and valid.fee is not None and valid.problems == []

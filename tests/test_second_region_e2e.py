@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import pytest
+import sync_demo
+import validator_demo
 from aws_accounts import account_session
 from deploy_role_calls import deploy_role_calls, deployed_policies, refused
 from deployment import (
@@ -188,6 +190,18 @@ def test_stack_set_rolled_the_baseline_out_to_both_regions(prod):
             repositoryNames=["tapstack-baseline-prod-main"]
         )["repositories"]
         assert repository["imageTagMutability"] == "IMMUTABLE"
+
+
+def test_prods_validator_reaches_its_database_through_the_failover_name(prod):
+    # GIVEN prod's reference tables, and the baseline's writer name in prod's SSM path
+    sync_demo.seed_prod_reference_data()
+    # WHEN prod's deployed validator judges a valid and an invalid transaction (it resolves
+    # writer.db.prod.tapstack.internal in its VPC, and verifies TLS for the canonical name)
+    found = validator_demo.verdicts(("prod",))
+    # THEN it accepts the first with a fee and refuses the unknown currency
+    assert validator_demo.problems_of(found) == []
+    valid, invalid = found
+    assert valid.fee is not None and any("XXX" in problem for problem in invalid.problems)
 
 
 def test_private_zone_fails_the_writer_name_over_to_eu_west_1(prod):

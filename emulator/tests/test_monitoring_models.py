@@ -152,6 +152,38 @@ def test_rollback_configuration_is_stored_kept_and_removed(alarms, stacks):
     assert emptied["RollbackConfiguration"]["RollbackTriggers"] == []
 
 
+def test_a_stack_without_triggers_shows_an_empty_configuration(stacks):
+    # AWS's DescribeStacks carries RollbackConfiguration on every stack: {} when none was given.
+    assert stacks.create(GUARDED)["RollbackConfiguration"] == {}
+
+
+def test_an_update_that_rolls_back_keeps_the_previous_configuration(alarms, stacks):
+    _name, outputs = alarms
+    triggers = [{"Arn": outputs["ConnectionsArn"], "Type": "AWS::CloudWatch::Alarm"}]
+    before = {"RollbackTriggers": triggers, "MonitoringTimeInMinutes": 5}
+    name = unique("guarded")
+    stacks.create(GUARDED, name=name, RollbackConfiguration=before)
+    failing = {"Resources": {**GUARDED["Resources"], "Bad": {"Type": "AWS::EC2::Subnet"}}}
+    after = stacks.update(
+        name, failing, RollbackConfiguration={**before, "MonitoringTimeInMinutes": 9}
+    )
+    assert after["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert after["RollbackConfiguration"] == before
+
+
+def test_last_updated_time_moves_with_each_performed_update_only(stacks):
+    # The !rollback_triggers hook tells a performed update from "No updates are to be performed"
+    # by LastUpdatedTime, as it does on AWS.
+    name = unique("guarded")
+    assert "LastUpdatedTime" not in stacks.create(GUARDED, name=name)
+    changed = {"Resources": {**GUARDED["Resources"], "Other": GUARDED["Resources"]["Group"]}}
+    first = stacks.update(name, changed)["LastUpdatedTime"]
+    with pytest.raises(ClientError, match="No updates are to be performed"):
+        stacks.update(name, changed)
+    assert stacks.describe(name)["LastUpdatedTime"] == first
+    assert stacks.update(name, GUARDED)["LastUpdatedTime"] > first
+
+
 def test_a_trigger_that_is_no_alarm_fails_the_call(alarms, stacks, client):
     _name, outputs = alarms
     missing = outputs["ConnectionsArn"] + "-gone"

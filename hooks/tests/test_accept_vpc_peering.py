@@ -7,12 +7,13 @@ import uuid
 import boto3
 import pytest
 from sceptre.exceptions import InvalidHookArgumentSyntaxError
-from sceptre.stack import Stack
+from sceptre_scratch import place_hook
 from tapstack_hooks.accept_vpc_peering import (
     AcceptVpcPeering,
     PeeringAcceptanceError,
     wait_until_active,
 )
+from tapstack_hooks.hook_points import HookPlacementError
 
 ACCOUNTS = {"dev": "111111111111", "staging": "222222222222", "prod": "333333333333"}
 REGION = "us-east-1"
@@ -36,18 +37,18 @@ def client(service: str, environment: str, region: str = REGION):
 
 
 def make_hook(
-    argument: object, external_name: str = "unused", region: str = REGION
+    argument: object, external_name: str = "unused", region: str = REGION, point: str = ""
 ) -> AcceptVpcPeering:
-    stack = Stack(
+    unpublish = isinstance(argument, dict) and argument.get("unpublish") is True
+    return place_hook(
+        AcceptVpcPeering(argument),
+        point or ("before_delete" if unpublish else "after_update"),
         name=f"prod/{region}/peering",
-        project_code="tapstack",
-        template_handler_config={"type": "file", "path": "peering.py"},
         region=region,
         external_name=external_name,
         sceptre_role=deploy_role("prod"),
         stack_group_config={"accounts": ACCOUNTS, "deploy_role_name": "tapstack-deploy"},
     )
-    return AcceptVpcPeering(argument).clone_for_stack(stack)
 
 
 def requester_stack(outputs: dict[str, str], region: str = REGION) -> str:
@@ -202,19 +203,67 @@ def test_waiting_returns_once_active():
 
 
 @pytest.mark.parametrize(
-    "argument",
+    ("argument", "problem"),
     [
-        pytest.param("StagingPeering", id="bare-string"),
-        pytest.param({"outputs": "A"}, id="outputs-not-a-list"),
-        pytest.param({"timeout_seconds": 0}, id="zero-timeout"),
-        pytest.param({"wait": 5}, id="unknown-key"),
-        pytest.param({"role": "bad role"}, id="bad-role"),
-        pytest.param({"parameter": "tapstack/no-leading-slash"}, id="parameter-not-a-path"),
-        pytest.param({"parameter": "/tapstack/{env}/x"}, id="parameter-unknown-placeholder"),
-        pytest.param({"unpublish": "sometimes"}, id="unpublish-not-a-bool"),
-        pytest.param({"unpublish": True}, id="unpublish-without-parameter"),
+        pytest.param("StagingPeering", "the argument must be a mapping of outputs", id="string"),
+        pytest.param({"outputs": "A"}, "`outputs` takes a list of the stack's output", id="A"),
+        pytest.param({"timeout_seconds": 0}, "`timeout_seconds` takes a whole number", id="0"),
+        pytest.param({"wait": 5}, "unknown key `wait` (the keys are outputs,", id="unknown-key"),
+        pytest.param({"role": "bad role"}, "`role` takes a role name prefix", id="bad-role"),
+        pytest.param(
+            {"parameter": "tapstack/no-leading-slash"},
+            "`parameter` takes an SSM parameter name starting with /",
+            id="parameter-not-a-path",
+        ),
+        pytest.param(
+            {"parameter": "/tapstack/{env}/x"}, "`parameter` takes", id="unknown-placeholder"
+        ),
+        pytest.param(
+            {"unpublish": "sometimes"}, "`unpublish` takes true or false", id="unpublish-not-bool"
+        ),
+        pytest.param(
+            {"unpublish": True}, "`unpublish` needs the `parameter` it deletes", id="no-parameter"
+        ),
+        pytest.param({"partition": "azure"}, "`partition` takes an AWS partition", id="partition"),
     ],
 )
-def test_malformed_argument_fails_at_setup(argument):
-    with pytest.raises(InvalidHookArgumentSyntaxError, match=r"prod/us-east-1/peering: .*You gave"):
-        make_hook(argument)
+def test_malformed_argument_fails_at_setup_naming_the_key(argument, problem):
+    with pytest.raises(InvalidHookArgumentSyntaxError) as caught:
+        make_hook(argument, point="after_create")
+    assert str(caught.value).startswith("prod/us-east-1/peering: !accept_vpc_peering: ")
+    assert problem in str(caught.value)
+    assert f"You gave {argument!r}." in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("argument", "point", "allowed"),
+    [
+        pytest.param(None, "before_create", "after_create or after_update", id="accept before"),
+        pytest.param(None, "before_delete", "after_create or after_update", id="accept on delete"),
+        pytest.param(
+            {"parameter": "/x/{environment}", "unpublish": True},
+            "after_update",
+            "before_delete",
+            id="unpublish after update",
+        ),
+    ],
+)
+def test_each_mode_is_refused_outside_its_hook_points(argument, point, allowed):
+    with pytest.raises(HookPlacementError, match=f"belongs under {allowed}, not under `{point}`"):
+        make_hook(argument, point=point)
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        pytest.param("pcx-1", "StagingPeering = 'pcx-1' is not a VPC peering", id="malformed"),
+        pytest.param("vpc-0123456789abcdef0", "is not a VPC peering", id="a vpc id"),
+        pytest.param("pcx-0123456789abcdef0", "does not exist in this account", id="unknown"),
+    ],
+)
+def test_a_wrong_or_malformed_connection_id_is_one_clear_error(local_aws_env, value, problem):
+    stack = requester_stack({"StagingPeering": value})
+    with pytest.raises(PeeringAcceptanceError) as caught:
+        make_hook({"outputs": ["StagingPeering"]}, stack).run()
+    assert str(caught.value).startswith("prod/us-east-1/peering: !accept_vpc_peering: ")
+    assert problem in str(caught.value)

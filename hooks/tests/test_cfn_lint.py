@@ -1,11 +1,19 @@
 """!cfn_lint: a clean template passes; any finding fails the launch, listed."""
 
+import importlib.metadata
 import json
+import sys
 
 import pytest
 from sceptre.exceptions import InvalidHookArgumentSyntaxError
-from sceptre.stack import Stack
-from tapstack_hooks.cfn_lint import CfnLint, TemplateHasLintFindings, lint_findings
+from sceptre_scratch import place_hook
+from tapstack_hooks.cfn_lint import (
+    CfnLint,
+    CfnLintMissingError,
+    TemplateHasLintFindings,
+    lint_findings,
+)
+from tapstack_hooks.hook_points import HookPlacementError
 
 CLEAN = {
     "Resources": {
@@ -23,15 +31,10 @@ class StubTemplate:
         self.body = json.dumps(document)
 
 
-def make_hook(document: dict, argument: object = None) -> CfnLint:
-    stack = Stack(
-        name="dev/us-east-1/alerts",
-        project_code="tapstack",
-        template_handler_config={"type": "file", "path": "alerts.py"},
-        region="us-east-1",
-    )
-    stack._template = StubTemplate(document)  # the template Sceptre would send
-    return CfnLint(argument).clone_for_stack(stack)
+def make_hook(document: dict, argument: object = None, point: str = "before_create") -> CfnLint:
+    hook = place_hook(CfnLint(argument), point, name="dev/us-east-1/alerts")
+    hook.stack._template = StubTemplate(document)  # the template Sceptre would send
+    return hook
 
 
 def test_clean_template_passes():
@@ -62,7 +65,43 @@ def test_ignored_rules_need_a_reason_and_are_skipped():
     make_hook(UNUSED_PARAMETER, {"ignore": {"W2001": "kept for the next release"}}).run()
 
 
-@pytest.mark.parametrize("argument", ["W2001", {"ignore": ["W2001"]}, {"skip": {}}])
-def test_malformed_argument_fails_at_setup(argument):
-    with pytest.raises(InvalidHookArgumentSyntaxError, match="You gave"):
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        pytest.param("W2001", "the argument must be a mapping of ignore", id="a string"),
+        pytest.param({"ignore": ["W2001"]}, "`ignore` takes a mapping of rule ids", id="a list"),
+        pytest.param({"skip": {}}, "unknown key `skip` (the keys are ignore)", id="unknown key"),
+        pytest.param({"ignore": {"W2001": ""}}, "`ignore` takes", id="empty reason"),
+        pytest.param({"ignore": {"W2001": "   "}}, "`ignore` takes", id="blank reason"),
+        pytest.param({"ignore": {"W2001": None}}, "`ignore` takes", id="no reason"),
+        pytest.param({"ignore": {"unused": "x"}}, "`ignore` takes", id="not a rule id"),
+    ],
+)
+def test_malformed_argument_fails_at_setup_naming_the_key(argument, message):
+    with pytest.raises(InvalidHookArgumentSyntaxError) as caught:
         make_hook(CLEAN, argument)
+    assert str(caught.value).startswith("dev/us-east-1/alerts: !cfn_lint: ")
+    assert message in str(caught.value)
+    assert "a non-empty reason each" in str(caught.value)
+
+
+@pytest.mark.parametrize("point", ["after_create", "before_delete"])
+def test_other_hook_points_are_refused(point):
+    with pytest.raises(HookPlacementError, match=f"not under `{point}`"):
+        make_hook(CLEAN, None, point)
+
+
+def test_without_cfn_lint_installed_it_says_which_extra_to_install(monkeypatch):
+    # cfn-lint is an extra: a project installed without it gets one message at plan time.
+    monkeypatch.setitem(sys.modules, "cfnlint", None)
+    monkeypatch.setitem(sys.modules, "cfnlint.api", None)
+    with pytest.raises(CfnLintMissingError) as caught:
+        make_hook(CLEAN)
+    assert "pip install 'sceptre-tapstack-hooks[cfn-lint]'" in str(caught.value)
+
+
+def test_cfn_lint_is_an_extra_of_the_distribution_not_a_dependency():
+    requirements = importlib.metadata.requires("sceptre-tapstack-hooks") or []
+    cfn_lint = [r for r in requirements if r.startswith("cfn-lint")]
+    markers = [r.partition(";")[2].replace('"', "'").strip() for r in cfn_lint]
+    assert cfn_lint and markers == ["extra == 'cfn-lint'"] * len(cfn_lint), requirements

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from sceptre.exceptions import InvalidHookArgumentSyntaxError, InvalidResolverArgumentError
-from sceptre.stack import Stack
+from sceptre_scratch import place_hook
 from tapstack_hooks.build_context import context_tag
 from tapstack_hooks.docker_cli import ImagePushError, NoDockerDaemonError
+from tapstack_hooks.hook_points import HookPlacementError
 from tapstack_hooks.push_lambda_image import LambdaImageTag, PushLambdaImage
 
 TESTS_DIR = Path(__file__).resolve().parents[2] / "tests"
@@ -28,15 +29,13 @@ def project(tmp_path) -> Path:
     return tmp_path / "project"
 
 
-def make_hook(argument: object, project: Path, name: str = "dev/us-east-1/compute"):
-    stack = Stack(
-        name=name,
-        project_code="tapstack",
-        template_handler_config={"type": "file", "path": "compute.py"},
-        region="us-east-1",
+def make_hook(argument: object, project: Path, point: str = "before_update"):
+    return place_hook(
+        PushLambdaImage(argument),
+        point,
+        name="dev/us-east-1/compute",
         stack_group_config={"project_path": str(project)},
     )
-    return PushLambdaImage(argument).clone_for_stack(stack)
 
 
 @pytest.fixture
@@ -79,23 +78,40 @@ def tags_in(local_aws, repository: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "argument",
+    ("argument", "message"),
     [
-        pytest.param(None, id="missing"),
-        pytest.param("lambda/app", id="string"),
-        pytest.param({"context": "lambda/app"}, id="no-repository"),
-        pytest.param({"context": "lambda/app", "repository": "r", "tag": "x"}, id="unknown-key"),
-        pytest.param({"context": "a b", "repository": "r"}, id="bad-context"),
+        pytest.param(None, "the argument must be a mapping of context, repository", id="missing"),
+        pytest.param("lambda/app", "the argument must be a mapping", id="string"),
+        pytest.param({"context": "lambda/app"}, "`repository` is missing", id="no-repository"),
         pytest.param(
-            {"context": "lambda/app", "repository": "r", "platform": "windows"}, id="platform"
+            {"context": "lambda/app", "repository": "r", "tag": "x"},
+            "unknown key `tag` (the keys are context, repository, dockerfile, platform)",
+            id="unknown-key",
+        ),
+        pytest.param(
+            {"context": "a b", "repository": "r"},
+            "`context` takes a folder relative to the Sceptre project",
+            id="bad-context",
+        ),
+        pytest.param(
+            {"context": "lambda/app", "repository": "r", "platform": "windows"},
+            "`platform` takes linux/amd64 or linux/arm64, not 'windows'",
+            id="platform",
         ),
     ],
 )
-def test_malformed_argument_fails_at_setup_naming_stack_and_argument(project, argument):
+def test_malformed_argument_fails_at_setup_naming_the_key(project, argument, message):
     with pytest.raises(InvalidHookArgumentSyntaxError) as caught:
         make_hook(argument, project)
-    assert str(caught.value).startswith("dev/us-east-1/compute: !push_lambda_image takes")
+    assert str(caught.value).startswith("dev/us-east-1/compute: !push_lambda_image: ")
+    assert message in str(caught.value)
     assert f"You gave {argument!r}." in str(caught.value)
+
+
+@pytest.mark.parametrize("point", ["after_create", "before_delete"])
+def test_other_hook_points_are_refused(project, point):
+    with pytest.raises(HookPlacementError, match=f"not under `{point}`"):
+        make_hook({"context": "lambda/app", "repository": "r"}, project, point)
 
 
 # --- docker and ECR ------------------------------------------------------------------------
@@ -215,8 +231,12 @@ def test_image_tag_resolver_gives_the_tag_the_hook_pushes(project):
 @pytest.mark.parametrize("argument", [None, "", "a b", ["lambda/app"]])
 def test_image_tag_resolver_rejects_a_malformed_folder(project, argument):
     stack = make_hook({"context": "lambda/app", "repository": "r"}, project).stack
-    with pytest.raises(InvalidResolverArgumentError, match="You gave"):
+    with pytest.raises(InvalidResolverArgumentError) as caught:
         LambdaImageTag(argument).clone_for_stack(stack)
+    assert "!lambda_image_tag: `context` takes a folder relative to the Sceptre project" in str(
+        caught.value
+    )
+    assert f"You gave {argument!r}." in str(caught.value)
 
 
 def test_image_tag_resolver_names_a_folder_without_dockerfile(project):

@@ -11,8 +11,9 @@ from typing import ClassVar
 import pytest
 from sceptre.exceptions import InvalidHookArgumentSyntaxError, InvalidResolverArgumentError
 from sceptre.resolvers import Resolver
-from sceptre.stack import Stack
+from sceptre_scratch import place_hook
 from tapstack_hooks.artifacts import ArtifactUploadError
+from tapstack_hooks.hook_points import HookPlacementError
 from tapstack_hooks.upload_migrations import (
     MigrationsKey,
     MigrationsUploadError,
@@ -35,15 +36,18 @@ def write_migrations(project: Path, files: dict[str, bytes], order=sorted) -> Pa
     return directory
 
 
-def make_hook(argument: object, project: Path, name: str = "dev/us-east-1/migrations"):
-    stack = Stack(
+def make_hook(
+    argument: object,
+    project: Path,
+    name: str = "dev/us-east-1/migrations",
+    point: str = "before_create",
+):
+    return place_hook(
+        UploadMigrations(argument),
+        point,
         name=name,
-        project_code="tapstack",
-        template_handler_config={"type": "file", "path": "migrations.py"},
-        region="us-east-1",
         stack_group_config={"project_path": str(project)},
     )
-    return UploadMigrations(argument).clone_for_stack(stack)
 
 
 # --- packing -------------------------------------------------------------------------------
@@ -99,21 +103,46 @@ def test_resolver_bucket_is_not_resolved_at_setup(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "argument",
+    ("argument", "problem"),
     [
-        pytest.param(None, id="missing"),
-        pytest.param(["bucket"], id="list"),
-        pytest.param({"bucket": "b", "dir": "x"}, id="unknown-key"),
-        pytest.param({"directory": "migrations"}, id="no-bucket"),
-        pytest.param({"bucket": 7}, id="bucket-not-a-string"),
+        pytest.param(None, "the argument must be a mapping of bucket", id="missing"),
+        pytest.param(["bucket"], "the argument must be a mapping of bucket", id="list"),
+        pytest.param(
+            {"bucket": "b", "dir": "x"},
+            "unknown key `dir` (the keys are bucket, directory, parameter)",
+            id="unknown-key",
+        ),
+        pytest.param({"directory": "migrations"}, "`bucket` is missing", id="no-bucket"),
+        pytest.param(
+            {"bucket": 7}, "`bucket` takes a bucket name, or a resolver giving one, not 7", id="7"
+        ),
+        pytest.param({"bucket": ""}, "`bucket` takes a bucket name", id="empty bucket"),
+        pytest.param(
+            {"bucket": "b", "parameter": "Migrations Key"},
+            "`parameter` takes the name of a stack parameter",
+            id="bad parameter",
+        ),
     ],
 )
-def test_malformed_argument_fails_at_setup_naming_stack_and_argument(tmp_path, argument):
+def test_malformed_argument_fails_at_setup_naming_the_key(tmp_path, argument, problem):
     with pytest.raises(InvalidHookArgumentSyntaxError) as caught:
         make_hook(argument, tmp_path)
     message = str(caught.value)
-    assert message.startswith("dev/us-east-1/migrations: !upload_migrations takes")
+    assert message.startswith("dev/us-east-1/migrations: !upload_migrations: ")
+    assert problem in message
     assert f"You gave {argument!r}." in message
+
+
+@pytest.mark.parametrize("point", ["after_create", "before_delete"])
+def test_other_hook_points_are_refused(tmp_path, point):
+    with pytest.raises(HookPlacementError, match=f"not under `{point}`"):
+        make_hook("bucket", tmp_path, point=point)
+
+
+def test_a_directory_without_migrations_names_the_stack(tmp_path):
+    hook = make_hook({"bucket": "b", "directory": "nothing-here"}, tmp_path)
+    with pytest.raises(MigrationsUploadError, match=r"^dev/us-east-1/migrations: .*no \*\.sql"):
+        hook.run()
 
 
 # --- S3, on the local AWS ------------------------------------------------------------------

@@ -41,20 +41,29 @@ def test_partition_is_configurable():
 @pytest.mark.parametrize(
     ("argument", "message"),
     [
-        pytest.param("staging", "You gave 'staging'", id="no-role"),
-        pytest.param("a/b/c", "You gave 'a/b/c'", id="too-many-parts"),
-        pytest.param({"environment": "dev"}, "You gave {'environment': 'dev'}", id="missing-key"),
         pytest.param(
-            {"environment": "dev", "role": "x", "region": "eu"}, "You gave", id="unknown-key"
+            "staging", "the argument must be a mapping of environment, role", id="no-role"
         ),
-        pytest.param("dev/bad role", "You gave 'dev/bad role'", id="role-with-space"),
+        pytest.param("a/b/c", "the argument must be a mapping", id="too-many-parts"),
+        pytest.param({"environment": "dev"}, "`role` is missing: it takes", id="missing-key"),
+        pytest.param(
+            {"environment": "dev", "role": "x", "region": "eu"},
+            "unknown key `region` (the keys are environment, role, partition)",
+            id="unknown-key",
+        ),
+        pytest.param(
+            "dev/bad role",
+            "`role` takes a role name prefix (letters, digits and +=,.@_-), not 'bad role'",
+            id="role-with-space",
+        ),
     ],
 )
 def test_malformed_arguments_fail_at_setup_naming_stack_and_argument(argument, message):
     with pytest.raises(InvalidResolverArgumentError) as caught:
         AccountRole(argument).clone_for_stack(make_stack())
-    assert "prod/us-east-1/iam" in str(caught.value)
+    assert str(caught.value).startswith("prod/us-east-1/iam - !account_role: ")
     assert message in str(caught.value)
+    assert f"You gave {argument!r}." in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -129,20 +129,30 @@ def test_absent_image_fails_naming_stack_repository_and_tag(repository, argument
 
 
 @pytest.mark.parametrize(
-    "argument",
+    ("argument", "problem"),
     [
-        pytest.param("validator", id="no-tag"),
-        pytest.param("Validator:v1", id="uppercase-repository"),
-        pytest.param("validator:bad tag", id="space-in-tag"),
-        pytest.param({"repository": "validator"}, id="mapping-without-tag"),
-        pytest.param({"repository": "v", "tag": "x", "account": "1"}, id="unknown-key"),
-        pytest.param(["validator", "v1"], id="list"),
+        pytest.param("validator", "`tag` is missing: it takes an image tag", id="no-tag"),
+        pytest.param(
+            "Validator:v1",
+            "`repository` takes an ECR repository name (lower case, digits, ._-/; e.g. team/app), "
+            "not 'Validator'",
+            id="uppercase-repository",
+        ),
+        pytest.param("validator:bad tag", "`tag` takes an image tag", id="space-in-tag"),
+        pytest.param({"repository": "validator"}, "`tag` is missing", id="mapping-without-tag"),
+        pytest.param(
+            {"repository": "v1", "tag": "x", "account": "1"},
+            "unknown key `account` (the keys are repository, tag, environment, region)",
+            id="unknown-key",
+        ),
+        pytest.param(["validator", "v1"], "the argument must be a mapping", id="list"),
     ],
 )
-def test_malformed_argument_fails_at_setup_naming_stack_and_argument(argument):
+def test_malformed_argument_fails_at_setup_naming_the_key(argument, problem):
     with pytest.raises(InvalidResolverArgumentError) as caught:
         resolver(argument)
-    assert str(caught.value).startswith("dev/us-east-1/compute - !ecr_image_digest takes")
+    assert str(caught.value).startswith("dev/us-east-1/compute - !ecr_image_digest: ")
+    assert problem in str(caught.value)
     assert f"You gave {argument!r}." in str(caught.value)
 
 

@@ -52,17 +52,26 @@ def test_a_service_without_a_managed_list_fails_naming_stack_and_list(local_aws_
 
 
 @pytest.mark.parametrize(
-    "argument",
+    ("argument", "problem"),
     [
-        pytest.param("S3", id="uppercase"),
-        pytest.param("com.amazonaws.us-east-1.s3", id="full-name"),
-        pytest.param({"service": "s3", "region": "mars"}, id="bad-region"),
-        pytest.param({"service": "s3", "account": "1"}, id="unknown-key"),
-        pytest.param(["s3"], id="list"),
+        pytest.param("S3", "`service` takes a service name: 2-32 of a-z, 0-9 and -", id="upper"),
+        pytest.param("com.amazonaws.us-east-1.s3", "`service` takes", id="full-name"),
+        pytest.param(
+            {"service": "s3", "region": "mars"},
+            "`region` takes an AWS region name such as eu-west-1, not 'mars'",
+            id="bad-region",
+        ),
+        pytest.param(
+            {"service": "s3", "account": "1"},
+            "unknown key `account` (the keys are service, region)",
+            id="unknown-key",
+        ),
+        pytest.param(["s3"], "the argument must be a mapping of service, region", id="list"),
     ],
 )
-def test_malformed_argument_fails_at_setup_naming_stack_and_argument(argument):
+def test_malformed_argument_fails_at_setup_naming_the_key(argument, problem):
     with pytest.raises(InvalidResolverArgumentError) as caught:
         resolver(argument)
-    assert str(caught.value).startswith("dev/us-east-1/network - !managed_prefix_list takes")
+    assert str(caught.value).startswith("dev/us-east-1/network - !managed_prefix_list: ")
+    assert problem in str(caught.value)
     assert f"You gave {argument!r}." in str(caught.value)

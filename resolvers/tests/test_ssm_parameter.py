@@ -59,13 +59,24 @@ def test_a_missing_parameter_raises_naming_it(local_aws_env):
 
 
 @pytest.mark.parametrize(
-    "argument",
+    ("argument", "problem"),
     [
-        pytest.param("no-leading-slash", id="not-a-path"),
-        pytest.param({"name": "/x", "account": "prod"}, id="unknown-key"),
-        pytest.param({"name": "/x", "region": "nowhere"}, id="bad-region"),
+        pytest.param(
+            "no-leading-slash", "`name` takes a parameter name starting with /", id="not-a-path"
+        ),
+        pytest.param(
+            {"name": "/x", "account": "prod"},
+            "unknown key `account` (the keys are name, region)",
+            id="unknown-key",
+        ),
+        pytest.param(
+            {"name": "/x", "region": "nowhere"}, "`region` takes an AWS region", id="bad-region"
+        ),
     ],
 )
-def test_malformed_argument_fails_at_setup(argument):
-    with pytest.raises(InvalidResolverArgumentError, match="You gave"):
+def test_malformed_argument_fails_at_setup_naming_the_key(argument, problem):
+    with pytest.raises(InvalidResolverArgumentError) as caught:
         SsmParameter(argument).clone_for_stack(make_stack()).setup()
+    assert "!ssm_parameter: " in str(caught.value)
+    assert problem in str(caught.value)
+    assert f"You gave {argument!r}." in str(caught.value)

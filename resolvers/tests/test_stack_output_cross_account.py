@@ -32,7 +32,7 @@ OUTPUTS_TEMPLATE = {
 def make_stack(config: dict | None = None) -> Stack:
     return Stack(
         name="prod/us-east-1/peering",
-        project_code="demo",
+        project_code=(config or CONFIG)["project_code"],
         template_handler_config={"type": "file", "path": "peering.py"},
         region="us-east-1",
         stack_group_config=config or CONFIG,
@@ -120,6 +120,23 @@ def test_missing_stack_names_stack_account_and_region(local_aws_env):
     assert "prod/us-east-1/peering" in message
 
 
+def test_a_project_code_mismatch_is_visible_not_hidden_behind_does_not_exist(staging_stack):
+    # Another team (project_code: payments) reads tapstack's stack with the short form: the name
+    # is built from *their* project_code, and the message says so and what to write instead.
+    with pytest.raises(StackDoesNotExistError) as caught:
+        resolve(f"staging/{staging_stack}::VpcId", {**CONFIG, "project_code": "payments"})
+    message = str(caught.value)
+    assert f"stack payments-staging-us-east-1-{staging_stack} in account 222222222222" in message
+    assert "named from this project's project_code 'payments'" in message
+    assert "needs its `project_code:` or the exact `stack_name:`" in message
+
+
+def test_project_code_reads_a_stack_of_another_project_by_its_path(staging_stack):
+    other_team = {**CONFIG, "project_code": "payments"}
+    argument = {"account": "staging", "project_code": "demo", "stack": staging_stack}
+    assert resolve({**argument, "output": "VpcId"}, other_team) == "vpc-0123456789abcdef0"
+
+
 def test_missing_output_lists_the_outputs_there_are(staging_stack):
     with pytest.raises(DependencyStackMissingOutputError) as caught:
         resolve(f"staging/{staging_stack}::SubnetIds")
@@ -165,11 +182,21 @@ def test_a_role_that_cannot_be_assumed_is_named(local_aws_env):
         ),
         pytest.param(
             {"account": "dev", "stack": "a", "output": "X", "profile": "p"},
-            "You gave",
+            "unknown key `profile` (the keys are account, region, stack, stack_name, project_code,",
             id="unknown-key",
         ),
         pytest.param("dev/eu/network::VpcId", "You gave 'dev/eu/network::VpcId'", id="bad-region"),
         pytest.param(42, "You gave 42", id="not-a-string-or-mapping"),
+        pytest.param(
+            {"account": "dev", "stack": "a", "output": "VPC-Id"},
+            "`output` takes an output name (letters and digits), not 'VPC-Id'",
+            id="bad-output",
+        ),
+        pytest.param(
+            {"account": "dev", "stack_name": "x", "project_code": "p", "output": "X"},
+            "`stack_name` is already the exact name",
+            id="project-code-with-stack-name",
+        ),
     ],
 )
 def test_malformed_arguments_fail_at_setup_naming_stack_and_argument(argument, message):

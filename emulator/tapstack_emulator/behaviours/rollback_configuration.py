@@ -3,9 +3,11 @@
 moto accepts the parameter and drops it: DescribeStacks never shows it. Here each trigger must
 be an `AWS::CloudWatch::Alarm` that exists in the stack's account and region (AWS fails the
 operation for a missing trigger; this fails the call, before anything is created), at most
-five triggers, MonitoringTimeInMinutes 0-180. An update without the parameter keeps the
-stack's configuration; an empty trigger list removes the triggers. Triggers are not evaluated:
-no alarm state rolls an operation back here (docs/emulator.md).
+five triggers, MonitoringTimeInMinutes 0-180. DescribeStacks shows `RollbackConfiguration` on
+every stack, `{}` for one created without it, as AWS does. An update without the parameter
+keeps the stack's configuration; an empty trigger list removes the triggers; an update that
+fails and rolls back keeps the configuration it had. Triggers are not evaluated: no alarm state
+rolls an operation back here (docs/emulator.md).
 """
 
 from typing import Any
@@ -58,13 +60,25 @@ def checked(response: CloudFormationResponse) -> dict[str, Any] | None:
 def _storing(operation: Any) -> Any:
     def call(self: CloudFormationResponse) -> Any:
         configuration = checked(self)
+        name = self._get_param("StackName")
+        before = _stack(self, name)
+        kept = getattr(before, "rollback_configuration", {}) if before is not None else {}
         result = operation(self)
-        if configuration is not None:
-            stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+        stack = _stack(self, name)
+        if stack is None:
+            return result  # OnFailure=DELETE took it away
+        if configuration is not None and stack.status != "UPDATE_ROLLBACK_COMPLETE":
             stack.rollback_configuration = configuration
+        else:
+            stack.rollback_configuration = kept
         return result
 
     return call
+
+
+def _stack(response: CloudFormationResponse, name: str) -> Any:
+    backend = response.cloudformation_backend
+    return next((s for s in backend.stacks.values() if name in (s.stack_id, s.name)), None)
 
 
 def apply() -> None:

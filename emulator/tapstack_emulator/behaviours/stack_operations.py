@@ -21,6 +21,7 @@ from moto.cloudformation.exceptions import AlreadyExistsException, ValidationErr
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudformation.utils import generate_stack_id
+from moto.core.utils import utcnow
 
 from tapstack_emulator import stack_cleanup
 from tapstack_emulator.behaviours.stack_events import ResourceFailedError, reason_of
@@ -137,6 +138,7 @@ def update(
             message=f"Template format error: the local AWS does not support: [{', '.join(missing)}]"
         )
     previous = (self.template, dict(self.parameters or {}))
+    self.last_updated_time = utcnow()  # DescribeStacks' LastUpdatedTime, as AWS sets it
     _set_status(self, "UPDATE_IN_PROGRESS", "User Initiated")
     try:
         self.template = template

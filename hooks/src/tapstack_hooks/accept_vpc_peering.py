@@ -28,20 +28,32 @@ in the name becomes the accepter's environment). The accepter's own stacks then 
 instead, so deleting the requester leaves nothing behind in the accepters' accounts.
 """
 
+import re
 import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from sceptre.exceptions import InvalidHookArgumentSyntaxError, SceptreException
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sceptre.exceptions import SceptreException
 from sceptre.hooks import Hook
 
+from tapstack_hooks.arguments import parse, refuse
+from tapstack_hooks.hook_points import check_placement
+
+TAG = "accept_vpc_peering"
+ACCEPTING_POINTS = ("after_create", "after_update")
+UNPUBLISHING_POINTS = ("before_delete",)
+USAGE = (
+    "nothing, or {outputs: [OUTPUT_NAME, ...], timeout_seconds: 1-3600, role: ROLE_PREFIX, "
+    "parameter: /ssm/name/{environment}, unpublish: true (under before_delete), partition: aws}"
+)
 OutputName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,255}$")]
 RoleName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}$")]
 ParameterName = Annotated[
     str, StringConstraints(pattern=r"^/[A-Za-z0-9_.\-/]*(\{environment\})?[A-Za-z0-9_.\-/]*$")
 ]
+CONNECTION_ID = re.compile(r"^pcx-[0-9a-f]{8,17}$")
 WAITING = {"initiating-request", "provisioning", "pending-acceptance"}
 POLL_SECONDS = 2.0
 
@@ -55,12 +67,22 @@ class AcceptVpcPeeringArguments(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    outputs: list[OutputName] | None = None  # default: every output whose value is pcx-...
-    timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = 300
-    role: RoleName | None = None  # default: the config's deploy_role_name
-    parameter: ParameterName | None = None  # SSM name for the id, in the accepter's account
-    unpublish: bool = False  # before_delete: delete the parameters, accept nothing
-    partition: str = "aws"
+    outputs: list[OutputName] | None = Field(
+        None, description="a list of the stack's output names (letters and digits)"
+    )  # default: every output whose value is pcx-...
+    timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = Field(
+        300, description="a whole number of seconds, 1-3600"
+    )
+    role: RoleName | None = Field(
+        None, description="a role name prefix (letters, digits and +=,.@_-)"
+    )  # default: the config's deploy_role_name
+    parameter: ParameterName | None = Field(
+        None, description="an SSM parameter name starting with /, {environment} allowed once"
+    )
+    unpublish: bool = Field(False, description="true or false")
+    partition: Annotated[str, StringConstraints(pattern=r"^aws(-[a-z]+)*$")] = Field(
+        "aws", description="an AWS partition: aws, aws-us-gov, aws-cn"
+    )
 
 
 def describe(connection: dict[str, Any]) -> str:
@@ -102,24 +124,19 @@ class AcceptVpcPeering(Hook):
     """Accept pending peering connections named by the stack's outputs in the accepter account."""
 
     def setup(self) -> None:
-        """Parse the argument when Sceptre builds its plan."""
-        try:
-            self._arguments = AcceptVpcPeeringArguments.model_validate(self.argument or {})
-        except ValidationError as err:
-            raise InvalidHookArgumentSyntaxError(
-                f"{self.stack.name}: !accept_vpc_peering takes nothing, or {{outputs: [names], "
-                "timeout_seconds: 1-3600, role: name, parameter: /ssm/name/{environment}}. "
-                f"You gave {self.argument!r}."
-            ) from err
+        """Parse the argument and check the hook point when Sceptre builds its plan."""
+        self._arguments = parse(self, TAG, AcceptVpcPeeringArguments, self._argument or {}, USAGE)
         if self._arguments.unpublish and not self._arguments.parameter:
-            raise InvalidHookArgumentSyntaxError(
-                f"{self.stack.name}: !accept_vpc_peering: unpublish needs the `parameter` it "
-                f"deletes. You gave {self.argument!r}."
-            )
+            refuse(self, TAG, "`unpublish` needs the `parameter` it deletes", USAGE)
+        check_placement(self, TAG, self._points(), running=False)
+
+    def _points(self) -> tuple[str, ...]:
+        return UNPUBLISHING_POINTS if self._arguments.unpublish else ACCEPTING_POINTS
 
     def run(self) -> None:
         """Accept and wait for each connection (a no-op for those already active) and publish
         its id; or, with `unpublish`, delete the published ids."""
+        check_placement(self, TAG, self._points(), running=True)
         if self._arguments.unpublish:
             for connection_id in self._connection_ids():
                 self._unpublish(self._read(connection_id))
@@ -132,7 +149,7 @@ class AcceptVpcPeering(Hook):
                 connection = wait_until_active(
                     lambda cid=connection_id: self._read(cid), self._arguments.timeout_seconds
                 )
-            self.logger.info("%s: %s is active", self.stack.name, describe(connection))
+            self.logger.info("%s is active", describe(connection))
             if self._arguments.parameter:
                 self._publish(connection)
 
@@ -144,21 +161,43 @@ class AcceptVpcPeering(Hook):
             o["OutputKey"]: o["OutputValue"] for o in response["Stacks"][0].get("Outputs", [])
         }
         if self._arguments.outputs is None:
-            return [value for _, value in sorted(outputs.items()) if value.startswith("pcx-")]
-        missing = [name for name in self._arguments.outputs if name not in outputs]
-        if missing:
+            named = {k: v for k, v in sorted(outputs.items()) if v.startswith("pcx-")}
+        else:
+            missing = [name for name in self._arguments.outputs if name not in outputs]
+            if missing:
+                raise PeeringAcceptanceError(
+                    f"{self.stack.name}: !{TAG}: the stack has no output {missing} "
+                    f"(its outputs: {', '.join(sorted(outputs)) or 'none'})"
+                )
+            named = {name: outputs[name] for name in self._arguments.outputs}
+        malformed = {k: v for k, v in named.items() if not CONNECTION_ID.match(v)}
+        if malformed:
+            listed = ", ".join(f"{name} = {value!r}" for name, value in malformed.items())
             raise PeeringAcceptanceError(
-                f"{self.stack.name}: !accept_vpc_peering: the stack has no output {missing} "
-                f"(its outputs: {', '.join(sorted(outputs)) or 'none'})"
+                f"{self.stack.name}: !{TAG}: {listed} is not a VPC peering connection id "
+                "(pcx- and 8 or 17 hex digits); nothing was accepted"
             )
-        return [outputs[name] for name in self._arguments.outputs]
+        return list(named.values())
 
     def _read(self, connection_id: str) -> dict[str, Any]:
-        response = self.stack.connection_manager.call(
-            "ec2", "describe_vpc_peering_connections", {"VpcPeeringConnectionIds": [connection_id]}
-        )
-        (connection,) = response["VpcPeeringConnections"]
-        return connection
+        try:
+            response = self.stack.connection_manager.call(
+                "ec2",
+                "describe_vpc_peering_connections",
+                {"VpcPeeringConnectionIds": [connection_id]},
+            )
+        except ClientError as err:
+            raise PeeringAcceptanceError(
+                f"{self.stack.name}: !{TAG}: cannot read peering connection {connection_id} in "
+                f"{self.stack.region}: {err}"
+            ) from err
+        found = response.get("VpcPeeringConnections", [])
+        if len(found) != 1:
+            raise PeeringAcceptanceError(
+                f"{self.stack.name}: !{TAG}: peering connection {connection_id} does not exist "
+                f"in this account, {self.stack.region}"
+            )
+        return found[0]
 
     def _publish(self, connection: dict[str, Any]) -> None:
         accepter = connection["AccepterVpcInfo"]
@@ -183,7 +222,7 @@ class AcceptVpcPeering(Hook):
                 f"{self.stack.name}: writing {name} for {describe(connection)} as {role} "
                 f"failed: {err}"
             ) from err
-        self.logger.info("%s: %s = %s (as %s)", self.stack.name, name, describe(connection), role)
+        self.logger.info("%s = %s (as %s)", name, describe(connection), role)
 
     def _unpublish(self, connection: dict[str, Any]) -> None:
         accepter = connection["AccepterVpcInfo"]
@@ -202,7 +241,7 @@ class AcceptVpcPeering(Hook):
                 raise PeeringAcceptanceError(
                     f"{self.stack.name}: deleting {name} as {role} failed: {err}"
                 ) from err
-        self.logger.info("%s: %s deleted (as %s)", self.stack.name, name, role)
+        self.logger.info("%s deleted (as %s)", name, role)
 
     def _accept(self, connection: dict[str, Any]) -> None:
         accepter = connection["AccepterVpcInfo"]
@@ -219,7 +258,7 @@ class AcceptVpcPeering(Hook):
             raise PeeringAcceptanceError(
                 f"{self.stack.name}: accepting {describe(connection)} as {role} failed: {err}"
             ) from err
-        self.logger.info("%s: accepted %s as %s", self.stack.name, describe(connection), role)
+        self.logger.info("accepted %s as %s", describe(connection), role)
 
     def _accepter(self, account: str, connection: dict[str, Any]) -> tuple[str, str]:
         """The accepter's environment and the role the hook acts as in its account."""

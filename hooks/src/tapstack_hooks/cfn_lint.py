@@ -1,17 +1,34 @@
 """`!cfn_lint`: refuse to create or update a stack whose template has cfn-lint findings.
 
 Runs the real cfn-lint (every error, warning and informational rule) on the template Sceptre is
-about to send, in the stack's region, and fails the launch listing each finding.
+about to send, in the stack's region, and fails the launch listing each finding. cfn-lint is an
+extra (`pip install 'sceptre-tapstack-hooks[cfn-lint]'`): it is imported only by this hook, and
+its absence is one clear message when Sceptre builds its plan.
 """
 
-from cfnlint.api import ManualArgs, lint
-from pydantic import BaseModel, ConfigDict, ValidationError
-from sceptre.exceptions import InvalidHookArgumentSyntaxError, SceptreException
+import importlib
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sceptre.exceptions import SceptreException
 from sceptre.hooks import Hook
+
+from tapstack_hooks.arguments import parse
+from tapstack_hooks.hook_points import check_placement
+
+TAG = "cfn_lint"
+POINTS = ("before_create", "before_update", "before_create_change_set", "before_validate")
+USAGE = "nothing, or {ignore: {RULE_ID: why it is ignored}}, a non-empty reason each"
+RuleId = Annotated[str, StringConstraints(pattern=r"^[EWI]\d{4}$")]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class TemplateHasLintFindings(SceptreException):
     """The rendered template has cfn-lint findings."""
+
+
+class CfnLintMissingError(SceptreException):
+    """cfn-lint, the hook's optional dependency, is not installed."""
 
 
 class CfnLintArguments(BaseModel):
@@ -19,15 +36,19 @@ class CfnLintArguments(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ignore: dict[str, str] = {}
+    ignore: dict[RuleId, Reason] = Field(
+        default={},
+        description="a mapping of rule ids (E1234, W1234, I1234) to a non-empty reason each",
+    )
 
 
 def lint_findings(template_body: str, region: str, ignore: list[str] | None = None) -> list[str]:
     """cfn-lint findings (errors, warnings, informational) as `RULE line N: message` lines."""
-    matches = lint(
+    api = importlib.import_module("cfnlint.api")
+    matches = api.lint(
         template_body,
         regions=[region],
-        config=ManualArgs(include_checks=["I"], ignore_checks=list(ignore or [])),
+        config=api.ManualArgs(include_checks=["I"], ignore_checks=list(ignore or [])),
     )
     return [
         f"{match.rule.id} line {match.linenumber}: {match.message}"
@@ -35,21 +56,29 @@ def lint_findings(template_body: str, region: str, ignore: list[str] | None = No
     ]
 
 
+def require_cfn_lint(stack_name: str) -> None:
+    """Raise one clear message when cfn-lint is not installed."""
+    try:
+        importlib.import_module("cfnlint.api")
+    except ImportError as err:
+        raise CfnLintMissingError(
+            f"{stack_name}: !{TAG} needs cfn-lint, an optional dependency: "
+            "pip install 'sceptre-tapstack-hooks[cfn-lint]'"
+        ) from err
+
+
 class CfnLint(Hook):
     """Lint the stack's template; raise when cfn-lint reports anything."""
 
     def setup(self) -> None:
-        """Validate the argument when Sceptre builds its plan."""
-        try:
-            self._arguments = CfnLintArguments.model_validate(self.argument or {})
-        except ValidationError as err:
-            raise InvalidHookArgumentSyntaxError(
-                f"{self.stack.name}: !cfn_lint takes an optional mapping "
-                f"{{ignore: {{RULE_ID: reason}}}}. You gave {self.argument!r}."
-            ) from err
+        """Validate the argument, the hook point and cfn-lint's presence at plan time."""
+        check_placement(self, TAG, POINTS, running=False)
+        self._arguments = parse(self, TAG, CfnLintArguments, self._argument or {}, USAGE)
+        require_cfn_lint(self.stack.name)
 
     def run(self) -> None:
         """Lint the template body Sceptre will submit."""
+        check_placement(self, TAG, POINTS, running=True)
         findings = lint_findings(
             self.stack.template.body, self.stack.region, list(self._arguments.ignore)
         )

@@ -22,16 +22,27 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
-from sceptre.exceptions import InvalidHookArgumentSyntaxError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sceptre.hooks import Hook
 from sceptre.resolvers import Resolver
 
 from tapstack_hooks import docker_cli
+from tapstack_hooks.arguments import parse, parse_for_resolver
 from tapstack_hooks.build_context import BuildContextError, context_tag
 from tapstack_hooks.docker_cli import ImagePushError, NoDockerDaemonError
+from tapstack_hooks.hook_points import check_placement
 
-Folder = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/-]+$")]
+TAG = "push_lambda_image"
+POINTS = ("before_create", "before_update")
+USAGE = (
+    "{context: FOLDER, repository: NAME or a resolver, dockerfile: Dockerfile (optional), "
+    "platform: linux/amd64 or linux/arm64 (optional)}"
+)
+Folder = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9._/-]+$"),
+    Field(description="a folder relative to the Sceptre project (letters, digits, ._/-)"),
+]
 
 
 class PushLambdaImageArguments(BaseModel):
@@ -40,32 +51,43 @@ class PushLambdaImageArguments(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     context: Folder  # the build context, relative to the Sceptre project
-    repository: str | Resolver
-    dockerfile: str = "Dockerfile"  # relative to the context
-    platform: Literal["linux/amd64", "linux/arm64"] = "linux/amd64"
+    repository: Annotated[str, StringConstraints(min_length=1)] | Resolver = Field(
+        description="an ECR repository name, or a resolver giving one"
+    )
+    dockerfile: Annotated[str, StringConstraints(min_length=1)] = Field(
+        "Dockerfile", description="the Dockerfile's path, relative to the context"
+    )
+    platform: Literal["linux/amd64", "linux/arm64"] = Field(
+        "linux/amd64", description="linux/amd64 or linux/arm64"
+    )
+
+
+class LambdaImageTagArguments(BaseModel):
+    """The resolver's argument: the build context."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    context: Folder
 
 
 class PushLambdaImage(Hook):
     """Build, tag with the context hash and push, unless the tag is already in ECR."""
 
     def setup(self) -> None:
-        """Check the argument's shape without resolving it (the repository may not exist)."""
-        try:
-            self._arguments = PushLambdaImageArguments.model_validate(self._argument)
-        except ValidationError as err:
-            raise InvalidHookArgumentSyntaxError(
-                f"{self.stack.name}: !push_lambda_image takes a mapping {{context: FOLDER, "
-                "repository: NAME or resolver, dockerfile: Dockerfile (optional), "
-                f"platform: linux/amd64|linux/arm64 (optional)}}. You gave {self._argument!r}."
-            ) from err
+        """Check the hook point and the argument's shape without resolving it (the repository
+        may not exist yet)."""
+        check_placement(self, TAG, POINTS, running=False)
+        self._arguments = parse(self, TAG, PushLambdaImageArguments, self._argument, USAGE)
 
     def run(self) -> None:
         """Push the image of the context unless its tag is in the repository already."""
+        check_placement(self, TAG, POINTS, running=True)
         arguments = self._arguments
         repository = self.argument["repository"]  # resolved now that its stack exists
         if not isinstance(repository, str) or not repository:
             raise ImagePushError(
-                f"{self.stack.name}: !push_lambda_image repository resolved to {repository!r}"
+                f"{self.stack.name}: !{TAG}: `repository` resolved to {repository!r}, not a "
+                "repository name"
             )
         context = _project_of(self.stack) / arguments.context
         try:
@@ -77,16 +99,13 @@ class PushLambdaImage(Hook):
         digest = self._digest(repository, tag)
         if digest:
             self.logger.info(
-                "%s: skipped docker build and push: %s is already in ECR (%s)",
-                self.stack.name,
-                image,
-                digest,
+                "skipped docker build and push: %s is already in ECR (%s)", image, digest
             )
             return
         problem = docker_cli.daemon_problem()
         if problem:
             raise NoDockerDaemonError(self._no_daemon_message(problem, image, arguments))
-        self.logger.info("%s: building %s from %s", self.stack.name, image, arguments.context)
+        self.logger.info("building %s from %s", image, arguments.context)
         docker_cli.build(context, context / arguments.dockerfile, arguments.platform, image)
         registry, username, password = self._login(repository_uri)
         with docker_cli.logged_in(registry, username, password) as env:
@@ -94,7 +113,7 @@ class PushLambdaImage(Hook):
         digest = self._digest(repository, tag)
         if not digest:
             raise ImagePushError(f"{self.stack.name}: pushed {image} but ECR does not list it")
-        self.logger.info("%s: pushed %s@%s", self.stack.name, image.rsplit(":", 1)[0], digest)
+        self.logger.info("pushed %s@%s", image.rsplit(":", 1)[0], digest)
 
     def _repository_uri(self, repository: str) -> str:
         try:
@@ -153,20 +172,18 @@ class LambdaImageTag(Resolver):
 
     def setup(self) -> None:
         """The argument is the build context, relative to the Sceptre project."""
-        argument = self.argument
-        try:
-            PushLambdaImageArguments(context=argument, repository="-")
-        except ValidationError as err:
-            self.raise_invalid_argument_error(
-                "!lambda_image_tag takes the build context folder relative to the project "
-                f"(e.g. lambda/validator). You gave {argument!r}.",
-                err,
-            )
+        self._arguments = parse_for_resolver(
+            self,
+            "lambda_image_tag",
+            LambdaImageTagArguments,
+            {"context": self._argument},
+            "the build context folder relative to the project (e.g. lambda/validator)",
+        )
 
     def resolve(self) -> str:
         """The content hash of the context."""
         try:
-            return context_tag(_project_of(self.stack) / self.argument)
+            return context_tag(_project_of(self.stack) / self._arguments.context)
         except BuildContextError as err:
             self.raise_invalid_argument_error(f"!lambda_image_tag: {err}", err)
 

@@ -9,35 +9,60 @@ from a uv workspace member, shipped and addressed by its content.
             package: tapstack-migrator        # the workspace member (its pyproject name)
             bucket: !stack_output dev/us-east-1/storage.yaml::MigrationBucketName
 
-Installs the member and its locked dependencies (`uv export --frozen`) for the Lambda runtime
-into a clean folder, zips it deterministically, uploads it as `lambda/<package>/<sha256>.zip`
-unless that key exists, and sets the parameter: a change in the code or a locked dependency is
-a change in the stack, nothing else is.
+Builds the member with its locked dependencies (tapstack_hooks.lambda_package), uploads it as
+`lambda/<package>/<sha256>.zip` unless that key exists, and sets the parameter: a change in the
+code or a locked dependency is a change in the stack, nothing else is.
 """
 
-import functools
 import os
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
-from sceptre.exceptions import InvalidHookArgumentSyntaxError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from sceptre.hooks import Hook
 from sceptre.resolvers import Resolver
 
-from tapstack_hooks.artifacts import (
-    ArtifactUploadError,
-    content_key,
-    deterministic_zip,
-    upload_once,
-)
+from tapstack_hooks.arguments import parse, parse_for_resolver
+from tapstack_hooks.artifacts import ArtifactUploadError, content_key, upload_once
+from tapstack_hooks.hook_points import check_placement
+from tapstack_hooks.lambda_package import built_package
 
-PLATFORMS = {"x86_64": "x86_64-manylinux2014", "arm64": "aarch64-manylinux2014"}
-PackageName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+TAG = "upload_lambda_package"
+POINTS = ("before_create", "before_update")
+USAGE = (
+    "{package: MEMBER, bucket: NAME or a resolver, parameter: STACK_PARAMETER (optional), "
+    "python: 3.12 (optional), architecture: x86_64 or arm64 (optional)}"
+)
+RESOLVER_USAGE = (
+    "a workspace member's name, or {package: MEMBER, python: 3.12 (optional), "
+    "architecture: x86_64 or arm64 (optional)}"
+)
+PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")
+
+
+def python_version(value: Any) -> str:
+    """A Lambda Python version written as text (`"3.12"`) or as a YAML number (`3.12`)."""
+    if isinstance(value, float) and repr(value) == "3.1":
+        raise ValueError("YAML reads an unquoted 3.10 as the number 3.1: write '3.10'")
+    text = repr(value) if isinstance(value, float) else value
+    if text not in PYTHON_VERSIONS:
+        raise ValueError("")
+    return text
+
+
+PackageName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$"),
+    Field(description="a workspace member's project name (its pyproject.toml `name`)"),
+]
+PythonVersion = Annotated[
+    str,
+    BeforeValidator(python_version),
+    Field(description=f"a Lambda Python version, {', '.join(PYTHON_VERSIONS)} (number or text)"),
+]
+Architecture = Annotated[
+    Literal["x86_64", "arm64"], Field(description="the Lambda architecture, x86_64 or arm64")
+]
 
 
 class LambdaPackageArguments(BaseModel):
@@ -46,10 +71,14 @@ class LambdaPackageArguments(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     package: PackageName
-    bucket: str | Resolver
-    parameter: str | None = None  # optional: a stack parameter to set to the key
-    python: Literal["3.12", "3.13"] = "3.12"
-    architecture: Literal["x86_64", "arm64"] = "x86_64"
+    bucket: Annotated[str, StringConstraints(min_length=1)] | Resolver = Field(
+        description="a bucket name, or a resolver giving one"
+    )
+    parameter: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,255}$")] | None = Field(
+        None, description="the name of a stack parameter to set to the key (letters and digits)"
+    )
+    python: PythonVersion = "3.12"
+    architecture: Architecture = "x86_64"
 
 
 class LambdaPackageKeyArguments(BaseModel):
@@ -58,14 +87,8 @@ class LambdaPackageKeyArguments(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     package: PackageName
-    python: Literal["3.12", "3.13"] = "3.12"
-    architecture: Literal["x86_64", "arm64"] = "x86_64"
-
-
-@functools.cache
-def built_package(project: Path, package: str, python: str, architecture: str) -> bytes:
-    """`build_package`, once per process: the resolver and the hook of one launch share it."""
-    return build_package(project, package, python, architecture)
+    python: PythonVersion = "3.12"
+    architecture: Architecture = "x86_64"
 
 
 def package_key(package: str, bundle: bytes) -> str:
@@ -73,116 +96,35 @@ def package_key(package: str, bundle: bytes) -> str:
     return content_key(f"lambda/{package}", bundle)
 
 
-def build_package(
-    project: Path,
-    package: str,
-    python: str = "3.12",
-    architecture: str = "x86_64",
-    run: Callable[..., subprocess.CompletedProcess] = subprocess.run,
-) -> bytes:
-    """The Lambda zip of workspace member `package`: its code plus locked dependencies."""
-    uv = os.environ.get("UV") or shutil.which("uv")
-    if not uv:
-        raise ArtifactUploadError("uv is needed to build Lambda packages; `pip install uv`")
-    with tempfile.TemporaryDirectory(prefix="tapstack-lambda-") as scratch:
-        build = Path(scratch, "package")
-        requirements = Path(scratch, "requirements.txt")
-        install = [
-            uv,
-            "pip",
-            "install",
-            "--quiet",
-            "--target",
-            str(build),
-            "--python-version",
-            python,
-            "--python-platform",
-            PLATFORMS[architecture],
-        ]
-        steps = [
-            [
-                uv,
-                "export",
-                "--quiet",
-                "--frozen",
-                "--no-dev",
-                "--no-hashes",
-                "--no-emit-workspace",
-                "--package",
-                package,
-                "--output-file",
-                str(requirements),
-            ],
-            [*install, "--only-binary", ":all:", "--requirements", str(requirements)],
-            [*install, "--no-deps", str(_member_path(project, package))],
-        ]
-        for step in steps:
-            result = run(step, cwd=project, capture_output=True, text=True, check=False)
-            if result.returncode != 0:
-                raise ArtifactUploadError(
-                    f"building the {package} Lambda package failed: {' '.join(step[1:3])}: "
-                    f"{result.stderr.strip()[-800:]}"
-                )
-        files = {
-            path.relative_to(build).as_posix(): path
-            for path in build.rglob("*")
-            if path.is_file() and not _is_build_litter(path.relative_to(build))
-        }
-        return deterministic_zip(files)
-
-
-def _is_build_litter(relative: Path) -> bool:
-    """Bytecode caches, uv's lock file and console scripts: nothing the runtime imports."""
-    return (
-        "__pycache__" in relative.parts
-        or relative.name.startswith(".")
-        or (relative.parts[0] == "bin")
-    )
-
-
-def _member_path(project: Path, package: str) -> Path:
-    for pyproject in sorted(project.glob("**/pyproject.toml")):
-        if ".venv" in pyproject.parts:
-            continue
-        if f'name = "{package}"' in pyproject.read_text(encoding="utf-8"):
-            return pyproject.parent
-    raise ArtifactUploadError(f"no workspace member named {package!r} under {project}")
-
-
 class UploadLambdaPackage(Hook):
     """Build, upload once per content, and pass the key as a stack parameter."""
 
     def setup(self) -> None:
-        """Check the argument's shape without resolving it."""
-        try:
-            self._arguments = LambdaPackageArguments.model_validate(self._argument)
-        except ValidationError as err:
-            raise InvalidHookArgumentSyntaxError(
-                f"{self.stack.name}: !upload_lambda_package takes a mapping {{package: NAME, "
-                "bucket: NAME or resolver, parameter: STACK_PARAMETER (optional), python: 3.12, "
-                f"architecture: x86_64|arm64}}. You gave {self._argument!r}."
-            ) from err
+        """Check the hook point and the argument's shape without resolving it."""
+        check_placement(self, TAG, POINTS, running=False)
+        self._arguments = parse(self, TAG, LambdaPackageArguments, self._argument, USAGE)
 
     def run(self) -> None:
         """Build the package, upload it if new, set the stack parameter."""
+        check_placement(self, TAG, POINTS, running=True)
         arguments = self._arguments
         bucket = self.argument["bucket"]  # resolved now that the bucket's stack exists
         if not isinstance(bucket, str) or not bucket:
             raise ArtifactUploadError(
-                f"{self.stack.name}: !upload_lambda_package bucket resolved to {bucket!r}"
+                f"{self.stack.name}: !{TAG}: `bucket` resolved to {bucket!r}, not a bucket name"
             )
-        bundle = built_package(
-            _project_of(self.stack), arguments.package, arguments.python, arguments.architecture
-        )
+        try:
+            bundle = built_package(
+                _project_of(self.stack),
+                arguments.package,
+                arguments.python,
+                arguments.architecture,
+            )
+        except ArtifactUploadError as err:
+            raise ArtifactUploadError(f"{self.stack.name}: !{TAG}: {err}") from err
         key = package_key(arguments.package, bundle)
         uploaded = upload_once(self.stack, bucket, key, bundle)
-        self.logger.info(
-            "%s: %s s3://%s/%s",
-            self.stack.name,
-            "uploaded" if uploaded else "already have",
-            bucket,
-            key,
-        )
+        self.logger.info("%s s3://%s/%s", "uploaded" if uploaded else "already have", bucket, key)
         if arguments.parameter:
             self.stack.parameters[arguments.parameter] = key
 
@@ -192,24 +134,27 @@ class LambdaPackageKey(Resolver):
 
     def setup(self) -> None:
         """Parse `PACKAGE` or {package, python, architecture}."""
-        argument = self.argument
-        try:
-            self._arguments = LambdaPackageKeyArguments.model_validate(
-                {"package": argument} if isinstance(argument, str) else argument
-            )
-        except ValidationError as err:
-            self.raise_invalid_argument_error(
-                "!lambda_package_key takes a workspace member name or {package: NAME, "
-                f"python: 3.12, architecture: x86_64|arm64}}. You gave {argument!r}.",
-                err,
-            )
+        argument = self._argument
+        self._arguments = parse_for_resolver(
+            self,
+            "lambda_package_key",
+            LambdaPackageKeyArguments,
+            {"package": argument} if isinstance(argument, str) else argument,
+            RESOLVER_USAGE,
+        )
 
     def resolve(self) -> str:
         """Build (once per process) and return `lambda/<package>/<sha256>.zip`."""
         arguments = self._arguments
-        bundle = built_package(
-            _project_of(self.stack), arguments.package, arguments.python, arguments.architecture
-        )
+        try:
+            bundle = built_package(
+                _project_of(self.stack),
+                arguments.package,
+                arguments.python,
+                arguments.architecture,
+            )
+        except ArtifactUploadError as err:
+            raise ArtifactUploadError(f"{self.stack.name}: !lambda_package_key: {err}") from err
         return package_key(arguments.package, bundle)
 
 

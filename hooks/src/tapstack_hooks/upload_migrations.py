@@ -7,18 +7,28 @@ to the key, so a change in migrations/ is a change in the stack (and nothing els
 
 import os
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-from sceptre.exceptions import InvalidHookArgumentSyntaxError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sceptre.hooks import Hook
 from sceptre.resolvers import Resolver
 
+from tapstack_hooks.arguments import parse
 from tapstack_hooks.artifacts import (
     ArtifactUploadError,
     content_key,
     deterministic_zip,
     upload_once,
 )
+from tapstack_hooks.hook_points import check_placement
+
+TAG = "upload_migrations"
+POINTS = ("before_create", "before_update")
+USAGE = (
+    "a bucket name, or {bucket: NAME or a resolver, directory: migrations (optional), "
+    "parameter: MigrationsKey (optional)}"
+)
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
 
 class MigrationsUploadError(ArtifactUploadError):
@@ -30,9 +40,13 @@ class UploadMigrationsArguments(BaseModel):
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
-    bucket: str | Resolver
-    directory: str = "migrations"
-    parameter: str = "MigrationsKey"
+    bucket: NonEmpty | Resolver = Field(description="a bucket name, or a resolver giving one")
+    directory: NonEmpty = Field(
+        "migrations", description="a folder of *.sql files, relative to the Sceptre project"
+    )
+    parameter: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,255}$")] = Field(
+        "MigrationsKey", description="the name of a stack parameter (letters and digits)"
+    )
 
 
 def pack_migrations(directory: Path) -> bytes:
@@ -53,34 +67,35 @@ class UploadMigrations(Hook):
 
     def setup(self) -> None:
         """Check the argument's shape without resolving it (its bucket may not exist yet)."""
+        check_placement(self, TAG, POINTS, running=False)
         raw = self._argument
-        try:
-            self._arguments = UploadMigrationsArguments.model_validate(
-                {"bucket": raw} if isinstance(raw, str) else raw
-            )
-        except ValidationError as err:
-            raise InvalidHookArgumentSyntaxError(
-                f"{self.stack.name}: !upload_migrations takes a bucket name, or a mapping "
-                "{bucket: NAME or resolver, directory: migrations, parameter: MigrationsKey}. "
-                f"You gave {raw!r}."
-            ) from err
+        self._arguments = parse(
+            self,
+            TAG,
+            UploadMigrationsArguments,
+            {"bucket": raw} if isinstance(raw, str) else raw,
+            USAGE,
+        )
 
     def run(self) -> None:
         """Pack, upload if new, and set the stack parameter."""
+        check_placement(self, TAG, POINTS, running=True)
         argument = self.argument  # resolves !stack_output and friends, now that they exist
         bucket = argument if isinstance(argument, str) else argument.get("bucket")
         if not isinstance(bucket, str) or not bucket:
             raise MigrationsUploadError(
-                f"{self.stack.name}: !upload_migrations bucket resolved to {bucket!r}, "
-                "not a bucket name"
+                f"{self.stack.name}: !{TAG}: `bucket` resolved to {bucket!r}, not a bucket name"
             )
         project = Path(self.stack.stack_group_config.get("project_path") or os.getcwd())
-        bundle = pack_migrations(project / self._arguments.directory)
+        try:
+            bundle = pack_migrations(project / self._arguments.directory)
+        except MigrationsUploadError as err:
+            raise MigrationsUploadError(f"{self.stack.name}: !{TAG}: {err}") from err
         key = bundle_key(bundle)
         if upload_once(self.stack, bucket, key, bundle):
-            self.logger.info("%s: uploaded s3://%s/%s", self.stack.name, bucket, key)
+            self.logger.info("uploaded s3://%s/%s", bucket, key)
         else:
-            self.logger.info("%s: s3://%s/%s is already there", self.stack.name, bucket, key)
+            self.logger.info("s3://%s/%s is already there", bucket, key)
         self.stack.parameters[self._arguments.parameter] = key
 
 
@@ -101,4 +116,7 @@ class MigrationsKey(Resolver):
     def resolve(self) -> str:
         """`migrations/<sha256>.zip` of the directory's `*.sql` files."""
         project = Path(self.stack.stack_group_config.get("project_path") or os.getcwd())
-        return bundle_key(pack_migrations(project / self._directory))
+        try:
+            return bundle_key(pack_migrations(project / self._directory))
+        except MigrationsUploadError as err:
+            self.raise_invalid_argument_error(f"!migrations_key: {err}", err)

@@ -9,12 +9,14 @@ map of config/config.yaml. Use it wherever a template needs an exact cross-accou
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sceptre.resolvers import Resolver
 
 from tapstack_resolvers.accounts import AccountLookupError, role_arn
+from tapstack_resolvers.arguments import parse
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}$")]
+USAGE = "`ENVIRONMENT/ROLE`, or {environment: ENVIRONMENT, role: ROLE, partition: aws (optional)}"
 
 
 class AccountRoleArgument(BaseModel):
@@ -22,9 +24,11 @@ class AccountRoleArgument(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    environment: Name
-    role: Name
-    partition: str = "aws"
+    environment: Name = Field(description="a key of the accounts map")
+    role: Name = Field(description="a role name prefix (letters, digits and +=,.@_-)")
+    partition: Annotated[str, StringConstraints(pattern=r"^aws(-[a-z]+)*$")] = Field(
+        "aws", description="an AWS partition: aws, aws-us-gov, aws-cn"
+    )
 
 
 class AccountRole(Resolver):
@@ -36,14 +40,7 @@ class AccountRole(Resolver):
         if isinstance(argument, str) and argument.count("/") == 1:
             environment, role = argument.split("/")
             argument = {"environment": environment, "role": role}
-        try:
-            self._parsed = AccountRoleArgument.model_validate(argument)
-        except ValidationError as err:
-            self.raise_invalid_argument_error(
-                "!account_role takes `ENVIRONMENT/ROLE` or {environment: ..., role: ...} "
-                f"(letters, digits and +=,.@_- only). You gave {self.argument!r}.",
-                err,
-            )
+        self._parsed = parse(self, "account_role", AccountRoleArgument, argument, USAGE)
 
     def resolve(self) -> str:
         """The role ARN built from the stack group's accounts map."""

@@ -12,11 +12,12 @@ The registry of another environment is addressed through the `accounts` map, as
 from typing import Annotated
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sceptre.exceptions import SceptreException
 from sceptre.resolvers import Resolver
 
 from tapstack_resolvers.accounts import AccountLookupError, account_id
+from tapstack_resolvers.arguments import parse
 
 # ECR's own patterns: repository names (with namespaces) and image tags.
 Repository = Annotated[
@@ -29,6 +30,10 @@ Repository = Annotated[
 ]
 Tag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,299}$")]
 Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
+USAGE = (
+    "`REPOSITORY:TAG`, or {repository: NAME, tag: TAG, environment: ENV (optional), "
+    "region: REGION (optional)}"
+)
 
 
 class ImageNotFoundError(SceptreException):
@@ -40,10 +45,14 @@ class EcrImageArgument(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    repository: Repository
-    tag: Tag
-    environment: str | None = None  # another environment's registry, from the accounts map
-    region: Region | None = None  # default: the stack's region
+    repository: Repository = Field(
+        description="an ECR repository name (lower case, digits, ._-/; e.g. team/app)"
+    )
+    tag: Tag = Field(description="an image tag (letters, digits, _.-; at most 300)")
+    environment: str | None = Field(
+        None, description="a key of the accounts map whose registry holds the repository"
+    )
+    region: Region | None = Field(None, description="an AWS region name such as eu-west-1")
 
 
 def image_uri(registry_id: str, region: str, repository: str, digest: str) -> str:
@@ -105,12 +114,4 @@ class EcrImageDigest(Resolver):
         return image_uri(detail["registryId"], region, parsed.repository, detail["imageDigest"])
 
     def _parsed(self, argument: object) -> EcrImageArgument:
-        try:
-            return EcrImageArgument.model_validate(argument)
-        except ValidationError as err:
-            self.raise_invalid_argument_error(
-                "!ecr_image_digest takes `REPOSITORY:TAG` or {repository: NAME, tag: TAG, "
-                "environment: ENV (optional), region: REGION (optional)}. "
-                f"You gave {self._argument!r}.",
-                err,
-            )
+        return parse(self, "ecr_image_digest", EcrImageArgument, argument, USAGE)

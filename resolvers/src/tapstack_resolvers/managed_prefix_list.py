@@ -10,12 +10,15 @@ is EC2 DescribeManagedPrefixLists with the stack's own credentials.
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sceptre.exceptions import SceptreException
 from sceptre.resolvers import Resolver
 
+from tapstack_resolvers.arguments import parse
+
 Service = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,32}$")]
 Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
+USAGE = "a service name such as `s3`, or {service: NAME, region: REGION (optional)}"
 
 
 class PrefixListNotFoundError(SceptreException):
@@ -27,8 +30,8 @@ class ManagedPrefixListArgument(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    service: Service
-    region: Region | None = None  # default: the stack's region
+    service: Service = Field(description="a service name: 2-32 of a-z, 0-9 and - (e.g. s3)")
+    region: Region | None = Field(None, description="an AWS region name such as eu-west-1")
 
 
 class ManagedPrefixList(Resolver):
@@ -39,14 +42,9 @@ class ManagedPrefixList(Resolver):
         argument = self.argument
         if isinstance(argument, str):
             argument = {"service": argument}
-        try:
-            self._parsed = ManagedPrefixListArgument.model_validate(argument)
-        except ValidationError as err:
-            self.raise_invalid_argument_error(
-                "!managed_prefix_list takes a service name such as `s3` or "
-                f"{{service: NAME, region: REGION (optional)}}. You gave {self.argument!r}.",
-                err,
-            )
+        self._parsed = parse(
+            self, "managed_prefix_list", ManagedPrefixListArgument, argument, USAGE
+        )
 
     def resolve(self) -> str:
         """DescribeManagedPrefixLists by name; the one AWS-owned list's id."""

@@ -11,12 +11,15 @@ this one (`!accept_vpc_peering`'s `parameter`) is read locally. A missing parame
 from typing import Annotated
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sceptre.exceptions import SceptreException
 from sceptre.resolvers import Resolver
 
+from tapstack_resolvers.arguments import parse
+
 Name = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9_.\-/]{1,1010}$")]
 Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
+USAGE = "`/PARAMETER/NAME`, or {name: /PARAMETER/NAME, region: REGION (optional)}"
 
 
 class ParameterNotFoundError(SceptreException):
@@ -28,8 +31,8 @@ class SsmParameterArgument(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name
-    region: Region | None = None  # default: the stack's region
+    name: Name = Field(description="a parameter name starting with / (letters, digits, _.-/)")
+    region: Region | None = Field(None, description="an AWS region name such as eu-west-1")
 
 
 class SsmParameter(Resolver):
@@ -40,14 +43,7 @@ class SsmParameter(Resolver):
         argument = self.argument
         if isinstance(argument, str):
             argument = {"name": argument.strip()}
-        try:
-            self._parsed = SsmParameterArgument.model_validate(argument)
-        except ValidationError as err:
-            self.raise_invalid_argument_error(
-                "!ssm_parameter takes `/PARAMETER/NAME` or {name: /PARAMETER/NAME, region: "
-                f"REGION}}. You gave {self.argument!r}.",
-                err,
-            )
+        self._parsed = parse(self, "ssm_parameter", SsmParameterArgument, argument, USAGE)
 
     def resolve(self) -> str:
         """GetParameter, as the stack's own role."""

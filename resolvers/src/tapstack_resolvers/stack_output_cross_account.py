@@ -1,11 +1,17 @@
 """`!stack_output_cross_account`: an output of a stack in another environment's account.
 
-    !stack_output_cross_account staging/us-east-1/network::VpcId
-    !stack_output_cross_account {account: staging, region: us-east-1, stack: network, output: VpcId}
+    !stack_output_cross_account {account: staging, stack_name: tapstack-staging-us-east-1-network,
+                                 output: VpcId}
+    !stack_output_cross_account {account: staging, project_code: tapstack, stack: network,
+                                 output: VpcId}
+    !stack_output_cross_account staging/us-east-1/network::VpcId     # a stack of this project
 
 The account comes from the accounts map, the role from the naming convention
-(`{deploy_role_name}-{environment}`), the CloudFormation stack name from Sceptre's
-(`{project_code}-{environment}-{region}-{stack}`); outputs are read once per stack and run.
+(`{deploy_role_name}-{environment}`), the CloudFormation stack name from `stack_name` or from
+Sceptre's convention (`{project_code}-{environment}-{region}-{stack}`, with this project's
+project_code unless `project_code` names another's); outputs are read once per stack and run. A
+stack that is not found is reported with how its name was made, so a project_code mismatch is
+visible, not hidden behind "does not exist".
 """
 
 import re
@@ -13,7 +19,7 @@ import threading
 from typing import Annotated
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sceptre.exceptions import (
     DependencyStackMissingOutputError,
     SceptreException,
@@ -23,12 +29,18 @@ from sceptre.helpers import get_external_stack_name
 from sceptre.resolvers import Resolver
 
 from tapstack_resolvers.accounts import AccountLookupError, account_id, role_arn
+from tapstack_resolvers.arguments import parse
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}$")]
 Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
 StackPath = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9/_-]*(\.yaml)?$")]
 SHORT_FORM = re.compile(
     r"^(?P<account>[^/:]+)/(?:(?P<region>[^/:]+)/)?(?P<stack>[^:]+)::(?P<output>.+)$"
+)
+USAGE = (
+    "{account: ENVIRONMENT, stack_name: EXACT_NAME (or stack: PATH with optional project_code: "
+    "CODE), output: NAME, region: REGION, role: ROLE_PREFIX, partition: aws}, or the short form "
+    "`ENVIRONMENT[/REGION]/STACK::OUTPUT` for a stack of this project"
 )
 _CACHE: dict[tuple[str, str, str], dict[str, str]] = {}
 _CACHE_LOCK = threading.Lock()
@@ -43,13 +55,22 @@ class CrossAccountOutputArgument(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    account: Name
-    region: Region | None = None  # default: the region of the stack being resolved
-    stack: StackPath | None = None  # path in the target group: network, data/db, network.yaml
-    stack_name: Name | None = None  # or the exact CloudFormation stack name
-    output: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,255}$")]
-    role: Name | None = None  # role prefix; default: the config's deploy_role_name
-    partition: str = "aws"
+    account: Name = Field(description="an environment name, a key of the accounts map")
+    region: Region | None = Field(None, description="an AWS region name such as eu-west-1")
+    stack: StackPath | None = Field(
+        None, description="the stack's path in that environment's group (network, data/db.yaml)"
+    )
+    stack_name: Name | None = Field(None, description="the exact CloudFormation stack name")
+    project_code: Name | None = Field(
+        None, description="the project_code of the project that owns `stack` (default: this one)"
+    )
+    output: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,255}$")] = Field(
+        description="an output name (letters and digits)"
+    )
+    role: Name | None = Field(None, description="a role name prefix (letters, digits, +=,.@_-)")
+    partition: Annotated[str, StringConstraints(pattern=r"^aws(-[a-z]+)*$")] = Field(
+        "aws", description="an AWS partition: aws, aws-us-gov, aws-cn"
+    )
 
 
 class StackOutputCrossAccount(Resolver):
@@ -60,19 +81,19 @@ class StackOutputCrossAccount(Resolver):
         argument = self.argument
         if isinstance(argument, str) and (match := SHORT_FORM.match(argument.strip())):
             argument = {k: v for k, v in match.groupdict().items() if v is not None}
-        try:
-            parsed = CrossAccountOutputArgument.model_validate(argument)
-        except ValidationError as err:
-            self.raise_invalid_argument_error(
-                "!stack_output_cross_account takes `ACCOUNT[/REGION]/STACK::OUTPUT` or "
-                "{account, region, stack (or stack_name), output[, role]}. "
-                f"You gave {self.argument!r}.",
-                err,
-            )
+        parsed = parse(
+            self, "stack_output_cross_account", CrossAccountOutputArgument, argument, USAGE
+        )
         if (parsed.stack is None) == (parsed.stack_name is None):
             self.raise_invalid_argument_error(
                 "!stack_output_cross_account needs exactly one of `stack` (its path in the "
-                f"target environment's group) or `stack_name`. You gave {self.argument!r}."
+                f"target environment's group) or `stack_name`. It takes {USAGE}. "
+                f"You gave {self._argument!r}."
+            )
+        if parsed.project_code and parsed.stack_name:
+            self.raise_invalid_argument_error(
+                "!stack_output_cross_account: `project_code` names the stack together with "
+                f"`stack`; `stack_name` is already the exact name. You gave {self._argument!r}."
             )
         self._parsed = parsed
 
@@ -81,10 +102,17 @@ class StackOutputCrossAccount(Resolver):
         argument = self._parsed
         config = self.stack.stack_group_config
         region = argument.region or self.stack.region
-        stack_name = argument.stack_name or get_external_stack_name(
-            self.stack.project_code,
-            f"{argument.account}/{region}/{argument.stack.removesuffix('.yaml')}",
-        )
+        if argument.stack_name:
+            stack_name, named = argument.stack_name, "given as stack_name"
+        else:
+            project_code = argument.project_code or self.stack.project_code
+            path = f"{argument.account}/{region}/{argument.stack.removesuffix('.yaml')}"
+            stack_name = get_external_stack_name(project_code, path)
+            whose = "the given" if argument.project_code else "this project's"
+            named = (
+                f"named from {whose} project_code {project_code!r} and the path {path}; a stack "
+                "of another project needs its `project_code:` or the exact `stack_name:`"
+            )
         try:
             accounts = config.get("accounts")
             account = account_id(accounts, argument.account)
@@ -97,7 +125,7 @@ class StackOutputCrossAccount(Resolver):
         except AccountLookupError as err:
             self.raise_invalid_argument_error(f"!stack_output_cross_account: {err}", err)
         where = f"stack {stack_name} in account {account} ({argument.account}), {region}"
-        outputs = self._outputs(stack_name, region, role, where)
+        outputs = self._outputs(stack_name, region, role, where, named)
         if argument.output not in outputs:
             known = ", ".join(sorted(outputs)) or "none"
             raise DependencyStackMissingOutputError(
@@ -106,7 +134,9 @@ class StackOutputCrossAccount(Resolver):
             )
         return outputs[argument.output]
 
-    def _outputs(self, stack_name: str, region: str, role: str, where: str) -> dict[str, str]:
+    def _outputs(
+        self, stack_name: str, region: str, role: str, where: str, named: str
+    ) -> dict[str, str]:
         key = (role, region, stack_name)
         with _CACHE_LOCK:
             if key in _CACHE:
@@ -126,7 +156,8 @@ class StackOutputCrossAccount(Resolver):
                 ) from err
             if "does not exist" in str(err):
                 raise StackDoesNotExistError(
-                    f"{self.stack.name}: {where} does not exist (launch it first)"
+                    f"{self.stack.name}: {where} does not exist ({named}). If the name is right, "
+                    "launch that stack first."
                 ) from err
             raise
         (described,) = response["Stacks"]
