@@ -50,11 +50,17 @@ def push(image: str) -> int:
         return 1
     sys.path.insert(0, os.environ["FAKE_DOCKER_TESTS_DIR"])
     import boto3
-    from image_push import push_image
+    from image_push import ImageSettings, push_image
 
     repository, tag = image.split("/", 1)[1].rsplit(":", 1)
     ecr = boto3.client("ecr", region_name=registry.split(".")[3])
-    push_image(lambda c, k: getattr(ecr, c)(**k), repository, tag, {"built": b"1"}, ["h"])
+    push_image(
+        lambda c, k: getattr(ecr, c)(**k),
+        repository,
+        tag,
+        {"built": b"1"},
+        ImageSettings(["h"], []),
+    )
     return 0
 
 

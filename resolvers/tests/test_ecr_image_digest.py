@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import boto3
 import pytest
-from image_push import push_image
+from image_push import ImageSettings, push_image
 from sceptre.exceptions import InvalidResolverArgumentError
 from sceptre.resolvers import Resolver
 from sceptre.stack import Stack
@@ -69,7 +69,9 @@ def repository(local_aws_env):
             return getattr(ecr, command)(**kwargs)
 
         digests = {
-            tag: push_image(call, name, tag, {"app.py": tag.encode()}, ["app.handler"])
+            tag: push_image(
+                call, name, tag, {"app.py": tag.encode()}, ImageSettings(["app.handler"], [])
+            )
             for tag in ("v1", "v2")
         }
         return name, digests
