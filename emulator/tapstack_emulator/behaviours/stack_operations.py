@@ -7,7 +7,9 @@ instead accepts the call and then:
   (OnFailure=DO_NOTHING / DisableRollback: CREATE_FAILED; OnFailure=DELETE: deleted);
 - update failure -> UPDATE_ROLLBACK_IN_PROGRESS, previous template/parameters restored,
   UPDATE_ROLLBACK_COMPLETE;
-- delete failure -> DELETE_FAILED, the stack kept.
+- delete failure -> DELETE_FAILED, the stack kept;
+- a rollback trigger in ALARM once the resources are deployed, or during the monitoring window
+  -> the same rollbacks (rollback_monitoring.py decides when the operation completes).
 The reason goes into StackStatusReason and into the events. moto's resource map is lazy: any
 read of an output or resource re-creates what is missing, so a map whose resources were
 deleted is closed for creation.
@@ -23,6 +25,7 @@ from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudformation.utils import generate_stack_id
 
 from tapstack_emulator import stack_cleanup
+from tapstack_emulator.behaviours import rollback_monitoring
 from tapstack_emulator.behaviours.stack_events import ResourceFailedError, reason_of
 from tapstack_emulator.behaviours.unsupported import unsupported_types
 
@@ -30,6 +33,10 @@ _on_failure: contextvars.ContextVar[str] = contextvars.ContextVar("on_failure", 
 _moto_getitem = parsing.ResourceMap.__getitem__
 _moto_create_stack_response = CloudFormationResponse.create_stack
 HEALTHY = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "CREATE_IN_PROGRESS")
+
+
+class RollbackTriggeredError(Exception):
+    """A rollback trigger (an alarm) stopped the operation; the message says which."""
 
 
 def _failed_summary(verb: str, err: BaseException) -> str:
@@ -99,7 +106,19 @@ def create_stack(
             self.exports[export.name] = export
     except Exception as err:
         _fail_create(self, stack, err)
+        return stack
+    rollback_monitoring.finish(
+        stack,
+        complete=lambda: _set_status(stack, "CREATE_COMPLETE"),
+        roll_back=lambda reason: _roll_back_create(self, stack, reason),
+    )
     return stack
+
+
+def _roll_back_create(backend: CloudFormationBackend, stack: Stack, reason: str) -> None:
+    """A rollback trigger fired after the resources were created: undo them and the exports."""
+    _remove_exports(backend, stack)
+    _fail_create(backend, stack, RollbackTriggeredError(reason))
 
 
 def _fail_create(backend: CloudFormationBackend, stack: Stack, err: BaseException) -> None:
@@ -148,14 +167,22 @@ def update(
         stack_cleanup.discard(self.stack_id)
         _roll_back_update(self, previous, _failed_summary("update", err))
         return
-    _set_status(self, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
-    stack_cleanup.run(self.stack_id)  # e.g. the Delete of a replaced custom resource
-    _set_status(self, "UPDATE_COMPLETE")
-    self.role_arn = role_arn
-    if parameters:
-        self.parameters = parameters
-    if tags is not None:
-        self.tags = tags
+
+    def complete() -> None:
+        _set_status(self, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+        stack_cleanup.run(self.stack_id)  # e.g. the Delete of a replaced custom resource
+        _set_status(self, "UPDATE_COMPLETE")
+        self.role_arn = role_arn
+        if parameters:
+            self.parameters = parameters
+        if tags is not None:
+            self.tags = tags
+
+    def roll_back(reason: str) -> None:
+        stack_cleanup.discard(self.stack_id)
+        _roll_back_update(self, previous, reason)
+
+    rollback_monitoring.finish(self, complete=complete, roll_back=roll_back)
 
 
 def _roll_back_update(stack: Stack, previous: tuple[str, dict[str, Any]], reason: str) -> None:
@@ -189,15 +216,20 @@ def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
             stack, "DELETE_FAILED", f"The following resource(s) failed to delete: {reason_of(err)}"
         )
         return
-    for export_name, export in list(self.exports.items()):
-        if export.exporting_stack_id == stack.stack_id:
-            del self.exports[export_name]
+    _remove_exports(self, stack)
     _set_status(stack, "DELETE_COMPLETE")
     self.deleted_stacks[stack.stack_id] = self.stacks.pop(stack.stack_id)
 
 
+def _remove_exports(backend: CloudFormationBackend, stack: Stack) -> None:
+    for export_name, export in list(backend.exports.items()):
+        if export.exporting_stack_id == stack.stack_id:
+            del backend.exports[export_name]
+
+
 def _mark_creation_complete(self: Stack) -> None:
-    _set_status(self, "CREATE_COMPLETE")
+    """moto calls this once the resources exist; create_stack decides when the stack is
+    complete (after the rollback triggers allow it), so nothing happens here."""
 
 
 def _outputs(self: Stack) -> list[dict[str, Any]] | None:
