@@ -27,9 +27,9 @@ from tapstack_blocks.naming import PROJECT, SUFFIX_PARAMETER, resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     ENVIRONMENTS,
+    VPC_CIDR_PATTERN,
     add_environment_parameters,
     add_is_prod_condition,
-    VPC_CIDR_PATTERN,
     add_kms_key_arn_parameter,
     private_subnet_ids_parameter,
 )
