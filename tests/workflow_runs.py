@@ -7,6 +7,7 @@ Used by the demo's sync (tests/sync_demo.py) and the e2e tests of the deployed s
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +71,24 @@ def history(stepfunctions: Any, execution_arn: str) -> list[dict[str, Any]]:
         token = page.get("nextToken")
         if not token:
             return events
+
+
+def wait_for_event(
+    stepfunctions: Any,
+    execution_arn: str,
+    matches: Callable[[dict[str, Any]], bool],
+    timeout: float = 300,
+) -> dict[str, Any]:
+    """Poll the running execution's history until an event `matches`; that event."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [event for event in history(stepfunctions, execution_arn) if matches(event)]
+        if found:
+            return found[0]
+        described = stepfunctions.describe_execution(executionArn=execution_arn)
+        if described["status"] in FINISHED or time.monotonic() > deadline:
+            raise TimeoutError(f"{execution_arn} ({described['status']}): no such event")
+        time.sleep(POLL_SECONDS)
 
 
 def wait(stepfunctions: Any, execution_arn: str, timeout: float = 900) -> Run:
