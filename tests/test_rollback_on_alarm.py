@@ -36,30 +36,25 @@ def monitored_aws():
         yield aws
 
 
-def alarms_template(service: str) -> dict:
+def put_lag_alarm(cloudwatch, service: str) -> str:
     """The sync's lag alarm, reading the metric the sync's Powertools Metrics emits (10 s
-    periods, so one datapoint decides)."""
-    return {
-        "Resources": {
-            "Lag": {
-                "Type": "AWS::CloudWatch::Alarm",
-                "Properties": {
-                    "AlarmName": f"{service}-lag",
-                    "Namespace": NAMESPACE,
-                    "MetricName": METRIC,
-                    "Dimensions": [{"Name": "service", "Value": service}],
-                    "Statistic": "Maximum",
-                    "Period": 10,
-                    "EvaluationPeriods": 1,
-                    "DatapointsToAlarm": 1,
-                    "Threshold": THRESHOLD_SECONDS,
-                    "ComparisonOperator": "GreaterThanThreshold",
-                    "TreatMissingData": "notBreaching",
-                },
-            }
-        },
-        "Outputs": {"AlarmArns": {"Value": {"Fn::GetAtt": ["Lag", "Arn"]}}},
-    }
+    periods, so one datapoint decides); its ARN."""
+    name = f"{service}-lag"
+    cloudwatch.put_metric_alarm(
+        AlarmName=name,
+        Namespace=NAMESPACE,
+        MetricName=METRIC,
+        Dimensions=[{"Name": "service", "Value": service}],
+        Statistic="Maximum",
+        Period=10,
+        EvaluationPeriods=1,
+        DatapointsToAlarm=1,
+        Threshold=THRESHOLD_SECONDS,
+        ComparisonOperator="GreaterThanThreshold",
+        TreatMissingData="notBreaching",
+    )
+    (alarm,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    return alarm["AlarmArn"]
 
 
 def guarded_template(log_groups: int) -> dict:
@@ -71,7 +66,7 @@ def guarded_template(log_groups: int) -> dict:
     }
 
 
-def configure(root: Path, log_groups: int, monitoring_minutes: int) -> None:
+def configure(root: Path, alarm_arn: str, log_groups: int, monitoring_minutes: int) -> None:
     """The guarded stack's template and its `!rollback_triggers` at all four hook points."""
     (root / "templates" / "guarded.json").write_text(json.dumps(guarded_template(log_groups)))
     (root / "config" / "test" / "guarded.yaml").write_text(
@@ -82,7 +77,7 @@ def configure(root: Path, log_groups: int, monitoring_minutes: int) -> None:
             hooks:
               before_create:
                 - &triggers !rollback_triggers
-                    alarms: !stack_output test/alarms.yaml::AlarmArns
+                    alarms: {alarm_arn}
                     monitoring_minutes: {monitoring_minutes}
               after_create: [*triggers]
               before_update: [*triggers]
@@ -114,18 +109,18 @@ def emf_line(service: str, lag_seconds: float) -> str:
 
 @pytest.fixture(scope="module")
 def project(monitored_aws, tmp_path_factory):
-    """A Sceptre project (alarm stack, guarded stack) launched on the module's local AWS."""
+    """The lag alarm, and a Sceptre project whose stack it guards, created on the module's
+    local AWS."""
     code = f"rb{uuid.uuid4().hex[:8]}"
+    alarm_arn = put_lag_alarm(monitored_aws.client("cloudwatch"), code)
     root = tmp_path_factory.mktemp("rollback-project")
     (root / "config" / "test").mkdir(parents=True)
     (root / "templates").mkdir()
     (root / "config" / "config.yaml").write_text(f"project_code: {code}\nregion: us-east-1\n")
-    (root / "config" / "test" / "alarms.yaml").write_text("template:\n  path: alarms.json\n")
-    (root / "templates" / "alarms.json").write_text(json.dumps(alarms_template(code)))
-    configure(root, log_groups=1, monitoring_minutes=0)
+    configure(root, alarm_arn, log_groups=1, monitoring_minutes=0)
     environment = {**os.environ, **monitored_aws.env()}
-    launched = sceptre(root, environment, "launch", "-y", "test")
-    assert launched.returncode == 0, launched.stdout
+    launched = sceptre(root, environment, "launch", "-y", "test/guarded.yaml")
+    assert launched.returncode == 0, launched.stdout + launched.stderr
     logs = monitored_aws.client("logs")
     group = f"/aws/lambda/{code}-sync"
     logs.create_log_group(logGroupName=group)
@@ -133,6 +128,7 @@ def project(monitored_aws, tmp_path_factory):
     return SimpleNamespace(
         root=root,
         code=code,
+        alarm_arn=alarm_arn,
         environment=environment,
         stack=f"{code}-test-guarded",
         cloudformation=monitored_aws.client("cloudformation"),
@@ -192,7 +188,7 @@ def test_an_update_completes_after_a_quiet_monitoring_window(project):
     publish_lag(project, THRESHOLD_SECONDS - 1)
     assert alarm_state(project) == "OK"
     # WHEN Sceptre launches an update monitored for 3 minutes (3 s here)
-    configure(project.root, log_groups=2, monitoring_minutes=3)
+    configure(project.root, project.alarm_arn, log_groups=2, monitoring_minutes=3)
     result = sceptre(project.root, project.environment, "launch", "-y", "test/guarded.yaml")
     # THEN the update completed, and only after its window
     assert result.returncode == 0, result.stdout + result.stderr
@@ -213,7 +209,7 @@ def test_an_alarm_inside_the_monitoring_window_rolls_the_update_back(project):
     before = deployed_template(project)
     assert set(before["Resources"]) == {"Group0", "Group1"}  # the previous test's update
     # GIVEN Sceptre launching an update (a third log group) monitored for 60 minutes (60 s)
-    configure(project.root, log_groups=3, monitoring_minutes=60)
+    configure(project.root, project.alarm_arn, log_groups=3, monitoring_minutes=60)
     launch = subprocess.Popen(  # noqa: S603 - fixed executable
         [SCEPTRE, "--dir", str(project.root), "launch", "-y", "test/guarded.yaml"],
         env=project.environment,

@@ -145,13 +145,13 @@ def steps(events: list[dict[str, Any]]) -> list[Step]:
         elif kind == "TaskSucceeded":
             current.outcome = "succeeded"
             current.output = _json(event["taskSucceededEventDetails"].get("output"))
-        elif kind in ("SucceedStateExited", "FailStateEntered"):
-            current.outcome = current.outcome or kind
+        elif kind == "ExecutionFailed" and current.kind == "Fail":
+            current.outcome = f"fails: {event['executionFailedEventDetails'].get('error', '')}"
     for step in found:
-        if step.kind == "Fail":
-            step.outcome = "execution fails"
-        elif step.kind == "Succeed":
-            step.outcome = "target done"
+        if step.kind == "Succeed":
+            step.outcome = "succeeds"
+        elif step.kind == "Fail" and not step.outcome:
+            step.outcome = "fails"
     return found
 
 
