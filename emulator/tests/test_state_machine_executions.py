@@ -199,8 +199,8 @@ def test_a_step_that_fails_once_is_retried_after_its_interval_and_succeeds(clien
     assert json.loads(execution["output"])["done"][0]["report"]["attempt"] == 2
 
 
-def test_a_step_that_keeps_failing_is_caught_published_and_stops_the_map(client, workflow):
-    # GIVEN three items, the second failing more often than it is retried
+def test_a_table_step_that_keeps_failing_is_caught_and_reaches_the_failure_topic(client, workflow):
+    # GIVEN three tables, the second failing (TableApplyError) more often than it is retried
     first, broken, last = item(), item(fail_times=9), item()
     # WHEN the workflow runs
     execution = run(client, workflow["machine"], [first, broken, last])
