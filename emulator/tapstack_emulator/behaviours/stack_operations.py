@@ -99,6 +99,7 @@ def create_stack(
     )
     self.stacks[stack.stack_id] = stack
     _set_status(stack, "CREATE_IN_PROGRESS", "User Initiated")
+    stack.completion_deferred = True  # rollback_monitoring.finish decides (below)
     try:
         stack.create_resources()
         self._validate_export_uniqueness(stack)
@@ -228,8 +229,10 @@ def _remove_exports(backend: CloudFormationBackend, stack: Stack) -> None:
 
 
 def _mark_creation_complete(self: Stack) -> None:
-    """moto calls this once the resources exist; create_stack decides when the stack is
-    complete (after the rollback triggers allow it), so nothing happens here."""
+    """moto calls this once the resources exist. A stack of create_stack above completes when
+    its rollback triggers allow it; others (moto's change sets) complete here."""
+    if not getattr(self, "completion_deferred", False):
+        _set_status(self, "CREATE_COMPLETE")
 
 
 def _outputs(self: Stack) -> list[dict[str, Any]] | None:
