@@ -744,11 +744,15 @@ SYNC_TABLES = "currencies,fee_schedules,merchant_categories"
 
 
 @pytest.fixture(scope="module")
-def sync_workflow(launched):
+def sync_workflow(launched, local_aws):
     """Prod's deployed sync workflow, and a queue subscribed to its failure topic."""
-    (sync,) = [s for s in group_state("prod/us-east-1") if s.name.endswith("/sync")]
-    session = account_session("prod")
-    sqs, sns = session.client("sqs"), session.client("sns")
+    with pytest.MonkeyPatch.context() as patch:  # module scope: the autouse patch is not active
+        for name, value in local_aws.env().items():
+            patch.setenv(name, value)
+        (sync,) = [s for s in group_state("prod/us-east-1") if s.name.endswith("/sync")]
+        session = account_session("prod")
+        sqs, sns = session.client("sqs"), session.client("sns")
+        stepfunctions = session.client("stepfunctions")
     queue = sqs.create_queue(QueueName="tapstack-e2e-sync-failures")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
@@ -756,7 +760,7 @@ def sync_workflow(launched):
     sns.subscribe(TopicArn=sync.outputs["SyncFailureTopicArn"], Protocol="sqs", Endpoint=queue_arn)
     return SimpleNamespace(
         machine=sync.outputs["SyncStateMachineArn"],
-        stepfunctions=session.client("stepfunctions"),
+        stepfunctions=stepfunctions,
         sqs=sqs,
         queue=queue,
     )
