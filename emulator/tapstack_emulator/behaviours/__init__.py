@@ -23,6 +23,9 @@ MODULES = (
     "s3_replication_response",
     "s3_object_replication",
     "ssm_secure_string_key",
+    "state_machine_execution",
+    "metric_alarms",
+    "embedded_metrics",
     "dependency_order",
     "intrinsics",
     "dynamic_references",
@@ -33,6 +36,7 @@ MODULES = (
     "conditional_updates",
     "stack_operations",
     "rollback_configuration",
+    "rollback_monitoring",
 )
 
 
