@@ -9,7 +9,7 @@ EMULATOR := $(UV) run --frozen --project emulator python -m tapstack_emulator
 help:
 	@echo "make demo   launch dev, staging and prod on the local AWS, print a summary, stop it"
 	@echo "make test   the whole suite (unit, template lint, local-AWS end to end, sync engine)"
-	@echo "make lint   ruff + render every stack, cfn-lint it and check it with AWS Guard rules"
+	@echo "make lint   ruff + render every stack, cfn-lint it, check it with AWS Guard rules and asl-validator"
 	@echo "make up     start the local AWS in the background and print its export lines"
 	@echo "make down   stop what make up started"
 	@echo "make bench  benchmarks (render+lint, launch concurrency, sync engine)"
@@ -21,7 +21,7 @@ sync:
 		|| python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --quiet
 	@$(UV) sync --frozen --quiet --project emulator
-	@# cfn-guard for the Guard rules step, from the npm lockfile (tests/scanners/package-lock.json)
+	@# cfn-guard (Guard rules step) and asl-validator, from the npm lockfile (tests/scanners)
 	@[ tests/scanners/node_modules/.package-lock.json -nt tests/scanners/package-lock.json ] \
 		|| (cd tests/scanners && npm ci --silent)
 
@@ -44,6 +44,7 @@ lint: sync
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen python tests/rendered_templates.py
 	$(UV) run --frozen python tests/guard_rules.py
+	$(UV) run --frozen python tests/asl_definitions.py
 
 # The two plugin distributions other teams install (hooks/README.md, resolvers/README.md).
 dist:

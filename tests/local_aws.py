@@ -107,12 +107,12 @@ def emulator_command(*args: str) -> list[str]:
     ]
 
 
-def _child_environment() -> dict[str, str]:
+def _child_environment(settings: dict[str, str] | None = None) -> dict[str, str]:
     # The caller usually runs inside the root project's venv; the emulator has its own.
     environment = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     # Container-image functions run with the project's interpreter (docs/emulator.md).
     environment.setdefault("TAPSTACK_EMULATOR_IMAGE_PYTHON", str(PROJECT_PYTHON))
-    return environment
+    return {**environment, **(settings or {})}
 
 
 def is_healthy(endpoint_url: str, timeout: float = 2.0) -> bool:
@@ -125,22 +125,28 @@ def is_healthy(endpoint_url: str, timeout: float = 2.0) -> bool:
 
 
 @contextmanager
-def running_local_aws(state_dir: Path | None = None, timeout: float = 120.0) -> Iterator[LocalAws]:
+def running_local_aws(
+    state_dir: Path | None = None,
+    timeout: float = 120.0,
+    settings: dict[str, str] | None = None,
+) -> Iterator[LocalAws]:
     """Start the local AWS on a free 127.0.0.1 port, yield it, always stop it.
 
     Without `state_dir` it runs as a child process (`serve`); with one, through the
-    emulator's `start`/`stop` commands, which keep pid and port there.
+    emulator's `start`/`stop` commands, which keep pid and port there. `settings` are extra
+    environment variables of the emulator (e.g. TAPSTACK_EMULATOR_MONITORING_MINUTE_SECONDS,
+    docs/emulator.md).
     """
     if state_dir is not None:
-        with _started_in(Path(state_dir), timeout) as aws:
+        with _started_in(Path(state_dir), timeout, settings) as aws:
             yield aws
     else:
-        with _served(timeout) as aws:
+        with _served(timeout, settings) as aws:
             yield aws
 
 
 @contextmanager
-def _served(timeout: float) -> Iterator[LocalAws]:
+def _served(timeout: float, settings: dict[str, str] | None = None) -> Iterator[LocalAws]:
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(  # noqa: S603 - fixed command
             emulator_command("serve", "--port", "0"),
@@ -149,7 +155,7 @@ def _served(timeout: float) -> Iterator[LocalAws]:
             stdin=subprocess.DEVNULL,
             text=True,
             cwd=PROJECT_DIR,
-            env=_child_environment(),
+            env=_child_environment(settings),
             start_new_session=True,
         )
         try:
@@ -208,11 +214,13 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def _started_in(state_dir: Path, timeout: float) -> Iterator[LocalAws]:
+def _started_in(
+    state_dir: Path, timeout: float, settings: dict[str, str] | None = None
+) -> Iterator[LocalAws]:
     state_dir = state_dir.resolve()
     command = emulator_command("start", "--state-dir", str(state_dir), "--timeout", str(timeout))
     result = subprocess.run(  # noqa: S603 - fixed command
-        command, capture_output=True, text=True, cwd=PROJECT_DIR, env=_child_environment()
+        command, capture_output=True, text=True, cwd=PROJECT_DIR, env=_child_environment(settings)
     )
     if result.returncode != 0:
         raise LocalAwsError(f"the local AWS did not start:\n{result.stderr or result.stdout}")

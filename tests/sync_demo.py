@@ -1,30 +1,30 @@
-"""The demo's sync: seed prod's reference tables with demo data, run one full sync the way the
-sync workflow does, and report what changed per table and environment.
+"""The demo's sync: seed prod's reference tables with demo data, run the deployed sync workflow
+twice, and report each execution's steps and what changed per table and environment.
 
-The workflow's steps are Lambda invocations of the deployed sync function (prod account): per
-target, a dry run that checks the schemas and plans (tables parents first), one invocation per
-table, and a verifying dry run that must find nothing left to change. The local AWS records
-Step Functions executions but does not run them, so this module makes those same invocations
-itself, in the same order, through the Lambda Invoke API.
+Each run starts the Step Functions workflow of prod's sync stack with the input its EventBridge
+schedule sends (the targets and the allowlist), the first one also with `"force": true` (an
+operator's confirmed initial load past the safety brake). The local AWS executes the deployed
+definition: per target, a dry run that checks the schemas and plans (tables parents first), one
+invocation of the deployed sync function per table (with retries), and a verifying dry run that
+must find nothing left to change; a failure is published to the failure topic. The execution's
+history (GetExecutionHistory) gives the steps printed, its output the rows changed.
 
 Production tables (accounts, transactions) are fingerprinted in every environment before and
 after: the sync must leave them exactly as they were.
 """
 
 import json
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import pymysql
+import workflow_runs
 from aws_accounts import account_session
-from botocore.config import Config
 from deployment import GROUPS, group_state
 
 TARGETS = ("staging", "dev")
-INVOKE_TIMEOUT_SECONDS = 330
 PRODUCTION_TABLES = ("accounts", "transactions")
 # Demo reference data in prod: (table, columns, rows).
 PROD_REFERENCE_DATA = (
@@ -171,41 +171,56 @@ def production_fingerprints() -> dict[str, dict[str, str]]:
     return fingerprints
 
 
-def invoke(function: str, event: dict[str, Any], lambda_client: Any) -> dict[str, Any]:
-    """One synchronous invocation of the deployed sync function; its error raised as is."""
-    response = lambda_client.invoke(FunctionName=function, Payload=json.dumps(event).encode())
-    payload = json.loads(response["Payload"].read() or b"null")
-    if response.get("FunctionError"):
-        raise RuntimeError(
-            f"sync {event}: {payload.get('errorType')}: {payload.get('errorMessage')}"
-        )
-    return payload
+@dataclass
+class WorkflowRun:
+    """One execution of the sync workflow: its steps, and per target what changed."""
+
+    execution: workflow_runs.Run
+    targets: list[TargetRun]
+
+    def invocations(self) -> int:
+        """Invocations of the sync function (every attempt of every sync step)."""
+        return sum(s.attempts for s in self.execution.steps if s.kind == "Task" and s.target)
 
 
-def run_sync(force: bool = False, session: boto3.Session | None = None) -> list[TargetRun]:
-    """One full sync, as the workflow runs it: per target, check, each table, verify. `force`
-    passes the safety brake (an initial fill changes more than 20% of a table by design)."""
-    session = session or account_session("prod")
+def sync_workflow(session: boto3.Session) -> tuple[str, dict[str, Any]]:
+    """The state machine of prod's sync stack, and the input its schedule starts it with."""
     (sync_stack,) = [s for s in group_state("prod/us-east-1") if s.name.endswith("/sync")]
-    function = sync_stack.outputs["SyncFunctionName"]
-    # A sync may take the function's whole timeout (5 minutes); never retry a write blindly.
-    lambda_client = session.client(
-        "lambda", config=Config(read_timeout=INVOKE_TIMEOUT_SECONDS, retries={"max_attempts": 1})
-    )
+    machine = sync_stack.outputs["SyncStateMachineArn"]
+    events = session.client("events")
+    for rule in events.list_rule_names_by_target(TargetArn=machine)["RuleNames"]:
+        for target in events.list_targets_by_rule(Rule=rule)["Targets"]:
+            if target["Arn"] == machine:
+                return machine, json.loads(target["Input"])
+    raise RuntimeError(f"no EventBridge schedule targets {machine} (SyncScheduleEnabled?)")
+
+
+def target_runs(output: list[dict[str, Any]]) -> list[TargetRun]:
+    """Per target, rows inserted/updated/deleted per table and the verify's count, read from
+    the execution's output (one entry per target, as its Map state ends)."""
     runs = []
-    for target in TARGETS:
-        run = TargetRun(target)
-        check = {"target": target, "dry_run": True, "force": force}
-        plan = invoke(function, check, lambda_client)
-        for table in [t["name"] for t in plan["tables"]]:  # parents first
-            event = {"target": target, "tables": [table], "force": force}
-            report = invoke(function, event, lambda_client)
-            (done,) = report["tables"]
-            run.tables[table] = {key: done[key] for key in ("inserted", "updated", "deleted")}
-        verified = invoke(function, {"target": target, "dry_run": True}, lambda_client)
-        run.left_after_verify = verified["rows_changed"]
+    for state in output:
+        run = TargetRun(state["target"])
+        for item in state["synced"]:
+            (done,) = item["synced"]["report"]["tables"]
+            run.tables[item["table"]] = {k: done[k] for k in ("inserted", "updated", "deleted")}
+        run.left_after_verify = state["verified"]["report"]["rows_changed"]
         runs.append(run)
     return runs
+
+
+def run_sync(
+    force: bool = False, session: boto3.Session | None = None, label: str = "demo-sync"
+) -> WorkflowRun:
+    """One full sync: an execution of the deployed workflow, started as its schedule starts it.
+    `force` passes the safety brake (an initial fill changes more than 20% of a table)."""
+    session = session or account_session("prod")
+    machine, schedule_input = sync_workflow(session)
+    stepfunctions = session.client("stepfunctions")
+    arn = workflow_runs.start(stepfunctions, machine, {**schedule_input, "force": force}, label)
+    execution = workflow_runs.wait(stepfunctions, arn)
+    succeeded = execution.status == "SUCCEEDED"
+    return WorkflowRun(execution, target_runs(execution.output) if succeeded else [])
 
 
 def format_sync_summary(label: str, runs: list[TargetRun]) -> str:
@@ -239,32 +254,44 @@ def total_changes(runs: list[TargetRun]) -> int:
 
 
 def demonstrate(echo=print) -> list[str]:
-    """Seed, sync twice, print both summaries; the problems found (empty when all is well)."""
+    """Seed, run the sync workflow twice, print each run's steps and summary; the problems
+    found (empty when all is well)."""
     seed()
     before = production_fingerprints()
     # The first sync fills nearly empty targets: more than the 20% brake allows, so it runs as
-    # an operator's confirmed initial load (force). The second is an ordinary run.
-    started = time.perf_counter()
-    first = run_sync(force=True)
-    first_seconds = time.perf_counter() - started
-    echo("\n" + format_sync_summary("first (initial load, force)", first))
-    started = time.perf_counter()
-    second = run_sync()
-    second_seconds = time.perf_counter() - started
-    echo("\n" + format_sync_summary("second", second))
+    # an operator's confirmed initial load (force). The second is an ordinary, scheduled-like run.
+    first = run_sync(force=True, label="demo-initial-load")
+    echo("\n" + workflow_runs.format_steps(first.execution, "sync workflow, first run (force)"))
+    echo("\n" + format_sync_summary("first (initial load, force)", first.targets))
+    second = run_sync(label="demo-second-run")
+    echo("\n" + workflow_runs.format_steps(second.execution, "sync workflow, second run"))
+    echo("\n" + format_sync_summary("second", second.targets))
     echo(
-        f"\nsync runs: first {first_seconds:.1f} s, second {second_seconds:.1f} s "
-        f"({len(PROD_REFERENCE_DATA) + 2} Lambda invocations per target and run)"
+        f"\nsync runs: first {first.execution.seconds:.1f} s "
+        f"({first.invocations()} sync Lambda invocations), second "
+        f"{second.execution.seconds:.1f} s ({second.invocations()}), each one execution of the "
+        "deployed Step Functions workflow"
     )
     after = production_fingerprints()
-    problems = []
-    if total_changes(first) == 0:
+    problems = [
+        f"{label} run {run.execution.status}: {run.execution.error}: {run.execution.cause}"
+        for label, run in (("first", first), ("second", second))
+        if run.execution.status != "SUCCEEDED"
+    ]
+    if problems:
+        return problems
+    problems += [
+        f"{label} run synced {sorted(t.target for t in run.targets)}, not {sorted(TARGETS)}"
+        for label, run in (("first", first), ("second", second))
+        if sorted(t.target for t in run.targets) != sorted(TARGETS)
+    ]
+    if total_changes(first.targets) == 0:
         problems.append("the first sync changed nothing")
-    if total_changes(second) != 0:
-        problems.append(f"the second sync changed {total_changes(second)} rows")
+    if total_changes(second.targets) != 0:
+        problems.append(f"the second sync changed {total_changes(second.targets)} rows")
     problems += [
         f"{run.target}: {run.left_after_verify} rows left after the sync"
-        for run in first + second
+        for run in first.targets + second.targets
         if run.left_after_verify != 0
     ]
     if before != after:

@@ -6,6 +6,8 @@ import ipaddress
 import json
 import re
 import shutil
+import uuid
+from types import SimpleNamespace
 
 import boto3
 import deployers
@@ -14,6 +16,7 @@ import pytest
 import rotation_demo
 import sync_demo
 import validator_demo
+import workflow_runs
 from aws_accounts import account_session, accounts
 from deploy_role_calls import deploy_role_calls, deployed_policies, refused
 from deployment import (
@@ -759,17 +762,146 @@ def test_sync_target_role_trusts_only_prods_sync_role_with_an_external_id(launch
 
 
 def test_sync_copies_reference_data_once_and_never_production_tables(launched):
-    # GIVEN demo reference data in prod; WHEN the deployed sync Lambda runs twice, as the
-    # workflow does (tests/sync_demo.py); THEN the first copies, the second finds nothing, and
-    # accounts/transactions are unchanged in every environment.
+    # GIVEN demo reference data in prod; WHEN the deployed sync workflow runs twice, started as
+    # its schedule starts it (tests/sync_demo.py); THEN the first copies, the second finds
+    # nothing, and accounts/transactions are unchanged in every environment.
     assert sync_demo.demonstrate(echo=lambda _text: None) == []
+    # AND both were executions of the deployed definition, every step run as its history says
     (sync,) = [s for s in group_state("prod/us-east-1") if s.name.endswith("/sync")]
-    machine = (
-        account_session("prod")
-        .client("stepfunctions")
-        .describe_state_machine(stateMachineArn=sync.outputs["SyncStateMachineArn"])
+    stepfunctions = account_session("prod").client("stepfunctions")
+    machine = sync.outputs["SyncStateMachineArn"]
+    executions = stepfunctions.list_executions(stateMachineArn=machine)["executions"]
+    demo = [e for e in executions if e["name"].startswith("demo-")]
+    assert {e["status"] for e in demo} == {"SUCCEEDED"} and len(demo) == 2, executions
+    run = workflow_runs.wait(stepfunctions, demo[0]["executionArn"])
+    for target in ("staging", "dev"):
+        states = [s.state for s in run.steps if s.target == target and s.kind == "Task"]
+        tables = [s.table for s in run.steps if s.target == target and s.state == "SyncTable"]
+        assert states == ["CheckSchemas", *["SyncTable"] * 3, "VerifyChecksums"], run.steps
+        assert tables.index("currencies") < tables.index("fee_schedules"), tables  # parents first
+
+
+SYNC_TABLES = "currencies,fee_schedules,merchant_categories"
+
+
+@pytest.fixture(scope="module")
+def sync_workflow(launched, local_aws):
+    """Prod's deployed sync workflow, and a queue subscribed to its failure topic."""
+    with pytest.MonkeyPatch.context() as patch:  # module scope: the autouse patch is not active
+        for name, value in local_aws.env().items():
+            patch.setenv(name, value)
+        (sync,) = [s for s in group_state("prod/us-east-1") if s.name.endswith("/sync")]
+        session = account_session("prod")
+        sqs, sns = session.client("sqs"), session.client("sns")
+        stepfunctions = session.client("stepfunctions")
+    queue = sqs.create_queue(QueueName="tapstack-e2e-sync-failures")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=sync.outputs["SyncFailureTopicArn"], Protocol="sqs", Endpoint=queue_arn)
+    return SimpleNamespace(
+        machine=sync.outputs["SyncStateMachineArn"],
+        stepfunctions=stepfunctions,
+        sqs=sqs,
+        queue=queue,
     )
-    assert json.loads(machine["definition"])["States"]["EachTarget"]["Type"] == "Map"
+
+
+def failure_messages(workflow: SimpleNamespace) -> list[dict]:
+    """The failure topic's messages (the Catch's error each) that reached the queue, taken off."""
+    messages = []
+    while received := workflow.sqs.receive_message(
+        QueueUrl=workflow.queue, MaxNumberOfMessages=10, WaitTimeSeconds=1
+    ).get("Messages", []):
+        for message in received:
+            messages.append(json.loads(json.loads(message["Body"])["Message"]))
+            workflow.sqs.delete_message(
+                QueueUrl=workflow.queue, ReceiptHandle=message["ReceiptHandle"]
+            )
+    return messages
+
+
+def start_sync(workflow: SimpleNamespace, targets: list[str], tables: str, label: str) -> str:
+    return workflow_runs.start(
+        workflow.stepfunctions, workflow.machine, {"targets": targets, "tables": tables}, label
+    )
+
+
+def add_orphaning_currency(environment: str) -> str:
+    """A currency prod lacks, used by an account of `environment`: syncing currencies must then
+    fail (the account would lose its parent) until that account is gone. Its external id."""
+    external_id = f"e2e-orphan-{uuid.uuid4().hex[:8]}"
+    with sync_demo.connect(environment) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO currencies (code, numeric_code, name, minor_units) "
+            "VALUES ('XTR', 999, 'e2e orphan maker', 2)"
+        )
+        cursor.execute(
+            "INSERT INTO accounts (external_id, legal_name, mcc, default_currency, status) "
+            "VALUES (%s, 'e2e orphan', '5411', 'XTR', 'active')",
+            (external_id,),
+        )
+    return external_id
+
+
+def remove_account(environment: str, external_id: str) -> None:
+    with sync_demo.connect(environment) as connection, connection.cursor() as cursor:
+        cursor.execute("DELETE FROM accounts WHERE external_id = %s", (external_id,))
+
+
+def currency_codes(environment: str) -> set[str]:
+    with sync_demo.connect(environment) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT code FROM currencies")
+        return {code for (code,) in cursor.fetchall()}
+
+
+def test_sync_workflow_retries_a_table_whose_write_failed_and_then_syncs_it(sync_workflow):
+    # GIVEN staging has an account using a currency prod lacks: currencies cannot be synced
+    account = add_orphaning_currency("staging")
+    # WHEN the workflow runs for staging, and the account is removed after the first failure
+    arn = start_sync(sync_workflow, ["staging"], "currencies", "e2e-retry")
+    try:
+        workflow_runs.wait_for_event(
+            sync_workflow.stepfunctions, arn, lambda event: event["type"] == "TaskFailed"
+        )
+    finally:
+        remove_account("staging", account)
+    run = workflow_runs.wait(sync_workflow.stepfunctions, arn)
+    # THEN the table's step failed once (rolled back), was retried, and synced
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    (currencies,) = run.tasks("SyncTable")
+    assert (currencies.table, currencies.attempts) == ("currencies", 2)
+    assert (currencies.errors, currencies.outcome) == (["TableApplyError"], "succeeded")
+    assert currencies.output["Payload"]["tables"][0]["deleted"] == 1
+    assert [s.attempts for s in run.steps if s.kind == "Task" and s.state != "SyncTable"] == [1, 1]
+    # AND staging now has exactly prod's currencies
+    assert "XTR" not in currency_codes("staging")
+    assert currency_codes("staging") == currency_codes("prod")
+
+
+def test_sync_workflow_stops_on_a_schema_mismatch_before_any_data_step(sync_workflow):
+    failure_messages(sync_workflow)
+    # GIVEN staging's merchant_categories has a column prod's has not
+    with sync_demo.connect("staging") as staging, staging.cursor() as cursor:
+        cursor.execute("ALTER TABLE merchant_categories ADD COLUMN e2e_note VARCHAR(20) NULL")
+        try:
+            # WHEN the workflow runs for staging, then dev, over the allowlist
+            arn = start_sync(sync_workflow, ["staging", "dev"], SYNC_TABLES, "e2e-mismatch")
+            run = workflow_runs.wait(sync_workflow.stepfunctions, arn)
+        finally:
+            cursor.execute("ALTER TABLE merchant_categories DROP COLUMN e2e_note")
+    # THEN staging's schema check failed (not retried) and no data step ran for any target
+    assert (run.status, run.error) == ("FAILED", "SyncFailed"), run
+    tasks = [(s.state, s.target) for s in run.steps if s.kind == "Task"]
+    assert tasks == [("CheckSchemas", "staging"), ("Notify", "")], run.steps
+    (check,) = run.tasks("CheckSchemas")
+    assert (check.attempts, check.errors) == (1, ["SchemaMismatchError"])
+    invoked = [e for e in run.events if e["type"] == "TaskScheduled"]
+    assert [e["taskScheduledEventDetails"]["resourceType"] for e in invoked] == ["lambda", "sns"]
+    # AND the failure topic says why
+    (message,) = failure_messages(sync_workflow)
+    assert message["Error"] == "SchemaMismatchError"
+    assert "merchant_categories" in message["Cause"]
 
 
 # This test deploys no second region: prod/us-east-1's network stays without its side of the

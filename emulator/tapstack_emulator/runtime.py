@@ -2,7 +2,8 @@
 
 The server sets these once it listens. Models read them (a Lambda invocation needs the endpoint,
 a MariaDB server a data directory). Whatever starts something registers how to stop it;
-`shutdown()` runs those in reverse order when the server stops (SIGTERM included).
+`shutdown()` runs those in reverse order when the server stops (SIGTERM included). The lock
+around moto's backends lives here too, so that work on the emulator's own threads can take it.
 """
 
 import logging
@@ -15,6 +16,7 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
+_backends_lock = threading.Lock()
 _endpoint: str | None = None
 _work_dir: Path | None = None
 _cleanups: list[tuple[str, Callable[[], None]]] = []
@@ -35,6 +37,12 @@ def endpoint() -> str:
     if _endpoint is None:
         raise NotServingError("the emulator is not serving yet")
     return _endpoint
+
+
+def backends_lock() -> threading.Lock:
+    """The lock around moto's backends: the server holds it while moto serves a request, and
+    work on the emulator's own threads (executions, schedules, rollback monitoring) takes it."""
+    return _backends_lock
 
 
 def work_dir() -> Path:

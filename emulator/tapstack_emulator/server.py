@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from tapstack_emulator import runtime, vpc_resolver
+from tapstack_emulator import event_schedules, runtime, vpc_resolver
 
 HOST = "127.0.0.1"
 HEALTH_PATH = "/tapstack-emulator/health"
@@ -45,7 +45,7 @@ class EmulatorApp:
 
     def __init__(self, moto_app: WsgiApp) -> None:
         self._moto_app = moto_app
-        self._lock = threading.Lock()
+        self._lock = runtime.backends_lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH:
@@ -127,6 +127,7 @@ def create_server(port: int = 0) -> BaseWSGIServer:
     app = EmulatorApp(DomainDispatcherApplication(create_backend_app))
     server = make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
     runtime.set_endpoint(endpoint_of(server))
+    event_schedules.start()  # stopped by runtime.shutdown()
     return server
 
 

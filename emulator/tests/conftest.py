@@ -20,7 +20,8 @@ DEFAULT_ACCOUNT = "123456789012"
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python -m tapstack_emulator serve --port 0`: the URL it prints; stopped at the end.
     Container-image functions run with this interpreter plus the tests' tiny handlers, found
-    after the function's task root, as installed packages are in the project's environment."""
+    after the function's task root, as installed packages are in the project's environment.
+    A schedule's minute lasts one second (test_event_schedules.py)."""
     image_python = tmp_path_factory.mktemp("image-python") / "python"
     image_python.write_text(
         f'#!/bin/sh\nPYTHONPATH="${{PYTHONPATH:+$PYTHONPATH:}}{LAMBDAS}" '
@@ -29,7 +30,11 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     image_python.chmod(0o755)
     process = subprocess.Popen(
         [sys.executable, "-m", "tapstack_emulator", "serve", "--port", "0"],
-        env={**os.environ, "TAPSTACK_EMULATOR_IMAGE_PYTHON": str(image_python)},
+        env={
+            **os.environ,
+            "TAPSTACK_EMULATOR_IMAGE_PYTHON": str(image_python),
+            "TAPSTACK_EMULATOR_SCHEDULE_MINUTE_SECONDS": "1",
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

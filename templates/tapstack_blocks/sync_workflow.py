@@ -1,7 +1,9 @@
 """The sync workflow as an Amazon States Language document (Step Functions).
 
 Input: `{"targets": ["staging", "dev"], "tables": "currencies,fee_schedules,..."}` (the
-allowlist as one comma-separated string, as EventBridge passes it). For each target, one at a
+allowlist as one comma-separated string, as EventBridge passes it), and optionally
+`"force": true`, an operator's confirmed run past the safety brake (a target's first fill; the
+schedule never sets it; without it every step gets `"force": false`). For each target, one at a
 time: check schemas (a dry run: the engine compares definitions first and raises
 SchemaMismatchError on a difference), sync each table with retries, verify (a second dry run
 must find nothing left to change). Any failure is published to the failure topic, then the
@@ -25,6 +27,7 @@ TRANSIENT_ERRORS = [
     "OperationalError",
 ]
 RETRY = {"ErrorEquals": TRANSIENT_ERRORS, "IntervalSeconds": 5, "MaxAttempts": 3, "BackoffRate": 2}
+FORCE = {"force.$": "$.force"}  # every step passes the run's `force` on to the Lambda
 
 
 def _invoke(payload: dict[str, Any], result: str, next_state: str | None) -> dict[str, Any]:
@@ -45,13 +48,15 @@ def _invoke(payload: dict[str, Any], result: str, next_state: str | None) -> dic
 
 def _per_target() -> dict[str, Any]:
     sync_table = _invoke(
-        {"target.$": "$.target", "tables.$": "States.Array($.table)"}, "$.synced", None
+        {"target.$": "$.target", "tables.$": "States.Array($.table)", "force.$": "$.force"},
+        "$.synced",
+        None,
     )
     return {
         "StartAt": "CheckSchemas",
         "States": {
             "CheckSchemas": _invoke(
-                {"target.$": "$.target", "tables.$": "$.tables", "dry_run": True},
+                {"target.$": "$.target", "tables.$": "$.tables", "dry_run": True, **FORCE},
                 "$.schema_check",
                 "SyncEachTable",
             ),
@@ -60,7 +65,11 @@ def _per_target() -> dict[str, Any]:
                 # The schema check's plan lists the tables parents first (foreign keys), so
                 # each table's rows exist before rows of another table refer to them.
                 "ItemsPath": "$.schema_check.report.tables",
-                "ItemSelector": {"target.$": "$.target", "table.$": "$$.Map.Item.Value.name"},
+                "ItemSelector": {
+                    "target.$": "$.target",
+                    "table.$": "$$.Map.Item.Value.name",
+                    **FORCE,
+                },
                 "MaxConcurrency": 1,
                 "ItemProcessor": {
                     "ProcessorConfig": {"Mode": "INLINE"},
@@ -71,7 +80,7 @@ def _per_target() -> dict[str, Any]:
                 "Next": "VerifyChecksums",
             },
             "VerifyChecksums": _invoke(
-                {"target.$": "$.target", "tables.$": "$.tables", "dry_run": True},
+                {"target.$": "$.target", "tables.$": "$.tables", "dry_run": True, **FORCE},
                 "$.verified",
                 "NothingLeftToChange",
             ),
@@ -100,20 +109,36 @@ def definition() -> dict[str, Any]:
     """The state machine definition."""
     return {
         "Comment": "tapstack reference-data sync: prod -> each target, table by table",
-        "StartAt": "ListTables",
+        "StartAt": "ForceGiven",
         "States": {
+            "ForceGiven": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.force", "IsPresent": True, "Next": "ListTables"}],
+                "Default": "NotForced",
+            },
+            "NotForced": {
+                "Type": "Pass",
+                "Result": False,
+                "ResultPath": "$.force",
+                "Next": "ListTables",
+            },
             "ListTables": {
                 "Type": "Pass",
                 "Parameters": {
                     "targets.$": "$.targets",
                     "tables.$": "States.StringSplit($.tables, ',')",
+                    **FORCE,
                 },
                 "Next": "EachTarget",
             },
             "EachTarget": {
                 "Type": "Map",
                 "ItemsPath": "$.targets",
-                "ItemSelector": {"target.$": "$$.Map.Item.Value", "tables.$": "$.tables"},
+                "ItemSelector": {
+                    "target.$": "$$.Map.Item.Value",
+                    "tables.$": "$.tables",
+                    **FORCE,
+                },
                 "MaxConcurrency": 1,
                 "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, **_per_target()},
                 "Catch": [

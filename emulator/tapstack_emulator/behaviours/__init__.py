@@ -24,6 +24,9 @@ MODULES = (
     "s3_replication_response",
     "s3_object_replication",
     "ssm_secure_string_key",
+    "state_machine_execution",
+    "metric_alarms",
+    "embedded_metrics",
     "dependency_order",
     "intrinsics",
     "dynamic_references",
@@ -34,6 +37,7 @@ MODULES = (
     "conditional_updates",
     "stack_operations",
     "rollback_configuration",
+    "rollback_monitoring",
 )
 
 

@@ -7,7 +7,9 @@ instead accepts the call and then:
   (OnFailure=DO_NOTHING / DisableRollback: CREATE_FAILED; OnFailure=DELETE: deleted);
 - update failure -> UPDATE_ROLLBACK_IN_PROGRESS, previous template/parameters restored,
   UPDATE_ROLLBACK_COMPLETE;
-- delete failure -> DELETE_FAILED, the stack kept.
+- delete failure -> DELETE_FAILED, the stack kept;
+- a rollback trigger in ALARM once the resources are deployed, or during the monitoring window
+  -> the same rollbacks (rollback_monitoring.py decides when the operation completes).
 The reason goes into StackStatusReason and into the events. moto's resource map is lazy: any
 read of an output or resource re-creates what is missing, so a map whose resources were
 deleted is closed for creation.
@@ -24,6 +26,7 @@ from moto.cloudformation.utils import generate_stack_id
 from moto.core.utils import utcnow
 
 from tapstack_emulator import stack_cleanup
+from tapstack_emulator.behaviours import rollback_monitoring
 from tapstack_emulator.behaviours.stack_events import ResourceFailedError, reason_of
 from tapstack_emulator.behaviours.unsupported import unsupported_types
 
@@ -31,6 +34,10 @@ _on_failure: contextvars.ContextVar[str] = contextvars.ContextVar("on_failure", 
 _moto_getitem = parsing.ResourceMap.__getitem__
 _moto_create_stack_response = CloudFormationResponse.create_stack
 HEALTHY = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "CREATE_IN_PROGRESS")
+
+
+class RollbackTriggeredError(Exception):
+    """A rollback trigger (an alarm) stopped the operation; the message says which."""
 
 
 def _failed_summary(verb: str, err: BaseException) -> str:
@@ -93,6 +100,7 @@ def create_stack(
     )
     self.stacks[stack.stack_id] = stack
     _set_status(stack, "CREATE_IN_PROGRESS", "User Initiated")
+    stack.completion_deferred = True  # rollback_monitoring.finish decides (below)
     try:
         stack.create_resources()
         self._validate_export_uniqueness(stack)
@@ -100,7 +108,19 @@ def create_stack(
             self.exports[export.name] = export
     except Exception as err:
         _fail_create(self, stack, err)
+        return stack
+    rollback_monitoring.finish(
+        stack,
+        complete=lambda: _set_status(stack, "CREATE_COMPLETE"),
+        roll_back=lambda reason: _roll_back_create(self, stack, reason),
+    )
     return stack
+
+
+def _roll_back_create(backend: CloudFormationBackend, stack: Stack, reason: str) -> None:
+    """A rollback trigger fired after the resources were created: undo them and the exports."""
+    _remove_exports(backend, stack)
+    _fail_create(backend, stack, RollbackTriggeredError(reason))
 
 
 def _fail_create(backend: CloudFormationBackend, stack: Stack, err: BaseException) -> None:
@@ -150,14 +170,22 @@ def update(
         stack_cleanup.discard(self.stack_id)
         _roll_back_update(self, previous, _failed_summary("update", err))
         return
-    _set_status(self, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
-    stack_cleanup.run(self.stack_id)  # e.g. the Delete of a replaced custom resource
-    _set_status(self, "UPDATE_COMPLETE")
-    self.role_arn = role_arn
-    if parameters:
-        self.parameters = parameters
-    if tags is not None:
-        self.tags = tags
+
+    def complete() -> None:
+        _set_status(self, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+        stack_cleanup.run(self.stack_id)  # e.g. the Delete of a replaced custom resource
+        _set_status(self, "UPDATE_COMPLETE")
+        self.role_arn = role_arn
+        if parameters:
+            self.parameters = parameters
+        if tags is not None:
+            self.tags = tags
+
+    def roll_back(reason: str) -> None:
+        stack_cleanup.discard(self.stack_id)
+        _roll_back_update(self, previous, reason)
+
+    rollback_monitoring.finish(self, complete=complete, roll_back=roll_back)
 
 
 def _roll_back_update(stack: Stack, previous: tuple[str, dict[str, Any]], reason: str) -> None:
@@ -191,15 +219,22 @@ def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
             stack, "DELETE_FAILED", f"The following resource(s) failed to delete: {reason_of(err)}"
         )
         return
-    for export_name, export in list(self.exports.items()):
-        if export.exporting_stack_id == stack.stack_id:
-            del self.exports[export_name]
+    _remove_exports(self, stack)
     _set_status(stack, "DELETE_COMPLETE")
     self.deleted_stacks[stack.stack_id] = self.stacks.pop(stack.stack_id)
 
 
+def _remove_exports(backend: CloudFormationBackend, stack: Stack) -> None:
+    for export_name, export in list(backend.exports.items()):
+        if export.exporting_stack_id == stack.stack_id:
+            del backend.exports[export_name]
+
+
 def _mark_creation_complete(self: Stack) -> None:
-    _set_status(self, "CREATE_COMPLETE")
+    """moto calls this once the resources exist. A stack of create_stack above completes when
+    its rollback triggers allow it; others (moto's change sets) complete here."""
+    if not getattr(self, "completion_deferred", False):
+        _set_status(self, "CREATE_COMPLETE")
 
 
 def _outputs(self: Stack) -> list[dict[str, Any]] | None:

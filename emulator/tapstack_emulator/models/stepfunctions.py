@@ -4,22 +4,26 @@ moto's model reads DefinitionString only (a `Definition` object gives an empty m
 DefinitionSubstitutions, LoggingConfiguration, TracingConfiguration and StateMachineType. Here
 the definition is rendered as CloudFormation does (`${Name}` replaced by each substitution),
 DescribeStateMachine shows it with the logging, tracing and type as declared, and every
-property but the name updates in place. Executions are moto's: they are recorded, not run
-(docs/emulator.md).
+property but the name updates in place. The machine lives in moto's interpreter backend, so its
+executions run (behaviours/state_machine_execution.py).
 """
 
 import json
 from typing import Any
 
-from moto.stepfunctions.models import StepFunctionBackend, stepfunctions_backends
+from moto.stepfunctions.parser.models import (
+    StepFunctionsParserBackend,
+    stepfunctions_parser_backends,
+)
 
 from tapstack_emulator.models.base import EmulatedResource, Scope
 from tapstack_emulator.registry import register
 
 
-def backend(scope: Scope) -> StepFunctionBackend:
-    """The account and region's Step Functions backend."""
-    return stepfunctions_backends[scope.account_id][scope.region_name]
+def backend(scope: Scope) -> StepFunctionsParserBackend:
+    """The account and region's Step Functions backend (the one the API serves when moto's
+    interpreter is on, and whose executions run)."""
+    return stepfunctions_parser_backends[scope.account_id][scope.region_name]
 
 
 def rendered_definition(properties: dict[str, Any]) -> str:
