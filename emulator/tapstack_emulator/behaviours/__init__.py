@@ -33,6 +33,7 @@ MODULES = (
     "conditional_updates",
     "stack_operations",
     "rollback_configuration",
+    "cloudformation_journal",  # last: it records every write call, whatever the others do
 )
 
 

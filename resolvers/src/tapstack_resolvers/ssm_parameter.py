@@ -2,10 +2,14 @@
 
     PeeringConnectionId: !ssm_parameter /tapstack/staging/main/peering/prod-us-east-1-connection-id
     PeeringConnectionId: !ssm_parameter {name: /tapstack/staging/x, region: us-east-1}
+    PeeringConnectionId: !ssm_parameter {name: /tapstack/staging/x, default: ""}
 
 Read with GetParameter through the stack's own connection (its profile, region and
 `sceptre_role`), never through another account's role: a value another account publishes into
-this one (`!accept_vpc_peering`'s `parameter`) is read locally. A missing parameter raises.
+this one (`!accept_vpc_peering`'s `parameter`) is read locally. A missing parameter raises,
+unless the config says what its absence means with `default` (e.g. "" for "not peered yet":
+prod publishes the id when it peers, and deletes it when its peering goes). Any other error
+(access denied, throttling) still raises.
 """
 
 from typing import Annotated
@@ -30,6 +34,7 @@ class SsmParameterArgument(BaseModel):
 
     name: Name
     region: Region | None = None  # default: the stack's region
+    default: str | None = None  # the value when the parameter does not exist; None: raise
 
 
 class SsmParameter(Resolver):
@@ -45,7 +50,7 @@ class SsmParameter(Resolver):
         except ValidationError as err:
             self.raise_invalid_argument_error(
                 "!ssm_parameter takes `/PARAMETER/NAME` or {name: /PARAMETER/NAME, region: "
-                f"REGION}}. You gave {self.argument!r}.",
+                f"REGION, default: VALUE}}. You gave {self.argument!r}.",
                 err,
             )
 
@@ -61,6 +66,8 @@ class SsmParameter(Resolver):
             )
         except ClientError as err:
             if err.response.get("Error", {}).get("Code") == "ParameterNotFound":
+                if self._parsed.default is not None:
+                    return self._parsed.default
                 raise ParameterNotFoundError(
                     f"{self.stack.name}: !ssm_parameter: {self._parsed.name} does not exist in "
                     f"this account, {region} (who writes it must run first)"
