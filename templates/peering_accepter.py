@@ -21,7 +21,7 @@ from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import add_environment_parameters
 from tapstack_blocks.peering_path import PeerPath, add_mysql_peering_path
 from tapstack_blocks.subnets import HAS_THIRD_AZ, add_third_az_condition, listed_route_tables
-from troposphere import And, Condition, Equals, Not, Output, Parameter, Ref, Template
+from troposphere import And, Condition, Equals, Not, Parameter, Ref, Template
 
 FIRST_NACL_RULE = 10  # before the network stack's own rules (100-199)
 ACCEPTS_PEERING = "AcceptsPeering"
@@ -73,13 +73,12 @@ def build(_options: PeeringAccepterOptions) -> Template:
         "The peering connection this side routes and admits MySQL through",
         condition=ACCEPTS_PEERING,
     )
-    template.add_output(
-        Output(
-            "PeeringPathName",
-            Value=resource_name("peering-accepter"),
-            Description="This side of the path, by the naming convention (parallel copies of an "
-            "environment share its account)",
-        )
+    add_exported_output(
+        template,
+        "PeeringPathName",
+        resource_name("peering-accepter"),
+        "This side of the path, by the naming convention (parallel copies of an environment "
+        "share its account)",
     )
     return template
 
