@@ -13,7 +13,7 @@ help:
 	@echo "make up     start the local AWS, bootstrap its accounts, publish the images, print exports"
 	@echo "make images publish the Lambda images again, as CI would (after changing lambda/)"
 	@echo "make down   stop what make up started"
-	@echo "make bench  benchmarks (render+lint, launch concurrency, sync engine)"
+	@echo "make bench  benchmarks (render+lint, launch, 10 whole-estate launches, sync engine)"
 
 sync:
 	@python3 -c "import uv" 2>/dev/null || command -v uv >/dev/null 2>&1 \
@@ -64,6 +64,7 @@ down:
 bench: sync
 	$(UV) run --frozen python bench/render_lint_bench.py
 	$(UV) run --frozen python bench/launch_bench.py
+	$(UV) run --frozen python bench/estate_runs.py
 	$(UV) run --frozen python bench/sync_bench.py
 	$(UV) run --frozen python bench/checksum_cost.py
 	$(UV) run --frozen python bench/sync_exactness.py

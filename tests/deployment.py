@@ -41,8 +41,27 @@ BOOTSTRAP_COMMANDS = {
     for environment in ENVIRONMENTS
 }
 ESTATE_LAUNCH = ("launch", "-y", "")
+# Group by group on new accounts (README): the accepters, prod's regions, global, then the
+# accepters again: their side of prod's peering needs the connection prod's launch requests.
+GROUP_BY_GROUP = (
+    "staging/us-east-1",
+    "dev/us-east-1",
+    "prod/us-east-1",
+    "prod/eu-west-1",
+    "global",
+    "staging/us-east-1",
+    "dev/us-east-1",
+)
 ESTATE_DIFF = ("diff", "")
 ESTATE_DELETE = ("delete", "-y", "")
+# Teardown environment by environment (README): prod's peering before an accepter group (which
+# refuses otherwise), then each group; `sceptre delete -y prod` takes both regions and global.
+TEARDOWN_BY_ENVIRONMENT = (
+    ("delete", "-y", "prod/us-east-1/peering.yaml"),
+    ("delete", "-y", "staging/us-east-1"),
+    ("delete", "-y", "dev/us-east-1"),
+    ("delete", "-y", "prod"),
+)
 # What CI does before a launch where Docker builds no images (make images): each group's registry.
 REGISTRY_LAUNCH = "launch -y {group}/registry.yaml"
 # Outputs the summary shows: (output, label, how to show it).

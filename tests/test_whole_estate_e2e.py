@@ -18,6 +18,7 @@ from deployment import (
     ESTATE_DIFF,
     ESTATE_LAUNCH,
     PROJECT_DIR,
+    TEARDOWN_BY_ENVIRONMENT,
     SceptreRun,
     estate_batches,
     group_launch,
@@ -28,9 +29,10 @@ from deployment import (
 pytestmark = pytest.mark.e2e
 
 ALL_STACKS = [stack.name for batch in estate_batches() for stack in batch]
-# Created before `sceptre launch -y ''` by the bootstrap and by make up's images: updated (no-op).
+# Created before `sceptre launch -y ''` by the bootstrap (iam) and by make up's images (each
+# group's registry, after its kms): the launch updates them (no-op).
 MADE_BEFORE = {f"{env}/us-east-1/iam" for env in ("dev", "staging", "prod")} | {
-    f"{group}/registry" for group in ALL_GROUPS if group != "global"
+    f"{group}/{stack}" for group in ALL_GROUPS if group != "global" for stack in ("kms", "registry")
 }
 
 
@@ -135,7 +137,7 @@ def test_a_staging_command_that_touches_prod_is_caught(estate, tmp_path):
 
 
 def test_an_accepter_groups_delete_refuses_while_prod_peers_and_deletes_nothing(estate):
-    run = run_sceptre("delete", "-y", "staging/us-east-1")
+    run = run_sceptre(*TEARDOWN_BY_ENVIRONMENT[1])  # staging's group, before prod's peering
     assert run.returncode != 0
     assert "staging/us-east-1/peering-accepter: not deleted: prod/us-east-1/peering still " in (
         run.output
@@ -147,7 +149,7 @@ def test_an_accepter_groups_delete_refuses_while_prod_peers_and_deletes_nothing(
 
 
 def test_prods_peering_goes_first_writing_in_prod_only(estate):
-    run = run_sceptre("delete", "-y", "prod/us-east-1/peering.yaml")
+    run = run_sceptre(*TEARDOWN_BY_ENVIRONMENT[0])
     assert run.returncode == 0, run.output[-4000:]
     assert sorted(writes_of(run, "DeleteStack")) == sorted(
         external(f"prod/us-east-1/{s}") for s in ("peering", "sync")
@@ -181,11 +183,12 @@ def assert_torn_down(environment: str, outputs: dict[str, dict[str, str]]) -> No
     assert key["KeyState"] == "PendingDeletion"
 
 
-@pytest.mark.parametrize("group", ["staging/us-east-1", "dev/us-east-1"])
-def test_then_an_accepter_groups_delete_deletes_its_own_stacks_only(estate, group):
+@pytest.mark.parametrize("command", TEARDOWN_BY_ENVIRONMENT[1:3], ids=lambda c: c[-1])
+def test_then_an_accepter_groups_delete_deletes_its_own_stacks_only(estate, command):
+    group = command[-1]
     environment = environment_of(group)
     before = outputs_of(group)
-    run = run_sceptre("delete", "-y", group)
+    run = run_sceptre(*command)
     assert run.returncode == 0, run.output[-4000:]
     assert sorted(writes_of(run, "DeleteStack")) == sorted(
         external(name) for name in ALL_STACKS if name.startswith(f"{group}/")
@@ -198,7 +201,7 @@ def test_then_an_accepter_groups_delete_deletes_its_own_stacks_only(estate, grou
 def test_prods_delete_takes_both_regions_and_global_in_prod_only(estate):
     before = outputs_of("prod/us-east-1")
     identifier = before["database"]["GlobalClusterIdentifier"]
-    run = run_sceptre("delete", "-y", "prod")
+    run = run_sceptre(*TEARDOWN_BY_ENVIRONMENT[3])
     assert run.returncode == 0, run.output[-4000:]
     assert violations(run, "prod", accounts()) == []
     for group in ("prod/us-east-1", "prod/eu-west-1", "global"):
