@@ -413,7 +413,29 @@ def test_the_syncs_path_to_staging_and_dev_is_in_the_proof(stacks, facts):
 
 @pytest.fixture(scope="module")
 def config_stacks(plan_stacks) -> list[ConfigStack]:
-    return [config_stack(stack) for _name, stack in sorted(plan_stacks.items())]
+    """Every stack's config as the whole estate's command reads it, and as its own group's
+    command does (config/ differs between the two: docs/architecture.md, "One command")."""
+    group_stacks = [
+        stack
+        for group in ("dev/us-east-1", "staging/us-east-1", "prod/us-east-1", "prod/eu-west-1")
+        for stack in SceptrePlan(
+            SceptreContext(
+                project_path=str(PROJECT_DIR), command_path=group, ignore_dependencies=True
+            )
+        ).command_stacks
+    ]
+    return [config_stack(stack) for stack in [*plan_stacks.values(), *group_stacks]]
+
+
+def test_the_proof_reads_each_groups_own_command_too(config_stacks):
+    # the accepters' delete guard is attached only outside whole-estate commands
+    hooks = [
+        type(hook).__name__
+        for stack in config_stacks
+        if stack.name == "staging/us-east-1/peering-accepter"
+        for hook in stack.hooks.get("before_delete", [])
+    ]
+    assert hooks == ["RefuseDeleteWhilePeered"]
 
 
 def test_no_staging_or_dev_config_assumes_a_prod_role(config_stacks, facts):
@@ -567,7 +589,7 @@ CONFIG_BREAKING_CALLS = [
 def test_a_config_call_that_would_assume_a_prod_role_is_caught(
     config_stacks, facts, kind, call, message
 ):
-    (network,) = [copy.copy(s) for s in config_stacks if s.name == "staging/us-east-1/network"]
+    network = next(copy.copy(s) for s in config_stacks if s.name == "staging/us-east-1/network")
     if kind == "parameters":
         network.parameters = {**network.parameters, "Added": call}
     elif kind == "hooks":
