@@ -91,6 +91,11 @@ def group_launch(group: str) -> tuple[str, ...]:
     return ("launch", "-y", group)
 
 
+def group_diff(group: str) -> tuple[str, ...]:
+    """`sceptre diff GROUP`: one group's stacks against what is deployed (README)."""
+    return ("diff", group)
+
+
 def registry_launch(group: str) -> tuple[str, ...]:
     """`sceptre launch -y GROUP/registry.yaml`: the repositories CI publishes images into."""
     return tuple(REGISTRY_LAUNCH.format(group=group).split(" "))

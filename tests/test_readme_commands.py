@@ -13,6 +13,7 @@ from deployment import (
     GROUP_BY_GROUP,
     PROJECT_DIR,
     TEARDOWN_BY_ENVIRONMENT,
+    group_diff,
     group_launch,
     registry_launch,
 )
@@ -39,6 +40,7 @@ def run_commands() -> set[tuple[str, ...]]:
         ESTATE_DELETE,
         *BOOTSTRAP_COMMANDS.values(),
         *(group_launch(group) for group in GROUP_BY_GROUP),
+        group_diff("staging/us-east-1"),  # the e2e's one group diff
         *TEARDOWN_BY_ENVIRONMENT,
     }
 

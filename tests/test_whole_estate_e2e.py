@@ -21,6 +21,7 @@ from deployment import (
     TEARDOWN_BY_ENVIRONMENT,
     SceptreRun,
     estate_batches,
+    group_diff,
     group_launch,
     group_state,
     run_sceptre,
@@ -112,7 +113,7 @@ def test_diff_reports_no_difference(estate):
     for name in ALL_STACKS:
         assert f"No difference to deployed stack {external(name)}" in run.output, name
     assert run.writes == ()
-    staging = run_sceptre("diff", "staging/us-east-1")
+    staging = run_sceptre(*group_diff("staging/us-east-1"))
     assert staging.output.count("No difference to deployed stack") == len(
         [name for name in ALL_STACKS if name.startswith("staging/")]
     ), staging.output[-4000:]
