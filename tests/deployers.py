@@ -14,9 +14,11 @@ as that environment's deployer too.
     make up    # writes .local/emulator/aws/credentials and exports AWS_SHARED_CREDENTIALS_FILE
 """
 
+import atexit
 import configparser
 import os
 import re
+import shutil
 import tempfile
 import threading
 from functools import cache
@@ -86,6 +88,7 @@ def credentials_file() -> Path:
     with _LOCK:
         if endpoint not in _WRITTEN:
             directory = Path(tempfile.mkdtemp(prefix="tapstack-deployers-"))
+            atexit.register(shutil.rmtree, directory, ignore_errors=True)
             _WRITTEN[endpoint] = write_profiles(directory, endpoint)[0]
         return _WRITTEN[endpoint]
 
