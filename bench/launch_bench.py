@@ -26,6 +26,7 @@ from deployment import (
     ESTATE_LAUNCH,
     GROUP_BY_GROUP,
     estate_batches,
+    forget_connections,
     group_launch,
     run_sceptre,
 )
@@ -41,6 +42,7 @@ def bring_up(commands: list[tuple[str, ...]]) -> tuple[float, float, int, bool]:
     """On a fresh local AWS: (setup s, launch s, stacks created, diff clean)."""
     with running_local_aws() as aws:
         os.environ.update(aws.env())
+        forget_connections()  # Sceptre's cached clients still point at the previous local AWS
         started = time.perf_counter()
         local_setup.bootstrap()
         local_setup.publish_all_images()

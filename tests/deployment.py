@@ -86,6 +86,15 @@ SYNC_COMMAND = ["tapstack_sync.handler.lambda_handler"]
 deployers.install()
 
 
+def forget_connections() -> None:
+    """Drop the sessions and clients Sceptre caches for the whole process: each is bound to the
+    endpoint of the local AWS that was running when it was made (a bench starts several)."""
+    from sceptre.connection_manager import ConnectionManager
+
+    for cache_of in ("_boto_sessions", "_boto_session_expirations", "_clients"):
+        getattr(ConnectionManager, cache_of).clear()
+
+
 def group_launch(group: str) -> tuple[str, ...]:
     """`sceptre launch -y GROUP`: one group (README)."""
     return ("launch", "-y", group)
