@@ -1,5 +1,6 @@
 """The moto server process: patch moto, bind 127.0.0.1, serve until stopped."""
 
+import importlib
 import json
 import os
 import signal
@@ -16,7 +17,11 @@ from tapstack_emulator import event_schedules, runtime, vpc_resolver
 
 HOST = "127.0.0.1"
 HEALTH_PATH = "/tapstack-emulator/health"
-JOURNAL_PATH = "/tapstack-emulator/assume-role-journal"  # behaviours.assume_role_trust
+# CloudTrail's view of what a command did: behaviours.assume_role_trust, cloudformation_journal.
+JOURNALS = {
+    "/tapstack-emulator/assume-role-journal": "assume_role_trust",
+    "/tapstack-emulator/cloudformation-journal": "cloudformation_journal",
+}
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -55,8 +60,8 @@ class EmulatorApp:
             # may hold the lock, like its AWS calls (lending.py).
             with lending.lent_lock if lending.is_lent(environ) else self._lock:
                 return self._resolve(environ, start_response)
-        if environ.get("PATH_INFO") == JOURNAL_PATH:
-            return self._assume_role_journal(environ, start_response)
+        if environ.get("PATH_INFO") in JOURNALS:
+            return self._journal(JOURNALS[environ["PATH_INFO"]], environ, start_response)
 
         if lending.is_lent(environ):
             # A Lambda invocation's own call, made while its caller holds the lock and waits.
@@ -79,16 +84,17 @@ class EmulatorApp:
         return [json.dumps(body).encode()]
 
     @staticmethod
-    def _assume_role_journal(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        from tapstack_emulator.behaviours import assume_role_trust
-
+    def _journal(
+        module: str, environ: dict[str, Any], start_response: StartResponse
+    ) -> list[bytes]:
+        journal = importlib.import_module(f"tapstack_emulator.behaviours.{module}").journal
         query = parse_qs(environ.get("QUERY_STRING", ""))
         since = query.get("since", ["0"])[0]
         if not since.isdigit():
             start_response("400 Bad Request", [("Content-Type", "application/json")])
             return [json.dumps({"error": f"since must be a count, not {since!r}"}).encode()]
         start_response("200 OK", [("Content-Type", "application/json")])
-        return [json.dumps(assume_role_trust.journal(int(since))).encode()]
+        return [json.dumps(journal(int(since))).encode()]
 
     @staticmethod
     def _health(start_response: StartResponse) -> list[bytes]:
