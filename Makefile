@@ -4,15 +4,16 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 STATE_DIR := .local/emulator
 EMULATOR := $(UV) run --frozen --project emulator python -m tapstack_emulator
 
-.PHONY: demo test lint up down sync bench help dist plugin-matrix
+.PHONY: demo test lint up images down sync bench help dist plugin-matrix
 
 help:
 	@echo "make demo   launch dev, staging and prod on the local AWS, print a summary, stop it"
 	@echo "make test   the whole suite (unit, template lint, local-AWS end to end, sync engine)"
 	@echo "make lint   ruff + render every stack, cfn-lint it, check it with AWS Guard rules and asl-validator"
-	@echo "make up     start the local AWS in the background and print its export lines"
+	@echo "make up     start the local AWS, bootstrap its accounts, publish the images, print exports"
+	@echo "make images publish the Lambda images again, as CI would (after changing lambda/)"
 	@echo "make down   stop what make up started"
-	@echo "make bench  benchmarks (render+lint, launch concurrency, sync engine)"
+	@echo "make bench  benchmarks (render+lint, launch, 10 whole-estate launches, sync engine)"
 	@echo "make dist   wheels and sdists of sceptre-tapstack-hooks and -resolvers, into dist/"
 	@echo "make plugin-matrix  the plugins' tests on Sceptre 4.4/4.5/4.7 x Python 3.10/3.13"
 
@@ -59,10 +60,19 @@ dist:
 plugin-matrix: sync
 	python3 .ci/plugin_matrix.py
 
+# The local AWS as a new real setup is before its first launch (tests/local_setup.py): the
+# deployer profiles, each account bootstrapped with the README's command, and the Lambda images
+# published as CI would (no Docker daemon here). Then the README's plain commands work.
 up: sync
 	@TAPSTACK_EMULATOR_IMAGE_PYTHON=$(CURDIR)/.venv/bin/python $(EMULATOR) start --state-dir $(STATE_DIR) --env-file $(STATE_DIR)/env >/dev/null
+	@set -a; source $(STATE_DIR)/env; set +a; \
+		$(UV) run --frozen python tests/local_setup.py up --env-file $(STATE_DIR)/env \
+		|| { $(MAKE) --no-print-directory down; exit 1; }
 	@echo "# local AWS running; paste these to reach it with sceptre, aws or boto3:"
 	@sed 's/^/export /' $(STATE_DIR)/env
+
+images:
+	@set -a; source $(STATE_DIR)/env; set +a; $(UV) run --frozen python tests/local_setup.py images
 
 down:
 	@if [ -d $(STATE_DIR) ]; then $(EMULATOR) stop --state-dir $(STATE_DIR); fi
@@ -70,6 +80,7 @@ down:
 bench: sync
 	$(UV) run --frozen python bench/render_lint_bench.py
 	$(UV) run --frozen python bench/launch_bench.py
+	$(UV) run --frozen python bench/estate_runs.py
 	$(UV) run --frozen python bench/sync_bench.py
 	$(UV) run --frozen python bench/checksum_cost.py
 	$(UV) run --frozen python bench/sync_exactness.py

@@ -1,74 +1,73 @@
-"""Benchmark: `sceptre launch` of every group on the local AWS, one stack at a time vs
-Sceptre's default concurrency (as many stacks at once as the dependency graph allows).
+"""Benchmark: bringing the estate up on the local AWS with the README's commands, group by group
+vs the whole estate in one command (Sceptre runs the groups' stacks side by side).
 
-Each mode gets a fresh local AWS, so both start from empty accounts. The local AWS is far
-faster than CloudFormation (no resource takes minutes here), so the figures measure Sceptre's
-own orchestration and the emulator, not AWS provisioning; see docs/deploy-budget.md for that.
+Each mode gets a fresh local AWS and runs `make up`'s steps first (each account's bootstrap,
+the images published as CI would; timed apart), then:
+- group by group: `sceptre launch -y GROUP` in the README's order for new accounts (the
+  accepters, prod's two regions, global, then the accepters again for their side of prod's
+  peering);
+- whole estate: `sceptre launch -y ''`.
+Both end with `sceptre diff ''` reading no difference. The local AWS is far faster than
+CloudFormation (no resource takes minutes here), so the figures measure Sceptre's own
+orchestration and the emulator, not AWS provisioning; see docs/deploy-budget.md for that.
 """
 
 import os
+import shlex
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from aws_accounts import account_session
-from deployment import GROUPS, publish_images, run_sceptre
+import local_setup
+from deployment import (
+    ESTATE_DIFF,
+    ESTATE_LAUNCH,
+    GROUP_BY_GROUP,
+    estate_batches,
+    forget_connections,
+    group_launch,
+    run_sceptre,
+)
 from local_aws import running_local_aws
 
-ENVIRONMENTS = tuple(group.split("/")[0] for group in GROUPS)
 MODES = {
-    "one stack at a time (--max-concurrency 1)": ["--max-concurrency", "1"],
-    "Sceptre default (graph-wide concurrency)": [],
+    "group by group (README order, 7 commands)": [group_launch(g) for g in GROUP_BY_GROUP],
+    "whole estate (sceptre launch -y '')": [ESTATE_LAUNCH],
 }
 
 
-def launch_everything(extra_args: list[str]) -> tuple[float, int]:
-    """Launch all groups in one `sceptre launch .` (after each group's registry and the
-    validator image it needs, as in the demo); return seconds and stacks created."""
+def bring_up(commands: list[tuple[str, ...]]) -> tuple[float, float, int, bool]:
+    """On a fresh local AWS: (setup s, launch s, stacks created, diff clean)."""
     with running_local_aws() as aws:
-        os.environ.update(aws.env())  # a fresh boto3 client per account reads these
-        seconds = 0.0
-        for group in GROUPS:  # the image must be in ECR before compute (docs/architecture.md)
-            registry = run_sceptre("launch", "-y", *extra_args, f"{group}/registry.yaml")
-            if registry.returncode != 0:
-                raise SystemExit(f"launch failed:\n{registry.output}")
-            publish_images(group)
-            seconds += registry.seconds
-        # "": every group at once; peering=off: the accepters' side needs prod's peering stack
-        # first (docs/architecture.md, "Launch order"), which one command cannot order; and
-        # region_peering=off: prod/us-east-1's side of the inter-region path likewise needs
-        # prod/eu-west-1's peering stack first.
-        result = run_sceptre(
-            "--var",
-            "peering=off",
-            "--var",
-            "region_peering=off",
-            "launch",
-            "-y",
-            *extra_args,
-            "",
-            env=aws.env(),
-        )
-        if result.returncode != 0:
-            raise SystemExit(f"launch failed:\n{result.output}")
-        created = sum(
-            summary["StackStatus"] == "CREATE_COMPLETE"
-            for environment in ENVIRONMENTS
-            for summary in account_session(environment)
-            .client("cloudformation")
-            .list_stacks()["StackSummaries"]
-        )
-    return seconds + result.seconds, created
+        os.environ.update(aws.env())
+        forget_connections()  # Sceptre's cached clients still point at the previous local AWS
+        started = time.perf_counter()
+        local_setup.bootstrap()
+        local_setup.publish_all_images()
+        setup_seconds = time.perf_counter() - started
+        launch_seconds, created = 0.0, 0
+        for command in commands:
+            run = run_sceptre(*command)
+            if run.returncode != 0:
+                raise SystemExit(f"`sceptre {shlex.join(command)}` failed:\n{run.output[-4000:]}")
+            launch_seconds += run.seconds
+            created += sum(entry["action"] == "CreateStack" for entry in run.writes)
+        diff = run_sceptre(*ESTATE_DIFF)
+        stacks = sum(len(batch) for batch in estate_batches())
+        clean = diff.returncode == 0 and diff.output.count("No difference to deployed") == stacks
+    return setup_seconds, launch_seconds, created, clean
 
 
 def main() -> None:
     """Print both modes side by side."""
-    print(f"sceptre launch of {', '.join(GROUPS)} on the local AWS")
-    print(f"{'mode':<44} {'stacks':>6} {'seconds':>8}")
-    for label, extra_args in MODES.items():
-        seconds, created = launch_everything(extra_args)
-        print(f"{label:<44} {created:>6} {seconds:>8.1f}", flush=True)
+    print("the estate's launch on the local AWS, with the README's commands")
+    print(f"{'mode':<44} {'setup s':>8} {'launch s':>9} {'created':>8} {'diff':>6}")
+    for label, commands in MODES.items():
+        setup, launch, created, clean = bring_up(commands)
+        diff = "clean" if clean else "DIFF"
+        print(f"{label:<44} {setup:>8.1f} {launch:>9.1f} {created:>8} {diff:>6}", flush=True)
 
 
 if __name__ == "__main__":

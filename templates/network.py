@@ -22,7 +22,7 @@ from tapstack_blocks.parameters import (
     add_is_prod_condition,
     add_kms_key_arn_parameter,
 )
-from tapstack_blocks.peering_path import EPHEMERAL_PORTS_BUT_MYSQL, PeerPath, add_mysql_peering_path
+from tapstack_blocks.peering_path import EPHEMERAL_PORTS_BUT_MYSQL
 from tapstack_blocks.protection import ProtectData, kept_unless_destroyable
 from tapstack_blocks.security_groups import NO_EGRESS, allow_tcp_between_groups
 from tapstack_blocks.subnets import (
@@ -38,7 +38,7 @@ from tapstack_blocks.suppressions import (
     scanner_metadata,
 )
 from tapstack_blocks.tags import name_tags
-from troposphere import And, Condition, Equals, GetAtt, If, Join, Not, Parameter, Ref, Sub, Template
+from troposphere import Equals, GetAtt, If, Join, Not, Parameter, Ref, Sub, Template
 from troposphere.ec2 import (
     VPC,
     FlowLog,
@@ -60,11 +60,7 @@ InterfaceService = Literal["secretsmanager", "ssm", "sts", "kms", "logs", "ec2"]
 ANYWHERE = "0.0.0.0/0"
 HTTPS = 443
 MYSQL = 3306
-ACCEPTS_PEERING = "AcceptsPeering"
-ACCEPTS_PEERING_THIRD_AZ = "AcceptsPeeringInThirdAz"
-PEERING_MYSQL_OUTBOUND = "PeeringMysqlOutbound"
 HAS_SYNC_TARGETS = "HasSyncTargets"
-FIRST_PEERING_NACL_RULE = 10  # below this stack's own rules (100-199): evaluated first
 TCP = "6"
 ALL_PROTOCOLS = "-1"
 # Egress only to loopback replaces a security group's default allow-all egress: no egress.
@@ -110,7 +106,6 @@ def build(options: NetworkOptions) -> Template:
     acl = _add_network_acl(template, vpc, subnets, Ref(vpc_cidr))
     s3_prefix_list, sync_target_roles = _add_data_perimeter_parameters(template)
     groups = _add_security_groups(template, vpc, s3_prefix_list)
-    _add_peering_accepter_side(template, route_tables, acl, groups)
     _add_endpoints(
         template, vpc, subnets, route_tables, groups["Endpoint"], options, sync_target_roles
     )
@@ -174,76 +169,6 @@ def _add_network_parameters(template: Template) -> tuple[Parameter, Parameter]:
         )
     )
     return vpc_cidr, az_count
-
-
-def _add_peering_accepter_side(template, route_tables, acl, groups) -> None:
-    """With PeeringConnectionId set, the peer VPC's private subnets may reach MySQL here.
-
-    staging and dev: the peer is prod/us-east-1 (its private subnets are the sync subnets);
-    routes back, 3306 in from those subnets only, replies out on the ephemeral ports except 3306.
-    Nothing lets this VPC open a connection to prod. prod/us-east-1 (PeerMysqlOutbound true):
-    the peer is prod/eu-west-1, and the path runs both ways, MySQL only: its Lambda tier may
-    also open 3306 to eu-west-1's private subnets (tapstack_blocks.peering_path).
-    """
-    connection = template.add_parameter(
-        Parameter(
-            "PeeringConnectionId",
-            Type="String",
-            Default="",
-            AllowedPattern=r"^(pcx-[0-9a-f]{8,17})?$",
-            Description="The peering connection to this VPC (the requester's peering stack); "
-            "empty: none.",
-            ConstraintDescription="must be empty or a VPC peering connection id",
-        )
-    )
-    peer_cidr = template.add_parameter(
-        Parameter(
-            "PeerVpcCidr",
-            Type="String",
-            AllowedPattern=r"^(10|172|192)\.\d{1,3}\.0\.0/16$",
-            Description="The peer VPC's CIDR (address plan); only its private subnets are "
-            "admitted (staging, dev: prod's sync subnets).",
-            ConstraintDescription="must be a private /16 such as 10.3.0.0/16",
-        )
-    )
-    outbound = template.add_parameter(
-        Parameter(
-            "PeerMysqlOutbound",
-            Type="String",
-            Default="false",
-            AllowedValues=["false", "true"],
-            Description="true (prod's regions only): the Lambda tier may also open MySQL to "
-            "the peer's private subnets.",
-            ConstraintDescription="must be false or true",
-        )
-    )
-    template.add_condition(ACCEPTS_PEERING, Not(Equals(Ref(connection), "")))
-    template.add_condition(
-        ACCEPTS_PEERING_THIRD_AZ, And(Condition(ACCEPTS_PEERING), Condition(HAS_THIRD_AZ))
-    )
-    template.add_condition(
-        PEERING_MYSQL_OUTBOUND, And(Condition(ACCEPTS_PEERING), Equals(Ref(outbound), "true"))
-    )
-    add_mysql_peering_path(
-        template,
-        PeerPath(
-            connection=Ref(connection),
-            peer_vpc_cidr=Ref(peer_cidr),
-            route_tables=[
-                (Ref(table), ACCEPTS_PEERING_THIRD_AZ if index == MAX_AZS else ACCEPTS_PEERING)
-                for index, table in enumerate(route_tables, start=1)
-            ],
-            network_acl=Ref(acl),
-            database_group=Ref(groups["Database"]),
-            peer="Prod",  # logical ids of the first accepters (staging, dev) stay as deployed
-            subnets="SyncSubnet",
-            description="the peer VPC's private subnet",
-            condition=ACCEPTS_PEERING,
-            lambda_group=Ref(groups["Lambda"]),
-            outbound_condition=PEERING_MYSQL_OUTBOUND,
-            first_nacl_rule=FIRST_PEERING_NACL_RULE,
-        ),
-    )
 
 
 def _add_route_tables(template, vpc, subnets) -> list[RouteTable]:

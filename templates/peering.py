@@ -8,7 +8,7 @@ security group may open 3306 to the peer's private (database) subnets, never its
 prod's NACL lets it out (replies come back through its existing ephemeral-port rule). The
 shared Lambda tier gets no path to the peers, so no other prod function can reach staging or
 dev. Nothing opens prod to the peers: their side (routes back, 3306 in from prod's sync subnets
-only) is in their network stack.
+only) is in their own peering-accepter stack.
 
 The sync's group otherwise reaches what the sync needs: HTTPS to the interface endpoints
 (Secrets Manager, STS, KMS) and MySQL to prod's own database tier (its reader).
@@ -47,7 +47,7 @@ from troposphere.ec2 import (
 MYSQL = 3306
 HTTPS = 443
 TCP = "6"
-# prod/us-east-1's NACL: 10-29 the network stack's path to eu-west-1, 40-59 staging and dev
+# prod/us-east-1's NACL: 10-29 the peering-accepter stack's path to eu-west-1, 40-59 staging and dev
 # (ten numbers each), 100-199 the network stack's own rules.
 FIRST_NACL_RULE = 40
 NACL_RULES_PER_PEER = 10

@@ -5,7 +5,7 @@ us-east-1); the `!accept_vpc_peering` hook accepts it in us-east-1. eu-west-1 re
 it launches second: us-east-1's VPC already exists when this stack is created. This stack holds
 eu-west-1's side of the path (tapstack_blocks.peering_path): routes to us-east-1's private
 subnets, 3306 into the database tier from them and out of the Lambda tier to them, NACL entries
-for 3306 and the replies. us-east-1's side is in its network stack, behind PeeringConnectionId
+for 3306 and the replies. us-east-1's side is its peering-accepter stack, behind PeeringConnectionId
 (this stack's output) with PeerMysqlOutbound true. Security groups cannot name a group of
 another region, so every rule names the peer's private subnets by CIDR.
 """

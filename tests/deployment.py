@@ -1,9 +1,12 @@
 """Drive `sceptre` over stack groups and read back what they deployed.
 
-Shared by the demo (`make demo`), the end-to-end tests and bench/launch_bench.py. Commands go
-through the real `sceptre` CLI, as the deployer of the environment they target
-(tests/deployers.py); read-backs go through Sceptre's own connection manager, so they assume
-each group's deploy role exactly as a launch does, as that environment's deployer.
+Shared by the demo (`make demo`), `make up`, the end-to-end tests and the benches. Every command
+is one of the README's (the constants below; tests/test_readme_commands.py keeps the two
+together) and goes through the real `sceptre` CLI with every environment's deployer profile
+available (tests/deployers.py), as an operator of the whole estate runs it; read-backs go through
+Sceptre's own connection manager, so they assume each group's deploy role exactly as a launch
+does, as that environment's deployer. Each run records what the command wrote to CloudFormation
+and which roles it assumed, from the local AWS's journals (docs/emulator.md).
 """
 
 import json
@@ -13,7 +16,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import deployers
@@ -25,10 +30,41 @@ from tapstack_hooks.build_context import context_files, context_tag
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SCEPTRE = str(Path(sys.executable).with_name("sceptre"))
+ENVIRONMENTS = ("dev", "staging", "prod")
 GROUPS = ("dev/us-east-1", "staging/us-east-1", "prod/us-east-1")
 # prod's second region and its cross-region stacks (StackSet baseline, Route 53 failover).
 SECOND_REGION_GROUPS = ("prod/eu-west-1", "global")
-DEMO_GROUPS = GROUPS + SECOND_REGION_GROUPS
+ALL_GROUPS = GROUPS + SECOND_REGION_GROUPS
+# The README's commands. Each account's one-time bootstrap, as its admin (README, "Pointing the
+# same commands at real AWS"); the whole estate, ordered by Sceptre's graph; and each group's.
+BOOTSTRAP_COMMANDS = {
+    environment: ("--var", "bootstrap=true", "launch", "-y", f"{environment}/us-east-1/iam.yaml")
+    for environment in ENVIRONMENTS
+}
+ESTATE_LAUNCH = ("launch", "-y", "")
+# Group by group on new accounts (README): the accepters, prod's regions, global, then the
+# accepters again: their side of prod's peering needs the connection prod's launch requests.
+GROUP_BY_GROUP = (
+    "staging/us-east-1",
+    "dev/us-east-1",
+    "prod/us-east-1",
+    "prod/eu-west-1",
+    "global",
+    "staging/us-east-1",
+    "dev/us-east-1",
+)
+ESTATE_DIFF = ("diff", "")
+ESTATE_DELETE = ("delete", "-y", "")
+# Teardown environment by environment (README): prod's peering before an accepter group (which
+# refuses otherwise), then each group; `sceptre delete -y prod` takes both regions and global.
+TEARDOWN_BY_ENVIRONMENT = (
+    ("delete", "-y", "prod/us-east-1/peering.yaml"),
+    ("delete", "-y", "staging/us-east-1"),
+    ("delete", "-y", "dev/us-east-1"),
+    ("delete", "-y", "prod"),
+)
+# What CI does before a launch where Docker builds no images (make images): each group's registry.
+REGISTRY_LAUNCH = "launch -y {group}/registry.yaml"
 # Outputs the summary shows: (output, label, how to show it).
 KEY_OUTPUTS = (
     ("KeyAlias", "key", str),
@@ -42,39 +78,57 @@ KEY_OUTPUTS = (
     ("BaselineStackSetId", "stackset", lambda value: value.split(":", 1)[0]),
     ("WriterDnsName", "writer-dns", str),
     ("ValidatorImageUri", "validator-image", lambda uri: uri.rsplit("@", 1)[1]),
-)
-STACK_ORDER = (
-    "iam",
-    "kms",
-    "network",
-    "storage",
-    "registry",
-    "monitoring",
-    "database",
-    "migrations",
-    "compute",
-    "sync",
-    "stackset",
-    "dns",
-    "peering",
+    ("AcceptedPeeringConnectionId", "accepts", str),
 )
 VALIDATOR_CONTEXT = PROJECT_DIR / "lambda" / "validator"
 REPOSITORY_OUTPUT_SUFFIX = "RepositoryName"  # templates/registry.py: {Function}RepositoryName
 deployers.install()
 
 
+def forget_connections() -> None:
+    """Drop the sessions and clients Sceptre caches for the whole process: each is bound to the
+    endpoint of the local AWS that was running when it was made (a bench starts several)."""
+    from sceptre.connection_manager import ConnectionManager
+
+    for cache_of in ("_boto_sessions", "_boto_session_expirations", "_clients"):
+        getattr(ConnectionManager, cache_of).clear()
+
+
+def group_launch(group: str) -> tuple[str, ...]:
+    """`sceptre launch -y GROUP`: one group (README)."""
+    return ("launch", "-y", group)
+
+
+def group_diff(group: str) -> tuple[str, ...]:
+    """`sceptre diff GROUP`: one group's stacks against what is deployed (README)."""
+    return ("diff", group)
+
+
+def registry_launch(group: str) -> tuple[str, ...]:
+    """`sceptre launch -y GROUP/registry.yaml`: the repositories CI publishes images into."""
+    return tuple(REGISTRY_LAUNCH.format(group=group).split(" "))
+
+
 @dataclass
 class SceptreRun:
-    """One finished `sceptre` command."""
+    """One finished `sceptre` command, and what it did in AWS (the local AWS's journals)."""
 
     args: tuple[str, ...]
     returncode: int
     output: str
     seconds: float
-    # Every role the command assumed (or tried to), in order: the local AWS's AssumeRole journal.
-    assumed_roles: tuple[str, ...] = ()
+    # Every AssumeRole it made (or tried): {"caller", "role", "admitted"}, in order.
+    assumed: tuple[dict, ...] = ()
+    # Every CloudFormation write it made (or tried): {"action", "account", "region", "stack",
+    # "caller"}, in order.
+    writes: tuple[dict, ...] = ()
     # Every signed call made while it ran, with its caller: the local AWS's call journal.
     calls: tuple[dict, ...] = ()
+
+    @property
+    def assumed_roles(self) -> tuple[str, ...]:
+        """The ARNs of the roles it assumed (or tried to)."""
+        return tuple(entry["role"] for entry in self.assumed)
 
 
 @dataclass
@@ -90,20 +144,20 @@ def run_sceptre(
     *args: str,
     env: dict[str, str] | None = None,
     echo: bool = False,
-    timeout: float = 900,
+    on_line: Callable[[str], None] | None = None,
+    timeout: float = 1800,
     project_dir: Path = PROJECT_DIR,
 ) -> SceptreRun:
-    """Run `sceptre --dir PROJECT ARGS` as the deployer of the environment ARGS target; with
-    echo, stream its output as it comes."""
+    """Run `sceptre --dir PROJECT ARGS` with every deployer profile available; with echo, stream
+    its output as it comes; `on_line` sees each line as it comes."""
     started = time.perf_counter()
-    journal_start = _assume_role_journal()["next"]
-    calls_start = call_journal()["next"]
+    assumed_from, written_from, calls_from = (journal(name)["next"] for name in JOURNALS)
     process = subprocess.Popen(  # noqa: S603 - fixed executable, arguments from our code
         [SCEPTRE, "--dir", str(project_dir), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, **deployers.for_command(args), **(env or {})},
+        env={**deployers.command_environment(), **(env or {})},
     )
     lines = []
     assert process.stdout is not None
@@ -111,31 +165,28 @@ def run_sceptre(
         lines.append(line)
         if echo:
             print(f"    {line}", end="", flush=True)
+        if on_line:
+            on_line(line)
     returncode = process.wait(timeout=timeout)
-    assumed = tuple(e["role"] for e in _assume_role_journal(journal_start)["entries"])
-    calls = tuple(call_journal(calls_start)["entries"])
     seconds = time.perf_counter() - started
-    return SceptreRun(args, returncode, "".join(lines), seconds, assumed, calls)
+    assumed = tuple(journal("assume-role", assumed_from)["entries"])
+    writes = tuple(journal("cloudformation", written_from)["entries"])
+    calls = tuple(journal("call", calls_from)["entries"])
+    return SceptreRun(args, returncode, "".join(lines), seconds, assumed, writes, calls)
 
 
-def _journal(name: str, since: int) -> dict:
-    """A journal of the local AWS from entry `since` (empty without a local AWS)."""
+JOURNALS = ("assume-role", "cloudformation", "call")
+
+
+def journal(name: str, since: int = 0) -> dict:
+    """The local AWS's `name` journal from entry `since` (empty without a local AWS)."""
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
     if not endpoint.startswith("http://127.0.0.1:"):
         return {"entries": [], "next": 0}
-    url = f"{endpoint}/tapstack-emulator/{name}?since={since}"
+    url = f"{endpoint}/tapstack-emulator/{name}-journal?since={since}"
+    # the call journal of a whole-estate launch is tens of thousands of entries
     with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - loopback only
         return json.load(response)
-
-
-def _assume_role_journal(since: int = 0) -> dict:
-    """The local AWS's AssumeRole journal from entry `since`."""
-    return _journal("assume-role-journal", since)
-
-
-def call_journal(since: int = 0) -> dict:
-    """The local AWS's journal of signed calls (caller, action, resource) from entry `since`."""
-    return _journal("call-journal", since)
 
 
 def registry_outputs(group: str) -> dict[str, str]:
@@ -190,91 +241,27 @@ def publish_images(group: str) -> list[str]:
     ]
 
 
-def launch_group(group: str, echo: bool = False, variables: tuple[str, ...] = ()) -> SceptreRun:
-    """`sceptre [VARIABLES] launch` a group: its registry first, then its images are published
-    (`publish_images`), then everything. A group without a registry stack is
-    launched as it is."""
-    if not (PROJECT_DIR / "config" / group / "registry.yaml").is_file():
-        return run_sceptre(*variables, "launch", "-y", group, echo=echo)
-    calls_start = call_journal()["next"]  # the images' publication included
-    registry = run_sceptre(*variables, "launch", "-y", f"{group}/registry.yaml", echo=echo)
-    if registry.returncode != 0:
-        return registry
-    for published in publish_images(group):
-        if echo:
-            print(f"    (no Docker daemon) published an image as CI would: {published}")
-    rest = run_sceptre(*variables, "launch", "-y", group, echo=echo)
-    return SceptreRun(
-        rest.args,
-        rest.returncode,
-        registry.output + rest.output,
-        registry.seconds + rest.seconds,
-        registry.assumed_roles + rest.assumed_roles,
-        tuple(call_journal(calls_start)["entries"]),
-    )
-
-
-def launch_in_order(
-    groups: tuple[str, ...] = GROUPS, echo: bool = False, announce=lambda _line: None
-) -> dict[str, SceptreRun]:
-    """Bring every group up on a new setup, in the only order that works (architecture.md).
-
-    1. bootstrap each account's iam stack; 2. the accepters (staging, dev) without the peering
-    side, since prod's peering stack does not exist yet; 3. prod, whose peering stack the hook
-    accepts in both accepter accounts; 4. the accepters' networks again: routes back to prod's
-    sync subnets and MySQL from them; 5. prod's second region, whose peering stack requests
-    the MySQL-only connection to prod/us-east-1 (the hook accepts it there); 6. prod/us-east-1's
-    network again: its side of that path; 7. the other groups of `groups` (global). Groups go
-    through `launch_group` (registry and images first).
-    Needs the local AWS in the process environment. Returns each step's run; raises on the
-    first failure.
-    """
-    accepters = [group for group in GROUPS if not group.startswith("prod/")]
-    prod = [group for group in GROUPS if group.startswith("prod/")]
-    off = ("--var", "peering=off")
-    steps = [
-        (f"{group} bootstrap", (*("--var", "bootstrap=true"), "launch", "-y", f"{group}/iam.yaml"))
-        for group in groups
-        if (PROJECT_DIR / "config" / group / "iam.yaml").is_file()  # home regions only
-    ]
-    # prod/us-east-1's network reads the inter-region peering of prod's second region, which
-    # does not exist yet either (region_peering=off until it does).
-    region_off = ("--var", "region_peering=off")
-    steps += [(group, off) for group in accepters] + [(group, off + region_off) for group in prod]
-    steps += [
-        (f"{group} peering", ("launch", "-y", f"{group}/network.yaml")) for group in accepters
-    ]
-    second_regions = [g for g in groups if g not in GROUPS and g.startswith("prod/")]
-    steps += [(group, region_off) for group in second_regions]
-    steps += [
-        (f"{group} region peering", ("launch", "-y", f"{group}/network.yaml"))
-        for group in prod
-        if second_regions
-    ]
-    steps += [(group, ()) for group in groups if group not in GROUPS + tuple(second_regions)]
-    runs = {}
-    for label, args in steps:
-        if label in groups:
-            announce(f"sceptre {' '.join(args)} launch -y {label}".replace("  ", " "))
-            result = launch_group(label, echo=echo, variables=args)
-        else:
-            announce(f"sceptre {' '.join(args)}")
-            result = run_sceptre(*args, echo=echo)
-        if result.returncode != 0:
-            raise RuntimeError(f"{label} failed:\n{result.output[-4000:]}")
-        runs[label] = result
-    return runs
-
-
 def stacks_of(group: str) -> list:
-    """The Sceptre stacks of a group, in launch order."""
+    """The Sceptre stacks of a group, in the order Sceptre launches them."""
+    order = launch_order()
     context = SceptreContext(project_path=str(PROJECT_DIR), command_path=group)
+    return sorted(SceptrePlan(context).command_stacks, key=lambda s: (order[s.name], s.name))
 
-    def launch_order(stack) -> tuple[int, str]:
-        short = stack.name.rsplit("/", 1)[1]
-        return (STACK_ORDER.index(short) if short in STACK_ORDER else len(STACK_ORDER), short)
 
-    return sorted(SceptrePlan(context).command_stacks, key=launch_order)
+@cache
+def launch_order() -> dict[str, int]:
+    """Each stack's batch (1, 2, ...) in the whole estate's launch, from Sceptre's own graph."""
+    return {
+        stack.name: batch for batch, stacks in enumerate(estate_batches(), 1) for stack in stacks
+    }
+
+
+def estate_batches(command: str = "launch") -> list[list]:
+    """The whole estate's stacks as Sceptre runs `sceptre COMMAND ''`: batches of stacks, each
+    started when the previous one has finished, in name order within a batch."""
+    plan = SceptrePlan(SceptreContext(project_path=str(PROJECT_DIR), command_path=""))
+    plan.resolve(command, reverse=command == "delete")
+    return [sorted(batch, key=lambda stack: stack.name) for batch in plan.launch_order]
 
 
 def group_state(group: str) -> list[StackState]:
@@ -364,7 +351,8 @@ def format_peering(states: list[PeeringState]) -> str:
 
 
 def format_summary(timings: dict[str, float], states: dict[str, list[StackState]]) -> str:
-    """A readable table: per group, each stack's status and key outputs, and the time taken."""
+    """A readable table: per group, each stack's status, key outputs and the seconds its launch
+    took (`timings`, by stack name)."""
     rows = [("group", "stack", "status", "key outputs", "seconds")]
     for group, stack_states in states.items():
         for index, state in enumerate(stack_states):
@@ -373,7 +361,7 @@ def format_summary(timings: dict[str, float], states: dict[str, list[StackState]
                 for key, label, show in KEY_OUTPUTS
                 if key in state.outputs
             )
-            seconds = f"{timings[group]:.1f}" if index == 0 and group in timings else ""
+            seconds = f"{timings[state.name]:.1f}" if state.name in timings else ""
             rows.append(
                 (
                     group if index == 0 else "",

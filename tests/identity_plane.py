@@ -32,6 +32,7 @@ from tapstack_hooks.accept_vpc_peering import AcceptVpcPeering
 from tapstack_hooks.cfn_lint import CfnLint
 from tapstack_hooks.empty_buckets import EmptyBuckets
 from tapstack_hooks.push_lambda_image import LambdaImageTag, PushLambdaImage
+from tapstack_hooks.refuse_delete_while_peered import RefuseDeleteWhilePeered
 from tapstack_hooks.rollback_triggers import RollbackTriggers
 from tapstack_hooks.upload_lambda_package import LambdaPackageKey, UploadLambdaPackage
 from tapstack_hooks.upload_migrations import MigrationsKey, UploadMigrations
@@ -60,6 +61,7 @@ LOCAL_HOOKS = (
     CfnLint,
     EmptyBuckets,
     PushLambdaImage,
+    RefuseDeleteWhilePeered,  # DescribeStacks, DescribeVpcPeeringConnections: its own role
     RollbackTriggers,
     UploadLambdaPackage,
     UploadMigrations,

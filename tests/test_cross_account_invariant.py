@@ -88,12 +88,15 @@ def test_nothing_in_staging_or_dev_reaches_prods_database_or_roles(stacks, facts
     assert violations(stacks, facts) == []
 
 
-def test_the_accepter_side_is_switched_on_in_the_proof(stacks, facts):
-    # The proof covers the peering rules themselves, not a network without them.
-    (staging,) = [s for s in stacks if s.name == "staging/us-east-1/network"]
-    assert isinstance(staging.parameters["PeeringConnectionId"], Unknown)
-    routes = [r for r in staging.document["Resources"].values() if r["Type"] == "AWS::EC2::Route"]
-    assert routes, "the accepter routes are part of the staging network template"
+@pytest.mark.parametrize("environment", ["staging", "dev"])
+def test_the_accepter_side_is_switched_on_in_the_proof(stacks, facts, environment):
+    # The proof covers the peering rules themselves, not an accepter side left empty: the id
+    # is read from SSM at launch (unknown here), so every conditional rule counts.
+    accepter = stack_named(stacks, f"{environment}/us-east-1/peering-accepter")
+    assert isinstance(accepter.parameters["PeeringConnectionId"], Unknown)
+    evaluated = Evaluator(accepter, facts).resources().values()
+    routes = [r for r in evaluated if r["Type"] == "AWS::EC2::Route"]
+    assert len(routes) == 2 * MAX_AZS, "routes from the two route tables to prod's 3 subnets"
 
 
 def with_resource(stack: StackInput, logical_id: str, resource: dict) -> StackInput:
@@ -171,12 +174,12 @@ BREAKING_RULES = [
         id="sg-egress-everything",
     ),
     pytest.param(
-        "staging/us-east-1/network",
+        "staging/us-east-1/peering-accepter",
         {
             "Type": "AWS::EC2::NetworkAclEntry",
             "Properties": {
-                "NetworkAclId": {"Ref": "PrivateNetworkAcl"},
-                "RuleNumber": 300,
+                "NetworkAclId": {"Ref": "NetworkAclId"},
+                "RuleNumber": 30,
                 "Egress": True,
                 "Protocol": "6",
                 "CidrBlock": {"Ref": "PeerVpcCidr"},
@@ -188,11 +191,11 @@ BREAKING_RULES = [
         id="nacl-ephemeral-egress-including-3306",
     ),
     pytest.param(
-        "dev/us-east-1/network",
+        "dev/us-east-1/peering-accepter",
         {
             "Type": "AWS::EC2::Route",
             "Properties": {
-                "RouteTableId": {"Ref": "PrivateRouteTable1"},
+                "RouteTableId": {"Fn::Select": ["0", {"Ref": "PrivateRouteTableIds"}]},
                 "DestinationCidrBlock": "10.3.0.0/16",
                 "VpcPeeringConnectionId": {"Ref": "PeeringConnectionId"},
             },
@@ -308,8 +311,8 @@ BREAKING_RULES += [
         id="region-peering-ssh-into-eu-west-1",
     ),
     pytest.param(
-        "prod/us-east-1/network",
-        _sg_rule("Ingress", {"Ref": "DatabaseSecurityGroup"}, "-1", 0, 65535, "10.4.0.0/16"),
+        "prod/us-east-1/peering-accepter",
+        _sg_rule("Ingress", {"Ref": "DatabaseSecurityGroupId"}, "-1", 0, 65535, "10.4.0.0/16"),
         "security group admits -1 0-65535 across the peering between prod's regions",
         id="region-peering-everything-into-us-east-1",
     ),
@@ -366,7 +369,7 @@ def _mysql_rules(stack: StackInput, facts: Facts, kind: str) -> set[str]:
 
 @pytest.mark.parametrize(
     ("stack_name", "peer_vpc"),
-    [("prod/us-east-1/network", "10.4.0.0/16"), ("prod/eu-west-1/peering", "10.3.0.0/16")],
+    [("prod/us-east-1/peering-accepter", "10.4.0.0/16"), ("prod/eu-west-1/peering", "10.3.0.0/16")],
 )
 def test_the_region_path_is_in_the_proof_both_ways(stacks, facts, stack_name, peer_vpc):
     # MySQL from and to the other region's private subnets is switched on in what is proved.
@@ -410,7 +413,29 @@ def test_the_syncs_path_to_staging_and_dev_is_in_the_proof(stacks, facts):
 
 @pytest.fixture(scope="module")
 def config_stacks(plan_stacks) -> list[ConfigStack]:
-    return [config_stack(stack) for _name, stack in sorted(plan_stacks.items())]
+    """Every stack's config as the whole estate's command reads it, and as its own group's
+    command does (config/ differs between the two: docs/architecture.md, "One command")."""
+    group_stacks = [
+        stack
+        for group in ("dev/us-east-1", "staging/us-east-1", "prod/us-east-1", "prod/eu-west-1")
+        for stack in SceptrePlan(
+            SceptreContext(
+                project_path=str(PROJECT_DIR), command_path=group, ignore_dependencies=True
+            )
+        ).command_stacks
+    ]
+    return [config_stack(stack) for stack in [*plan_stacks.values(), *group_stacks]]
+
+
+def test_the_proof_reads_each_groups_own_command_too(config_stacks):
+    # the accepters' delete guard is attached only outside whole-estate commands
+    hooks = [
+        type(hook).__name__
+        for stack in config_stacks
+        if stack.name == "staging/us-east-1/peering-accepter"
+        for hook in stack.hooks.get("before_delete", [])
+    ]
+    assert hooks == ["RefuseDeleteWhilePeered"]
 
 
 def test_no_staging_or_dev_config_assumes_a_prod_role(config_stacks, facts):
@@ -583,7 +608,7 @@ CONFIG_BREAKING_CALLS = [
 def test_a_config_call_that_would_assume_a_prod_role_is_caught(
     config_stacks, facts, kind, call, message
 ):
-    (network,) = [copy.copy(s) for s in config_stacks if s.name == "staging/us-east-1/network"]
+    network = next(copy.copy(s) for s in config_stacks if s.name == "staging/us-east-1/network")
     if kind == "parameters":
         network.parameters = {**network.parameters, "Added": call}
     elif kind == "hooks":

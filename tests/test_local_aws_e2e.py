@@ -1,5 +1,7 @@
-"""End to end on the local AWS: launch every group, check the deployed state, relaunch, diff,
-delete. Each group lands in its own account through its deploy role.
+"""End to end on the local AWS: the whole estate, brought up with the README's commands (the
+`estate` fixture, tests/conftest.py), checked group by group in dev, staging and prod/us-east-1:
+each group lands in its own account through its deploy role. Relaunch, diff, blast radius and
+delete are tests/test_whole_estate_e2e.py.
 """
 
 import ipaddress
@@ -18,13 +20,11 @@ import sync_demo
 import validator_demo
 import workflow_runs
 from aws_accounts import account_session, accounts
-from deploy_role_calls import deploy_role_calls, deployed_policies, refused
 from deployment import (
     GROUPS,
     PROJECT_DIR,
     VALIDATOR_CONTEXT,
     group_state,
-    launch_in_order,
     peering_states,
     run_sceptre,
     stacks_of,
@@ -46,11 +46,11 @@ STACKS = (
     "database",
     "migrations",
     "compute",
+    "peering-accepter",  # staging, dev: prod's peering; prod: eu-west-1's
 )
 GROUP_STACKS = {
     group: STACKS + (("peering", "sync") if group == "prod/us-east-1" else ()) for group in GROUPS
 }
-DONE = {"CREATE_COMPLETE", "UPDATE_COMPLETE"}  # the accepters' networks are updated for peering
 
 
 @pytest.fixture(autouse=True)
@@ -64,6 +64,7 @@ def outputs(group: str, stack: str) -> dict[str, str]:
 
 
 def test_bad_config_launch_touches_no_stack(local_aws, tmp_path):
+    # Runs before the estate fixture brings anything up: every account is still empty.
     project = tmp_path / "project"
     for folder in ("config", "templates"):
         shutil.copytree(PROJECT_DIR / folder, project / folder)
@@ -71,96 +72,22 @@ def test_bad_config_launch_touches_no_stack(local_aws, tmp_path):
     config.write_text(
         config.read_text().replace("us-east-1: 10.2.0.0/16", "us-east-1: 10.1.0.0/16")
     )
-    result = run_sceptre("launch", "-y", "dev/us-east-1", project_dir=project)
+    result = run_sceptre("launch", "-y", "", project_dir=project)
     assert result.returncode != 0
     assert "overlaps" in result.output, result.output
+    assert result.writes == () and result.assumed == (), (result.writes, result.assumed)
     for environment in ENVIRONMENTS:
         cloudformation = account_session(environment).client("cloudformation")
         assert cloudformation.list_stacks()["StackSummaries"] == [], environment
 
 
 @pytest.fixture(scope="module")
-def launch_runs(local_aws):
-    """Bring every group up in the documented order (deployment.launch_in_order), each command
-    as its environment's deployer; each step's run, with the roles it assumed."""
-    with pytest.MonkeyPatch.context() as patch:  # module scope: the autouse patch is not active
-        for name, value in local_aws.env().items():
-            patch.setenv(name, value)
-        runs = launch_in_order()
-        for group in GROUPS:
-            assert "skipped docker build and push" in runs[group].output, runs[group].output
-        return runs
-
-
-@pytest.fixture(scope="module")
-def launched(launch_runs, local_aws):
-    """Every group's stacks, as launched."""
+def launched(estate, local_aws):
+    """Every group's stacks, as the whole-estate launch left them."""
     with pytest.MonkeyPatch.context() as patch:
         for name, value in local_aws.env().items():
             patch.setenv(name, value)
         return {group: group_state(group) for group in GROUPS}
-
-
-@pytest.fixture(scope="module")
-def deploy_role_policies(launched, local_aws) -> dict[str, list[dict]]:
-    """Each deploy role's policy documents as deployed, read back from the local AWS's IAM."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in local_aws.env().items():
-            patch.setenv(name, value)
-        return {
-            environment: deployed_policies(
-                account_session(environment).client("iam"), f"tapstack-deploy-{environment}"
-            )
-            for environment in ENVIRONMENTS
-        }
-
-
-def assert_deploy_roles_allowed_every_call(runs, deploy_role_policies) -> None:
-    """Every call a deploy role made during `runs` is allowed by its deployed policies."""
-    calls = [call for run in runs for call in run.calls]
-    assert deploy_role_calls(calls), "no call of a deploy role was journaled"
-    assert refused(calls, deploy_role_policies.__getitem__) == []
-
-
-def prod_roles(assumed_roles: tuple[str, ...]) -> list[str]:
-    """The roles of prod's account among those a command assumed."""
-    return [role for role in assumed_roles if role.split(":")[4] == accounts()["prod"]]
-
-
-def test_no_staging_or_dev_launch_step_assumes_a_prod_role(launch_runs):
-    # GIVEN the first bring-up; THEN every staging and dev step (bootstrap, launch without
-    # peering, the network relaunch that reads the peering id) assumed roles of its own
-    # account only, and prod's launch used the accepters' peering-accepter roles, not their
-    # deploy roles.
-    for label, run in launch_runs.items():
-        environment = label.split("/")[0]
-        if environment in ("staging", "dev"):
-            own = f"arn:aws:iam::{accounts()[environment]}:role/tapstack-deploy-{environment}"
-            assert prod_roles(run.assumed_roles) == [], (label, run.assumed_roles)
-            assert own in run.assumed_roles or "bootstrap" in label, (label, run.assumed_roles)
-    prod_launch = launch_runs["prod/us-east-1"].assumed_roles
-    for peer in ("staging", "dev"):
-        account = accounts()[peer]
-        assert f"arn:aws:iam::{account}:role/tapstack-peering-accepter-{peer}" in prod_launch
-        assert f"arn:aws:iam::{account}:role/tapstack-deploy-{peer}" not in prod_launch
-
-
-def test_every_call_the_deploy_roles_made_in_the_launches_is_allowed(
-    launch_runs, deploy_role_policies
-):
-    # GIVEN every call journaled while the groups were brought up (images published as CI
-    # would, with the deploy role's credentials, included); THEN each deploy role's generated
-    # policies allow every one, and the launches used what the list grants for them.
-    assert_deploy_roles_allowed_every_call(launch_runs.values(), deploy_role_policies)
-    calls = deploy_role_calls(c for run in launch_runs.values() for c in run.calls)
-    made = {(c["service"], c["action"]) for c in calls}
-    assert {("cloudformation", "CreateStack"), ("ecr", "PutImage"), ("s3", "PutObject")} <= made
-    assert ("ssm", "GetParameter") in made  # the accepters' network reads its peering id
-    # and the deploy role no longer holds an AWS-managed policy
-    for documents in deploy_role_policies.values():
-        assert not any(
-            "NotAction" in s and s["Effect"] == "Allow" for d in documents for s in d["Statement"]
-        )
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -183,7 +110,7 @@ def test_each_deploy_role_admits_only_its_own_deployer(launched, environment):
 def test_every_stack_is_created_in_its_own_account(launched):
     for group, states in launched.items():
         assert {s.name.rsplit("/", 1)[1] for s in states} == set(GROUP_STACKS[group])
-        assert {s.status for s in states} <= DONE, states
+        assert {s.status for s in states} == {"CREATE_COMPLETE"}, states
         environment = group.split("/")[0]
         names = {
             summary["StackName"]
@@ -191,8 +118,13 @@ def test_every_stack_is_created_in_its_own_account(launched):
             .client("cloudformation")
             .list_stacks()["StackSummaries"]
             if summary["StackStatus"] != "DELETE_COMPLETE"
+            # in prod, the global stackset's instances too (tests/test_second_region_e2e.py)
+            and not summary["StackName"].startswith("StackSet:")
         }
-        assert names == {f"tapstack-{group.replace('/', '-')}-{s}" for s in GROUP_STACKS[group]}
+        expected = {f"tapstack-{group.replace('/', '-')}-{s}" for s in GROUP_STACKS[group]}
+        if environment == "prod":  # prod's account and home region also hold the global group
+            expected |= {"tapstack-global-stackset", "tapstack-global-dns"}
+        assert names == expected
 
 
 def test_outputs_flow_through_stack_output(launched):
@@ -728,6 +660,8 @@ def test_accepter_admits_mysql_from_prods_sync_subnets_only(launched, environmen
     ]
     assert {r["VpcPeeringConnectionId"] for r in peering_routes} == {connection}
     assert {r["DestinationCidrBlock"] for r in peering_routes} == sync_subnets
+    # the accepter's own stack holds this side, through the connection prod published to it
+    assert outputs(group, "peering-accepter")["AcceptedPeeringConnectionId"] == connection
     ec2 = account_session(environment).client("ec2")
     (database_group,) = ec2.describe_security_groups(GroupIds=[network["DatabaseSecurityGroupId"]])[
         "SecurityGroups"
@@ -904,11 +838,6 @@ def test_sync_workflow_stops_on_a_schema_mismatch_before_any_data_step(sync_work
     assert "merchant_categories" in message["Cause"]
 
 
-# This test deploys no second region: prod/us-east-1's network stays without its side of the
-# inter-region peering (config/prod/us-east-1/network.yaml), as launch_in_order left it.
-ONE_REGION = ("--var", "region_peering=off")
-
-
 # prod's validator reaches its database through the baseline's failover name, which only a
 # launch with the global group publishes: tests/test_second_region_e2e.py judges there.
 VALIDATED_HERE = ("dev", "staging")
@@ -926,78 +855,3 @@ def test_the_deployed_validator_judges_a_valid_and_an_invalid_transaction(launch
         invalid = by_id[(environment, validator_demo.INVALID["transaction_id"])]
         assert valid.valid and valid.fee is not None and valid.problems == []
         assert not invalid.valid and any("XXX" in problem for problem in invalid.problems)
-
-
-def test_second_launch_changes_nothing(launched, deploy_role_policies):
-    for group in GROUPS:
-        result = run_sceptre(*ONE_REGION, "launch", "-y", group)
-        assert result.returncode == 0, result.output
-        assert_deploy_roles_allowed_every_call([result], deploy_role_policies)
-        environment = group.split("/")[0]
-        if environment != "prod":
-            # With peering on, the network reads prod's connection id in its own account: no
-            # role of prod's account is assumed (the journal did record this launch's own).
-            assert prod_roles(result.assumed_roles) == [], result.assumed_roles
-            own = f"arn:aws:iam::{accounts()[environment]}:role/tapstack-deploy-{environment}"
-            assert set(result.assumed_roles) == {own}, result.assumed_roles
-        # Every stack launched (the group's, and prod's dependencies in eu-west-1) is a no-op.
-        launched_stacks = result.output.count("Launching Stack")
-        assert launched_stacks >= len(STACKS), result.output
-        assert result.output.count("No updates to perform") == launched_stacks, result.output
-        assert {s.status for s in group_state(group)} <= DONE
-
-
-def test_diff_reports_no_difference(launched, deploy_role_policies):
-    for group in GROUPS:
-        result = run_sceptre(*ONE_REGION, "diff", group)
-        assert result.returncode == 0, result.output
-        assert_deploy_roles_allowed_every_call([result], deploy_role_policies)
-        for stack in GROUP_STACKS[group]:
-            assert (
-                f"No difference to deployed stack tapstack-{group.replace('/', '-')}-{stack}"
-                in (result.output)
-            ), result.output
-
-
-def test_delete_removes_everything(launched, deploy_role_policies):
-    # prod first: its peering stack goes before the accepters' VPCs (prod's deployer cannot
-    # delete staging's or dev's stacks, and theirs cannot delete prod's).
-    for group in reversed(GROUPS):
-        environment = group.split("/")[0]
-        vpc_id = outputs(group, "network")["VpcId"]
-        buckets = [
-            outputs(group, "storage")[o] for o in ("MigrationBucketName", "AuditLogBucketName")
-        ]
-        key_arn = outputs(group, "kms")["KeyArn"]
-        repository = outputs(group, "registry")["ValidatorRepositoryName"]
-        table = outputs(group, "compute")["SessionsTableName"]
-        result = run_sceptre("delete", "-y", group)
-        assert result.returncode == 0, result.output
-        # !empty_buckets emptied the Object-Locked audit log with its governance bypass
-        assert_deploy_roles_allowed_every_call([result], deploy_role_policies)
-        if environment != "prod":
-            bypassed = [
-                c for c in result.calls if "x-amz-bypass-governance-retention" in c["headers"]
-            ]
-            assert deploy_role_calls(bypassed), "!empty_buckets made no bypassing delete"
-        assert {s.status for s in group_state(group)} == {"NOT_DEPLOYED"}
-        session = account_session(environment)
-        assert (
-            session.client("ec2").describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])[
-                "Vpcs"
-            ]
-            == []
-        )
-        names = {b["Name"] for b in session.client("s3").list_buckets()["Buckets"]}
-        assert not names & set(buckets)
-        repositories = session.client("ecr").describe_repositories()["repositories"]
-        assert repository not in {r["repositoryName"] for r in repositories}
-        assert table not in session.client("dynamodb").list_tables()["TableNames"]
-        key = session.client("kms").describe_key(KeyId=key_arn)["KeyMetadata"]
-        assert key["KeyState"] == "PendingDeletion"
-        if environment != "prod":  # prod's delete took the peering ids it published here
-            ssm = session.client("ssm")
-            with pytest.raises(ssm.exceptions.ParameterNotFound):
-                ssm.get_parameter(
-                    Name=f"/tapstack/{environment}/main/peering/prod-us-east-1-connection-id"
-                )

@@ -82,11 +82,13 @@ def test_the_network_layer_carries_only_mysql_and_its_replies(stacks, facts):
 def test_the_peering_entries_are_in_the_proof(stacks, facts):
     # staging's accepter side and prod's side of both peerings are evaluated, not skipped
     names = {stack.name for stack in stacks}
-    assert {"staging/us-east-1/network", "prod/us-east-1/peering"} <= names
-    (staging,) = [s for s in stacks if s.name == "staging/us-east-1/network"]
-    kinds = [r["Type"] for r in staging.document["Resources"].values()]
+    assert {"staging/us-east-1/peering-accepter", "prod/us-east-1/peering"} <= names
+    (accepter,) = [s for s in stacks if s.name == "staging/us-east-1/peering-accepter"]
+    kinds = [r["Type"] for r in accepter.document["Resources"].values()]
     assert kinds.count("AWS::EC2::NetworkAclEntry") > 5
-    assert isinstance(staging.parameters["S3PrefixListId"], ManagedPrefixList)
+    assert isinstance(accepter.parameters["DatabaseSecurityGroupId"], OwnVpcGroup)
+    (network,) = [s for s in stacks if s.name == "staging/us-east-1/network"]
+    assert isinstance(network.parameters["S3PrefixListId"], ManagedPrefixList)
 
 
 def nacl(number: int, egress: bool, protocol: str, cidr, action: str = "allow", ports=None):
@@ -127,14 +129,14 @@ BREAKING_RULES = [
         id="sg-egress-udp-to-a-prod-subnet",
     ),
     pytest.param(
-        "staging/us-east-1/network",
-        "PrivateNetworkAclOutboundDenyAllOtherProdVpc",
+        "staging/us-east-1/peering-accepter",
+        "PrivateNetworkAclOutboundDenyAllOtherPeerVpc",
         None,
         "NACL admits protocol 6 ports 443-443 to 10.3.0.0/16",
         id="nacl-deny-removed-https-leaks-through-own-rule",
     ),
     pytest.param(
-        "staging/us-east-1/network",
+        "staging/us-east-1/peering-accepter",
         "Extra",
         nacl(5, True, "17", {"Ref": "PeerVpcCidr"}),
         "NACL admits protocol 17 ports 0-65535 to 10.3.0.0/16",

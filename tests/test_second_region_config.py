@@ -2,9 +2,7 @@
 AWS call, naming file, key and value."""
 
 import pytest
-from deployment import PROJECT_DIR, SECOND_REGION_GROUPS, stacks_of
-from sceptre.context import SceptreContext
-from sceptre.plan.plan import SceptrePlan
+from deployment import SECOND_REGION_GROUPS, stacks_of
 from test_environment_config import copy_project, edit, run_sceptre
 
 BAD_CONFIG = [
@@ -101,7 +99,7 @@ def test_global_group_runs_in_prods_home_region_and_targets_both_regions():
     }
 
 
-def test_eu_west_1_requests_the_region_peering_and_us_east_1s_network_takes_its_id():
+def test_eu_west_1_requests_the_region_peering_and_us_east_1s_accepter_side_follows_it():
     (peering,) = [s for s in stacks_of("prod/eu-west-1") if s.name.endswith("/peering")]
     assert peering.region == "eu-west-1"
     assert {d.name for d in peering.dependencies} == {
@@ -112,21 +110,14 @@ def test_eu_west_1_requests_the_region_peering_and_us_east_1s_network_takes_its_
     assert (parameters["PeerRegion"], parameters["PeerVpcCidr"]) == ("us-east-1", "10.3.0.0/16")
     for point in ("after_create", "after_update"):
         assert [type(h).__name__ for h in peering.config["hooks"][point]] == ["AcceptVpcPeering"]
-    (network,) = [s for s in stacks_of("prod/us-east-1") if s.name.endswith("/network")]
-    parameters = network.config["parameters"]
+    # us-east-1's side is its own stack, after eu-west-1's peering in the graph: no cycle, no
+    # --var (the network stack holds no peering at all)
+    (accepter,) = [s for s in stacks_of("prod/us-east-1") if s.name.endswith("/peering-accepter")]
+    parameters = accepter.config["parameters"]
     assert (parameters["PeerVpcCidr"], parameters["PeerMysqlOutbound"]) == ("10.4.0.0/16", "true")
     connection = parameters["PeeringConnectionId"]
-    assert type(connection).__name__ == "StackOutputCrossAccount"
-    assert connection.argument == "prod/eu-west-1/peering::PeeringConnectionId"
-    # read without a Sceptre dependency: eu-west-1's peering depends on this network (a cycle)
-    assert "prod/eu-west-1/peering" not in {d.name for d in network.dependencies}
-
-
-def test_region_peering_off_leaves_us_east_1s_network_without_the_path():
-    context = SceptreContext(
-        project_path=str(PROJECT_DIR),
-        command_path="prod/us-east-1/network.yaml",
-        user_variables={"region_peering": "off"},
-    )
-    (network,) = SceptrePlan(context).command_stacks
-    assert "PeeringConnectionId" not in network.config["parameters"]
+    assert type(connection).__name__ == "StackOutput"
+    assert connection.argument == "prod/eu-west-1/peering.yaml::PeeringConnectionId"
+    assert "prod/eu-west-1/peering" in {d.name for d in accepter.dependencies}
+    (network,) = [s for s in stacks_of("prod/us-east-1") if s.name.endswith("/network")]
+    assert not {"PeeringConnectionId", "PeerVpcCidr"} & set(network.config["parameters"])

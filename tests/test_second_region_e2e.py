@@ -1,5 +1,6 @@
-"""End to end on the local AWS: all of prod (both regions, then the global group), the deployed
-state checked region by region, relaunch, diff, delete.
+"""End to end on the local AWS: all of prod (both regions, and the global group) as the
+whole-estate launch left it (the `estate` fixture, tests/conftest.py), checked region by region.
+Relaunch, diff and delete are tests/test_whole_estate_e2e.py.
 """
 
 import ipaddress
@@ -11,15 +12,7 @@ import pytest
 import sync_demo
 import validator_demo
 from aws_accounts import account_session
-from deploy_role_calls import deploy_role_calls, deployed_policies, refused
-from deployment import (
-    SceptreRun,
-    group_state,
-    launch_group,
-    peering_states,
-    publish_images,
-    run_sceptre,
-)
+from deployment import group_state, peering_states
 from writer_names import WriterName, writer_names
 
 pytestmark = pytest.mark.e2e
@@ -38,68 +31,12 @@ def _aws_environment(local_aws_env):
 
 
 @pytest.fixture(scope="module")
-def prod_launches(local_aws) -> list[SceptreRun]:
-    """A full prod deploy, once: each prod region (its registry, its images published as CI
-    would, then the rest), then the global group; each command's run."""
-    runs = []
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in local_aws.env().items():
-            patch.setenv(name, value)
-        # prod's peering stack reads staging's and dev's VPC ids, and prod's sync stack where
-        # their databases are: those stacks first (with what they depend on), each as its own
-        # deployer, without the peering side (docs/architecture.md, "Launch order").
-        for accepter in ("staging/us-east-1", "dev/us-east-1"):
-            # the database stack pins its functions' images: registry and images first
-            for stack in ("registry", "database"):
-                result = run_sceptre(
-                    "--var", "peering=off", "launch", "-y", f"{accepter}/{stack}.yaml"
-                )  # fmt: skip
-                assert result.returncode == 0, result.output
-                runs.append(result)
-                if stack == "registry":
-                    publish_images(accepter)
-        for group in PROD_GROUPS:
-            # region_peering=off: prod/us-east-1's network, before eu-west-1's peering stack.
-            off = ("--var", "peering=off", "--var", "region_peering=off")
-            result = launch_group(group, variables=off)
-            assert result.returncode == 0, result.output
-            runs.append(result)
-        # Then prod/us-east-1's side of the inter-region path (tests/deployment.py).
-        result = run_sceptre("launch", "-y", "prod/us-east-1/network.yaml")
-        assert result.returncode == 0, result.output
-        return [*runs, result]
-
-
-@pytest.fixture(scope="module")
-def prod(prod_launches, local_aws):
-    """Every prod group's stacks, as launched."""
+def prod(estate, local_aws):
+    """prod's groups, as the whole-estate launch left them."""
     with pytest.MonkeyPatch.context() as patch:
         for name, value in local_aws.env().items():
             patch.setenv(name, value)
         return {group: group_state(group) for group in PROD_GROUPS}
-
-
-@pytest.fixture(scope="module")
-def deploy_role_policies(prod, local_aws) -> dict[str, list[dict]]:
-    """Each deploy role's policy documents as deployed, read back from the local AWS's IAM."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in local_aws.env().items():
-            patch.setenv(name, value)
-        return {
-            environment: deployed_policies(
-                account_session(environment).client("iam"), f"tapstack-deploy-{environment}"
-            )
-            for environment in ("prod", "staging", "dev")
-        }
-
-
-def test_every_call_the_deploy_roles_made_is_allowed(prod_launches, deploy_role_policies):
-    # The StackSet, the Route 53 failover and the second region, as the deploy roles launched
-    # them (tests/deploy_role_calls.py): each call allowed by the caller's deployed policies.
-    calls = [call for run in prod_launches for call in run.calls]
-    made = {(c["caller"].rsplit("-", 1)[1], c["action"]) for c in deploy_role_calls(calls)}
-    assert ("prod", "CreateStack") in made
-    assert refused(calls, deploy_role_policies.__getitem__) == []
 
 
 def outputs(group: str, stack: str) -> dict[str, str]:
@@ -108,13 +45,10 @@ def outputs(group: str, stack: str) -> dict[str, str]:
 
 
 def test_every_prod_stack_is_created(prod):
-    # prod/us-east-1's network is updated once more: its side of the inter-region peering.
-    updated = {"prod/us-east-1/network"}
     for group, states in prod.items():
         assert states, group
         for state in states:
-            expected = "UPDATE_COMPLETE" if state.name in updated else "CREATE_COMPLETE"
-            assert state.status == expected, (group, state)
+            assert state.status == "CREATE_COMPLETE", (group, state)
     assert {s.name.rsplit("/", 1)[1] for s in prod["global"]} == set(GLOBAL_STACKS)
 
 
@@ -397,37 +331,3 @@ def test_each_region_routes_and_admits_mysql_only_to_the_others_private_subnets(
     assert sorted(rules(network["DatabaseSecurityGroupId"], "IpPermissions")) == mysql_only
     assert sorted(rules(network["LambdaSecurityGroupId"], "IpPermissionsEgress")) == mysql_only
     assert rules(network["LambdaSecurityGroupId"], "IpPermissions") == []
-
-
-def test_second_launch_changes_nothing(prod):
-    result = run_sceptre("launch", "-y", "global")
-    assert result.returncode == 0, result.output
-    launched = result.output.count("Launching Stack")
-    assert launched >= len(GLOBAL_STACKS), result.output
-    assert result.output.count("No updates to perform") == launched, result.output
-
-
-def test_diff_reports_no_difference(prod):
-    result = run_sceptre("diff", "global")
-    assert result.returncode == 0, result.output
-    for stack in GLOBAL_STACKS:
-        assert f"No difference to deployed stack tapstack-global-{stack}" in result.output, (
-            result.output
-        )
-
-
-def test_delete_removes_prod_in_both_regions(prod, deploy_role_policies):
-    identifier = outputs("prod/us-east-1", "database")["GlobalClusterIdentifier"]
-    for group in PROD_GROUPS[::-1]:
-        result = run_sceptre("delete", "-y", group)
-        assert result.returncode == 0, result.output
-        assert refused(result.calls, deploy_role_policies.__getitem__) == []
-        assert {s.status for s in group_state(group)} == {"NOT_DEPLOYED"}, group
-    rds = account_session("prod").client("rds")
-    remaining = [
-        g["GlobalClusterIdentifier"] for g in rds.describe_global_clusters()["GlobalClusters"]
-    ]
-    assert identifier not in remaining
-    for region in ("eu-west-1", "us-east-1"):
-        stacks = account_session("prod", region).client("cloudformation").describe_stacks()
-        assert not [s["StackName"] for s in stacks["Stacks"] if "StackSet" in s["StackName"]]

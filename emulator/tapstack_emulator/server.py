@@ -17,8 +17,13 @@ from tapstack_emulator import event_schedules, runtime, vpc_resolver
 
 HOST = "127.0.0.1"
 HEALTH_PATH = "/tapstack-emulator/health"
-JOURNAL_PATH = "/tapstack-emulator/assume-role-journal"  # behaviours.assume_role_trust
-CALL_JOURNAL_PATH = "/tapstack-emulator/call-journal"  # behaviours.call_journal
+# CloudTrail's view of what a command did: behaviours.assume_role_trust, cloudformation_journal,
+# call_journal (every signed request, with its caller).
+JOURNALS = {
+    "/tapstack-emulator/assume-role-journal": "assume_role_trust",
+    "/tapstack-emulator/cloudformation-journal": "cloudformation_journal",
+    "/tapstack-emulator/call-journal": "call_journal",
+}
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -57,10 +62,8 @@ class EmulatorApp:
             # may hold the lock, like its AWS calls (lending.py).
             with lending.lent_lock if lending.is_lent(environ) else self._lock:
                 return self._resolve(environ, start_response)
-        if environ.get("PATH_INFO") == JOURNAL_PATH:
-            return self._journal(environ, start_response, "assume_role_trust")
-        if environ.get("PATH_INFO") == CALL_JOURNAL_PATH:
-            return self._journal(environ, start_response, "call_journal")
+        if environ.get("PATH_INFO") in JOURNALS:
+            return self._journal(JOURNALS[environ["PATH_INFO"]], environ, start_response)
         from tapstack_emulator.behaviours import call_journal
 
         if lending.is_lent(environ):
@@ -85,18 +88,16 @@ class EmulatorApp:
 
     @staticmethod
     def _journal(
-        environ: dict[str, Any], start_response: StartResponse, behaviour: str
+        module: str, environ: dict[str, Any], start_response: StartResponse
     ) -> list[bytes]:
-        """`?since=N`: a journal's entries from N on (behaviours.assume_role_trust or
-        behaviours.call_journal)."""
-        module = importlib.import_module(f"tapstack_emulator.behaviours.{behaviour}")
+        journal = importlib.import_module(f"tapstack_emulator.behaviours.{module}").journal
         query = parse_qs(environ.get("QUERY_STRING", ""))
         since = query.get("since", ["0"])[0]
         if not since.isdigit():
             start_response("400 Bad Request", [("Content-Type", "application/json")])
             return [json.dumps({"error": f"since must be a count, not {since!r}"}).encode()]
         start_response("200 OK", [("Content-Type", "application/json")])
-        return [json.dumps(module.journal(int(since))).encode()]
+        return [json.dumps(journal(int(since))).encode()]
 
     @staticmethod
     def _health(start_response: StartResponse) -> list[bytes]:

@@ -6,6 +6,7 @@ import uuid
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from sceptre.exceptions import InvalidHookArgumentSyntaxError
 from sceptre_scratch import place_hook
 from tapstack_hooks.accept_vpc_peering import (
@@ -152,6 +153,18 @@ def test_publishes_each_connection_id_in_its_accepters_account_as_the_given_role
         ssm = client("ssm", environment)
         with pytest.raises(ssm.exceptions.ParameterNotFound):
             ssm.get_parameter(Name=name.replace("{environment}", environment))
+
+
+def test_unpublish_of_a_stack_already_deleted_is_a_no_op_and_accepting_one_fails(local_aws_env):
+    # GIVEN a requester stack deleted earlier (its own delete unpublished then), e.g. prod's
+    # peering deleted alone before `sceptre delete -y prod`
+    gone = f"tapstack-test-gone-{uuid.uuid4().hex[:8]}"
+    argument = {"role": "tapstack-peering-accepter", "parameter": "/tapstack/{environment}/x"}
+    # THEN deleting it again unpublishes nothing and does not fail
+    make_hook({**argument, "unpublish": True}, gone).run()
+    # AND accepting (after create or update, where the stack must exist) still fails
+    with pytest.raises(ClientError, match="does not exist"):
+        make_hook(argument, gone).run()
 
 
 def test_rejected_connection_fails_naming_connection_vpcs_and_accounts(local_aws_env):

@@ -5,6 +5,7 @@ import uuid
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from sceptre.exceptions import InvalidResolverArgumentError
 from sceptre.stack import Stack
 from tapstack_resolvers.ssm_parameter import ParameterNotFoundError, SsmParameter
@@ -58,15 +59,39 @@ def test_a_missing_parameter_raises_naming_it(local_aws_env):
         resolve(name)
 
 
+def test_a_missing_parameter_with_a_default_resolves_to_the_default(local_aws_env):
+    # GIVEN a parameter whose absence the config declares meaningful ("not peered yet")
+    name = f"/tapstack/staging/t{uuid.uuid4().hex[:8]}/peering/prod-connection-id"
+    # THEN absent: the default; present: its value, even when the default differs
+    assert resolve({"name": name, "default": ""}) == ""
+    staging_ssm().put_parameter(Name=name, Value="pcx-0456", Type="String")
+    assert resolve({"name": name, "default": ""}) == "pcx-0456"
+
+
+def test_a_default_does_not_hide_other_errors(local_aws_env):
+    # GIVEN a role the stack cannot assume: the read fails for another reason than absence
+    stack = make_stack()
+    stack.sceptre_role = "arn:aws:iam::222222222222:role/does-not-matter"
+    resolver = SsmParameter({"name": "/x/y", "default": ""}).clone_for_stack(stack)
+    resolver.setup()
+    denied = ClientError({"Error": {"Code": "AccessDeniedException"}}, "GetParameter")
+    resolver.stack.connection_manager.call = lambda *args, **kwargs: (_ for _ in ()).throw(denied)
+    with pytest.raises(ClientError, match="AccessDenied"):
+        resolver.resolve()
+
+
 @pytest.mark.parametrize(
     ("argument", "problem"),
     [
+        pytest.param(
+            {"name": "/x", "default": 7}, "`default` takes a string", id="default-not-a-string"
+        ),
         pytest.param(
             "no-leading-slash", "`name` takes a parameter name starting with /", id="not-a-path"
         ),
         pytest.param(
             {"name": "/x", "account": "prod"},
-            "unknown key `account` (the keys are name, region)",
+            "unknown key `account` (the keys are name, region, default)",
             id="unknown-key",
         ),
         pytest.param(

@@ -25,6 +25,19 @@ DEFAULT_ROLE_PREFIX = "tapstack-deploy"
 LOGGER = logging.getLogger("sceptre.tapstack")
 
 
+def command_path_problems(command_path: str | None) -> list[str]:
+    """A command path Sceptre 4.7 builds a wrong graph for: one with a `.` segment
+    (`sceptre launch .`), which fails with NetworkXError now and then (docs/sceptre-dot-path.md)."""
+    if command_path is None or "." not in command_path.split("/"):
+        return []
+    return [
+        f"command path {command_path!r}: Sceptre 4.7 builds a wrong stack graph for a path with "
+        "a `.` in it (NetworkXError: The node ... is not in the graph; docs/sceptre-dot-path.md). "
+        "Give the whole estate as '' (`sceptre launch -y ''`), a group as its path "
+        "(`sceptre launch -y prod/us-east-1`)"
+    ]
+
+
 class DeployRole(Resolver):
     """Resolve to `arn:{partition}:iam::{account}:role/{deploy_role_name}-{environment}`."""
 
@@ -38,6 +51,7 @@ class DeployRole(Resolver):
         self._group = self._validated(GroupConfig, config, files, project_path, problems)
         if self._project and self._group:
             self._check_group_against_project(config, problems)
+        problems.extend(command_path_problems(config.get("command_path_given")))
         if problems:
             raise InvalidConfigFileError(
                 f"Invalid tapstack config for stack {self.stack.name}:\n  " + "\n  ".join(problems)

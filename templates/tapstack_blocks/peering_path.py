@@ -60,6 +60,7 @@ class PeerPath:
     lambda_group: AWSHelperFn | None = None  # set: the Lambda tier may open 3306 to the peer
     outbound_condition: str | None = None  # the outbound rules exist under it
     first_nacl_rule: int = 10
+    deny_always: bool = False  # the deny of the rest of the peer VPC ignores `condition`
 
 
 def add_mysql_peering_path(template: Template, path: PeerPath) -> None:
@@ -105,7 +106,7 @@ def add_mysql_peering_path(template: Template, path: PeerPath) -> None:
         path.peer_vpc_cidr,
         f"{path.peer}Vpc",
         path.first_nacl_rule + DENY_THE_REST,
-        path.condition,
+        None if path.deny_always else path.condition,
     )
 
 

@@ -38,6 +38,7 @@ MODULES = (
     "stack_operations",
     "rollback_configuration",
     "rollback_monitoring",
+    "cloudformation_journal",  # last: it records every write call, whatever the others do
 )
 
 

@@ -154,9 +154,14 @@ class AcceptVpcPeering(Hook):
                 self._publish(connection)
 
     def _connection_ids(self) -> list[str]:
-        response = self.stack.connection_manager.call(
-            "cloudformation", "describe_stacks", {"StackName": self.stack.external_name}
-        )
+        try:
+            response = self.stack.connection_manager.call(
+                "cloudformation", "describe_stacks", {"StackName": self.stack.external_name}
+            )
+        except ClientError as err:
+            if self._arguments.unpublish and "does not exist" in str(err):
+                return []  # deleted before: its hook unpublished then
+            raise
         outputs = {
             o["OutputKey"]: o["OutputValue"] for o in response["Stacks"][0].get("Outputs", [])
         }
