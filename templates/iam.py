@@ -1,9 +1,12 @@
 """iam stack: the account-level roles of one environment (launched in its home region only).
 
 - `tapstack-deploy-{env}`: the role every stack group of the account assumes (Sceptre's
-  `sceptre_role`). It trusts exactly one deployer principal. The stack's first launch in a new
-  account runs with the account's admin role (`--var bootstrap=true`, docs/security.md); from
-  then on the deploy role manages this stack, itself included.
+  `sceptre_role`). It trusts exactly one deployer principal. Its service permissions are the
+  generated, reviewed action list (tapstack_blocks.deploy_role_policy) in customer-managed
+  policies `tapstack-deploy-{env}-services-{n}`; its IAM is the guard-railed inline policy. The
+  stack's first launch in a new account runs with the account's admin role
+  (`--var bootstrap=true`, docs/security.md); from then on the deploy role manages this stack,
+  except itself, its managed policies and the boundary.
 - staging/dev: `tapstack-sync-target-{env}`, trusting exactly prod's sync role with an
   ExternalId; it may read this environment's sync-writer secret and decrypt it with this
   environment's key, nothing else.
@@ -51,6 +54,7 @@ from tapstack_blocks.cross_account import (
     trust_exact_principal,
     trust_exact_role,
 )
+from tapstack_blocks.deploy_role_policy import policy_name, service_policy_documents
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import PROJECT
@@ -64,11 +68,40 @@ from troposphere.iam import Policy as RolePolicy
 IS_SYNC_TARGET = "IsSyncTarget"
 IS_PEERING_ACCEPTER = "IsPeeringAccepter"
 # AWS managed policies, by name (ARNs are built with the partition).
-# Every service except IAM, Organizations and Account: the stacks use some fifteen services,
-# and a narrower set cannot be shown to launch them here (docs/security.md, "Deploy role").
-POWER_USER = "PowerUserAccess"
 LAMBDA_VPC_ACCESS = "service-role/AWSLambdaVPCAccessExecutionRole"  # ENIs and logs
 SESSION_SECONDS = 3600
+# checkov reads the deploy role's generated service policies as any other policy; each
+# exception says why it holds for this one (docs/security.md lists them).
+DEPLOY_ROLE_SCANNER_SUPPRESSIONS = [
+    {
+        "id": "CKV_AWS_111",
+        "comment": "The deploy role creates, changes and deletes the stacks' resources, whose "
+        "names CloudFormation mostly generates at creation, so no ARN is known beforehand. Every "
+        "action is one a registry handler of a resource type it launches, or a Sceptre, hook or "
+        "resolver call, needs (deploy_role_actions.json, generated and reviewed); no wildcard.",
+    },
+    {
+        "id": "CKV_AWS_109",
+        "comment": "Resource policies (kms:PutKeyPolicy, s3:PutBucketPolicy, sns and sqs "
+        "attributes, lambda:AddPermission) are what CloudFormation needs to create the key, "
+        "bucket, topic and function policies the templates define. IAM permissions management "
+        "is not here: the deploy role's IAM is its guard-railed inline policy.",
+    },
+    {
+        "id": "CKV_AWS_110",
+        "comment": "lambda:UpdateFunctionCode and the like run code as a function's role, which "
+        "the deploy role itself defines through CloudFormation: every such role carries the "
+        "permissions boundary (no IAM, never the deploy plane), and the deploy role may pass "
+        "only project roles, to their own services (tests/test_deploy_role_escalation.py).",
+    },
+    {
+        "id": "CKV_AWS_108",
+        "comment": "Reads of what the deploy role deploys: CloudFormation resolves the global "
+        "database's secret as the caller, the handlers read back what they create, and the "
+        "hooks check uploaded objects. The environment key gives it no direct Decrypt; "
+        "encrypted data is readable only through the services the key policy lists.",
+    },
+]
 
 
 class IamOptions(BaseModel):
@@ -85,7 +118,10 @@ def build(_options: IamOptions) -> Template:
     template.add_condition(IS_SYNC_TARGET, Not(Condition(is_prod)))
     template.add_condition(IS_PEERING_ACCEPTER, Not(Condition(is_prod)))
     parameters = _add_parameters(template)
-    deploy_role = template.add_resource(_deploy_role(parameters["DeployerPrincipalArn"]))
+    service_policies = [template.add_resource(p) for p in _deploy_role_service_policies()]
+    deploy_role = template.add_resource(
+        _deploy_role(parameters["DeployerPrincipalArn"], service_policies)
+    )
     boundary = Ref(template.add_resource(_permissions_boundary()))
     sync_target = template.add_resource(_sync_target_role(parameters, boundary))
     sync_role = template.add_resource(_sync_role(parameters, is_prod, boundary))
@@ -180,7 +216,23 @@ def _permissions_boundary() -> ManagedPolicy:
     )
 
 
-def _deploy_role(deployer) -> Role:
+def _deploy_role_service_policies() -> list[ManagedPolicy]:
+    # Launched, like the deploy role itself, as the account's admin: the deploy role may not
+    # change its own policies (tapstack_blocks.boundary).
+    return [
+        ManagedPolicy(
+            f"DeployRoleServices{number}",
+            Metadata={"checkov": {"skip": DEPLOY_ROLE_SCANNER_SUPPRESSIONS}},
+            ManagedPolicyName=policy_name(number),
+            Description=f"tapstack: the deploy role's service permissions, part {number} "
+            "(generated from deploy_role_actions.json)",
+            PolicyDocument=document,
+        )
+        for number, document in enumerate(service_policy_documents(), start=1)
+    ]
+
+
+def _deploy_role(deployer, service_policies: list[ManagedPolicy]) -> Role:
     # CloudFormation names roles it generates `{stack}-{logical id}-{random}`, and every stack
     # is named `tapstack-...`: the wildcard after `tapstack-` covers exactly the project's roles,
     # each of which must carry the permissions boundary.
@@ -191,7 +243,7 @@ def _deploy_role(deployer) -> Role:
         Description="tapstack: the role Sceptre assumes to deploy this account's stacks",
         AssumeRolePolicyDocument=trust_exact_principal(Ref(deployer)),
         MaxSessionDuration=SESSION_SECONDS,
-        ManagedPolicyArns=[_managed_policy(POWER_USER)],
+        ManagedPolicyArns=[Ref(policy) for policy in service_policies],
         Policies=[
             RolePolicy(
                 PolicyName="manage-project-roles",

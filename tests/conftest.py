@@ -10,7 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import local_setup
-from deployment import ESTATE_LAUNCH, SceptreRun, run_sceptre
+from deployment import ESTATE_LAUNCH, SceptreRun, journal, run_sceptre
 from rendered_templates import render_all, template_document
 
 
@@ -33,6 +33,9 @@ class Estate:
 
     bootstrap: dict[str, SceptreRun]
     launch: SceptreRun
+    # Every signed call made while the images were published (as CI would, with each deploy
+    # role's credentials): the local AWS's call journal.
+    publication_calls: tuple[dict, ...] = ()
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +45,9 @@ def estate(local_aws) -> Estate:
         for name, value in local_aws.env().items():
             patch.setenv(name, value)
         bootstrap = local_setup.bootstrap()
+        calls_from = journal("call")["next"]
         local_setup.publish_all_images()
+        publication = tuple(journal("call", calls_from)["entries"])
         launch = run_sceptre(*ESTATE_LAUNCH)
         assert launch.returncode == 0, launch.output[-6000:]
-        return Estate(bootstrap, launch)
+        return Estate(bootstrap, launch, publication)

@@ -122,6 +122,8 @@ class SceptreRun:
     # Every CloudFormation write it made (or tried): {"action", "account", "region", "stack",
     # "caller"}, in order.
     writes: tuple[dict, ...] = ()
+    # Every signed call made while it ran, with its caller: the local AWS's call journal.
+    calls: tuple[dict, ...] = ()
 
     @property
     def assumed_roles(self) -> tuple[str, ...]:
@@ -149,7 +151,7 @@ def run_sceptre(
     """Run `sceptre --dir PROJECT ARGS` with every deployer profile available; with echo, stream
     its output as it comes; `on_line` sees each line as it comes."""
     started = time.perf_counter()
-    assumed_from, written_from = (_journal(name)["next"] for name in JOURNALS)
+    assumed_from, written_from, calls_from = (journal(name)["next"] for name in JOURNALS)
     process = subprocess.Popen(  # noqa: S603 - fixed executable, arguments from our code
         [SCEPTRE, "--dir", str(project_dir), *args],
         stdout=subprocess.PIPE,
@@ -167,21 +169,23 @@ def run_sceptre(
             on_line(line)
     returncode = process.wait(timeout=timeout)
     seconds = time.perf_counter() - started
-    assumed = tuple(_journal("assume-role", assumed_from)["entries"])
-    writes = tuple(_journal("cloudformation", written_from)["entries"])
-    return SceptreRun(args, returncode, "".join(lines), seconds, assumed, writes)
+    assumed = tuple(journal("assume-role", assumed_from)["entries"])
+    writes = tuple(journal("cloudformation", written_from)["entries"])
+    calls = tuple(journal("call", calls_from)["entries"])
+    return SceptreRun(args, returncode, "".join(lines), seconds, assumed, writes, calls)
 
 
-JOURNALS = ("assume-role", "cloudformation")
+JOURNALS = ("assume-role", "cloudformation", "call")
 
 
-def _journal(name: str, since: int = 0) -> dict:
+def journal(name: str, since: int = 0) -> dict:
     """The local AWS's `name` journal from entry `since` (empty without a local AWS)."""
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
     if not endpoint.startswith("http://127.0.0.1:"):
         return {"entries": [], "next": 0}
     url = f"{endpoint}/tapstack-emulator/{name}-journal?since={since}"
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+    # the call journal of a whole-estate launch is tens of thousands of entries
+    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - loopback only
         return json.load(response)
 
 

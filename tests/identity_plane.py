@@ -9,8 +9,9 @@ Three ways a staging/dev launch or workload could act in prod's account, each ch
   would assume a role of prod's account is a violation; a resolver or hook this module does not
   know is a violation too (no silent skips).
 - **Identity policies** (`policy_violations`): every staging/dev role's inline policies *and*
-  its managed policies (AWS-managed ones from the pinned copy, tests/aws_managed_policies/; one
-  without a copy is a violation) are evaluated with the local AWS's evaluator for
+  its managed policies (AWS-managed ones from the pinned copy, tests/aws_managed_policies/;
+  customer-managed ones from the template that defines them; any other is a violation) are
+  evaluated with the local AWS's evaluator for
   `sts:AssumeRole` on prod's roles. Conditions could hold at run time, so an Allow counts
   without its conditions and a conditional Deny does not count: the proof over-approximates.
 - **Deployers** (`deployer_violations`): prod's deployer must be no other environment's, and no
@@ -187,12 +188,15 @@ def _text(value: Any) -> Any:
     return value if isinstance(value, str | int | bool) else "*"  # Unknown: anything
 
 
-def policy_violations(role_id: str, properties: dict, prod_account: str) -> list[str]:
-    """A staging/dev role whose policies (inline and managed) may assume a prod role."""
+def policy_violations(
+    role_id: str, properties: dict, prod_account: str, local: dict[str, dict] | None = None
+) -> list[str]:
+    """A staging/dev role whose policies (inline and managed; `local`: the template's own
+    managed policies by ARN, managed_policies.customer_managed) may assume a prod role."""
     found, documents = [], [p.get("PolicyDocument") for p in properties.get("Policies", [])]
     for arn in properties.get("ManagedPolicyArns", []):
         try:
-            documents.append(document(str(arn)))
+            documents.append(document(str(arn), local))
         except UnknownManagedPolicyError as err:
             found.append(f"{role_id}: managed policy {arn}: {err} (counted as a violation)")
     worst = _worst_case(documents)

@@ -28,9 +28,11 @@ hand every prod function the sync's reach into staging and dev.
 An unknown CIDR, port or principal counts as a violation: the proof must not rest on a guess.
 
 The identity plane (tests/identity_plane.py) is part of the proof: staging/dev roles' managed
-policies (pinned AWS-managed documents) evaluated with their inline ones, deployers (prod's is
-no other environment's, no prod role trusts a staging/dev deployer), and the roles the
-staging/dev configs' resolvers and hooks assume (`identity_plane.config_violations`).
+policies (pinned AWS-managed documents, and the customer-managed ones the same template
+defines, such as the deploy role's generated service policies) evaluated with their inline
+ones, deployers (prod's is no other environment's, no prod role trusts a staging/dev deployer),
+and the roles the staging/dev configs' resolvers and hooks assume
+(`identity_plane.config_violations`).
 """
 
 import ipaddress
@@ -39,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from identity_plane import deployer_violations, policy_violations, trusts_another_deployer
+from managed_policies import customer_managed
 
 MYSQL = 3306
 TCP = {"6", "tcp"}
@@ -115,7 +118,7 @@ class Evaluator:
             return {key: self.value(item) for key, item in node.items()}
         ((function, argument),) = node.items()
         if function == "Ref":
-            return self.values.get(argument, Unknown(f"Ref {argument}"))
+            return self.values.get(argument, self._ref_resource(argument))
         if function == "Fn::GetAtt":
             return self._get_att(argument)
         if function == "Condition":
@@ -153,6 +156,16 @@ class Evaluator:
         if function == "Fn::Sub":
             return self._sub(argument)
         return {function: self.value(argument)}
+
+    def _ref_resource(self, name: str) -> Any:
+        resource = self.stack.document["Resources"].get(name, {})
+        policy_name = resource.get("Properties", {}).get("ManagedPolicyName")
+        if resource.get("Type") == "AWS::IAM::ManagedPolicy" and policy_name is not None:
+            # A managed policy of this stack: its ARN, from its name, in this account.
+            named = self.value(policy_name)
+            if isinstance(named, str):
+                return f"arn:aws:iam::{self.values['AWS::AccountId']}:policy/{named}"
+        return Unknown(f"Ref {name}")
 
     def _get_att(self, argument: Any) -> Any:
         name, attribute = argument.split(".", 1) if isinstance(argument, str) else argument
@@ -427,7 +440,8 @@ def iam_violations(stack: StackInput, facts: Facts) -> list[str]:
     prod_account = facts.accounts["prod"]
     others = {facts.accounts[env] for env in facts.accounts if env != "prod"}
     found = []
-    for logical_id, resource in Evaluator(stack, facts).resources().items():
+    resources = Evaluator(stack, facts).resources()
+    for logical_id, resource in resources.items():
         if resource["Type"] != "AWS::IAM::Role":
             continue
         props, where = resource["Properties"], f"{stack.name}:{logical_id}"
@@ -468,7 +482,8 @@ def iam_violations(stack: StackInput, facts: Facts) -> list[str]:
                     )
         if stack.environment == "prod":
             continue
-        found += policy_violations(where, props, prod_account)
+        local = customer_managed(resources, facts.accounts[stack.environment])
+        found += policy_violations(where, props, prod_account, local)
         for policy in props.get("Policies", []):
             for statement in _statements(policy.get("PolicyDocument")):
                 actions = [str(a).lower() for a in _as_list(statement.get("Action", []))]

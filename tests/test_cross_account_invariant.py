@@ -443,21 +443,31 @@ def test_no_staging_or_dev_config_assumes_a_prod_role(config_stacks, facts):
     assert config_violations(config_stacks, facts.accounts) == []
 
 
-def test_the_staging_deploy_roles_managed_policy_is_in_the_proof(stacks, facts):
-    # PowerUserAccess allows sts:AssumeRole on "*"; only the deploy role's explicit Deny keeps
-    # it from prod, and the proof sees both.
-    deploy = stack_named(stacks, "staging/us-east-1/iam").document["Resources"]["DeployRole"]
-    assert any("PowerUserAccess" in str(arn) for arn in deploy["Properties"]["ManagedPolicyArns"])
+def test_the_staging_deploy_roles_generated_managed_policies_are_in_the_proof(stacks, facts):
+    # The deploy role's service permissions are customer-managed policies of the same template;
+    # the proof reads them. GIVEN one of them gains sts:AssumeRole on "*": the explicit Deny
+    # still holds it; WHEN the Deny goes too, THEN the proof sees a way into prod.
+    iam = stack_named(stacks, "staging/us-east-1/iam")
+    resources = iam.document["Resources"]
+    deploy = resources["DeployRole"]
+    attached = [arn["Ref"] for arn in deploy["Properties"]["ManagedPolicyArns"]]
+    assert attached and all(resources[r]["Type"] == "AWS::IAM::ManagedPolicy" for r in attached)
+    widened = copy.deepcopy(resources[attached[0]])
+    widened["Properties"]["PolicyDocument"]["Statement"].append(
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}
+    )
+    with_widened = with_resource(iam, attached[0], widened)
+    assert violations([with_widened], facts) == []
     without_deny = copy.deepcopy(deploy)
     (inline,) = without_deny["Properties"]["Policies"]
     statements = inline["PolicyDocument"]["Statement"]
     inline["PolicyDocument"]["Statement"] = [
         s for s in statements if s["Sid"] != "NeverAssumeARole"
     ]
-    found = violations(
-        [with_resource(stack_named(stacks, "staging/us-east-1/iam"), "Added", without_deny)], facts
-    )
-    assert any("Added: its policies allow sts:AssumeRole" in line for line in found), found
+    found = violations([with_resource(with_widened, "DeployRole", without_deny)], facts)
+    assert any("DeployRole: its policies allow sts:AssumeRole" in line for line in found), found
+    # and without the widening, the generated policies alone allow no role assumption
+    assert violations([with_resource(iam, "DeployRole", without_deny)], facts) == []
 
 
 def _role(trust_principal, **properties) -> dict:
@@ -487,6 +497,15 @@ IDENTITY_BREAKING_RULES = [
         ),
         "no pinned copy of arn:aws:iam::aws:policy/AdministratorAccess",
         id="managed-policy-without-a-pinned-copy",
+    ),
+    pytest.param(
+        "staging/us-east-1/iam",
+        _role(
+            "arn:aws:iam::222222222222:root",
+            ManagedPolicyArns=["arn:aws:iam::222222222222:policy/defined-elsewhere"],
+        ),
+        "neither an AWS-managed policy nor one this template defines",
+        id="customer-managed-policy-from-elsewhere",
     ),
     pytest.param(
         "dev/us-east-1/iam",

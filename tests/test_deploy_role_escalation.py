@@ -1,7 +1,7 @@
 """The deploy role cannot escalate: each path is evaluated against the rendered policies.
 
-The deploy role's policies (PowerUserAccess from the pinned copy, and its inline policy as
-rendered for prod) and the key policy are evaluated with the local AWS's policy evaluator
+The deploy role's policies (its generated service policies and its inline policy, as rendered
+for prod) and the key policy are evaluated with the local AWS's policy evaluator
 (emulator/tapstack_emulator/policy_evaluation.py: explicit Deny wins, conditions evaluated).
 Each escalation path is refused; each has a permitted twin, so the test fails if the guard is
 missing or if the policy stops allowing what a launch needs.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from identity_plane import policy
-from managed_policies import document
+from managed_policies import customer_managed, document
 from reachability import Evaluator, Facts, StackInput
 
 PROD = "333333333333"
@@ -20,6 +20,10 @@ DEPLOY_ROLE = f"arn:aws:iam::{PROD}:role/tapstack-deploy-prod"
 BOUNDARY = f"arn:aws:iam::{PROD}:policy/tapstack-boundary-prod"
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 NEW_ROLE = f"arn:aws:iam::{PROD}:role/tapstack-x"
+OWN_POLICY = f"arn:aws:iam::{PROD}:policy/tapstack-deploy-prod-services-1"
+RDS_LINKED_ROLE = (
+    f"arn:aws:iam::{PROD}:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS"
+)
 BOOTSTRAP_ROLE = f"arn:aws:iam::{PROD}:role/OrganizationAccountAccessRole"
 
 
@@ -33,8 +37,11 @@ def evaluated(documents: dict, stack: str) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def deploy_role_policies(documents) -> list[dict]:
-    role = evaluated(documents, "prod/us-east-1/iam")["DeployRole"]["Properties"]
-    managed = [document(arn) for arn in role["ManagedPolicyArns"]]
+    resources = evaluated(documents, "prod/us-east-1/iam")
+    role = resources["DeployRole"]["Properties"]
+    local = customer_managed(resources, PROD)
+    assert OWN_POLICY in role["ManagedPolicyArns"] and BOUNDARY not in role["ManagedPolicyArns"]
+    managed = [document(arn, local) for arn in role["ManagedPolicyArns"]]
     return managed + [inline["PolicyDocument"] for inline in role["Policies"]]
 
 
@@ -60,6 +67,21 @@ ESCALATIONS = [
         id="attach-admin-to-self-claiming-the-boundary",
     ),
     pytest.param("iam:PutRolePolicy", DEPLOY_ROLE, {}, id="inline-policy-on-self"),
+    pytest.param("iam:CreatePolicyVersion", OWN_POLICY, {}, id="rewrite-own-managed-policy"),
+    pytest.param("iam:SetDefaultPolicyVersion", OWN_POLICY, {}, id="switch-own-policy-version"),
+    pytest.param("iam:DeletePolicy", OWN_POLICY, {}, id="delete-own-managed-policy"),
+    pytest.param(
+        "iam:DetachRolePolicy",
+        DEPLOY_ROLE,
+        {"iam:PolicyARN": OWN_POLICY, "iam:PermissionsBoundary": BOUNDARY},
+        id="detach-own-managed-policy",
+    ),
+    pytest.param(
+        "iam:CreateServiceLinkedRole",
+        f"arn:aws:iam::{PROD}:role/aws-service-role/elasticbeanstalk.amazonaws.com/x",
+        {"iam:AWSServiceName": "elasticbeanstalk.amazonaws.com"},
+        id="service-linked-role-of-another-service",
+    ),
     pytest.param("iam:UpdateAssumeRolePolicy", DEPLOY_ROLE, {}, id="rewrite-own-trust"),
     pytest.param("iam:DeleteRolePermissionsBoundary", NEW_ROLE, {}, id="remove-a-boundary"),
     pytest.param("iam:CreatePolicyVersion", BOUNDARY, {}, id="rewrite-the-boundary"),
@@ -158,7 +180,22 @@ PERMITTED = [
         id="create-policy",
     ),
     pytest.param(
-        "rds:CreateDBCluster", f"arn:aws:rds:us-east-1:{PROD}:cluster:x", {}, id="power-user-rest"
+        "rds:CreateDBCluster",
+        f"arn:aws:rds:us-east-1:{PROD}:cluster:x",
+        {},
+        id="generated-service-action",
+    ),
+    pytest.param(
+        "iam:CreateServiceLinkedRole",
+        RDS_LINKED_ROLE,
+        {"iam:AWSServiceName": "rds.amazonaws.com"},
+        id="rds-service-linked-role",
+    ),
+    pytest.param(
+        "iam:PassRole",
+        NEW_ROLE,
+        {"iam:PassedToService": "cloudtrail.amazonaws.com"},
+        id="pass-to-cloudtrail",
     ),
 ]
 

@@ -22,10 +22,16 @@ def test_deploy_role_trusts_exactly_the_deployer(documents, group):
     (trust,) = deploy["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"AWS": [{"Ref": "DeployerPrincipalArn"}]}
     assert "PermissionsBoundary" not in deploy["Properties"]  # created by the account's admin
-    for sid, statement in statements(deploy).items():
-        if statement["Effect"] == "Allow":  # every grant is on the project's roles or policies
-            for resource in statement["Resource"]:
-                assert resource["Fn::Sub"].endswith((":role/tapstack-*", ":policy/tapstack-*")), sid
+    grants = {sid: s for sid, s in statements(deploy).items() if s["Effect"] == "Allow"}
+    # two grants beyond the project's roles and policies, each as narrow as IAM allows:
+    linked = grants.pop("CreateOnlyTheServiceLinkedRolesTheStacksNeed")
+    assert linked["Action"] == ["iam:CreateServiceLinkedRole"]
+    assert linked["Condition"] == {"StringEquals": {"iam:AWSServiceName": ["rds.amazonaws.com"]}}
+    listing = grants.pop("ListRolesAsRdsDoes")
+    assert (listing["Action"], listing["Resource"]) == (["iam:ListRoles"], ["*"])
+    for sid, statement in grants.items():  # every other grant: the project's roles or policies
+        for resource in statement["Resource"]:
+            assert resource["Fn::Sub"].endswith((":role/tapstack-*", ":policy/tapstack-*")), sid
 
 
 def test_sync_target_role_trusts_the_sync_role_with_an_external_id_and_reads_one_secret(documents):

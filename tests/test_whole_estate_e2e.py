@@ -1,8 +1,10 @@
 """End to end on the local AWS, the README's commands over the whole estate: one launch brings it
 up in Sceptre's graph order (the `estate` fixture, tests/conftest.py); every launch again changes
 nothing and `sceptre diff` is clean; each environment's command writes and assumes only in its
-own environment (every CloudFormation write and AssumeRole recorded, tests/blast_radius.py); an
-accepter group's delete refuses while prod peers with it and, once prod's peering is gone,
+own environment (every CloudFormation write and AssumeRole recorded, tests/blast_radius.py); every
+call a deploy role makes, from the images' publication to the last delete, is allowed by its
+deployed policies (the local AWS's call journal, tests/deploy_role_calls.py); an accepter
+group's delete refuses while prod peers with it and, once prod's peering is gone,
 deletes only its own stacks; then the rest goes.
 
 The last module of the e2e suite: it tears the estate down.
@@ -13,6 +15,7 @@ import shutil
 import pytest
 from aws_accounts import account_session, accounts
 from blast_radius import violations
+from deploy_role_calls import deploy_role_calls, deployed_policies, refused
 from deployment import (
     ALL_GROUPS,
     ESTATE_DIFF,
@@ -40,6 +43,29 @@ MADE_BEFORE = {f"{env}/us-east-1/iam" for env in ("dev", "staging", "prod")} | {
 @pytest.fixture(autouse=True)
 def _aws_environment(local_aws_env):
     """sceptre, Sceptre's connection manager and boto3 all reach the local AWS."""
+
+
+@pytest.fixture(scope="module")
+def deploy_role_policies(estate, local_aws) -> dict[str, list[dict]]:
+    """Each deploy role's policy documents as deployed (read back from the local AWS's IAM
+    once, before anything is deleted)."""
+    with pytest.MonkeyPatch.context() as patch:  # module scope: the autouse patch is not active
+        for name, value in local_aws.env().items():
+            patch.setenv(name, value)
+        return {
+            environment: deployed_policies(
+                account_session(environment).client("iam"), f"tapstack-deploy-{environment}"
+            )
+            for environment in accounts()
+        }
+
+
+def assert_deploy_roles_allowed(calls, policies: dict[str, list[dict]]) -> list[dict]:
+    """Every call of `calls` a deploy role made is allowed by its deployed policies; those."""
+    made = deploy_role_calls(calls)
+    assert made, "no call of a deploy role was journaled"
+    assert refused(made, policies.__getitem__) == []
+    return made
 
 
 def external(name: str) -> str:
@@ -73,6 +99,26 @@ def test_one_command_created_every_stack_once_in_its_own_account(estate):
     assert all(entry["admitted"] for entry in launch.assumed), launch.assumed
 
 
+def test_every_call_the_deploy_roles_made_to_bring_the_estate_up_is_allowed(
+    estate, deploy_role_policies
+):
+    # GIVEN every call journaled while the images were published (as CI would, with each
+    # deploy role's credentials) and while `sceptre launch -y ''` ran; THEN each deploy role's
+    # generated policies allow every one, and the launch used what the list grants for it
+    made = assert_deploy_roles_allowed(
+        estate.publication_calls + estate.launch.calls, deploy_role_policies
+    )
+    actions = {(c["caller"].rsplit("-", 1)[1], c["service"], c["action"]) for c in made}
+    for environment in accounts():
+        assert (environment, "cloudformation", "CreateStack") in actions, environment
+        assert (environment, "ecr", "PutImage") in actions, environment
+    assert ("staging", "ssm", "GetParameter") in actions  # its accepter reads prod's peering id
+    # and no deploy role holds an AWS-managed policy (PowerUserAccess was NotAction: iam/...)
+    for documents in deploy_role_policies.values():
+        statements = [s for d in documents for s in d["Statement"]]
+        assert not any("NotAction" in s and s["Effect"] == "Allow" for s in statements)
+
+
 def test_the_graph_ordered_the_cycle_prods_peering_between_the_accepters_two_sides(estate):
     created = writes_of(estate.launch, "CreateStack")
     for peer in ("staging", "dev"):
@@ -85,9 +131,12 @@ def test_the_graph_ordered_the_cycle_prods_peering_between_the_accepters_two_sid
 
 
 @pytest.mark.parametrize("group", ALL_GROUPS)
-def test_each_groups_launch_changes_nothing_and_stays_in_its_environment(estate, group):
+def test_each_groups_launch_changes_nothing_and_stays_in_its_environment(
+    estate, group, deploy_role_policies
+):
     run = run_sceptre(*group_launch(group))
     assert_no_updates(run)
+    assert_deploy_roles_allowed(run.calls, deploy_role_policies)
     environment = environment_of(group)
     assert violations(run, environment, accounts()) == []
     deploy_roles = {
@@ -101,15 +150,17 @@ def test_each_groups_launch_changes_nothing_and_stays_in_its_environment(estate,
             assert accepter in run.assumed_roles
 
 
-def test_the_whole_estate_launch_again_changes_nothing(estate):
+def test_the_whole_estate_launch_again_changes_nothing(estate, deploy_role_policies):
     run = run_sceptre(*ESTATE_LAUNCH)
     assert_no_updates(run)
+    assert_deploy_roles_allowed(run.calls, deploy_role_policies)
     assert run.output.count("No updates to perform") == len(ALL_STACKS)
 
 
-def test_diff_reports_no_difference(estate):
+def test_diff_reports_no_difference(estate, deploy_role_policies):
     run = run_sceptre(*ESTATE_DIFF)
     assert run.returncode == 0, run.output[-4000:]
+    assert_deploy_roles_allowed(run.calls, deploy_role_policies)
     for name in ALL_STACKS:
         assert f"No difference to deployed stack {external(name)}" in run.output, name
     assert run.writes == ()
@@ -137,9 +188,12 @@ def test_a_staging_command_that_touches_prod_is_caught(estate, tmp_path):
     assert any("role/tapstack-deploy-prod (prod's account)" in line for line in found), found
 
 
-def test_an_accepter_groups_delete_refuses_while_prod_peers_and_deletes_nothing(estate):
+def test_an_accepter_groups_delete_refuses_while_prod_peers_and_deletes_nothing(
+    estate, deploy_role_policies
+):
     run = run_sceptre(*TEARDOWN_BY_ENVIRONMENT[1])  # staging's group, before prod's peering
     assert run.returncode != 0
+    assert_deploy_roles_allowed(run.calls, deploy_role_policies)
     assert "staging/us-east-1/peering-accepter: not deleted: prod/us-east-1/peering still " in (
         run.output
     )
@@ -149,9 +203,10 @@ def test_an_accepter_groups_delete_refuses_while_prod_peers_and_deletes_nothing(
     assert {s.status for s in group_state("staging/us-east-1")} == {"CREATE_COMPLETE"}
 
 
-def test_prods_peering_goes_first_writing_in_prod_only(estate):
+def test_prods_peering_goes_first_writing_in_prod_only(estate, deploy_role_policies):
     run = run_sceptre(*TEARDOWN_BY_ENVIRONMENT[0])
     assert run.returncode == 0, run.output[-4000:]
+    assert_deploy_roles_allowed(run.calls, deploy_role_policies)
     assert sorted(writes_of(run, "DeleteStack")) == sorted(
         external(f"prod/us-east-1/{s}") for s in ("peering", "sync")
     )
@@ -185,12 +240,18 @@ def assert_torn_down(environment: str, outputs: dict[str, dict[str, str]]) -> No
 
 
 @pytest.mark.parametrize("command", TEARDOWN_BY_ENVIRONMENT[1:3], ids=lambda c: c[-1])
-def test_then_an_accepter_groups_delete_deletes_its_own_stacks_only(estate, command):
+def test_then_an_accepter_groups_delete_deletes_its_own_stacks_only(
+    estate, command, deploy_role_policies
+):
     group = command[-1]
     environment = environment_of(group)
     before = outputs_of(group)
     run = run_sceptre(*command)
     assert run.returncode == 0, run.output[-4000:]
+    made = assert_deploy_roles_allowed(run.calls, deploy_role_policies)
+    # !empty_buckets emptied the Object-Locked audit log with its governance bypass, allowed
+    bypassed = [c for c in made if "x-amz-bypass-governance-retention" in c["headers"]]
+    assert bypassed, "!empty_buckets made no bypassing delete"
     assert sorted(writes_of(run, "DeleteStack")) == sorted(
         external(name) for name in ALL_STACKS if name.startswith(f"{group}/")
     )
@@ -199,11 +260,12 @@ def test_then_an_accepter_groups_delete_deletes_its_own_stacks_only(estate, comm
     assert_torn_down(environment, before)
 
 
-def test_prods_delete_takes_both_regions_and_global_in_prod_only(estate):
+def test_prods_delete_takes_both_regions_and_global_in_prod_only(estate, deploy_role_policies):
     before = outputs_of("prod/us-east-1")
     identifier = before["database"]["GlobalClusterIdentifier"]
     run = run_sceptre(*TEARDOWN_BY_ENVIRONMENT[3])
     assert run.returncode == 0, run.output[-4000:]
+    assert_deploy_roles_allowed(run.calls, deploy_role_policies)
     assert violations(run, "prod", accounts()) == []
     for group in ("prod/us-east-1", "prod/eu-west-1", "global"):
         assert {s.status for s in group_state(group)} == {"NOT_DEPLOYED"}, group

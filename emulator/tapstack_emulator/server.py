@@ -17,10 +17,12 @@ from tapstack_emulator import event_schedules, runtime, vpc_resolver
 
 HOST = "127.0.0.1"
 HEALTH_PATH = "/tapstack-emulator/health"
-# CloudTrail's view of what a command did: behaviours.assume_role_trust, cloudformation_journal.
+# CloudTrail's view of what a command did: behaviours.assume_role_trust, cloudformation_journal,
+# call_journal (every signed request, with its caller).
 JOURNALS = {
     "/tapstack-emulator/assume-role-journal": "assume_role_trust",
     "/tapstack-emulator/cloudformation-journal": "cloudformation_journal",
+    "/tapstack-emulator/call-journal": "call_journal",
 }
 
 StartResponse = Callable[..., Any]
@@ -62,14 +64,15 @@ class EmulatorApp:
                 return self._resolve(environ, start_response)
         if environ.get("PATH_INFO") in JOURNALS:
             return self._journal(JOURNALS[environ["PATH_INFO"]], environ, start_response)
+        from tapstack_emulator.behaviours import call_journal
 
         if lending.is_lent(environ):
             # A Lambda invocation's own call, made while its caller holds the lock and waits.
-            with lending.lent_lock:
+            with lending.lent_lock, call_journal.request(environ):
                 body = list(self._moto_app(environ, start_response))
                 lending.lend_issued(environ, body)
                 return body
-        with self._lock:
+        with self._lock, call_journal.request(environ):
             # Drain the response inside the lock: moto may build it lazily.
             return list(self._moto_app(environ, start_response))
 

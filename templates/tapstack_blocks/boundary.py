@@ -2,16 +2,18 @@
 
 The deploy role may create and change project roles (`role/tapstack-*`) only when the role
 carries the boundary `tapstack-boundary-{env}` (`iam:PermissionsBoundary`), may pass them only
-to the services that run them (`iam:PassedToService`), and may never change itself or the
-boundary, remove a boundary, or assume a role. The boundary caps what any project role can do,
-whatever policy is later attached to it: nothing in IAM, Organizations or Account, and never
-assume a deploy or peering-accepter role. docs/security.md, "Deploy role guard rails".
+to the services that run them (`iam:PassedToService`), and may never change itself, its own
+managed policies or the boundary, remove a boundary, or assume a role. The boundary caps what
+any project role can do, whatever policy is later attached to it: nothing in IAM, Organizations
+or Account, and never assume a deploy or peering-accepter role. docs/security.md, "Deploy role
+guard rails".
 """
 
 from awacs import iam, sts
 from awacs.aws import Action, Allow, Condition, Deny, Policy, Statement, StringEquals
 from troposphere import Sub
 
+from tapstack_blocks.deploy_role_policy import policies_arn_pattern
 from tapstack_blocks.naming import ENVIRONMENT_PARAMETER, PROJECT, deploy_role_arn
 
 BOUNDARY_POLICY = f"{PROJECT}-boundary"  # + "-{env}"
@@ -28,7 +30,12 @@ PASSED_TO_SERVICES = (
     "monitoring.rds.amazonaws.com",
     "vpc-flow-logs.amazonaws.com",  # flow logs
     "cloudformation.amazonaws.com",  # the StackSet's administration role
+    "cloudtrail.amazonaws.com",  # the trail's CloudWatch Logs role (CloudWatchLogsRoleArn)
 )
+# Service-linked roles the stacks' resource handlers may create: RDS's (AWSServiceRoleForRDS,
+# made with an account's first DB cluster). Other handlers list iam:CreateServiceLinkedRole for
+# features the stacks do not use (tests/deploy_role_coverage.py checks that they do not).
+SERVICE_LINKED_ROLE_SERVICES = ("rds.amazonaws.com",)
 ROLES_WITH_BOUNDARY_ACTIONS = [
     iam.CreateRole,
     iam.PutRolePermissionsBoundary,
@@ -121,7 +128,7 @@ def boundary_policy() -> Policy:
 
 
 def deploy_role_iam_policy() -> Policy:
-    """The deploy role's IAM permissions (on top of PowerUserAccess, which has none)."""
+    """The deploy role's IAM permissions (its generated managed policies have none)."""
     project_roles = _account_arn("role")
     boundary = permissions_boundary_arn()
     return Policy(
@@ -160,10 +167,29 @@ def deploy_role_iam_policy() -> Policy:
                 Condition=Condition(StringEquals("iam:PassedToService", list(PASSED_TO_SERVICES))),
             ),
             Statement(
+                Sid="CreateOnlyTheServiceLinkedRolesTheStacksNeed",
+                Effect=Allow,
+                Action=[iam.CreateServiceLinkedRole],
+                Resource=[
+                    Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/*")
+                ],
+                Condition=Condition(
+                    StringEquals("iam:AWSServiceName", list(SERVICE_LINKED_ROLE_SERVICES))
+                ),
+            ),
+            Statement(
+                # RDS's create and update handlers list the account's roles (registry schema
+                # of AWS::RDS::DBInstance); IAM has no narrower resource for ListRoles.
+                Sid="ListRolesAsRdsDoes",
+                Effect=Allow,
+                Action=[iam.ListRoles],
+                Resource=["*"],
+            ),
+            Statement(
                 Sid="NeverChangeItselfOrTheBoundary",
                 Effect=Deny,
                 NotAction=[Action("iam", "Get*"), Action("iam", "List*")],
-                Resource=[deploy_role_arn(), boundary],
+                Resource=[deploy_role_arn(), policies_arn_pattern(), boundary],
             ),
             Statement(
                 Sid="NeverRemoveABoundary",

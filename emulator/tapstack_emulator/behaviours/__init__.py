@@ -8,6 +8,7 @@ import importlib
 # Order matters where one patch wraps another: `unsupported` guards moto's update before
 # `stack_events` wraps it with events.
 MODULES = (
+    "call_journal",
     "assume_role_trust",
     "bucket_policy_conditions",
     "conditional_exports",
