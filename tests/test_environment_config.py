@@ -238,3 +238,30 @@ def test_each_iam_stack_is_given_its_own_environments_deployer():
         assert iam.parameters["DeployerPrincipalArn"] == expected
         prod_deployer = "arn:aws:iam::123456789012:user/tapstack-deployer-prod"
         assert iam.parameters["PeeringRequesterPrincipalArn"] == prod_deployer
+
+
+def test_an_unknown_environment_is_refused_by_the_iam_stack_itself(tmp_path):
+    # The iam stack's config indexes `deployers` by environment: an unknown one must reach the
+    # config model's message, not a Jinja error (Sceptre reads the stacks of a group in no
+    # fixed order, so the group-wide case above may be decided by another stack).
+    project = copy_project(tmp_path)
+    edit(project, "config/dev/config.yaml", "environment: dev", "environment: qa")
+    result = run_sceptre(project, "--output", "json", "generate", "dev/us-east-1/iam.yaml")
+    message = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Invalid tapstack config for stack dev/us-east-1/iam" in message, message
+    assert "environment = 'qa': unknown environment" in message, message
+
+
+def test_an_unknown_environment_stops_the_bootstrap_before_any_stack_action(tmp_path):
+    # The bootstrap runs as the account's admin, without !deploy_role: the accounts map has no
+    # account for the environment, and the iam stack's config says so naming it.
+    project = copy_project(tmp_path)
+    edit(project, "config/dev/config.yaml", "environment: dev", "environment: qa")
+    result = run_sceptre(
+        project, "--var", "bootstrap=true", "--output", "json", "generate", "dev/us-east-1/iam.yaml"
+    )
+    message = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "dev/us-east-1/iam.yaml" in message and "'qa'" in message, message
+    assert "Could not connect" not in message, message
