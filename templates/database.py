@@ -29,7 +29,12 @@ from tapstack_blocks.global_database import GlobalMembership, GlobalRole
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.images import image_uri_parameter
-from tapstack_blocks.naming import resource_name, writer_dns_parameter
+from tapstack_blocks.naming import (
+    database_parameter_arn,
+    database_parameter_name,
+    resource_name,
+    writer_dns_parameter,
+)
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     IS_PROD,
@@ -196,13 +201,7 @@ def _add_connection_parameters(
     }
     # Exactly the parameters this stack owns: not writer-dns (its own resource, or the
     # baseline's) nor any other fact under /tapstack/{env}/db/ the validator trusts.
-    parameter_arns = [
-        Sub(
-            "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
-            f"/tapstack/${{EnvironmentName}}/db/{leaf}"
-        )
-        for leaf, _value in published.values()
-    ]
+    parameter_arns = [database_parameter_arn(leaf) for leaf, _value in published.values()]
     function = add_vpc_function(
         template,
         FunctionSpec(
@@ -238,7 +237,7 @@ def _add_connection_parameters(
             SecureParameter(
                 f"{label}Parameter",
                 ServiceToken=GetAtt(function, "Arn"),
-                Name=Sub(f"/tapstack/${{EnvironmentName}}/db/{leaf}"),
+                Name=database_parameter_name(leaf),
                 Value=value,
                 KmsKeyId=kms_key_arn,
                 Description=f"tapstack database connection: {leaf}",

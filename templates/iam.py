@@ -41,14 +41,12 @@ from tapstack_blocks.boundary import (
     deploy_role_iam_policy,
 )
 from tapstack_blocks.cross_account import (
-    DEPLOY_ROLE,
     EXTERNAL_ID_PATTERN,
     PEERING_ACCEPTER_ROLE,
     PRINCIPAL_ARN_PATTERN,
     ROLE_ARN_PATTERN,
     SYNC_ROLE,
     SYNC_TARGET_ROLE,
-    database_secret_arn,
     environment_key_alias,
     role_name,
     trust_exact_principal,
@@ -57,7 +55,7 @@ from tapstack_blocks.cross_account import (
 from tapstack_blocks.deploy_role_policy import policy_name, service_policy_documents
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
-from tapstack_blocks.naming import PROJECT
+from tapstack_blocks.naming import DEPLOY_ROLE, PROJECT, database_secret_arn
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import add_environment_parameters, add_is_prod_condition
 from tapstack_blocks.suppressions import INLINE_POLICY, scanner_metadata

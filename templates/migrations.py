@@ -19,6 +19,7 @@ from tapstack_blocks.custom_resources import DatabaseMigration
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
 from tapstack_blocks.handler import render
 from tapstack_blocks.images import image_uri_parameter
+from tapstack_blocks.naming import database_secret_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     KMS_KEY_ARN_PATTERN,
@@ -209,7 +210,7 @@ def _user_secret(
     return Secret(
         logical_id,
         **replicas,
-        Name=Sub(f"tapstack/${{EnvironmentName}}/${{EnvironmentSuffix}}/db/{role}"),
+        Name=database_secret_name(role),
         Description=f"tapstack database user: {role}",
         KmsKeyId=kms_key_arn,
         GenerateSecretString=GenerateSecretString(

@@ -15,7 +15,7 @@ from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.endpoint_policies import endpoint_policy
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
-from tapstack_blocks.naming import resource_name
+from tapstack_blocks.naming import log_group_name, resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     add_environment_parameters,
@@ -323,7 +323,7 @@ def _add_flow_logs(template, vpc, kms_key_arn, is_prod: str, options: NetworkOpt
     log_group = template.add_resource(
         LogGroup(
             "FlowLogGroup",
-            LogGroupName=Sub("/tapstack/${EnvironmentName}/${EnvironmentSuffix}/vpc-flow-logs"),
+            LogGroupName=log_group_name("vpc-flow-logs"),
             RetentionInDays=If(
                 is_prod, FLOW_LOG_RETENTION_DAYS["prod"], FLOW_LOG_RETENTION_DAYS["other"]
             ),

@@ -17,7 +17,7 @@ from tapstack_blocks.baseline import EXECUTION_ROLE, build_baseline
 from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
-from tapstack_blocks.naming import PROJECT
+from tapstack_blocks.naming import PROJECT, database_parameter_arn
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import add_environment_parameters
 from tapstack_blocks.suppressions import INLINE_POLICY, scanner_metadata
@@ -189,12 +189,7 @@ def _execution_policy() -> Policy:
                     ssm.AddTagsToResource,
                     ssm.RemoveTagsFromResource,
                 ],
-                Resource=[
-                    Sub(
-                        f"arn:${{AWS::Partition}}:ssm:*:${{AWS::AccountId}}:parameter/{PROJECT}/"
-                        "${EnvironmentName}/db/writer-dns"
-                    )
-                ],
+                Resource=[database_parameter_arn("writer-dns", region="*")],
             ),
             Statement(
                 Sid="DescribeCalls",

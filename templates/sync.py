@@ -24,7 +24,7 @@ from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_functi
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.images import image_uri_parameter
-from tapstack_blocks.naming import PROJECT, SUFFIX_PARAMETER, resource_name
+from tapstack_blocks.naming import database_secret_name_in, resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     ENVIRONMENTS,
@@ -119,8 +119,7 @@ def build(_options: SyncOptions) -> Template:
 
 
 def _function_environment(parameters: dict[str, Parameter]) -> dict:
-    suffix = f"${{{SUFFIX_PARAMETER}}}"
-    target_secrets = {env: f"{PROJECT}/{env}/{suffix}/db/sync" for env in SYNC_TARGETS}
+    target_secrets = {env: database_secret_name_in(env, "sync") for env in SYNC_TARGETS}
     target_roles = {env: f"${{{_role_parameter(env)}}}" for env in SYNC_TARGETS}
     # Where each target's database is comes from prod's deploy (the target's published stack
     # outputs), never from the target's secret, which staging/dev administer; the handler refuses

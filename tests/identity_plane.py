@@ -90,7 +90,6 @@ class ConfigStack:
     role_arn: str | None
     parameters: dict[str, Any] = field(default_factory=dict)
     hooks: dict[str, list] = field(default_factory=dict)
-    deploy_role_name: str = "tapstack-deploy"
 
 
 def config_stack(stack: Any) -> ConfigStack:
@@ -102,7 +101,6 @@ def config_stack(stack: Any) -> ConfigStack:
         role_arn=stack.sceptre_role,
         parameters=dict(stack._parameters),
         hooks={point: list(hooks) for point, hooks in (stack._hooks or {}).items()},
-        deploy_role_name=config.get("deploy_role_name", "tapstack-deploy"),
     )
 
 

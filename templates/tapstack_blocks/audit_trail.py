@@ -21,7 +21,7 @@ from troposphere.iam import Role
 from troposphere.logs import LogGroup
 
 from tapstack_blocks.boundary import permissions_boundary_arn
-from tapstack_blocks.naming import resource_name
+from tapstack_blocks.naming import log_group_name, resource_name
 from tapstack_blocks.protection import kept_unless_destroyable
 from tapstack_blocks.suppressions import (
     INLINE_POLICY,
@@ -101,7 +101,7 @@ def add_audit_trail(
     log_group = template.add_resource(
         LogGroup(
             "AuditTrailLogGroup",
-            LogGroupName=Sub("/tapstack/${EnvironmentName}/${EnvironmentSuffix}/cloudtrail"),
+            LogGroupName=log_group_name("cloudtrail"),
             RetentionInDays=If(is_prod, LOG_RETENTION_DAYS["prod"], LOG_RETENTION_DAYS["other"]),
             KmsKeyId=kms_key_arn,
             Metadata=scanner_metadata(RETENTION_BY_ENVIRONMENT),

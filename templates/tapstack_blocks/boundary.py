@@ -14,7 +14,7 @@ from awacs.aws import Action, Allow, Condition, Deny, Policy, Statement, StringE
 from troposphere import Sub
 
 from tapstack_blocks.deploy_role_policy import policies_arn_pattern
-from tapstack_blocks.naming import ENVIRONMENT_PARAMETER, PROJECT, deploy_role_arn
+from tapstack_blocks.naming import DEPLOY_ROLE, ENVIRONMENT_PARAMETER, PROJECT, deploy_role_arn
 
 BOUNDARY_POLICY = f"{PROJECT}-boundary"  # + "-{env}"
 # (template, logical id) of the roles without it: the deploy role, created by the account's
@@ -119,7 +119,7 @@ def boundary_policy() -> Policy:
                 Effect=Deny,
                 Action=[sts.AssumeRole, sts.TagSession, sts.SetSourceIdentity],
                 Resource=[
-                    Sub(f"arn:${{AWS::Partition}}:iam::*:role/{PROJECT}-deploy-*"),
+                    Sub(f"arn:${{AWS::Partition}}:iam::*:role/{DEPLOY_ROLE}-*"),
                     Sub(f"arn:${{AWS::Partition}}:iam::*:role/{PROJECT}-peering-accepter-*"),
                 ],
             ),

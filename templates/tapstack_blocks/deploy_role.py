@@ -12,6 +12,7 @@ from sceptre.exceptions import InvalidConfigFileError
 from sceptre.resolvers import Resolver
 from tapstack_resolvers.accounts import role_arn
 
+from tapstack_blocks import naming
 from tapstack_blocks.aurora import MYSQL_57_WARNING, is_mysql_57
 from tapstack_blocks.config_errors import (
     config_files_for,
@@ -20,7 +21,6 @@ from tapstack_blocks.config_errors import (
 )
 from tapstack_blocks.environment import SHARED_DEPLOYER_WARNING, GroupConfig, ProjectConfig
 
-DEFAULT_ROLE_PREFIX = "tapstack-deploy"
 # A child of Sceptre's logger, so warnings print the way Sceptre's own messages do.
 LOGGER = logging.getLogger("sceptre.tapstack")
 
@@ -39,7 +39,8 @@ def command_path_problems(command_path: str | None) -> list[str]:
 
 
 class DeployRole(Resolver):
-    """Resolve to `arn:{partition}:iam::{account}:role/{deploy_role_name}-{environment}`."""
+    """Resolve to `arn:{partition}:iam::{account}:role/tapstack-deploy-{environment}`: the role
+    the iam stack creates, named once (`tapstack_blocks.naming.DEPLOY_ROLE`)."""
 
     def setup(self) -> None:
         """Validate the project and group config for this stack; raise naming file and key."""
@@ -62,10 +63,9 @@ class DeployRole(Resolver):
     def resolve(self) -> str:
         """The deploy role ARN of the stack's environment."""
         partition = self.stack.config.get("partition", "aws")
-        role_prefix = self.argument or self.stack.config.get(
-            "deploy_role_name", DEFAULT_ROLE_PREFIX
+        return role_arn(
+            self._project.accounts, self._group.environment, naming.DEPLOY_ROLE, partition
         )
-        return role_arn(self._project.accounts, self._group.environment, role_prefix, partition)
 
     def _warn_about_unsupported_engine(self) -> None:
         engine_version = self.stack.config.get("parameters", {}).get("EngineVersion")

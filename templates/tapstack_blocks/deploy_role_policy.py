@@ -15,14 +15,14 @@ from pathlib import Path
 
 from troposphere import Sub
 
-from tapstack_blocks.naming import ENVIRONMENT_PARAMETER, PROJECT
+from tapstack_blocks.naming import DEPLOY_ROLE, ENVIRONMENT_PARAMETER
 
 ACTIONS_FILE = Path(__file__).with_name("deploy_role_actions.json")
 # IAM's limit for a managed policy document, in characters without whitespace.
 MANAGED_POLICY_CHARACTERS = 6144
 # A role may have 10 managed policies attached (IAM default quota).
 MANAGED_POLICIES_PER_ROLE = 10
-_NAME = f"{PROJECT}-deploy-${{{ENVIRONMENT_PARAMETER}}}-services-"  # + number
+_NAME = f"{DEPLOY_ROLE}-${{{ENVIRONMENT_PARAMETER}}}-services-"  # + number
 
 
 class PolicyPackingError(ValueError):
