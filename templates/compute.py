@@ -26,12 +26,12 @@ from tapstack_blocks.naming import (
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     add_environment_parameters,
-    add_is_prod_condition,
     add_kms_key_arn_parameter,
     lambda_security_group_parameter,
     private_subnet_ids_parameter,
 )
 from tapstack_blocks.protection import ProtectData
+from tapstack_blocks.retention import log_retention_days
 from tapstack_blocks.tags import name_tags
 from troposphere import GetAtt, Parameter, Ref, Template
 from troposphere.dynamodb import (
@@ -66,7 +66,7 @@ def build(options: ComputeOptions) -> Template:
     """The compute stack's template."""
     template = Template(Description="tapstack compute: the validator Lambda and sessions table")
     add_environment_parameters(template)
-    is_prod = add_is_prod_condition(template)
+    log_days = log_retention_days(template)
     kms_key_arn = Ref(add_kms_key_arn_parameter(template))
     parameters = _add_parameters(template)
     table = template.add_resource(_sessions_table(kms_key_arn, options.protect_data))
@@ -105,7 +105,7 @@ def build(options: ComputeOptions) -> Template:
             subnet_ids=Ref(parameters["PrivateSubnetIds"]),
             security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
             kms_key_arn=kms_key_arn,
-            is_prod=is_prod,
+            log_retention_days=log_days,
         ),
     )
     add_exported_output(template, "ValidatorFunctionName", Ref(function), "Validator function")

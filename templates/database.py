@@ -46,6 +46,7 @@ from tapstack_blocks.parameters import (
 )
 from tapstack_blocks.protection import ProtectData
 from tapstack_blocks.rds_logs import add_rds_log_groups
+from tapstack_blocks.retention import backup_retention_days, log_retention_days
 from tapstack_blocks.suppressions import AURORA_INSTANCE, add_suppressions, scanner_metadata
 from tapstack_blocks.tags import name_tags
 from troposphere import (
@@ -70,7 +71,6 @@ from troposphere.rds import (
 )
 from troposphere.ssm import Parameter as SsmParameter
 
-BACKUP_RETENTION_DAYS = {"prod": 30, "other": 7}
 LOG_EXPORTS = ["audit", "error", "slowquery"]
 AUDIT_EVENTS = "CONNECT,QUERY_DDL,QUERY_DCL"
 AUDIT_EVENTS_PROD = f"{AUDIT_EVENTS},QUERY_DML"
@@ -101,6 +101,7 @@ def build(options: DatabaseOptions) -> Template:
     template = Template(Description="tapstack database: Aurora MySQL cluster")
     add_environment_parameters(template)
     is_prod = add_is_prod_condition(template)
+    log_days = log_retention_days(template)
     kms_key_arn = Ref(add_kms_key_arn_parameter(template))
     parameters = _add_parameters(template)
     template.add_condition(
@@ -119,7 +120,7 @@ def build(options: DatabaseOptions) -> Template:
         options.global_database, template, kms_key_arn, MASTER_USERNAME, options.protect_data
     )
     log_groups = add_rds_log_groups(
-        template, resource_name("aurora"), LOG_EXPORTS, kms_key_arn, is_prod, options.protect_data
+        template, resource_name("aurora"), LOG_EXPORTS, kms_key_arn, log_days, options.protect_data
     )
     cluster = template.add_resource(
         DBCluster(
@@ -134,9 +135,7 @@ def build(options: DatabaseOptions) -> Template:
             DBSubnetGroupName=Ref(subnet_group),
             VpcSecurityGroupIds=[Ref(parameters["DatabaseSecurityGroupId"])],
             DBClusterParameterGroupName=Ref(cluster_parameters),
-            BackupRetentionPeriod=If(
-                is_prod, BACKUP_RETENTION_DAYS["prod"], BACKUP_RETENTION_DAYS["other"]
-            ),
+            BackupRetentionPeriod=backup_retention_days(template),
             CopyTagsToSnapshot=True,
             DeletionProtection=options.protect_data,
             EnableCloudwatchLogsExports=LOG_EXPORTS,
@@ -171,14 +170,14 @@ def build(options: DatabaseOptions) -> Template:
             instance.DependsOn = ["WriterInstance"]
         template.add_resource(instance)
     secret_arn = membership.secret_arn(cluster)
-    _add_connection_parameters(template, cluster, parameters, kms_key_arn, is_prod, secret_arn)
+    _add_connection_parameters(template, cluster, parameters, kms_key_arn, log_days, secret_arn)
     add_default_group_lockdown(
         template,
         VpcPlacement(
             subnet_ids=Ref(parameters["PrivateSubnetIds"]),
             security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
             kms_key_arn=kms_key_arn,
-            is_prod=is_prod,
+            log_retention_days=log_days,
         ),
     )
     if options.global_database == "none":
@@ -189,7 +188,7 @@ def build(options: DatabaseOptions) -> Template:
 
 
 def _add_connection_parameters(
-    template, cluster, parameters, kms_key_arn, is_prod, secret_arn
+    template, cluster, parameters, kms_key_arn, log_days, secret_arn
 ) -> None:
     """Publish `/tapstack/{env}/db/*` as SecureString parameters under the environment key
     (AWS::SSM::Parameter cannot create SecureString, hence the custom resource)."""
@@ -229,7 +228,7 @@ def _add_connection_parameters(
             subnet_ids=Ref(parameters["PrivateSubnetIds"]),
             security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
             kms_key_arn=kms_key_arn,
-            is_prod=is_prod,
+            log_retention_days=log_days,
         ),
     )
     for label, (leaf, value) in published.items():

@@ -6,14 +6,12 @@ from tapstack_blocks.handler import render
 from tapstack_blocks.kms_policy import key_policy
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
-from tapstack_blocks.parameters import add_environment_parameters, add_is_prod_condition
+from tapstack_blocks.parameters import add_environment_parameters
 from tapstack_blocks.protection import ProtectData, kept_unless_destroyable
+from tapstack_blocks.retention import key_deletion_window_days
 from tapstack_blocks.tags import name_tags
-from troposphere import GetAtt, If, Ref, Sub, Template
+from troposphere import GetAtt, Ref, Sub, Template
 from troposphere.kms import Alias, Key
-
-PROD_DELETION_WINDOW_DAYS = 30
-NON_PROD_DELETION_WINDOW_DAYS = 7
 
 
 class KmsOptions(BaseModel):
@@ -28,16 +26,13 @@ def build(options: KmsOptions) -> Template:
     """The kms stack's template."""
     template = Template(Description="tapstack kms: the environment's customer-managed key")
     environment, _suffix = add_environment_parameters(template)
-    is_prod = add_is_prod_condition(template)
     key = template.add_resource(
         Key(
             "EnvironmentKey",
             Description=Sub("tapstack ${EnvironmentName}: data at rest in every tapstack stack"),
             EnableKeyRotation=True,
             KeyPolicy=key_policy([cloudtrail_key_statement()]),  # the account's trail
-            PendingWindowInDays=If(
-                is_prod, PROD_DELETION_WINDOW_DAYS, NON_PROD_DELETION_WINDOW_DAYS
-            ),
+            PendingWindowInDays=key_deletion_window_days(template),
             Tags=name_tags(resource_name("key")),
             # Delete schedules deletion after PendingWindowInDays (prod: 30 days, so a final
             # snapshot stays restorable, docs/operations.md); protect_data retains the key.

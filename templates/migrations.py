@@ -29,6 +29,7 @@ from tapstack_blocks.parameters import (
     lambda_security_group_parameter,
     private_subnet_ids_parameter,
 )
+from tapstack_blocks.retention import log_retention_days
 from tapstack_blocks.tags import name_tags
 from troposphere import AWSHelperFn, GetAtt, If, Parameter, Ref, Select, Split, Sub, Template
 from troposphere.awslambda import Permission
@@ -82,6 +83,7 @@ def build(options: MigrationsOptions) -> Template:
     template = Template(Description="tapstack migrations: schema and database users")
     add_environment_parameters(template)
     is_prod = add_is_prod_condition(template)
+    log_days = log_retention_days(template)
     kms_key_arn = Ref(add_kms_key_arn_parameter(template))
     parameters = _add_parameters(template)
     migrator_secret = template.add_resource(
@@ -140,7 +142,7 @@ def build(options: MigrationsOptions) -> Template:
             subnet_ids=Ref(parameters["PrivateSubnetIds"]),
             security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
             kms_key_arn=kms_key_arn,
-            is_prod=is_prod,
+            log_retention_days=log_days,
         ),
     )
     migration = template.add_resource(
@@ -183,7 +185,7 @@ def build(options: MigrationsOptions) -> Template:
             subnet_ids=Ref(parameters["PrivateSubnetIds"]),
             security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
             kms_key_arn=kms_key_arn,
-            is_prod=is_prod,
+            log_retention_days=log_days,
         ),
         after=migration.title,
     )

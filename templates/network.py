@@ -19,11 +19,11 @@ from tapstack_blocks.naming import log_group_name, resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     add_environment_parameters,
-    add_is_prod_condition,
     add_kms_key_arn_parameter,
 )
 from tapstack_blocks.peering_path import EPHEMERAL_PORTS_BUT_MYSQL
 from tapstack_blocks.protection import ProtectData, kept_unless_destroyable
+from tapstack_blocks.retention import audit_log_retention_days
 from tapstack_blocks.security_groups import NO_EGRESS, allow_tcp_between_groups
 from tapstack_blocks.subnets import (
     HAS_THIRD_AZ,
@@ -38,7 +38,7 @@ from tapstack_blocks.suppressions import (
     scanner_metadata,
 )
 from tapstack_blocks.tags import name_tags
-from troposphere import Equals, GetAtt, If, Join, Not, Parameter, Ref, Sub, Template
+from troposphere import Equals, GetAtt, Join, Not, Parameter, Ref, Sub, Template
 from troposphere.ec2 import (
     VPC,
     FlowLog,
@@ -64,7 +64,6 @@ HAS_SYNC_TARGETS = "HasSyncTargets"
 TCP = "6"
 ALL_PROTOCOLS = "-1"
 # Egress only to loopback replaces a security group's default allow-all egress: no egress.
-FLOW_LOG_RETENTION_DAYS = {"prod": 365, "other": 90}
 
 
 class NetworkOptions(BaseModel):
@@ -109,7 +108,7 @@ def build(options: NetworkOptions) -> Template:
     _add_endpoints(
         template, vpc, subnets, route_tables, groups["Endpoint"], options, sync_target_roles
     )
-    _add_flow_logs(template, vpc, kms_key_arn, add_is_prod_condition(template), options)
+    _add_flow_logs(template, vpc, kms_key_arn, audit_log_retention_days(template), options)
     _add_outputs(template, vpc, subnets, route_tables, groups)
     add_exported_output(template, "PrivateNetworkAclId", Ref(acl), "Private subnets' NACL id")
     add_exported_output(
@@ -319,14 +318,14 @@ def _add_endpoints(
         )
 
 
-def _add_flow_logs(template, vpc, kms_key_arn, is_prod: str, options: NetworkOptions) -> None:
+def _add_flow_logs(
+    template, vpc, kms_key_arn, retention_days: Ref, options: NetworkOptions
+) -> None:
     log_group = template.add_resource(
         LogGroup(
             "FlowLogGroup",
             LogGroupName=log_group_name("vpc-flow-logs"),
-            RetentionInDays=If(
-                is_prod, FLOW_LOG_RETENTION_DAYS["prod"], FLOW_LOG_RETENTION_DAYS["other"]
-            ),
+            RetentionInDays=retention_days,
             KmsKeyId=kms_key_arn,
             Metadata=scanner_metadata(RETENTION_BY_ENVIRONMENT),
             DeletionPolicy=kept_unless_destroyable(options.protect_data),

@@ -30,11 +30,15 @@ from tapstack_blocks.parameters import (
     ENVIRONMENTS,
     VPC_CIDR_PATTERN,
     add_environment_parameters,
-    add_is_prod_condition,
     add_kms_key_arn_parameter,
     private_subnet_ids_parameter,
 )
-from tapstack_blocks.suppressions import INLINE_POLICY, scanner_metadata
+from tapstack_blocks.retention import log_retention_days
+from tapstack_blocks.suppressions import (
+    INLINE_POLICY,
+    RETENTION_BY_ENVIRONMENT,
+    scanner_metadata,
+)
 from tapstack_blocks.sync_workflow import definition
 from tapstack_blocks.topics import add_encrypted_topic, add_tls_only_publishing_policy
 from troposphere import Equals, GetAtt, Join, Parameter, Ref, Sub, Template
@@ -61,7 +65,6 @@ RATE_PATTERN = r"^rate\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_-]{1,64}$"
 SECRET_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$"  # noqa: S105 - a pattern, not a secret
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9+=,.@:/_-]{16,1224}$"
-STATE_MACHINE_LOG_RETENTION_DAYS = 365
 
 
 class SyncOptions(BaseModel):
@@ -74,7 +77,7 @@ def build(_options: SyncOptions) -> Template:
     """The sync stack's template."""
     template = Template(Description="tapstack sync: reference data from prod to staging and dev")
     add_environment_parameters(template)
-    is_prod = add_is_prod_condition(template)
+    log_days = log_retention_days(template)
     kms_key_arn = Ref(add_kms_key_arn_parameter(template))
     parameters = _add_parameters(template)
     template.add_condition(ENABLE_SCHEDULE, Equals(Ref(parameters["SyncScheduleEnabled"]), "true"))
@@ -107,10 +110,10 @@ def build(_options: SyncOptions) -> Template:
             subnet_ids=Ref(parameters["PrivateSubnetIds"]),
             security_group_id=Ref(parameters["SyncSecurityGroupId"]),
             kms_key_arn=kms_key_arn,
-            is_prod=is_prod,
+            log_retention_days=log_days,
         ),
     )
-    state_machine = _add_workflow(template, function, topic, kms_key_arn)
+    state_machine = _add_workflow(template, function, topic, kms_key_arn, log_days)
     _add_schedule(template, state_machine, parameters)
     add_exported_output(template, "SyncFunctionName", Ref(function), "The sync Lambda")
     add_exported_output(template, "SyncStateMachineArn", Ref(state_machine), "Sync workflow")
@@ -161,14 +164,15 @@ def _vpc_cidr_parameter(environment: str) -> str:
     return f"{environment.capitalize()}VpcCidr"
 
 
-def _add_workflow(template, function, topic, kms_key_arn) -> StateMachine:
+def _add_workflow(template, function, topic, kms_key_arn, log_days: Ref) -> StateMachine:
     name = resource_name("sync")
     log_group = template.add_resource(
         LogGroup(
             "SyncWorkflowLogGroup",
             LogGroupName=Sub("/aws/vendedlogs/states/${Name}", Name=name),
-            RetentionInDays=STATE_MACHINE_LOG_RETENTION_DAYS,
+            RetentionInDays=log_days,
             KmsKeyId=kms_key_arn,
+            Metadata=scanner_metadata(RETENTION_BY_ENVIRONMENT),
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
         )

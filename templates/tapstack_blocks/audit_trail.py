@@ -14,7 +14,7 @@ from awacs import kms, logs
 from awacs import s3 as s3_actions
 from awacs.aws import Allow, ArnLike, Condition, Policy, Principal, Statement, StringEquals
 from awacs.sts import AssumeRole
-from troposphere import AWSHelperFn, GetAtt, If, Sub, Template
+from troposphere import AWSHelperFn, GetAtt, Sub, Template
 from troposphere.cloudtrail import DataResource, EventSelector, Trail
 from troposphere.iam import Policy as RolePolicy
 from troposphere.iam import Role
@@ -32,7 +32,6 @@ from tapstack_blocks.suppressions import (
 from tapstack_blocks.tags import name_tags
 
 TrailScope = Literal["none", "regional", "multi-region"]
-LOG_RETENTION_DAYS = {"prod": 365, "other": 90}
 TRAIL = "trail"
 
 
@@ -93,7 +92,7 @@ def add_audit_trail(
     bucket: AWSHelperFn,
     data_event_bucket_arns: list[AWSHelperFn],
     kms_key_arn: AWSHelperFn,
-    is_prod: str,
+    retention_days: AWSHelperFn,
     depends_on: list[str],
     protect_data: bool = False,
 ) -> Trail:
@@ -102,7 +101,7 @@ def add_audit_trail(
         LogGroup(
             "AuditTrailLogGroup",
             LogGroupName=log_group_name("cloudtrail"),
-            RetentionInDays=If(is_prod, LOG_RETENTION_DAYS["prod"], LOG_RETENTION_DAYS["other"]),
+            RetentionInDays=retention_days,
             KmsKeyId=kms_key_arn,
             Metadata=scanner_metadata(RETENTION_BY_ENVIRONMENT),
             DeletionPolicy=kept_unless_destroyable(protect_data),

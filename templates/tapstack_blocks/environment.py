@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictInt,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -30,6 +31,11 @@ from tapstack_blocks.aurora import (
     INSTANCE_CLASSES,
 )
 from tapstack_blocks.parameters import ENVIRONMENTS, SUFFIX_DESCRIPTION, SUFFIX_PATTERN
+from tapstack_blocks.retention import (
+    BACKUP_RETENTION_DAYS,
+    KEY_DELETION_WINDOW_DAYS,
+    LOG_RETENTION_DAYS,
+)
 
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
 # An IAM role or user, in an explicit 12-digit account: what a deploy role's trust may name.
@@ -169,6 +175,31 @@ class ProjectConfig(BaseModel):
             ) from None
 
 
+def _log_retention_period(days: int) -> int:
+    if days not in LOG_RETENTION_DAYS:
+        allowed = ", ".join(str(value) for value in LOG_RETENTION_DAYS)
+        raise ValueError(f"not a CloudWatch Logs retention period; choose one of {allowed}")
+    return days
+
+
+LogRetentionDays = Annotated[StrictInt, AfterValidator(_log_retention_period)]
+
+
+class RetentionWindows(BaseModel):
+    """How long an environment keeps logs and backups, and a deleted key (`retention`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    log_days: LogRetentionDays
+    audit_log_days: LogRetentionDays
+    backup_days: Annotated[
+        StrictInt, Field(ge=BACKUP_RETENTION_DAYS[0], le=BACKUP_RETENTION_DAYS[1])
+    ]
+    key_deletion_days: Annotated[
+        StrictInt, Field(ge=KEY_DELETION_WINDOW_DAYS[0], le=KEY_DELETION_WINDOW_DAYS[1])
+    ]
+
+
 class GroupConfig(BaseModel):
     """Facts of one stack group (config/{env}/config.yaml and config/{env}/{region}/).
 
@@ -194,6 +225,8 @@ class GroupConfig(BaseModel):
     # Data protection (tapstack_blocks.protection, docs/operations.md): a YAML bool, off unless
     # the environment says `protect_data: true`.
     protect_data: StrictBool = False
+    # Retention and deletion windows (config/{env}/config.yaml): a regional group's stacks use them.
+    retention: Annotated[RetentionWindows | None, Field(validate_default=True)] = None
 
     @field_validator("stackset_regions")
     @classmethod
@@ -217,6 +250,15 @@ class GroupConfig(BaseModel):
         if info.data.get("scope") == "regional" and az_count is None:
             raise ValueError("az_count is required for a regional group")
         return az_count
+
+    @field_validator("retention")
+    @classmethod
+    def _retention_for_regional_groups(
+        cls, retention: RetentionWindows | None, info: ValidationInfo
+    ) -> RetentionWindows | None:
+        if info.data.get("scope") == "regional" and retention is None:
+            raise ValueError("retention is required for a regional group")
+        return retention
 
     @property
     def expected_path(self) -> str:
