@@ -9,20 +9,19 @@ KMS-encrypted log group. No internet gateway, no NAT, no public subnet.
 from typing import Literal
 
 from awacs import logs
-from awacs.aws import Allow, Policy, Statement
 from pydantic import BaseModel, ConfigDict
-from tapstack_blocks.boundary import permissions_boundary_arn
+from tapstack_blocks.delivered_logs import LogDelivery, LogStorage, add_delivered_log_group
 from tapstack_blocks.endpoint_policies import endpoint_policy
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
-from tapstack_blocks.naming import log_group_name, resource_name
+from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     add_environment_parameters,
     add_kms_key_arn_parameter,
 )
 from tapstack_blocks.peering_path import EPHEMERAL_PORTS_BUT_MYSQL
-from tapstack_blocks.protection import ProtectData, kept_unless_destroyable
+from tapstack_blocks.protection import ProtectData
 from tapstack_blocks.retention import audit_log_retention_days
 from tapstack_blocks.security_groups import NO_EGRESS, allow_tcp_between_groups
 from tapstack_blocks.subnets import (
@@ -31,11 +30,6 @@ from tapstack_blocks.subnets import (
     add_private_subnets,
     add_third_az_condition,
     per_az,
-)
-from tapstack_blocks.suppressions import (
-    INLINE_POLICY,
-    RETENTION_BY_ENVIRONMENT,
-    scanner_metadata,
 )
 from tapstack_blocks.tags import name_tags
 from troposphere import Equals, GetAtt, Join, Not, Parameter, Ref, Sub, Template
@@ -52,9 +46,6 @@ from troposphere.ec2 import (
     SubnetRouteTableAssociation,
     VPCEndpoint,
 )
-from troposphere.iam import Policy as RolePolicy
-from troposphere.iam import Role
-from troposphere.logs import LogGroup
 
 InterfaceService = Literal["secretsmanager", "ssm", "sts", "kms", "logs", "ec2"]
 ANYWHERE = "0.0.0.0/0"
@@ -321,43 +312,18 @@ def _add_endpoints(
 def _add_flow_logs(
     template, vpc, kms_key_arn, retention_days: Ref, options: NetworkOptions
 ) -> None:
-    log_group = template.add_resource(
-        LogGroup(
-            "FlowLogGroup",
-            LogGroupName=log_group_name("vpc-flow-logs"),
-            RetentionInDays=retention_days,
-            KmsKeyId=kms_key_arn,
-            Metadata=scanner_metadata(RETENTION_BY_ENVIRONMENT),
-            DeletionPolicy=kept_unless_destroyable(options.protect_data),
-            UpdateReplacePolicy=kept_unless_destroyable(options.protect_data),
-        )
-    )
-    role = template.add_resource(
-        Role(
-            "FlowLogRole",
-            PermissionsBoundary=permissions_boundary_arn(),
-            Metadata=scanner_metadata(INLINE_POLICY),
-            AssumeRolePolicyDocument=service_trust_policy("vpc-flow-logs.amazonaws.com"),
-            Policies=[
-                RolePolicy(
-                    PolicyName="deliver-flow-logs",
-                    PolicyDocument=Policy(
-                        Version="2012-10-17",
-                        Statement=[
-                            Statement(
-                                Effect=Allow,
-                                Action=[
-                                    logs.CreateLogStream,
-                                    logs.PutLogEvents,
-                                    logs.DescribeLogStreams,
-                                ],
-                                Resource=[GetAtt(log_group, "Arn")],
-                            )
-                        ],
-                    ),
-                )
-            ],
-        )
+    log_group, role = add_delivered_log_group(
+        template,
+        LogDelivery(
+            log_group_id="FlowLogGroup",
+            log_group="vpc-flow-logs",
+            role_id="FlowLogRole",
+            trust=service_trust_policy("vpc-flow-logs.amazonaws.com"),
+            policy_name="deliver-flow-logs",
+            actions=[logs.CreateLogStream, logs.PutLogEvents, logs.DescribeLogStreams],
+            resources=lambda group_arn: [group_arn],
+        ),
+        LogStorage(kms_key_arn, retention_days, options.protect_data),
     )
     template.add_resource(
         FlowLog(

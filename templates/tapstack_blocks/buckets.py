@@ -5,7 +5,6 @@ from awacs.aws import (
     Allow,
     ArnLike,
     ArnNotLike,
-    Bool,
     BoolIfExists,
     Condition,
     Deny,
@@ -36,6 +35,7 @@ from troposphere.s3 import (
 
 from tapstack_blocks.suppressions import scanner_metadata
 from tapstack_blocks.tags import name_tags
+from tapstack_blocks.tls_only import bucket_resources, deny_insecure_transport
 
 ABORT_INCOMPLETE_UPLOAD_DAYS = 7
 ACCESS_LOG_NONCURRENT_DAYS = 30
@@ -192,14 +192,7 @@ def add_tls_only_policy(
         Statement=[
             *perimeter,
             *(extra_statements or []),
-            Statement(
-                Sid="DenyInsecureTransport",
-                Effect=Deny,
-                Principal=Principal("*"),  # a Deny for everyone: no request without TLS
-                Action=[s3_actions.Action("*")],
-                Resource=[GetAtt(bucket, "Arn"), Sub("${Arn}/*", Arn=GetAtt(bucket, "Arn"))],
-                Condition=Condition(Bool("aws:SecureTransport", False)),
-            ),
+            deny_insecure_transport([s3_actions.Action("*")], bucket_resources(bucket)),
         ],
     )
     return template.add_resource(
