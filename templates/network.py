@@ -20,10 +20,10 @@ from tapstack_blocks.parameters import (
     add_environment_parameters,
     add_kms_key_arn_parameter,
 )
-from tapstack_blocks.peering_path import EPHEMERAL_PORTS_BUT_MYSQL
+from tapstack_blocks.private_network_rules import TIER_RULES, nacl_entries
 from tapstack_blocks.protection import ProtectData
 from tapstack_blocks.retention import audit_log_retention_days
-from tapstack_blocks.security_groups import NO_EGRESS, allow_tcp_between_groups
+from tapstack_blocks.security_groups import NO_EGRESS, add_tcp_rules
 from tapstack_blocks.subnets import (
     HAS_THIRD_AZ,
     MAX_AZS,
@@ -38,23 +38,15 @@ from troposphere.ec2 import (
     FlowLog,
     NetworkAcl,
     NetworkAclEntry,
-    PortRange,
     RouteTable,
     SecurityGroup,
-    SecurityGroupEgress,
     SubnetNetworkAclAssociation,
     SubnetRouteTableAssociation,
     VPCEndpoint,
 )
 
 InterfaceService = Literal["secretsmanager", "ssm", "sts", "kms", "logs", "ec2"]
-ANYWHERE = "0.0.0.0/0"
-HTTPS = 443
-MYSQL = 3306
 HAS_SYNC_TARGETS = "HasSyncTargets"
-TCP = "6"
-ALL_PROTOCOLS = "-1"
-# Egress only to loopback replaces a security group's default allow-all egress: no egress.
 
 
 class NetworkOptions(BaseModel):
@@ -185,25 +177,7 @@ def _add_network_acl(template, vpc, subnets, vpc_cidr) -> NetworkAcl:
     acl = template.add_resource(
         NetworkAcl("PrivateNetworkAcl", VpcId=Ref(vpc), Tags=name_tags(resource_name("private")))
     )
-    entries = [
-        # (name, rule number, egress, protocol, cidr, ports)
-        ("InboundFromVpc", 100, False, ALL_PROTOCOLS, vpc_cidr, None),
-        # Stateless NACL: replies from S3 (gateway endpoint) arrive on ephemeral ports; 3306 is
-        # left out so that no address outside the VPC is ever admitted to the MySQL port.
-        ("InboundEphemeralReplies", 110, False, TCP, ANYWHERE, EPHEMERAL_PORTS_BUT_MYSQL[0]),
-        (
-            "InboundEphemeralRepliesAbove3306",
-            111,
-            False,
-            TCP,
-            ANYWHERE,
-            EPHEMERAL_PORTS_BUT_MYSQL[1],
-        ),
-        ("OutboundToVpc", 100, True, ALL_PROTOCOLS, vpc_cidr, None),
-        # HTTPS to S3 through the gateway endpoint; no route leads anywhere else.
-        ("OutboundHttpsToS3", 110, True, TCP, ANYWHERE, PortRange(From=HTTPS, To=HTTPS)),
-    ]
-    for name, number, egress, protocol, cidr, ports in entries:
+    for name, number, egress, protocol, cidr, ports in nacl_entries(vpc_cidr):
         entry = NetworkAclEntry(
             f"PrivateNetworkAcl{name}",
             NetworkAclId=Ref(acl),
@@ -243,33 +217,11 @@ def _add_security_groups(template, vpc, s3_prefix_list) -> dict[str, SecurityGro
         if tier != "Lambda":
             group.SecurityGroupEgress = [NO_EGRESS]
         groups[tier] = template.add_resource(group)
-    lambda_tier = Ref(groups["Lambda"])
-    allow_tcp_between_groups(
+    add_tcp_rules(
         template,
-        port=HTTPS,
-        sender=lambda_tier,
-        receiver=Ref(groups["Endpoint"]),
-        egress=("LambdaEgressHttpsToEndpoints", "HTTPS to interface endpoints"),
-        ingress=("EndpointIngressHttpsFromLambda", "HTTPS from the Lambda tier"),
-    )
-    template.add_resource(
-        SecurityGroupEgress(
-            "LambdaEgressHttpsToS3",
-            GroupId=lambda_tier,
-            IpProtocol="tcp",
-            FromPort=HTTPS,
-            ToPort=HTTPS,
-            DestinationPrefixListId=s3_prefix_list,
-            Description="HTTPS to S3 via the gateway endpoint (S3's managed prefix list)",
-        )
-    )
-    allow_tcp_between_groups(
-        template,
-        port=MYSQL,
-        sender=lambda_tier,
-        receiver=Ref(groups["Database"]),
-        egress=("LambdaEgressMysqlToDatabase", "MySQL to the database tier"),
-        ingress=("DatabaseIngressMysqlFromLambda", "MySQL from the Lambda tier"),
+        TIER_RULES,
+        {tier: Ref(group) for tier, group in groups.items()},
+        {"S3": s3_prefix_list},
     )
     return groups
 

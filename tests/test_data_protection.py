@@ -20,7 +20,18 @@ import kms
 import network
 import storage
 
-GROUP = {"environment": "prod", "region": "us-east-1", "az_count": 3, "environment_suffix": "main"}
+GROUP = {
+    "environment": "prod",
+    "region": "us-east-1",
+    "az_count": 3,
+    "environment_suffix": "main",
+    "retention": {
+        "log_days": 365,
+        "audit_log_days": 365,
+        "backup_days": 30,
+        "key_deletion_days": 30,
+    },
+}
 
 
 def rendered(protect_data: bool) -> dict[str, dict]:
