@@ -15,6 +15,7 @@ SYNC_ROLE = f"{PROJECT}-sync"  # + "-prod": the prod sync Lambda's role
 SYNC_TARGET_ROLE = f"{PROJECT}-sync-target"  # + "-{env}": what the sync role assumes
 # + "-{env}" (staging, dev): what prod's deployer accepts peering with in that account
 PEERING_ACCEPTER_ROLE = f"{PROJECT}-peering-accepter"
+SESSION_SECONDS = 3600  # the account-level roles' sessions (deploy, sync, accepter)
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,64}$"
 PRINCIPAL_ARN_PATTERN = r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)/[\w+=,.@/-]+$"
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9+=,.@:/_-]{16,1224}$"
