@@ -11,7 +11,6 @@ from typing import Literal
 from awacs import logs
 from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.delivered_logs import LogDelivery, LogStorage, add_delivered_log_group
-from tapstack_blocks.endpoint_policies import endpoint_policy
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import resource_name
@@ -32,7 +31,8 @@ from tapstack_blocks.subnets import (
     per_az,
 )
 from tapstack_blocks.tags import name_tags
-from troposphere import Equals, GetAtt, Join, Not, Parameter, Ref, Sub, Template
+from tapstack_blocks.vpc_endpoints import HAS_SYNC_TARGETS, EndpointPlacement, add_vpc_endpoints
+from troposphere import Equals, GetAtt, Join, Not, Parameter, Ref, Template
 from troposphere.ec2 import (
     VPC,
     FlowLog,
@@ -42,11 +42,9 @@ from troposphere.ec2 import (
     SecurityGroup,
     SubnetNetworkAclAssociation,
     SubnetRouteTableAssociation,
-    VPCEndpoint,
 )
 
 InterfaceService = Literal["secretsmanager", "ssm", "sts", "kms", "logs", "ec2"]
-HAS_SYNC_TARGETS = "HasSyncTargets"
 
 
 class NetworkOptions(BaseModel):
@@ -88,8 +86,11 @@ def build(options: NetworkOptions) -> Template:
     acl = _add_network_acl(template, vpc, subnets, Ref(vpc_cidr))
     s3_prefix_list, sync_target_roles = _add_data_perimeter_parameters(template)
     groups = _add_security_groups(template, vpc, s3_prefix_list)
-    _add_endpoints(
-        template, vpc, subnets, route_tables, groups["Endpoint"], options, sync_target_roles
+    add_vpc_endpoints(
+        template,
+        EndpointPlacement(Ref(vpc), subnets, route_tables, groups["Endpoint"]),
+        options.interface_endpoints,
+        sync_target_roles,
     )
     _add_flow_logs(template, vpc, kms_key_arn, audit_log_retention_days(template), options)
     _add_outputs(template, vpc, subnets, route_tables, groups)
@@ -224,41 +225,6 @@ def _add_security_groups(template, vpc, s3_prefix_list) -> dict[str, SecurityGro
         {"S3": s3_prefix_list},
     )
     return groups
-
-
-def _add_endpoints(
-    template, vpc, subnets, route_tables, endpoint_group, options, sync_target_roles
-) -> None:
-    """The S3 gateway and interface endpoints, each with its data-perimeter policy."""
-    s3_endpoint = template.add_resource(
-        VPCEndpoint(
-            "S3GatewayEndpoint",
-            VpcId=Ref(vpc),
-            ServiceName=Sub("com.amazonaws.${AWS::Region}.s3"),
-            VpcEndpointType="Gateway",
-            RouteTableIds=per_az([Ref(table) for table in route_tables]),
-            PolicyDocument=endpoint_policy("s3"),
-        )
-    )
-    add_exported_output(
-        template,
-        "S3GatewayEndpointId",
-        Ref(s3_endpoint),
-        "The S3 gateway endpoint: the project's buckets admit this project's code only through it",
-    )
-    for service in options.interface_endpoints:
-        template.add_resource(
-            VPCEndpoint(
-                f"{service.capitalize()}InterfaceEndpoint",
-                VpcId=Ref(vpc),
-                ServiceName=Sub(f"com.amazonaws.${{AWS::Region}}.{service}"),
-                VpcEndpointType="Interface",
-                PrivateDnsEnabled=True,
-                SubnetIds=per_az([Ref(subnet) for subnet in subnets]),
-                SecurityGroupIds=[Ref(endpoint_group)],
-                PolicyDocument=endpoint_policy(service, sync_target_roles, HAS_SYNC_TARGETS),
-            )
-        )
 
 
 def _add_flow_logs(
