@@ -13,12 +13,6 @@ says how.
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
-from tapstack_blocks.aurora import (
-    DEFAULT_ENGINE_VERSION,
-    DEFAULT_INSTANCE_CLASS,
-    ENGINE_VERSION_PATTERN,
-    INSTANCE_CLASSES,
-)
 from tapstack_blocks.aurora_parameter_groups import add_aurora_parameter_groups
 from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.connection_parameters import ConnectionFacts, add_connection_parameters
@@ -45,6 +39,12 @@ from tapstack_blocks.rds_logs import add_rds_log_groups
 from tapstack_blocks.retention import backup_retention_days, log_retention_days
 from tapstack_blocks.suppressions import AURORA_INSTANCE, add_suppressions
 from tapstack_blocks.tags import name_tags
+from tapstack_environment.aurora import (
+    DEFAULT_ENGINE_VERSION,
+    DEFAULT_INSTANCE_CLASS,
+    ENGINE_VERSION_PATTERN,
+    INSTANCE_CLASSES,
+)
 from troposphere import (
     GetAtt,
     GetAZs,

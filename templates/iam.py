@@ -39,7 +39,7 @@ from tapstack_blocks.cross_account import (
 )
 from tapstack_blocks.deploy_role_policy import deploy_role_service_policies
 from tapstack_blocks.handler import render
-from tapstack_blocks.naming import DEPLOY_ROLE
+from tapstack_blocks.naming import deploy_role_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import add_environment_parameters, add_is_prod_condition
 from tapstack_blocks.peering_accepter_role import IS_PEERING_ACCEPTER, peering_accepter_role
@@ -165,7 +165,7 @@ def _deploy_role(deployer, service_policies: list[ManagedPolicy]) -> Role:
     return Role(
         "DeployRole",
         Metadata=scanner_metadata(INLINE_POLICY),
-        RoleName=role_name(DEPLOY_ROLE),
+        RoleName=deploy_role_name(),
         Description="tapstack: the role Sceptre assumes to deploy this account's stacks",
         AssumeRolePolicyDocument=trust_exact_principal(Ref(deployer)),
         MaxSessionDuration=SESSION_SECONDS,

@@ -27,7 +27,7 @@ from typing import Any
 
 from managed_policies import UnknownManagedPolicyError, document
 from sceptre.resolvers.stack_output import StackOutput
-from tapstack_blocks.deploy_role import DeployRole
+from tapstack_environment.deploy_role import DeployRole
 from tapstack_hooks.accept_vpc_peering import AcceptVpcPeering
 from tapstack_hooks.cfn_lint import CfnLint
 from tapstack_hooks.empty_buckets import EmptyBuckets

@@ -10,7 +10,7 @@ import pytest
 from guard_rules import guard_findings
 from pydantic import ValidationError
 from rendered_templates import PROJECT_DIR, render_all, template_document
-from tapstack_blocks.environment import GroupConfig
+from tapstack_environment.model import GroupConfig
 from tapstack_hooks.cfn_lint import lint_findings
 
 sys.path.insert(0, str(PROJECT_DIR / "templates"))

@@ -313,6 +313,5 @@ def test_a_role_without_the_boundary_is_refused_naming_file_resource_and_key(tmp
     assert result.returncode != 0
     assert (
         "templates/database.py: Resources.EnhancedMonitoringRole.Properties.PermissionsBoundary = "
-        "<missing>"
-        in result.stdout + result.stderr
+        "<missing>" in result.stdout + result.stderr
     ), result.stdout + result.stderr

@@ -1,5 +1,6 @@
-"""The deploy role's name is written once (tapstack_blocks.naming.DEPLOY_ROLE): the role the iam
-stack creates is the role `!deploy_role` makes Sceptre assume, and renaming it renames both."""
+"""The deploy role's name is written once (tapstack_environment.conventions.DEPLOY_ROLE): the
+role the iam stack creates is the role `!deploy_role` makes Sceptre assume, and renaming it
+renames both."""
 
 import json
 
@@ -7,7 +8,7 @@ import pytest
 from rendered_templates import PROJECT_DIR
 from sceptre.context import SceptreContext
 from sceptre.plan.plan import SceptrePlan
-from tapstack_blocks import naming
+from tapstack_environment import conventions
 
 GROUPS = ["dev/us-east-1", "staging/us-east-1", "prod/us-east-1"]
 
@@ -31,5 +32,5 @@ def test_the_iam_stack_creates_the_role_sceptre_assumes(group):
 
 
 def test_renaming_the_one_source_renames_both(monkeypatch):
-    monkeypatch.setattr(naming, "DEPLOY_ROLE", "acme-deployer")
+    monkeypatch.setattr(conventions, "DEPLOY_ROLE", "acme-deployer")
     assert created_and_assumed("staging/us-east-1") == ("acme-deployer-staging",) * 2

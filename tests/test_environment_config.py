@@ -160,6 +160,12 @@ BAD_CONFIG = [
         id="allowlist-table-name-malformed",
     ),
     pytest.param(
+        ("config/config.yaml", "sceptre_role: !deploy_role", "sceptre_role: !deploy_role x-deploy"),
+        (),
+        ["!deploy_role takes no argument", "tapstack-deploy-{env}", "You gave 'x-deploy'"],
+        id="deploy-role-given-a-name",
+    ),
+    pytest.param(
         ("config/dev/config.yaml", "  log_days: 30 ", "  log_days: 31 "),
         (),
         ["config/dev/config.yaml", "retention.log_days = 31", "not a CloudWatch Logs retention"],

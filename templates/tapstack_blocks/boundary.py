@@ -11,10 +11,11 @@ guard rails".
 
 from awacs import iam, sts
 from awacs.aws import Action, Allow, Condition, Deny, Policy, Statement, StringEquals
+from tapstack_environment.conventions import DEPLOY_ROLE
 from troposphere import Sub
 
 from tapstack_blocks.deploy_role_policy import policies_arn_pattern
-from tapstack_blocks.naming import DEPLOY_ROLE, ENVIRONMENT_PARAMETER, PROJECT, deploy_role_arn
+from tapstack_blocks.naming import ENVIRONMENT_PARAMETER, PROJECT, deploy_role_arn
 
 BOUNDARY_POLICY = f"{PROJECT}-boundary"  # + "-{env}"
 # (template, logical id) of the roles without it: the deploy role, created by the account's

@@ -13,10 +13,11 @@ import json
 from functools import cache
 from pathlib import Path
 
+from tapstack_environment.conventions import DEPLOY_ROLE
 from troposphere import Sub
 from troposphere.iam import ManagedPolicy
 
-from tapstack_blocks.naming import DEPLOY_ROLE, ENVIRONMENT_PARAMETER
+from tapstack_blocks.naming import ENVIRONMENT_PARAMETER
 
 ACTIONS_FILE = Path(__file__).with_name("deploy_role_actions.json")
 # IAM's limit for a managed policy document, in characters without whitespace.

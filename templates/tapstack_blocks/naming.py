@@ -4,15 +4,12 @@ Names are known before resources exist, so alarms, policies and other stacks can
 resource by name alone.
 """
 
+from tapstack_environment import conventions
+from tapstack_environment.conventions import PROJECT
 from troposphere import AWSHelperFn, Sub
 
-PROJECT = "tapstack"
 ENVIRONMENT_PARAMETER = "EnvironmentName"
 SUFFIX_PARAMETER = "EnvironmentSuffix"
-# The deploy role's name, `{DEPLOY_ROLE}-{env}`, written here only: the iam stack creates it,
-# every key policy and guard rail names it, and `!deploy_role` (tapstack_config) makes Sceptre
-# assume it. tests/test_deploy_role_name.py proves the rendered name and the resolved ARN agree.
-DEPLOY_ROLE = f"{PROJECT}-deploy"
 
 
 def resource_name(resource: str) -> Sub:
@@ -43,10 +40,16 @@ def export_name(output: str) -> Sub:
     return Sub(f"{PROJECT}-${{{ENVIRONMENT_PARAMETER}}}-{output}")
 
 
+def deploy_role_name() -> Sub:
+    """`tapstack-deploy-{env}`: the role every stack group assumes, named once
+    (`tapstack_environment.conventions.DEPLOY_ROLE`, which `!deploy_role` resolves too)."""
+    return Sub(f"{conventions.DEPLOY_ROLE}-${{{ENVIRONMENT_PARAMETER}}}")
+
+
 def deploy_role_arn() -> AWSHelperFn:
     """The ARN of this account's deploy role, the role every stack group assumes."""
     return Sub(
-        f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{DEPLOY_ROLE}-"
+        f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{conventions.DEPLOY_ROLE}-"
         f"${{{ENVIRONMENT_PARAMETER}}}"
     )
 

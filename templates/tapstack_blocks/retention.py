@@ -1,17 +1,16 @@
 """How long each environment keeps logs, backups and a deleted key: constrained parameters.
 
 The windows are environment facts (`retention` in config/{env}/config.yaml, validated by
-tapstack_config), passed to each stack as a parameter whose constraints CloudFormation enforces
-too. One name per window, shared by the config model, the templates and the stack configs.
+tapstack_environment.retention), passed to each stack as a parameter whose constraints
+CloudFormation enforces too. One name per window, shared by the templates and stack configs.
 """
 
+from tapstack_environment.retention import (
+    BACKUP_RETENTION_DAYS,
+    KEY_DELETION_WINDOW_DAYS,
+    LOG_RETENTION_DAYS,
+)
 from troposphere import Parameter, Ref, Template
-
-# CloudWatch Logs' retention values that AWS's Guard rule CW_LOGGROUP_RETENTION_PERIOD_CHECK
-# accepts (tests/scanners/guard/rules/aws/cloudwatch/cw_loggroup_retention_period_check.guard).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
-BACKUP_RETENTION_DAYS = (1, 35)  # Aurora's range for automated backups
-KEY_DELETION_WINDOW_DAYS = (7, 30)  # KMS's range for PendingWindowInDays
 
 LOG_RETENTION_PARAMETER = "LogRetentionDays"
 AUDIT_LOG_RETENTION_PARAMETER = "AuditLogRetentionDays"

@@ -1,9 +1,10 @@
 """The environment model: what config/ declares, validated before any stack is touched.
 
 `ProjectConfig` holds the project-wide facts of config/config.yaml (accounts, address plan);
-`GroupConfig` the facts of one stack group (environment, region, AZ count, suffix). The
-`deploy_role` resolver validates both for every stack when Sceptre builds its plan, so bad input
-stops `launch`, `diff` and `generate` before any AWS call.
+`GroupConfig` the facts of one stack group (environment, region, AZ count, suffix, retention).
+The `!deploy_role` resolver (tapstack_environment.deploy_role) validates both for every stack
+when Sceptre builds its plan, so bad input stops `launch`, `diff` and `generate` before any AWS
+call.
 """
 
 import ipaddress
@@ -17,25 +18,20 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    StrictInt,
     StringConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from tapstack_blocks.aurora import (
+from tapstack_environment.aurora import (
     DEFAULT_ENGINE_VERSION,
     DEFAULT_INSTANCE_CLASS,
     ENGINE_VERSION_PATTERN,
     INSTANCE_CLASSES,
 )
-from tapstack_blocks.parameters import ENVIRONMENTS, SUFFIX_DESCRIPTION, SUFFIX_PATTERN
-from tapstack_blocks.retention import (
-    BACKUP_RETENTION_DAYS,
-    KEY_DELETION_WINDOW_DAYS,
-    LOG_RETENTION_DAYS,
-)
+from tapstack_environment.conventions import ENVIRONMENTS, SUFFIX_DESCRIPTION, SUFFIX_PATTERN
+from tapstack_environment.retention import RetentionWindows
 
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
 # An IAM role or user, in an explicit 12-digit account: what a deploy role's trust may name.
@@ -173,31 +169,6 @@ class ProjectConfig(BaseModel):
             raise ValueError(
                 f"address_plan has no VPC CIDR for {environment} in {region}"
             ) from None
-
-
-def _log_retention_period(days: int) -> int:
-    if days not in LOG_RETENTION_DAYS:
-        allowed = ", ".join(str(value) for value in LOG_RETENTION_DAYS)
-        raise ValueError(f"not a CloudWatch Logs retention period; choose one of {allowed}")
-    return days
-
-
-LogRetentionDays = Annotated[StrictInt, AfterValidator(_log_retention_period)]
-
-
-class RetentionWindows(BaseModel):
-    """How long an environment keeps logs and backups, and a deleted key (`retention`)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    log_days: LogRetentionDays
-    audit_log_days: LogRetentionDays
-    backup_days: Annotated[
-        StrictInt, Field(ge=BACKUP_RETENTION_DAYS[0], le=BACKUP_RETENTION_DAYS[1])
-    ]
-    key_deletion_days: Annotated[
-        StrictInt, Field(ge=KEY_DELETION_WINDOW_DAYS[0], le=KEY_DELETION_WINDOW_DAYS[1])
-    ]
 
 
 class GroupConfig(BaseModel):
