@@ -19,7 +19,6 @@ from awacs import kms
 from awacs import s3 as s3_actions
 from awacs.aws import (
     Allow,
-    ArnLike,
     Condition,
     Policy,
     Principal,
@@ -36,6 +35,7 @@ from troposphere.ecr import (
 from troposphere.s3 import BucketPolicy
 from troposphere.ssm import Parameter as SsmParameter
 
+from tapstack_blocks.audit_trail import cloudtrail_key_statement
 from tapstack_blocks.buckets import add_private_bucket
 from tapstack_blocks.customer_managed_key import KeySpec, add_customer_managed_key
 from tapstack_blocks.kms_policy import ADMIN_ACTIONS, USE_ACTIONS, key_policy
@@ -67,9 +67,6 @@ def execution_role_arn() -> Sub:
 
 
 def _baseline_key_policy() -> Policy:
-    cloudtrail_context = Sub(
-        "arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*",
-    )
     return key_policy(
         [
             Statement(
@@ -79,19 +76,7 @@ def _baseline_key_policy() -> Policy:
                 Action=[*ADMIN_ACTIONS, *USE_ACTIONS, kms.CreateGrant],
                 Resource=["*"],  # in a key policy "*" means this key
             ),
-            Statement(
-                Sid="CloudTrailOfThisAccount",
-                Effect=Allow,
-                Principal=Principal("Service", "cloudtrail.amazonaws.com"),
-                Action=[kms.GenerateDataKey, kms.DescribeKey],
-                Resource=["*"],
-                Condition=Condition(
-                    [
-                        StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}")),
-                        ArnLike("kms:EncryptionContext:aws:cloudtrail:arn", cloudtrail_context),
-                    ]
-                ),
-            ),
+            cloudtrail_key_statement(),
         ]
     )
 

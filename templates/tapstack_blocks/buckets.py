@@ -155,15 +155,7 @@ def add_private_bucket(
                     ),
                 ]
             ),
-            PublicAccessBlockConfiguration=PublicAccessBlockConfiguration(
-                BlockPublicAcls=True,
-                BlockPublicPolicy=True,
-                IgnorePublicAcls=True,
-                RestrictPublicBuckets=True,
-            ),
-            OwnershipControls=OwnershipControls(
-                Rules=[OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
-            ),
+            **_private_access(),
             Tags=name_tags(name),
             **({"Metadata": metadata} if metadata else {}),
             # Explicit: no environment retains a bucket (ARCHITECTURE.md section 2).
@@ -259,15 +251,7 @@ def add_access_log_bucket(
                     )
                 ]
             ),
-            PublicAccessBlockConfiguration=PublicAccessBlockConfiguration(
-                BlockPublicAcls=True,
-                BlockPublicPolicy=True,
-                IgnorePublicAcls=True,
-                RestrictPublicBuckets=True,
-            ),
-            OwnershipControls=OwnershipControls(
-                Rules=[OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
-            ),
+            **_private_access(),
             Tags=name_tags(name),
             Metadata=ACCESS_LOG_BUCKET_SUPPRESSIONS,
             DeletionPolicy="Delete",
@@ -289,3 +273,18 @@ def add_access_log_bucket(
     )
     policy = add_tls_only_policy(template, bucket, source_vpce, exempt_principals, [delivery])
     return bucket, policy
+
+
+def _private_access() -> dict:
+    """No public access of any kind, and ACLs off: the bucket owner owns every object."""
+    return {
+        "PublicAccessBlockConfiguration": PublicAccessBlockConfiguration(
+            BlockPublicAcls=True,
+            BlockPublicPolicy=True,
+            IgnorePublicAcls=True,
+            RestrictPublicBuckets=True,
+        ),
+        "OwnershipControls": OwnershipControls(
+            Rules=[OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
+        ),
+    }

@@ -14,7 +14,7 @@ from troposphere import AWSHelperFn, GetAtt, Sub, Template
 from troposphere.iam import Policy as RolePolicy
 from troposphere.iam import Role
 
-from tapstack_blocks.baseline import EXECUTION_ROLE
+from tapstack_blocks.baseline import EXECUTION_ROLE, execution_role_arn
 from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import PROJECT, database_parameter_arn
@@ -116,15 +116,11 @@ def execution_policy() -> Policy:
 
 def add_administration_role(template: Template) -> Role:
     """The role CloudFormation uses to run the StackSet: it may assume the execution role only."""
-    execution_role_arn = Sub(
-        "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"
-        f"{EXECUTION_ROLE}-${{EnvironmentName}}"
-    )
     only_the_execution_role = Statement(
         Sid="AssumeTheExecutionRoleOnly",
         Effect=Allow,
         Action=[AssumeRole],
-        Resource=[execution_role_arn],
+        Resource=[execution_role_arn()],
     )
     return template.add_resource(
         Role(
