@@ -165,3 +165,12 @@ Architecture = Annotated[
 def package_key(package: str, bundle: bytes) -> str:
     """`lambda/<package>/<sha256>.zip`."""
     return content_key(f"lambda/{package}", bundle)
+
+
+def stack_package(stack, tag: str, package: str, python: str, architecture: str) -> bytes:
+    """The member's package built for `stack`'s project; an error names the stack and `!tag`."""
+    project = Path(stack.stack_group_config.get("project_path") or os.getcwd())
+    try:
+        return built_package(project, package, python, architecture)
+    except ArtifactUploadError as err:
+        raise ArtifactUploadError(f"{stack.name}: !{tag}: {err}") from err

@@ -10,13 +10,12 @@ from pydantic import BaseModel, ConfigDict
 from sceptre.resolvers import Resolver
 
 from tapstack_hooks.arguments import parse_for_resolver
-from tapstack_hooks.artifacts import ArtifactUploadError, project_path
 from tapstack_hooks.lambda_package import (
     Architecture,
     PackageName,
     PythonVersion,
-    built_package,
     package_key,
+    stack_package,
 )
 
 RESOLVER_USAGE = (
@@ -52,13 +51,11 @@ class LambdaPackageKey(Resolver):
     def resolve(self) -> str:
         """Build (once per process) and return `lambda/<package>/<sha256>.zip`."""
         arguments = self._arguments
-        try:
-            bundle = built_package(
-                project_path(self.stack),
-                arguments.package,
-                arguments.python,
-                arguments.architecture,
-            )
-        except ArtifactUploadError as err:
-            raise ArtifactUploadError(f"{self.stack.name}: !lambda_package_key: {err}") from err
+        bundle = stack_package(
+            self.stack,
+            "lambda_package_key",
+            arguments.package,
+            arguments.python,
+            arguments.architecture,
+        )
         return package_key(arguments.package, bundle)

@@ -22,14 +22,14 @@ from sceptre.hooks import Hook
 from sceptre.resolvers import Resolver
 
 from tapstack_hooks.arguments import parse
-from tapstack_hooks.artifacts import ArtifactUploadError, project_path, upload_once
+from tapstack_hooks.artifacts import ArtifactUploadError, upload_once
 from tapstack_hooks.hook_points import check_placement
 from tapstack_hooks.lambda_package import (
     Architecture,
     PackageName,
     PythonVersion,
-    built_package,
     package_key,
+    stack_package,
 )
 
 TAG = "upload_lambda_package"
@@ -70,15 +70,9 @@ class UploadLambdaPackage(Hook):
             raise ArtifactUploadError(
                 f"{self.stack.name}: !{TAG}: `bucket` resolved to {bucket!r}, not a bucket name"
             )
-        try:
-            bundle = built_package(
-                project_path(self.stack),
-                arguments.package,
-                arguments.python,
-                arguments.architecture,
-            )
-        except ArtifactUploadError as err:
-            raise ArtifactUploadError(f"{self.stack.name}: !{TAG}: {err}") from err
+        bundle = stack_package(
+            self.stack, TAG, arguments.package, arguments.python, arguments.architecture
+        )
         key = package_key(arguments.package, bundle)
         uploaded = upload_once(self.stack, bucket, key, bundle)
         self.logger.info("%s s3://%s/%s", "uploaded" if uploaded else "already have", bucket, key)
