@@ -56,9 +56,13 @@ def cloudtrail_key_statement() -> Statement:
     )
 
 
-def cloudtrail_bucket_statements(bucket_arn: AWSHelperFn) -> list[Statement]:
-    """For the audit-log bucket's policy: this account's trail may check it and write there."""
-    from_the_trail = Condition(StringEquals("aws:SourceArn", trail_arn()))
+def cloudtrail_bucket_statements(
+    bucket_arn: AWSHelperFn, from_the_trail: Condition | None = None
+) -> list[Statement]:
+    """For an audit-log bucket's policy: CloudTrail may check it and write there, for this
+    stack's trail (or as `from_the_trail` narrows it)."""
+    if from_the_trail is None:
+        from_the_trail = Condition(StringEquals("aws:SourceArn", trail_arn()))
     return [
         Statement(
             Sid="CloudTrailAclCheck",

@@ -35,7 +35,7 @@ from troposphere.ecr import (
 from troposphere.s3 import BucketPolicy
 from troposphere.ssm import Parameter as SsmParameter
 
-from tapstack_blocks.audit_trail import cloudtrail_key_statement
+from tapstack_blocks.audit_trail import cloudtrail_bucket_statements, cloudtrail_key_statement
 from tapstack_blocks.buckets import add_private_bucket
 from tapstack_blocks.customer_managed_key import KeySpec, add_customer_managed_key
 from tapstack_blocks.kms_policy import ADMIN_ACTIONS, USE_ACTIONS, key_policy
@@ -87,21 +87,10 @@ def _audit_trail_policy(bucket) -> Policy:
         Version="2012-10-17",
         Statement=[
             deny_insecure_transport([s3_actions.Action("*")], bucket_and_objects(bucket_arn)),
-            Statement(
-                Sid="CloudTrailAclCheck",
-                Effect=Allow,
-                Principal=Principal("Service", "cloudtrail.amazonaws.com"),
-                Action=[s3_actions.GetBucketAcl],
-                Resource=[bucket_arn],
-                Condition=Condition(StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}"))),
-            ),
-            Statement(
-                Sid="CloudTrailWritesThisAccountsLogs",
-                Effect=Allow,
-                Principal=Principal("Service", "cloudtrail.amazonaws.com"),
-                Action=[s3_actions.PutObject],
-                Resource=[Sub("${Arn}/AWSLogs/${AWS::AccountId}/*", Arn=bucket_arn)],
-                Condition=Condition(StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}"))),
+            # every trail of this account may deliver to its region's bucket
+            *cloudtrail_bucket_statements(
+                bucket_arn,
+                Condition(StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}"))),
             ),
         ],
     )

@@ -139,13 +139,7 @@ def add_private_bucket(
             ),
             LifecycleConfiguration=LifecycleConfiguration(
                 Rules=[
-                    LifecycleRule(
-                        Id="expire-noncurrent-versions",
-                        Status="Enabled",
-                        NoncurrentVersionExpiration=NoncurrentVersionExpiration(
-                            NoncurrentDays=noncurrent_version_days
-                        ),
-                    ),
+                    _expire_noncurrent_versions(noncurrent_version_days),
                     LifecycleRule(
                         Id="abort-incomplete-uploads",
                         Status="Enabled",
@@ -241,15 +235,7 @@ def add_access_log_bucket(
                 ]
             ),
             LifecycleConfiguration=LifecycleConfiguration(
-                Rules=[
-                    LifecycleRule(
-                        Id="expire-noncurrent-versions",
-                        Status="Enabled",
-                        NoncurrentVersionExpiration=NoncurrentVersionExpiration(
-                            NoncurrentDays=ACCESS_LOG_NONCURRENT_DAYS
-                        ),
-                    )
-                ]
+                Rules=[_expire_noncurrent_versions(ACCESS_LOG_NONCURRENT_DAYS)]
             ),
             **_private_access(),
             Tags=name_tags(name),
@@ -288,3 +274,12 @@ def _private_access() -> dict:
             Rules=[OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
         ),
     }
+
+
+def _expire_noncurrent_versions(days) -> LifecycleRule:
+    """Replaced and deleted object versions go after `days`."""
+    return LifecycleRule(
+        Id="expire-noncurrent-versions",
+        Status="Enabled",
+        NoncurrentVersionExpiration=NoncurrentVersionExpiration(NoncurrentDays=days),
+    )
