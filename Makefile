@@ -36,7 +36,7 @@ demo: sync
 # deploy roles that admit only each environment's deployer (docs/security.md), and the plugin
 # tests act as the local AWS's default principal.
 test: sync
-	$(UV) run --frozen pytest tests lambda
+	$(UV) run --frozen pytest tests lambda environment/tests policy_rules/tests
 	$(UV) run --frozen pytest hooks/tests resolvers/tests
 	$(UV) run --frozen --project emulator pytest emulator/tests
 

@@ -4,7 +4,7 @@ launch and diff, N runs in a row on one local AWS, each with its own string-hash
 Sceptre 4.7 mis-builds its graph for a command path with a `.` in it, and which stack it loses
 depends on Python's string hashing (PYTHONHASHSEED): `sceptre launch .` failed in some runs,
 not in others. The README's whole-estate path is `''`, for which Sceptre reads every stack
-once; `.` is refused with one clear message (tapstack_blocks.deploy_role). Each run here sets
+once; `.` is refused with one clear message (tapstack_environment.deploy_role). Each run here sets
 its own PYTHONHASHSEED for both commands, so the runs do not share one lucky ordering. Run 1
 creates the estate (after `make up`'s steps), the others find nothing to update; every diff
 must read "No difference" for every stack. At the end `sceptre delete -y ''` (the README's

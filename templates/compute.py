@@ -13,22 +13,27 @@ the registry stack's repository (`!ecr_image_digest`, pushed by the `push_lambda
 from awacs import dynamodb, kms, secretsmanager, sqs, ssm
 from awacs.aws import Allow, Statement
 from pydantic import BaseModel, ConfigDict
-from tapstack_blocks.cross_account import database_secret_arn
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
 from tapstack_blocks.handler import render
 from tapstack_blocks.images import image_uri_parameter
-from tapstack_blocks.naming import resource_name
+from tapstack_blocks.naming import (
+    database_parameter_arn,
+    database_parameters_path,
+    database_secret_arn,
+    database_secret_name,
+    resource_name,
+)
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     add_environment_parameters,
-    add_is_prod_condition,
     add_kms_key_arn_parameter,
     lambda_security_group_parameter,
     private_subnet_ids_parameter,
 )
 from tapstack_blocks.protection import ProtectData
+from tapstack_blocks.retention import log_retention_days
 from tapstack_blocks.tags import name_tags
-from troposphere import GetAtt, Parameter, Ref, Sub, Template
+from troposphere import GetAtt, Parameter, Ref, Template
 from troposphere.dynamodb import (
     AttributeDefinition,
     KeySchema,
@@ -61,7 +66,7 @@ def build(options: ComputeOptions) -> Template:
     """The compute stack's template."""
     template = Template(Description="tapstack compute: the validator Lambda and sessions table")
     add_environment_parameters(template)
-    is_prod = add_is_prod_condition(template)
+    log_days = log_retention_days(template)
     kms_key_arn = Ref(add_kms_key_arn_parameter(template))
     parameters = _add_parameters(template)
     table = template.add_resource(_sessions_table(kms_key_arn, options.protect_data))
@@ -88,11 +93,9 @@ def build(options: ComputeOptions) -> Template:
             memory_mb=VALIDATOR_MEMORY_MB,
             reserved_concurrency=Ref(parameters["ValidatorReservedConcurrency"]),
             environment={
-                "DATABASE_PARAMETERS_PATH": Sub("/tapstack/${EnvironmentName}/db"),
+                "DATABASE_PARAMETERS_PATH": database_parameters_path(),
                 # A name, not a secret: a replica keeps it in the secondary region.
-                "DATABASE_SECRET_ID": Sub(
-                    "tapstack/${EnvironmentName}/${EnvironmentSuffix}/db/validator"
-                ),
+                "DATABASE_SECRET_ID": database_secret_name("validator"),
                 "SESSIONS_TABLE": Ref(table),
             },
             statements=_validator_statements(table, dead_letters, kms_key_arn),
@@ -102,7 +105,7 @@ def build(options: ComputeOptions) -> Template:
             subnet_ids=Ref(parameters["PrivateSubnetIds"]),
             security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
             kms_key_arn=kms_key_arn,
-            is_prod=is_prod,
+            log_retention_days=log_days,
         ),
     )
     add_exported_output(template, "ValidatorFunctionName", Ref(function), "Validator function")
@@ -153,13 +156,7 @@ def _validator_statements(table: Table, dead_letters: Queue, kms_key_arn: Ref) -
             Effect=Allow,
             # GetParameters on exactly the names it reads (tapstack_validator.database.LEAVES)
             Action=[ssm.GetParameters],
-            Resource=[
-                Sub(
-                    "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
-                    f"/tapstack/${{EnvironmentName}}/db/{leaf}"
-                )
-                for leaf in CONNECTION_PARAMETERS
-            ],
+            Resource=[database_parameter_arn(leaf) for leaf in CONNECTION_PARAMETERS],
         ),
         Statement(
             Sid="DatabaseSecret",

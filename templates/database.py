@@ -12,27 +12,22 @@ says how.
 
 from typing import Literal
 
-from awacs import kms, ssm
-from awacs.aws import Allow, Statement
 from pydantic import BaseModel, ConfigDict
-from tapstack_blocks.aurora import (
-    DEFAULT_ENGINE_VERSION,
-    DEFAULT_INSTANCE_CLASS,
-    ENGINE_VERSION_PATTERN,
-    INSTANCE_CLASSES,
-)
+from tapstack_blocks.aurora_parameter_groups import add_aurora_parameter_groups
 from tapstack_blocks.boundary import permissions_boundary_arn
-from tapstack_blocks.custom_resources import SecureParameter
+from tapstack_blocks.connection_parameters import ConnectionFacts, add_connection_parameters
 from tapstack_blocks.default_security_group import add_default_group_lockdown
-from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
+from tapstack_blocks.functions import VpcPlacement
 from tapstack_blocks.global_database import GlobalMembership, GlobalRole
 from tapstack_blocks.handler import render
-from tapstack_blocks.iam import service_trust_policy
+from tapstack_blocks.iam import aws_managed_policy_arn, service_trust_policy
 from tapstack_blocks.images import image_uri_parameter
-from tapstack_blocks.naming import resource_name, writer_dns_parameter
+from tapstack_blocks.naming import (
+    resource_name,
+    writer_dns_parameter,
+)
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
-    IS_PROD,
     add_environment_parameters,
     add_is_prod_condition,
     add_kms_key_arn_parameter,
@@ -41,38 +36,34 @@ from tapstack_blocks.parameters import (
 )
 from tapstack_blocks.protection import ProtectData
 from tapstack_blocks.rds_logs import add_rds_log_groups
-from tapstack_blocks.suppressions import AURORA_INSTANCE, add_suppressions, scanner_metadata
+from tapstack_blocks.retention import backup_retention_days, log_retention_days
+from tapstack_blocks.suppressions import AURORA_INSTANCE, add_suppressions
 from tapstack_blocks.tags import name_tags
+from tapstack_environment.aurora import (
+    DEFAULT_ENGINE_VERSION,
+    DEFAULT_INSTANCE_CLASS,
+    ENGINE_VERSION_PATTERN,
+    INSTANCE_CLASSES,
+)
 from troposphere import (
-    Equals,
     GetAtt,
     GetAZs,
-    If,
     Parameter,
     Ref,
     Select,
-    Split,
-    Sub,
     Template,
 )
 from troposphere.iam import Role
 from troposphere.rds import (
     DBCluster,
-    DBClusterParameterGroup,
     DBInstance,
-    DBParameterGroup,
     DBSubnetGroup,
 )
 from troposphere.ssm import Parameter as SsmParameter
 
-BACKUP_RETENTION_DAYS = {"prod": 30, "other": 7}
 LOG_EXPORTS = ["audit", "error", "slowquery"]
-AUDIT_EVENTS = "CONNECT,QUERY_DDL,QUERY_DCL"
-AUDIT_EVENTS_PROD = f"{AUDIT_EVENTS},QUERY_DML"
-IS_MYSQL_57 = "IsAuroraMySql2"
 DATABASE_NAME = "tapstack"
 MASTER_USERNAME = "tapstack_admin"
-SLOW_QUERY_SECONDS = "1"
 ENHANCED_MONITORING_SECONDS = 60
 
 
@@ -96,25 +87,23 @@ def build(options: DatabaseOptions) -> Template:
     template = Template(Description="tapstack database: Aurora MySQL cluster")
     add_environment_parameters(template)
     is_prod = add_is_prod_condition(template)
+    log_days = log_retention_days(template)
     kms_key_arn = Ref(add_kms_key_arn_parameter(template))
     parameters = _add_parameters(template)
-    template.add_condition(
-        IS_MYSQL_57, Equals(Select(0, Split(".", Ref(parameters["EngineVersion"]))), "5.7")
+    placement = VpcPlacement(
+        subnet_ids=Ref(parameters["PrivateSubnetIds"]),
+        security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
+        kms_key_arn=kms_key_arn,
+        log_retention_days=log_days,
     )
-    cluster_parameters, instance_parameters = _add_parameter_groups(template)
-    subnet_group = template.add_resource(
-        DBSubnetGroup(
-            "DatabaseSubnetGroup",
-            DBSubnetGroupDescription="tapstack Aurora cluster: the private subnets",
-            SubnetIds=Ref(parameters["PrivateSubnetIds"]),
-            Tags=name_tags(resource_name("database")),
-        )
+    cluster_parameters, instance_parameters = add_aurora_parameter_groups(
+        template, Ref(parameters["EngineVersion"])
     )
     membership = GlobalMembership(
         options.global_database, template, kms_key_arn, MASTER_USERNAME, options.protect_data
     )
     log_groups = add_rds_log_groups(
-        template, resource_name("aurora"), LOG_EXPORTS, kms_key_arn, is_prod, options.protect_data
+        template, resource_name("aurora"), LOG_EXPORTS, kms_key_arn, log_days, options.protect_data
     )
     cluster = template.add_resource(
         DBCluster(
@@ -126,12 +115,10 @@ def build(options: DatabaseOptions) -> Template:
             **membership.cluster_properties(DATABASE_NAME),
             StorageEncrypted=True,
             KmsKeyId=kms_key_arn,
-            DBSubnetGroupName=Ref(subnet_group),
+            DBSubnetGroupName=Ref(_add_subnet_group(template, parameters)),
             VpcSecurityGroupIds=[Ref(parameters["DatabaseSecurityGroupId"])],
             DBClusterParameterGroupName=Ref(cluster_parameters),
-            BackupRetentionPeriod=If(
-                is_prod, BACKUP_RETENTION_DAYS["prod"], BACKUP_RETENTION_DAYS["other"]
-            ),
+            BackupRetentionPeriod=backup_retention_days(template),
             CopyTagsToSnapshot=True,
             DeletionProtection=options.protect_data,
             EnableCloudwatchLogsExports=LOG_EXPORTS,
@@ -141,7 +128,42 @@ def build(options: DatabaseOptions) -> Template:
             UpdateReplacePolicy=options.deletion_policy,
         )
     )
-    instance_class = Ref(parameters["InstanceClass"])
+    _add_instances(
+        template, cluster, Ref(parameters["InstanceClass"]), instance_parameters, is_prod
+    )
+    secret_arn = membership.secret_arn(cluster)
+    add_connection_parameters(
+        template,
+        ConnectionFacts(
+            endpoint=GetAtt(cluster, "Endpoint.Address"),
+            port=GetAtt(cluster, "Endpoint.Port"),
+            name=DATABASE_NAME,
+            secret_arn=secret_arn,
+        ),
+        Ref(parameters["SecureParameterImageUri"]),
+        placement,
+    )
+    add_default_group_lockdown(template, placement)
+    if options.global_database == "none":
+        template.add_resource(_writer_name_parameter(cluster))
+    _add_outputs(template, cluster, secret_arn, membership.secret_kind)
+    membership.finish(cluster)
+    return template
+
+
+def _add_subnet_group(template: Template, parameters: dict[str, Parameter]) -> DBSubnetGroup:
+    return template.add_resource(
+        DBSubnetGroup(
+            "DatabaseSubnetGroup",
+            DBSubnetGroupDescription="tapstack Aurora cluster: the private subnets",
+            SubnetIds=Ref(parameters["PrivateSubnetIds"]),
+            Tags=name_tags(resource_name("database")),
+        )
+    )
+
+
+def _add_instances(template, cluster, instance_class, instance_parameters, is_prod) -> None:
+    """The writer everywhere; a reader in a second AZ in prod only."""
     monitoring_role = template.add_resource(_monitoring_role())
     for role, az_index in (("Writer", 0), ("Reader", 1)):
         instance = DBInstance(
@@ -165,85 +187,6 @@ def build(options: DatabaseOptions) -> Template:
             instance.Condition = is_prod
             instance.DependsOn = ["WriterInstance"]
         template.add_resource(instance)
-    secret_arn = membership.secret_arn(cluster)
-    _add_connection_parameters(template, cluster, parameters, kms_key_arn, is_prod, secret_arn)
-    add_default_group_lockdown(
-        template,
-        VpcPlacement(
-            subnet_ids=Ref(parameters["PrivateSubnetIds"]),
-            security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
-            kms_key_arn=kms_key_arn,
-            is_prod=is_prod,
-        ),
-    )
-    if options.global_database == "none":
-        template.add_resource(_writer_name_parameter(cluster))
-    _add_outputs(template, cluster, secret_arn, membership.secret_kind)
-    membership.finish(cluster)
-    return template
-
-
-def _add_connection_parameters(
-    template, cluster, parameters, kms_key_arn, is_prod, secret_arn
-) -> None:
-    """Publish `/tapstack/{env}/db/*` as SecureString parameters under the environment key
-    (AWS::SSM::Parameter cannot create SecureString, hence the custom resource)."""
-    published = {
-        "Endpoint": ("endpoint", GetAtt(cluster, "Endpoint.Address")),
-        "Port": ("port", GetAtt(cluster, "Endpoint.Port")),
-        "Name": ("name", DATABASE_NAME),
-        "SecretArn": ("secret-arn", secret_arn),
-    }
-    # Exactly the parameters this stack owns: not writer-dns (its own resource, or the
-    # baseline's) nor any other fact under /tapstack/{env}/db/ the validator trusts.
-    parameter_arns = [
-        Sub(
-            "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
-            f"/tapstack/${{EnvironmentName}}/db/{leaf}"
-        )
-        for leaf, _value in published.values()
-    ]
-    function = add_vpc_function(
-        template,
-        FunctionSpec(
-            logical_id="SecureParameterFunction",
-            name="secure-parameter",
-            description="Custom::SecureParameter: SSM SecureString parameters under the env key",
-            handler="tapstack_secure_parameter.handler.handler",
-            image_uri=Ref(parameters["SecureParameterImageUri"]),
-            statements=[
-                Statement(
-                    Sid="ConnectionParameters",
-                    Effect=Allow,
-                    Action=[
-                        ssm.PutParameter,
-                        ssm.DeleteParameter,
-                        ssm.AddTagsToResource,
-                        ssm.RemoveTagsFromResource,
-                    ],
-                    Resource=parameter_arns,
-                ),
-                kms_statement(kms_key_arn, [kms.Encrypt, kms.GenerateDataKey]),
-            ],
-        ),
-        VpcPlacement(
-            subnet_ids=Ref(parameters["PrivateSubnetIds"]),
-            security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
-            kms_key_arn=kms_key_arn,
-            is_prod=is_prod,
-        ),
-    )
-    for label, (leaf, value) in published.items():
-        template.add_resource(
-            SecureParameter(
-                f"{label}Parameter",
-                ServiceToken=GetAtt(function, "Arn"),
-                Name=Sub(f"/tapstack/${{EnvironmentName}}/db/{leaf}"),
-                Value=value,
-                KmsKeyId=kms_key_arn,
-                Description=f"tapstack database connection: {leaf}",
-            )
-        )
 
 
 def _writer_name_parameter(cluster: DBCluster) -> SsmParameter:
@@ -269,11 +212,7 @@ def _monitoring_role() -> Role:
         "EnhancedMonitoringRole",
         PermissionsBoundary=permissions_boundary_arn(),
         AssumeRolePolicyDocument=service_trust_policy("monitoring.rds.amazonaws.com"),
-        ManagedPolicyArns=[
-            Sub(
-                "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
-            )
-        ],
+        ManagedPolicyArns=[aws_managed_policy_arn("service-role/AmazonRDSEnhancedMonitoringRole")],
     )
 
 
@@ -309,42 +248,6 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
         ),
     ]
     return {spec.title: template.add_parameter(spec) for spec in specs}
-
-
-def _add_parameter_groups(template: Template) -> tuple[DBClusterParameterGroup, DBParameterGroup]:
-    family = If(IS_MYSQL_57, "aurora-mysql5.7", "aurora-mysql8.0")
-    cluster_parameters = template.add_resource(
-        DBClusterParameterGroup(
-            "ClusterParameterGroup",
-            Description="tapstack Aurora cluster: TLS required, slow log on",
-            Family=family,
-            Metadata=scanner_metadata(
-                {
-                    "RDS_STORAGE_ENCRYPTED": "The rule selects types matching "
-                    "/AWS::RDS::DBCluster/, which includes this parameter group; a parameter "
-                    "group stores no data (the cluster's StorageEncrypted covers the data).",
-                }
-            ),
-            Parameters={
-                "require_secure_transport": "ON",
-                "slow_query_log": "1",
-                "long_query_time": SLOW_QUERY_SECONDS,
-                "server_audit_logging": "1",
-                # prod also records every DML statement, SELECT included: who read or changed
-                # cardholder data (accounts, transactions), PCI DSS 10.2.1 (docs/security.md)
-                "server_audit_events": If(IS_PROD, AUDIT_EVENTS_PROD, AUDIT_EVENTS),
-            },
-        )
-    )
-    instance_parameters = template.add_resource(
-        DBParameterGroup(
-            "InstanceParameterGroup",
-            Description="tapstack Aurora instances: slow log on",
-            Family=family,
-            Parameters={"slow_query_log": "1", "long_query_time": SLOW_QUERY_SECONDS},
-        )
-    )
-    return cluster_parameters, instance_parameters
 
 
 def _add_outputs(template: Template, cluster: DBCluster, secret_arn, secret_kind: str) -> None:

@@ -22,17 +22,6 @@ The stack has no dependency: every other stack (kms first, whose key policy name
 role) depends on it, so it is created first and deleted last.
 """
 
-from awacs import cloudformation, ec2, kms, secretsmanager, ssm, sts
-from awacs.aws import (
-    Allow,
-    ArnEquals,
-    ArnLike,
-    ForAnyValueStringEquals,
-    Policy,
-    Statement,
-    StringEquals,
-)
-from awacs.aws import Condition as PolicyCondition
 from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.boundary import (
     BOUNDARY_POLICY,
@@ -41,67 +30,24 @@ from tapstack_blocks.boundary import (
     deploy_role_iam_policy,
 )
 from tapstack_blocks.cross_account import (
-    DEPLOY_ROLE,
     EXTERNAL_ID_PATTERN,
-    PEERING_ACCEPTER_ROLE,
     PRINCIPAL_ARN_PATTERN,
     ROLE_ARN_PATTERN,
-    SYNC_ROLE,
-    SYNC_TARGET_ROLE,
-    database_secret_arn,
-    environment_key_alias,
+    SESSION_SECONDS,
     role_name,
     trust_exact_principal,
-    trust_exact_role,
 )
-from tapstack_blocks.deploy_role_policy import policy_name, service_policy_documents
+from tapstack_blocks.deploy_role_policy import deploy_role_service_policies
 from tapstack_blocks.handler import render
-from tapstack_blocks.iam import service_trust_policy
-from tapstack_blocks.naming import PROJECT
+from tapstack_blocks.naming import deploy_role_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import add_environment_parameters, add_is_prod_condition
+from tapstack_blocks.peering_accepter_role import IS_PEERING_ACCEPTER, peering_accepter_role
 from tapstack_blocks.suppressions import INLINE_POLICY, scanner_metadata
-from troposphere import Condition, GetAtt, Not, Parameter, Ref, Sub, Template
+from tapstack_blocks.sync_roles import IS_SYNC_TARGET, sync_role, sync_target_role
+from troposphere import Condition, GetAtt, Not, Parameter, Ref, Template
 from troposphere.iam import ManagedPolicy, Role
 from troposphere.iam import Policy as RolePolicy
-
-IS_SYNC_TARGET = "IsSyncTarget"
-IS_PEERING_ACCEPTER = "IsPeeringAccepter"
-# AWS managed policies, by name (ARNs are built with the partition).
-LAMBDA_VPC_ACCESS = "service-role/AWSLambdaVPCAccessExecutionRole"  # ENIs and logs
-SESSION_SECONDS = 3600
-# checkov reads the deploy role's generated service policies as any other policy; each
-# exception says why it holds for this one (docs/security.md lists them).
-DEPLOY_ROLE_SCANNER_SUPPRESSIONS = [
-    {
-        "id": "CKV_AWS_111",
-        "comment": "The deploy role creates, changes and deletes the stacks' resources, whose "
-        "names CloudFormation mostly generates at creation, so no ARN is known beforehand. Every "
-        "action is one a registry handler of a resource type it launches, or a Sceptre, hook or "
-        "resolver call, needs (deploy_role_actions.json, generated and reviewed); no wildcard.",
-    },
-    {
-        "id": "CKV_AWS_109",
-        "comment": "Resource policies (kms:PutKeyPolicy, s3:PutBucketPolicy, sns and sqs "
-        "attributes, lambda:AddPermission) are what CloudFormation needs to create the key, "
-        "bucket, topic and function policies the templates define. IAM permissions management "
-        "is not here: the deploy role's IAM is its guard-railed inline policy.",
-    },
-    {
-        "id": "CKV_AWS_110",
-        "comment": "lambda:UpdateFunctionCode and the like run code as a function's role, which "
-        "the deploy role itself defines through CloudFormation: every such role carries the "
-        "permissions boundary (no IAM, never the deploy plane), and the deploy role may pass "
-        "only project roles, to their own services (tests/test_deploy_role_escalation.py).",
-    },
-    {
-        "id": "CKV_AWS_108",
-        "comment": "Reads of what the deploy role deploys: CloudFormation resolves the global "
-        "database's secret as the caller, the handlers read back what they create, and the "
-        "hooks check uploaded objects. The environment key gives it no direct Decrypt; "
-        "encrypted data is readable only through the services the key policy lists.",
-    },
-]
 
 
 class IamOptions(BaseModel):
@@ -118,14 +64,14 @@ def build(_options: IamOptions) -> Template:
     template.add_condition(IS_SYNC_TARGET, Not(Condition(is_prod)))
     template.add_condition(IS_PEERING_ACCEPTER, Not(Condition(is_prod)))
     parameters = _add_parameters(template)
-    service_policies = [template.add_resource(p) for p in _deploy_role_service_policies()]
+    service_policies = [template.add_resource(p) for p in deploy_role_service_policies()]
     deploy_role = template.add_resource(
         _deploy_role(parameters["DeployerPrincipalArn"], service_policies)
     )
     boundary = Ref(template.add_resource(_permissions_boundary()))
-    sync_target = template.add_resource(_sync_target_role(parameters, boundary))
-    sync_role = template.add_resource(_sync_role(parameters, is_prod, boundary))
-    accepter = template.add_resource(_peering_accepter_role(parameters, boundary))
+    sync_target = template.add_resource(sync_target_role(parameters, boundary))
+    sync_source = template.add_resource(sync_role(parameters, is_prod, boundary))
+    accepter = template.add_resource(peering_accepter_role(parameters, boundary))
     add_exported_output(
         template, "DeployRoleArn", GetAtt(deploy_role, "Arn"), "The account's deploy role"
     )
@@ -144,10 +90,10 @@ def build(_options: IamOptions) -> Template:
         condition=IS_PEERING_ACCEPTER,
     )
     add_exported_output(
-        template, "SyncRoleArn", GetAtt(sync_role, "Arn"), "Prod sync role", condition=is_prod
+        template, "SyncRoleArn", GetAtt(sync_source, "Arn"), "Prod sync role", condition=is_prod
     )
     add_exported_output(
-        template, "SyncRoleName", Ref(sync_role), "Prod sync role name", condition=is_prod
+        template, "SyncRoleName", Ref(sync_source), "Prod sync role name", condition=is_prod
     )
     return template
 
@@ -200,10 +146,6 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
     return {parameter.title: template.add_parameter(parameter) for parameter in specs}
 
 
-def _managed_policy(name: str) -> Sub:
-    return Sub(f"arn:${{AWS::Partition}}:iam::aws:policy/{name}")
-
-
 def _permissions_boundary() -> ManagedPolicy:
     # The deploy role may not change it (tapstack_blocks.boundary): a change to it, like one to
     # the deploy role itself, is launched as the account's admin (`--var bootstrap=true`).
@@ -216,22 +158,6 @@ def _permissions_boundary() -> ManagedPolicy:
     )
 
 
-def _deploy_role_service_policies() -> list[ManagedPolicy]:
-    # Launched, like the deploy role itself, as the account's admin: the deploy role may not
-    # change its own policies (tapstack_blocks.boundary).
-    return [
-        ManagedPolicy(
-            f"DeployRoleServices{number}",
-            Metadata={"checkov": {"skip": DEPLOY_ROLE_SCANNER_SUPPRESSIONS}},
-            ManagedPolicyName=policy_name(number),
-            Description=f"tapstack: the deploy role's service permissions, part {number} "
-            "(generated from deploy_role_actions.json)",
-            PolicyDocument=document,
-        )
-        for number, document in enumerate(service_policy_documents(), start=1)
-    ]
-
-
 def _deploy_role(deployer, service_policies: list[ManagedPolicy]) -> Role:
     # CloudFormation names roles it generates `{stack}-{logical id}-{random}`, and every stack
     # is named `tapstack-...`: the wildcard after `tapstack-` covers exactly the project's roles,
@@ -239,7 +165,7 @@ def _deploy_role(deployer, service_policies: list[ManagedPolicy]) -> Role:
     return Role(
         "DeployRole",
         Metadata=scanner_metadata(INLINE_POLICY),
-        RoleName=role_name(DEPLOY_ROLE),
+        RoleName=deploy_role_name(),
         Description="tapstack: the role Sceptre assumes to deploy this account's stacks",
         AssumeRolePolicyDocument=trust_exact_principal(Ref(deployer)),
         MaxSessionDuration=SESSION_SECONDS,
@@ -248,180 +174,6 @@ def _deploy_role(deployer, service_policies: list[ManagedPolicy]) -> Role:
             RolePolicy(
                 PolicyName="manage-project-roles",
                 PolicyDocument=deploy_role_iam_policy(),
-            )
-        ],
-    )
-
-
-def decrypt_via_secrets_manager() -> Statement:
-    """kms:Decrypt with this environment's key, only on behalf of Secrets Manager."""
-    # The key's id is not known here (kms launches after this stack, because its key policy
-    # names the deploy role), so the key is pinned by its alias instead: a key of this account
-    # and region, but only the one aliased alias/tapstack-{env}, and only via Secrets Manager.
-    account_keys = Sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*")
-    return Statement(
-        Sid="DecryptWithEnvironmentKeyViaSecretsManager",
-        Effect=Allow,
-        Action=[kms.Decrypt],
-        Resource=[account_keys],
-        Condition=PolicyCondition(
-            [
-                StringEquals("kms:ViaService", Sub("secretsmanager.${AWS::Region}.amazonaws.com")),
-                ForAnyValueStringEquals("kms:ResourceAliases", environment_key_alias()),
-            ]
-        ),
-    )
-
-
-def _sync_target_role(parameters: dict[str, Parameter], boundary: Ref) -> Role:
-    return Role(
-        "SyncTargetRole",
-        Metadata=scanner_metadata(INLINE_POLICY),
-        Condition=IS_SYNC_TARGET,
-        RoleName=role_name(SYNC_TARGET_ROLE),
-        Description="tapstack: prod's sync reads this environment's sync-writer secret",
-        AssumeRolePolicyDocument=trust_exact_role(
-            Ref(parameters["SyncSourceRoleArn"]), Ref(parameters["SyncExternalId"])
-        ),
-        MaxSessionDuration=SESSION_SECONDS,
-        PermissionsBoundary=boundary,
-        Policies=[
-            RolePolicy(
-                PolicyName="read-sync-writer-secret",
-                PolicyDocument=Policy(
-                    Version="2012-10-17",
-                    Statement=[
-                        Statement(
-                            Sid="SyncWriterSecret",
-                            Effect=Allow,
-                            Action=[secretsmanager.GetSecretValue, secretsmanager.DescribeSecret],
-                            Resource=[database_secret_arn("sync")],
-                        ),
-                        decrypt_via_secrets_manager(),
-                    ],
-                ),
-            )
-        ],
-    )
-
-
-def _sync_function_arn() -> Sub:
-    """The sync function (sync stack): `tapstack-sync-{env}-{suffix}` in this account."""
-    return Sub(
-        "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
-        f"{PROJECT}-sync-${{EnvironmentName}}-${{EnvironmentSuffix}}"
-    )
-
-
-def _sync_role(parameters: dict[str, Parameter], is_prod: str, boundary: Ref) -> Role:
-    return Role(
-        "SyncRole",
-        Metadata=scanner_metadata(INLINE_POLICY),
-        Condition=is_prod,
-        RoleName=role_name(SYNC_ROLE),
-        Description="tapstack: the prod sync Lambda; assumes exactly the sync-target roles",
-        # Only the sync function (sync stack, `tapstack-sync-{env}-{suffix}`) may take this role:
-        # another prod function given it would get its reach into staging and dev.
-        AssumeRolePolicyDocument=service_trust_policy(
-            "lambda.amazonaws.com", source_arn=_sync_function_arn()
-        ),
-        MaxSessionDuration=SESSION_SECONDS,
-        PermissionsBoundary=boundary,
-        ManagedPolicyArns=[_managed_policy(LAMBDA_VPC_ACCESS)],
-        Policies=[
-            RolePolicy(
-                PolicyName="assume-sync-targets",
-                PolicyDocument=Policy(
-                    Version="2012-10-17",
-                    Statement=[
-                        Statement(
-                            Sid="SyncTargetsOnly",
-                            Effect=Allow,
-                            Action=[sts.AssumeRole],
-                            Resource=Ref(parameters["SyncTargetRoleArns"]),
-                            # Lambda puts the calling function's ARN in its credentials'
-                            # context: only the sync function's code reaches the targets,
-                            # whatever the trust policy lets assume this role.
-                            Condition=PolicyCondition(
-                                ArnEquals("lambda:SourceFunctionArn", _sync_function_arn())
-                            ),
-                        ),
-                        Statement(
-                            Sid="SyncReaderSecret",
-                            Effect=Allow,
-                            Action=[secretsmanager.GetSecretValue, secretsmanager.DescribeSecret],
-                            Resource=[database_secret_arn("sync")],
-                        ),
-                        decrypt_via_secrets_manager(),
-                    ],
-                ),
-            )
-        ],
-    )
-
-
-def _peering_accepter_role(parameters: dict[str, Parameter], boundary: Ref) -> Role:
-    # Every ARN is of this account; the requester's VPC must be in prod's account.
-    def own(service: str, resource: str) -> Sub:
-        return Sub(f"arn:${{AWS::Partition}}:{service}:*:${{AWS::AccountId}}:{resource}")
-
-    return Role(
-        "PeeringAccepterRole",
-        Metadata=scanner_metadata(INLINE_POLICY),
-        Condition=IS_PEERING_ACCEPTER,
-        RoleName=role_name(PEERING_ACCEPTER_ROLE),
-        Description="tapstack: prod's deployer accepts prod's peering here and publishes its id",
-        AssumeRolePolicyDocument=trust_exact_principal(
-            Ref(parameters["PeeringRequesterPrincipalArn"])
-        ),
-        MaxSessionDuration=SESSION_SECONDS,
-        PermissionsBoundary=boundary,
-        Policies=[
-            RolePolicy(
-                PolicyName="accept-prod-peering",
-                PolicyDocument=Policy(
-                    Version="2012-10-17",
-                    Statement=[
-                        Statement(
-                            Sid="ReadNetworkAndDatabaseStackOutputs",
-                            Effect=Allow,
-                            Action=[cloudformation.DescribeStacks],
-                            Resource=[
-                                own(
-                                    "cloudformation",
-                                    f"stack/tapstack-${{EnvironmentName}}-*-{stack}/*",
-                                )
-                                for stack in ("network", "database")
-                            ],
-                        ),
-                        Statement(
-                            Sid="AcceptPeeringRequestedByProd",
-                            Effect=Allow,
-                            Action=[ec2.AcceptVpcPeeringConnection],
-                            Resource=[
-                                own("ec2", "vpc-peering-connection/*"),
-                                own("ec2", "vpc/*"),
-                            ],
-                            Condition=PolicyCondition(
-                                ArnLike(
-                                    "ec2:RequesterVpc",
-                                    Sub(
-                                        "arn:${AWS::Partition}:ec2:*:${Prod}:vpc/*",
-                                        Prod=Ref(parameters["PeeringRequesterAccountId"]),
-                                    ),
-                                )
-                            ),
-                        ),
-                        Statement(
-                            Sid="PublishPeeringConnectionIds",
-                            Effect=Allow,
-                            Action=[ssm.PutParameter, ssm.GetParameter, ssm.DeleteParameter],
-                            Resource=[
-                                own("ssm", "parameter/tapstack/${EnvironmentName}/*/peering/*")
-                            ],
-                        ),
-                    ],
-                ),
             )
         ],
     )

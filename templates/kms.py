@@ -2,18 +2,14 @@
 
 from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.audit_trail import cloudtrail_key_statement
+from tapstack_blocks.customer_managed_key import KeySpec, add_customer_managed_key
 from tapstack_blocks.handler import render
 from tapstack_blocks.kms_policy import key_policy
-from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
-from tapstack_blocks.parameters import add_environment_parameters, add_is_prod_condition
+from tapstack_blocks.parameters import add_environment_parameters
 from tapstack_blocks.protection import ProtectData, kept_unless_destroyable
-from tapstack_blocks.tags import name_tags
-from troposphere import GetAtt, If, Ref, Sub, Template
-from troposphere.kms import Alias, Key
-
-PROD_DELETION_WINDOW_DAYS = 30
-NON_PROD_DELETION_WINDOW_DAYS = 7
+from tapstack_blocks.retention import key_deletion_window_days
+from troposphere import GetAtt, Ref, Sub, Template
 
 
 class KmsOptions(BaseModel):
@@ -28,29 +24,20 @@ def build(options: KmsOptions) -> Template:
     """The kms stack's template."""
     template = Template(Description="tapstack kms: the environment's customer-managed key")
     environment, _suffix = add_environment_parameters(template)
-    is_prod = add_is_prod_condition(template)
-    key = template.add_resource(
-        Key(
-            "EnvironmentKey",
-            Description=Sub("tapstack ${EnvironmentName}: data at rest in every tapstack stack"),
-            EnableKeyRotation=True,
-            KeyPolicy=key_policy([cloudtrail_key_statement()]),  # the account's trail
-            PendingWindowInDays=If(
-                is_prod, PROD_DELETION_WINDOW_DAYS, NON_PROD_DELETION_WINDOW_DAYS
-            ),
-            Tags=name_tags(resource_name("key")),
-            # Delete schedules deletion after PendingWindowInDays (prod: 30 days, so a final
-            # snapshot stays restorable, docs/operations.md); protect_data retains the key.
-            DeletionPolicy=kept_unless_destroyable(options.protect_data),
-            UpdateReplacePolicy=kept_unless_destroyable(options.protect_data),
-        )
-    )
-    alias = template.add_resource(
-        Alias(
-            "EnvironmentKeyAlias",
-            AliasName=Sub("alias/tapstack-${Env}", Env=Ref(environment)),
-            TargetKeyId=Ref(key),
-        )
+    key, alias = add_customer_managed_key(
+        template,
+        KeySpec(
+            logical_id="EnvironmentKey",
+            resource="key",
+            alias="tapstack",
+            description=Sub("tapstack ${EnvironmentName}: data at rest in every tapstack stack"),
+            policy=key_policy([cloudtrail_key_statement()]),  # the account's trail
+            # Delete schedules deletion after the environment's window (prod: 30 days, so a
+            # final snapshot stays restorable, docs/operations.md); protect_data retains the key.
+            pending_window_days=key_deletion_window_days(template),
+            deletion_policy=kept_unless_destroyable(options.protect_data),
+        ),
+        Ref(environment),
     )
     add_exported_output(template, "KeyArn", GetAtt(key, "Arn"), "ARN of the environment key")
     add_exported_output(template, "KeyId", Ref(key), "Id of the environment key")

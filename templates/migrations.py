@@ -13,51 +13,34 @@ prod's Aurora global database), since RDS rotates only the secrets it manages it
 from typing import Literal
 
 from awacs import kms, s3, secretsmanager
-from awacs.aws import Allow, Condition, Statement, StringEquals
+from awacs.aws import Allow, Statement
 from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.custom_resources import DatabaseMigration
+from tapstack_blocks.database_users import (
+    add_replica_key_parameter,
+    add_secret_rotation,
+    replica_key_statement,
+    user_secret,
+)
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
 from tapstack_blocks.handler import render
 from tapstack_blocks.images import image_uri_parameter
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
-    KMS_KEY_ARN_PATTERN,
     add_environment_parameters,
     add_is_prod_condition,
     add_kms_key_arn_parameter,
     lambda_security_group_parameter,
     private_subnet_ids_parameter,
 )
-from tapstack_blocks.tags import name_tags
-from troposphere import AWSHelperFn, GetAtt, If, Parameter, Ref, Select, Split, Sub, Template
-from troposphere.awslambda import Permission
-from troposphere.secretsmanager import (
-    GenerateSecretString,
-    ReplicaRegion,
-    RotationRules,
-    RotationSchedule,
-    Secret,
-)
+from tapstack_blocks.retention import log_retention_days
+from troposphere import GetAtt, If, Parameter, Ref, Sub, Template
+from troposphere.awslambda import Function
 
 MIGRATOR_TIMEOUT_SECONDS = 300
-# Characters MySQL client tools and DSNs mishandle in passwords.
-DSN_UNSAFE_CHARACTERS = "\"'@/\\:;%`$&?#"
-PASSWORD_LENGTH = 32
 # The RDS CA bundle in the migrator package, relative to the package root (Lambda runs in
 # /var/task, its package root). TLS to Aurora is required.
 CA_BUNDLE_PATH = "tapstack_migrator/rds-ca-bundle.pem"
-ROTATION_CA_BUNDLE_PATH = "tapstack_rotation/rds-ca-bundle.pem"
-ROTATION_DAYS = 30
-ROTATION_SUPPRESSIONS = [
-    {
-        "id": "CKV_AWS_116",
-        "comment": "Secrets Manager invokes each rotation step synchronously and records a "
-        "failed step on the secret (AWSPENDING stays, the next attempt resumes idempotently, "
-        "RotationFailed is an EventBridge event); a dead-letter queue would hold nothing "
-        "anyone acts on.",
-    },
-]
-
 
 MasterCredentials = Literal["rds-managed", "generated"]
 # The tables the validator reads (lambda/validator, tapstack_validator.reference_data): its
@@ -81,33 +64,64 @@ def build(options: MigrationsOptions) -> Template:
     template = Template(Description="tapstack migrations: schema and database users")
     add_environment_parameters(template)
     is_prod = add_is_prod_condition(template)
-    kms_key_arn = Ref(add_kms_key_arn_parameter(template))
+    placement = VpcPlacement(
+        subnet_ids=Ref(template.add_parameter(private_subnet_ids_parameter())),
+        security_group_id=Ref(template.add_parameter(lambda_security_group_parameter())),
+        kms_key_arn=Ref(add_kms_key_arn_parameter(template)),
+        log_retention_days=log_retention_days(template),
+    )
     parameters = _add_parameters(template)
-    migrator_secret = template.add_resource(
-        _user_secret("MigratorSecret", "migrator", "tapstack_migrator", kms_key_arn)
-    )
-    sync_secret = template.add_resource(
-        _user_secret(
-            "SyncSecret",
-            "sync",
-            If(is_prod, "tapstack_sync_reader", "tapstack_sync_writer"),
-            kms_key_arn,
-        )
-    )
     # Prod's user secrets are read in both regions (the validator runs in each): replicated
     # under the secondary region's key, like the master secret.
-    replica_key = _add_replica_key(template) if options.master_credentials == "generated" else None
-    validator_secret = template.add_resource(
-        _user_secret("ValidatorSecret", "validator", "tapstack_validator", kms_key_arn, replica_key)
+    generated = options.master_credentials == "generated"
+    replica_key = add_replica_key_parameter(template) if generated else None
+    secrets = _add_user_secrets(template, is_prod, placement.kms_key_arn, replica_key)
+    master_secret = Ref(parameters["MasterSecretArn"])
+    function = _add_migrator(template, parameters, [master_secret, *secrets.values()], placement)
+    migration = _add_migration(template, function, parameters, secrets, is_prod)
+    rotated = dict(secrets)
+    replica_statements = []
+    if replica_key is not None:
+        # Single user as well: the master user changes its own password. The secret carries
+        # host, port and engine from the database stack's SecretTargetAttachment.
+        rotated["MasterSecret"] = master_secret
+        replica_statements.append(replica_key_statement(replica_key))
+    add_secret_rotation(
+        template, parameters, rotated, replica_statements, placement, after=migration.title
     )
+    add_exported_output(
+        template, "SchemaVersion", GetAtt(migration, "SchemaVersion"), "Applied schema version"
+    )
+    add_exported_output(template, "MigratorSecretArn", secrets["MigratorSecret"], "Migrator secret")
+    add_exported_output(template, "SyncSecretArn", secrets["SyncSecret"], "Sync user secret")
+    add_exported_output(
+        template, "ValidatorSecretArn", secrets["ValidatorSecret"], "Validator user secret"
+    )
+    return template
+
+
+def _add_user_secrets(
+    template: Template, is_prod: str, kms_key_arn: Ref, replica_key: Ref | None
+) -> dict[str, Ref]:
+    """{logical id: Ref} of the migrator's, the sync's and the validator's secrets."""
+    sync_user = If(is_prod, "tapstack_sync_reader", "tapstack_sync_writer")
     secrets = [
-        Ref(parameters["MasterSecretArn"]),
-        Ref(migrator_secret),
-        Ref(sync_secret),
-        Ref(validator_secret),
+        user_secret("MigratorSecret", "migrator", "tapstack_migrator", kms_key_arn),
+        user_secret("SyncSecret", "sync", sync_user, kms_key_arn),
+        user_secret("ValidatorSecret", "validator", "tapstack_validator", kms_key_arn, replica_key),
     ]
-    bucket = Ref(parameters["MigrationBucketName"])
-    function = add_vpc_function(
+    return {secret.title: Ref(template.add_resource(secret)) for secret in secrets}
+
+
+def _add_migrator(
+    template: Template, parameters: dict[str, Parameter], secrets: list[Ref], placement
+) -> Function:
+    """The migrator function: it reads the bundles and the users' secrets, nothing else."""
+    bundles = Sub(
+        "arn:${AWS::Partition}:s3:::${Bucket}/migrations/*",
+        Bucket=Ref(parameters["MigrationBucketName"]),
+    )
+    return add_vpc_function(
         template,
         FunctionSpec(
             logical_id="MigratorFunction",
@@ -119,12 +133,7 @@ def build(options: MigrationsOptions) -> Template:
             environment={"DATABASE_CA_BUNDLE": CA_BUNDLE_PATH},
             statements=[
                 Statement(
-                    Sid="MigrationBundles",
-                    Effect=Allow,
-                    Action=[s3.GetObject],
-                    Resource=[
-                        Sub("arn:${AWS::Partition}:s3:::${Bucket}/migrations/*", Bucket=bucket)
-                    ],
+                    Sid="MigrationBundles", Effect=Allow, Action=[s3.GetObject], Resource=[bundles]
                 ),
                 Statement(
                     Sid="DatabaseSecrets",
@@ -132,223 +141,39 @@ def build(options: MigrationsOptions) -> Template:
                     Action=[secretsmanager.GetSecretValue],
                     Resource=secrets,
                 ),
-                kms_statement(kms_key_arn, [kms.Decrypt]),
+                kms_statement(placement.kms_key_arn, [kms.Decrypt]),
             ],
         ),
-        VpcPlacement(
-            subnet_ids=Ref(parameters["PrivateSubnetIds"]),
-            security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
-            kms_key_arn=kms_key_arn,
-            is_prod=is_prod,
-        ),
+        placement,
     )
-    migration = template.add_resource(
+
+
+def _add_migration(template, function, parameters, secrets, is_prod: str) -> DatabaseMigration:
+    """The `Custom::DatabaseMigration` that applies migrations/ and keeps the users."""
+    return template.add_resource(
         DatabaseMigration(
             "DatabaseMigration",
             ServiceToken=GetAtt(function, "Arn"),
             # Written once into the database's tapstack_environment marker (the sync's guard).
             EnvironmentName=Ref("EnvironmentName"),
-            MigrationsBucket=bucket,
+            MigrationsBucket=Ref(parameters["MigrationBucketName"]),
             MigrationsKey=Ref(parameters["MigrationsKey"]),
             DatabaseEndpoint=Ref(parameters["DatabaseEndpoint"]),
             DatabasePort=Ref(parameters["DatabasePort"]),
             DatabaseName=Ref(parameters["DatabaseName"]),
             MasterSecretArn=Ref(parameters["MasterSecretArn"]),
-            MigratorSecretArn=Ref(migrator_secret),
+            MigratorSecretArn=secrets["MigratorSecret"],
             SyncAccess=If(is_prod, "reader", "writer"),
-            SyncSecretArn=Ref(sync_secret),
+            SyncSecretArn=secrets["SyncSecret"],
             SyncTables=Ref(parameters["SyncTables"]),
-            ValidatorSecretArn=Ref(validator_secret),
+            ValidatorSecretArn=secrets["ValidatorSecret"],
             ValidatorTables=list(VALIDATOR_TABLES),
         )
-    )
-    rotated = {
-        "MigratorSecret": Ref(migrator_secret),
-        "SyncSecret": Ref(sync_secret),
-        "ValidatorSecret": Ref(validator_secret),
-    }
-    replica_statements = []
-    if replica_key is not None:
-        # Single user as well: the master user changes its own password. The secret carries
-        # host, port and engine from the database stack's SecretTargetAttachment.
-        rotated["MasterSecret"] = Ref(parameters["MasterSecretArn"])
-        replica_statements.append(_replica_key_statement(replica_key))
-    _add_rotation(
-        template,
-        parameters,
-        rotated,
-        replica_statements,
-        VpcPlacement(
-            subnet_ids=Ref(parameters["PrivateSubnetIds"]),
-            security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
-            kms_key_arn=kms_key_arn,
-            is_prod=is_prod,
-        ),
-        after=migration.title,
-    )
-    add_exported_output(
-        template, "SchemaVersion", GetAtt(migration, "SchemaVersion"), "Applied schema version"
-    )
-    add_exported_output(template, "MigratorSecretArn", Ref(migrator_secret), "Migrator secret")
-    add_exported_output(template, "SyncSecretArn", Ref(sync_secret), "Sync user secret")
-    add_exported_output(
-        template, "ValidatorSecretArn", Ref(validator_secret), "Validator user secret"
-    )
-    return template
-
-
-def _user_secret(
-    logical_id: str, role: str, username, kms_key_arn, replica_key: Ref | None = None
-) -> Secret:
-    """A generated password for a database user, encrypted with the environment key (and
-    replicated under `replica_key` to that key's region, when given)."""
-    replicas = {}
-    if replica_key is not None:
-        region = Select(3, Split(":", replica_key))
-        replicas["ReplicaRegions"] = [ReplicaRegion(Region=region, KmsKeyId=replica_key)]
-    return Secret(
-        logical_id,
-        **replicas,
-        Name=Sub(f"tapstack/${{EnvironmentName}}/${{EnvironmentSuffix}}/db/{role}"),
-        Description=f"tapstack database user: {role}",
-        KmsKeyId=kms_key_arn,
-        GenerateSecretString=GenerateSecretString(
-            # The RDS secret shape (what the rotation function and the sync read): where to
-            # connect travels with the credentials; the password is generated here.
-            SecretStringTemplate=Sub(
-                '{"engine": "mysql", "host": "${DatabaseEndpoint}", "port": ${DatabasePort}, '
-                '"dbname": "${DatabaseName}", "username": "${User}"}',
-                User=username,
-            ),
-            GenerateStringKey="password",
-            PasswordLength=PASSWORD_LENGTH,
-            ExcludeCharacters=DSN_UNSAFE_CHARACTERS,
-        ),
-        Tags=name_tags(Sub(f"tapstack-db-{role}-${{EnvironmentName}}-${{EnvironmentSuffix}}")),
-        DeletionPolicy="Delete",
-        UpdateReplacePolicy="Delete",
-    )
-
-
-def _add_rotation(
-    template: Template,
-    parameters: dict[str, Parameter],
-    secrets: dict[str, AWSHelperFn],
-    extra_statements: list[Statement],
-    placement: VpcPlacement,
-    after: str,
-) -> None:
-    """The rotation function, Secrets Manager's permission to run it, and one schedule
-    `{name}Rotation` per secret of `secrets` ({name: ARN}); its role may touch exactly those
-    secrets (plus `extra_statements`). Schedules wait for `after` (the users exist) because AWS
-    rotates at once."""
-    secret_refs = list(secrets.values())
-    function = add_vpc_function(
-        template,
-        FunctionSpec(
-            logical_id="RotationFunction",
-            name="db-rotation",
-            description="Rotates the database users' secrets (single user: own password)",
-            handler="tapstack_rotation.handler.handler",
-            image_uri=Ref(parameters["RotationImageUri"]),
-            environment={"DATABASE_CA_BUNDLE": ROTATION_CA_BUNDLE_PATH},
-            scanner_suppressions=list(ROTATION_SUPPRESSIONS),
-            statements=[
-                Statement(
-                    Sid="RotatedSecrets",
-                    Effect=Allow,
-                    Action=[
-                        secretsmanager.DescribeSecret,
-                        secretsmanager.GetSecretValue,
-                        secretsmanager.PutSecretValue,
-                        secretsmanager.UpdateSecretVersionStage,
-                    ],
-                    Resource=secret_refs,
-                ),
-                Statement(
-                    Sid="RandomPasswords",
-                    Effect=Allow,
-                    Action=[secretsmanager.GetRandomPassword],
-                    Resource=["*"],  # GetRandomPassword has no resource type
-                ),
-                Statement(
-                    Sid="EnvironmentKey",
-                    Effect=Allow,
-                    Action=[kms.Decrypt, kms.GenerateDataKey],
-                    Resource=[placement.kms_key_arn],
-                    Condition=Condition(
-                        StringEquals(
-                            "kms:ViaService", Sub("secretsmanager.${AWS::Region}.amazonaws.com")
-                        )
-                    ),
-                ),
-                *extra_statements,
-            ],
-        ),
-        placement,
-    )
-    permission = template.add_resource(
-        Permission(
-            "RotationInvokePermission",
-            Action="lambda:InvokeFunction",
-            FunctionName=GetAtt(function, "Arn"),
-            Principal="secretsmanager.amazonaws.com",
-            SourceAccount=Ref("AWS::AccountId"),
-        )
-    )
-    for name, secret_arn in secrets.items():
-        template.add_resource(
-            RotationSchedule(
-                f"{name}Rotation",
-                SecretId=secret_arn,
-                RotationLambdaARN=GetAtt(function, "Arn"),
-                RotationRules=RotationRules(AutomaticallyAfterDays=ROTATION_DAYS),
-                DependsOn=[permission.title, after],
-            )
-        )
-
-
-def _add_replica_key(template: Template) -> Ref:
-    """`SecondaryKmsKeyArn`: the secondary region's environment key, under which the master
-    secret's and the validator secret's replicas are encrypted."""
-    return Ref(
-        template.add_parameter(
-            Parameter(
-                "SecondaryKmsKeyArn",
-                Type="String",
-                AllowedPattern=KMS_KEY_ARN_PATTERN,
-                Description="The key of the secrets' replicas (the secondary region's "
-                "environment key): rotation writes versions that are replicated under it.",
-                ConstraintDescription="must be the ARN of a KMS key",
-            )
-        )
-    )
-
-
-def _replica_key_statement(replica_key: Ref) -> Statement:
-    """The replicas' key, for the rotation role: Secrets Manager re-encrypts each new version
-    for a replica with the replica's key, authorised by the identity that wrote the version
-    (AWS: kms:GenerateDataKey and kms:Encrypt on that key), and only through Secrets Manager in
-    the replica's region (the region is the key ARN's fourth field)."""
-    replica_region = Select(3, Split(":", replica_key))
-    return Statement(
-        Sid="ReplicaKey",
-        Effect=Allow,
-        Action=[kms.Encrypt, kms.GenerateDataKey],
-        Resource=[replica_key],
-        Condition=Condition(
-            StringEquals(
-                "kms:ViaService",
-                Sub("secretsmanager.${Region}.amazonaws.com", Region=replica_region),
-            )
-        ),
     )
 
 
 def _add_parameters(template: Template) -> dict[str, Parameter]:
     specs = [
-        private_subnet_ids_parameter(),
-        lambda_security_group_parameter(),
         Parameter(
             "MigrationBucketName",
             Type="String",

@@ -9,22 +9,20 @@ KMS-encrypted log group. No internet gateway, no NAT, no public subnet.
 from typing import Literal
 
 from awacs import logs
-from awacs.aws import Allow, Policy, Statement
 from pydantic import BaseModel, ConfigDict
-from tapstack_blocks.boundary import permissions_boundary_arn
-from tapstack_blocks.endpoint_policies import endpoint_policy
+from tapstack_blocks.delivered_logs import LogDelivery, LogStorage, add_delivered_log_group
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     add_environment_parameters,
-    add_is_prod_condition,
     add_kms_key_arn_parameter,
 )
-from tapstack_blocks.peering_path import EPHEMERAL_PORTS_BUT_MYSQL
-from tapstack_blocks.protection import ProtectData, kept_unless_destroyable
-from tapstack_blocks.security_groups import NO_EGRESS, allow_tcp_between_groups
+from tapstack_blocks.private_network_rules import TIER_RULES, nacl_entries
+from tapstack_blocks.protection import ProtectData
+from tapstack_blocks.retention import audit_log_retention_days
+from tapstack_blocks.security_groups import NO_EGRESS, add_tcp_rules
 from tapstack_blocks.subnets import (
     HAS_THIRD_AZ,
     MAX_AZS,
@@ -32,39 +30,21 @@ from tapstack_blocks.subnets import (
     add_third_az_condition,
     per_az,
 )
-from tapstack_blocks.suppressions import (
-    INLINE_POLICY,
-    RETENTION_BY_ENVIRONMENT,
-    scanner_metadata,
-)
 from tapstack_blocks.tags import name_tags
-from troposphere import Equals, GetAtt, If, Join, Not, Parameter, Ref, Sub, Template
+from tapstack_blocks.vpc_endpoints import HAS_SYNC_TARGETS, EndpointPlacement, add_vpc_endpoints
+from troposphere import Equals, GetAtt, Join, Not, Parameter, Ref, Template
 from troposphere.ec2 import (
     VPC,
     FlowLog,
     NetworkAcl,
     NetworkAclEntry,
-    PortRange,
     RouteTable,
     SecurityGroup,
-    SecurityGroupEgress,
     SubnetNetworkAclAssociation,
     SubnetRouteTableAssociation,
-    VPCEndpoint,
 )
-from troposphere.iam import Policy as RolePolicy
-from troposphere.iam import Role
-from troposphere.logs import LogGroup
 
 InterfaceService = Literal["secretsmanager", "ssm", "sts", "kms", "logs", "ec2"]
-ANYWHERE = "0.0.0.0/0"
-HTTPS = 443
-MYSQL = 3306
-HAS_SYNC_TARGETS = "HasSyncTargets"
-TCP = "6"
-ALL_PROTOCOLS = "-1"
-# Egress only to loopback replaces a security group's default allow-all egress: no egress.
-FLOW_LOG_RETENTION_DAYS = {"prod": 365, "other": 90}
 
 
 class NetworkOptions(BaseModel):
@@ -106,10 +86,13 @@ def build(options: NetworkOptions) -> Template:
     acl = _add_network_acl(template, vpc, subnets, Ref(vpc_cidr))
     s3_prefix_list, sync_target_roles = _add_data_perimeter_parameters(template)
     groups = _add_security_groups(template, vpc, s3_prefix_list)
-    _add_endpoints(
-        template, vpc, subnets, route_tables, groups["Endpoint"], options, sync_target_roles
+    add_vpc_endpoints(
+        template,
+        EndpointPlacement(Ref(vpc), subnets, route_tables, groups["Endpoint"]),
+        options.interface_endpoints,
+        sync_target_roles,
     )
-    _add_flow_logs(template, vpc, kms_key_arn, add_is_prod_condition(template), options)
+    _add_flow_logs(template, vpc, kms_key_arn, audit_log_retention_days(template), options)
     _add_outputs(template, vpc, subnets, route_tables, groups)
     add_exported_output(template, "PrivateNetworkAclId", Ref(acl), "Private subnets' NACL id")
     add_exported_output(
@@ -195,25 +178,7 @@ def _add_network_acl(template, vpc, subnets, vpc_cidr) -> NetworkAcl:
     acl = template.add_resource(
         NetworkAcl("PrivateNetworkAcl", VpcId=Ref(vpc), Tags=name_tags(resource_name("private")))
     )
-    entries = [
-        # (name, rule number, egress, protocol, cidr, ports)
-        ("InboundFromVpc", 100, False, ALL_PROTOCOLS, vpc_cidr, None),
-        # Stateless NACL: replies from S3 (gateway endpoint) arrive on ephemeral ports; 3306 is
-        # left out so that no address outside the VPC is ever admitted to the MySQL port.
-        ("InboundEphemeralReplies", 110, False, TCP, ANYWHERE, EPHEMERAL_PORTS_BUT_MYSQL[0]),
-        (
-            "InboundEphemeralRepliesAbove3306",
-            111,
-            False,
-            TCP,
-            ANYWHERE,
-            EPHEMERAL_PORTS_BUT_MYSQL[1],
-        ),
-        ("OutboundToVpc", 100, True, ALL_PROTOCOLS, vpc_cidr, None),
-        # HTTPS to S3 through the gateway endpoint; no route leads anywhere else.
-        ("OutboundHttpsToS3", 110, True, TCP, ANYWHERE, PortRange(From=HTTPS, To=HTTPS)),
-    ]
-    for name, number, egress, protocol, cidr, ports in entries:
+    for name, number, egress, protocol, cidr, ports in nacl_entries(vpc_cidr):
         entry = NetworkAclEntry(
             f"PrivateNetworkAcl{name}",
             NetworkAclId=Ref(acl),
@@ -253,112 +218,30 @@ def _add_security_groups(template, vpc, s3_prefix_list) -> dict[str, SecurityGro
         if tier != "Lambda":
             group.SecurityGroupEgress = [NO_EGRESS]
         groups[tier] = template.add_resource(group)
-    lambda_tier = Ref(groups["Lambda"])
-    allow_tcp_between_groups(
+    add_tcp_rules(
         template,
-        port=HTTPS,
-        sender=lambda_tier,
-        receiver=Ref(groups["Endpoint"]),
-        egress=("LambdaEgressHttpsToEndpoints", "HTTPS to interface endpoints"),
-        ingress=("EndpointIngressHttpsFromLambda", "HTTPS from the Lambda tier"),
-    )
-    template.add_resource(
-        SecurityGroupEgress(
-            "LambdaEgressHttpsToS3",
-            GroupId=lambda_tier,
-            IpProtocol="tcp",
-            FromPort=HTTPS,
-            ToPort=HTTPS,
-            DestinationPrefixListId=s3_prefix_list,
-            Description="HTTPS to S3 via the gateway endpoint (S3's managed prefix list)",
-        )
-    )
-    allow_tcp_between_groups(
-        template,
-        port=MYSQL,
-        sender=lambda_tier,
-        receiver=Ref(groups["Database"]),
-        egress=("LambdaEgressMysqlToDatabase", "MySQL to the database tier"),
-        ingress=("DatabaseIngressMysqlFromLambda", "MySQL from the Lambda tier"),
+        TIER_RULES,
+        {tier: Ref(group) for tier, group in groups.items()},
+        {"S3": s3_prefix_list},
     )
     return groups
 
 
-def _add_endpoints(
-    template, vpc, subnets, route_tables, endpoint_group, options, sync_target_roles
+def _add_flow_logs(
+    template, vpc, kms_key_arn, retention_days: Ref, options: NetworkOptions
 ) -> None:
-    """The S3 gateway and interface endpoints, each with its data-perimeter policy."""
-    s3_endpoint = template.add_resource(
-        VPCEndpoint(
-            "S3GatewayEndpoint",
-            VpcId=Ref(vpc),
-            ServiceName=Sub("com.amazonaws.${AWS::Region}.s3"),
-            VpcEndpointType="Gateway",
-            RouteTableIds=per_az([Ref(table) for table in route_tables]),
-            PolicyDocument=endpoint_policy("s3"),
-        )
-    )
-    add_exported_output(
+    log_group, role = add_delivered_log_group(
         template,
-        "S3GatewayEndpointId",
-        Ref(s3_endpoint),
-        "The S3 gateway endpoint: the project's buckets admit this project's code only through it",
-    )
-    for service in options.interface_endpoints:
-        template.add_resource(
-            VPCEndpoint(
-                f"{service.capitalize()}InterfaceEndpoint",
-                VpcId=Ref(vpc),
-                ServiceName=Sub(f"com.amazonaws.${{AWS::Region}}.{service}"),
-                VpcEndpointType="Interface",
-                PrivateDnsEnabled=True,
-                SubnetIds=per_az([Ref(subnet) for subnet in subnets]),
-                SecurityGroupIds=[Ref(endpoint_group)],
-                PolicyDocument=endpoint_policy(service, sync_target_roles, HAS_SYNC_TARGETS),
-            )
-        )
-
-
-def _add_flow_logs(template, vpc, kms_key_arn, is_prod: str, options: NetworkOptions) -> None:
-    log_group = template.add_resource(
-        LogGroup(
-            "FlowLogGroup",
-            LogGroupName=Sub("/tapstack/${EnvironmentName}/${EnvironmentSuffix}/vpc-flow-logs"),
-            RetentionInDays=If(
-                is_prod, FLOW_LOG_RETENTION_DAYS["prod"], FLOW_LOG_RETENTION_DAYS["other"]
-            ),
-            KmsKeyId=kms_key_arn,
-            Metadata=scanner_metadata(RETENTION_BY_ENVIRONMENT),
-            DeletionPolicy=kept_unless_destroyable(options.protect_data),
-            UpdateReplacePolicy=kept_unless_destroyable(options.protect_data),
-        )
-    )
-    role = template.add_resource(
-        Role(
-            "FlowLogRole",
-            PermissionsBoundary=permissions_boundary_arn(),
-            Metadata=scanner_metadata(INLINE_POLICY),
-            AssumeRolePolicyDocument=service_trust_policy("vpc-flow-logs.amazonaws.com"),
-            Policies=[
-                RolePolicy(
-                    PolicyName="deliver-flow-logs",
-                    PolicyDocument=Policy(
-                        Version="2012-10-17",
-                        Statement=[
-                            Statement(
-                                Effect=Allow,
-                                Action=[
-                                    logs.CreateLogStream,
-                                    logs.PutLogEvents,
-                                    logs.DescribeLogStreams,
-                                ],
-                                Resource=[GetAtt(log_group, "Arn")],
-                            )
-                        ],
-                    ),
-                )
-            ],
-        )
+        LogDelivery(
+            log_group_id="FlowLogGroup",
+            log_group="vpc-flow-logs",
+            role_id="FlowLogRole",
+            trust=service_trust_policy("vpc-flow-logs.amazonaws.com"),
+            policy_name="deliver-flow-logs",
+            actions=[logs.CreateLogStream, logs.PutLogEvents, logs.DescribeLogStreams],
+            resources=lambda group_arn: [group_arn],
+        ),
+        LogStorage(kms_key_arn, retention_days, options.protect_data),
     )
     template.add_resource(
         FlowLog(

@@ -8,19 +8,16 @@ baseline (tapstack_blocks.baseline) goes to every region in TargetRegions, one r
 time in that order; failure tolerance and concurrency are parameters.
 """
 
-from awacs import cloudformation as cfn
-from awacs import ecr, kms, s3, ssm
-from awacs.aws import Allow, Condition, Policy, Principal, Statement, StringEquals
-from awacs.sts import AssumeRole
 from pydantic import BaseModel, ConfigDict
-from tapstack_blocks.baseline import EXECUTION_ROLE, build_baseline
-from tapstack_blocks.boundary import permissions_boundary_arn
+from tapstack_blocks.baseline import build_baseline
 from tapstack_blocks.handler import render
-from tapstack_blocks.iam import service_trust_policy
-from tapstack_blocks.naming import PROJECT
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import add_environment_parameters
-from tapstack_blocks.suppressions import INLINE_POLICY, scanner_metadata
+from tapstack_blocks.stackset_roles import (
+    BASELINE_STACK_SET,
+    add_administration_role,
+    add_execution_role,
+)
 from troposphere import GetAtt, Parameter, Ref, Sub, Template
 from troposphere.cloudformation import (
     DeploymentTargets,
@@ -30,25 +27,8 @@ from troposphere.cloudformation import (
     StackSet,
 )
 from troposphere.cloudformation import Parameter as StackSetParameter
-from troposphere.iam import Policy as RolePolicy
-from troposphere.iam import Role
 
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
-BASELINE_STACK_SET = f"{PROJECT}-baseline"
-# Who may create and change the baseline's resources in each region, and only those.
-SCANNER_SUPPRESSIONS = [
-    {
-        "id": "CKV_AWS_111",
-        "comment": "kms:CreateKey and the ECR/SSM list and describe calls the baseline needs "
-        "have no resource ARN before the resource exists; every other write names the "
-        "baseline's stacks, bucket, repository, alias or parameter.",
-    },
-    {
-        "id": "CKV_AWS_109",
-        "comment": "kms:PutKeyPolicy is needed to create the baseline key (CloudFormation sets "
-        "the key policy); it is limited to keys created through CloudFormation in this account.",
-    },
-]
 
 
 class StackSetOptions(BaseModel):
@@ -89,123 +69,6 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
     return {spec.title: template.add_parameter(spec) for spec in specs}
 
 
-def _execution_policy() -> Policy:
-    """What the execution role may do: the baseline's stacks and resources only."""
-    return Policy(
-        Version="2012-10-17",
-        Statement=[
-            Statement(
-                Sid="BaselineStacks",
-                Effect=Allow,
-                Action=[
-                    cfn.CreateStack,
-                    cfn.UpdateStack,
-                    cfn.DeleteStack,
-                    cfn.DescribeStacks,
-                    cfn.DescribeStackEvents,
-                    cfn.DescribeStackResources,
-                    cfn.GetTemplate,
-                ],
-                Resource=[
-                    Sub(
-                        f"arn:${{AWS::Partition}}:cloudformation:*:${{AWS::AccountId}}:stack/"
-                        f"StackSet-{BASELINE_STACK_SET}-*"
-                    )
-                ],
-            ),
-            Statement(
-                Sid="CreateKeys",
-                Effect=Allow,
-                Action=[kms.CreateKey],
-                Resource=["*"],  # CreateKey has no resource ARN
-                Condition=Condition(
-                    StringEquals("aws:CalledViaFirst", "cloudformation.amazonaws.com")
-                ),
-            ),
-            Statement(
-                Sid="BaselineKeyAlias",
-                Effect=Allow,
-                Action=[kms.CreateAlias, kms.DeleteAlias, kms.UpdateAlias],
-                Resource=[
-                    Sub(
-                        f"arn:${{AWS::Partition}}:kms:*:${{AWS::AccountId}}:alias/{PROJECT}-"
-                        "baseline-${EnvironmentName}"
-                    ),
-                    Sub("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*"),
-                ],
-            ),
-            Statement(
-                Sid="BaselineKeys",
-                Effect=Allow,
-                Action=[
-                    kms.DescribeKey,
-                    kms.EnableKeyRotation,
-                    kms.GetKeyPolicy,
-                    kms.GetKeyRotationStatus,
-                    kms.ListResourceTags,
-                    kms.PutKeyPolicy,
-                    kms.ScheduleKeyDeletion,
-                    kms.TagResource,
-                    kms.UntagResource,
-                    kms.UpdateKeyDescription,
-                    kms.GenerateDataKey,
-                    kms.Decrypt,
-                    kms.CreateGrant,
-                ],
-                Resource=[Sub("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*")],
-                Condition=Condition(
-                    StringEquals("aws:CalledViaFirst", "cloudformation.amazonaws.com")
-                ),
-            ),
-            Statement(
-                Sid="AuditTrailBucket",
-                Effect=Allow,
-                Action=[s3.Action("*")],
-                Resource=[
-                    Sub(
-                        f"arn:${{AWS::Partition}}:s3:::{PROJECT}-audit-trail-${{EnvironmentName}}-"
-                        "*-${AWS::AccountId}-*"
-                    )
-                ],
-            ),
-            Statement(
-                Sid="BaselineRepository",
-                Effect=Allow,
-                Action=[ecr.Action("*")],
-                Resource=[
-                    Sub(
-                        f"arn:${{AWS::Partition}}:ecr:*:${{AWS::AccountId}}:repository/{PROJECT}-"
-                        "baseline-${EnvironmentName}-*"
-                    )
-                ],
-            ),
-            Statement(
-                Sid="WriterDnsParameter",
-                Effect=Allow,
-                Action=[
-                    ssm.PutParameter,
-                    ssm.DeleteParameter,
-                    ssm.GetParameters,
-                    ssm.AddTagsToResource,
-                    ssm.RemoveTagsFromResource,
-                ],
-                Resource=[
-                    Sub(
-                        f"arn:${{AWS::Partition}}:ssm:*:${{AWS::AccountId}}:parameter/{PROJECT}/"
-                        "${EnvironmentName}/db/writer-dns"
-                    )
-                ],
-            ),
-            Statement(
-                Sid="DescribeCalls",
-                Effect=Allow,
-                Action=[ecr.DescribeRepositories, ssm.DescribeParameters],
-                Resource=["*"],  # describe/list calls have no resource ARN
-            ),
-        ],
-    )
-
-
 def build(_options: StackSetOptions) -> Template:
     """The stackset stack's template."""
     template = Template(
@@ -213,55 +76,8 @@ def build(_options: StackSetOptions) -> Template:
     )
     add_environment_parameters(template)
     parameters = _add_parameters(template)
-    administration = template.add_resource(
-        Role(
-            "AdministrationRole",
-            PermissionsBoundary=permissions_boundary_arn(),
-            Metadata=scanner_metadata(INLINE_POLICY),
-            RoleName=Sub(f"{PROJECT}-stackset-admin-${{EnvironmentName}}"),
-            AssumeRolePolicyDocument=service_trust_policy("cloudformation.amazonaws.com"),
-            Policies=[
-                RolePolicy(
-                    PolicyName="assume-execution-role",
-                    PolicyDocument=Policy(
-                        Version="2012-10-17",
-                        Statement=[
-                            Statement(
-                                Sid="AssumeTheExecutionRoleOnly",
-                                Effect=Allow,
-                                Action=[AssumeRole],
-                                Resource=[
-                                    Sub(
-                                        "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"
-                                        f"{EXECUTION_ROLE}-${{EnvironmentName}}"
-                                    )
-                                ],
-                            )
-                        ],
-                    ),
-                )
-            ],
-        )
-    )
-    execution = template.add_resource(
-        Role(
-            "ExecutionRole",
-            PermissionsBoundary=permissions_boundary_arn(),
-            RoleName=Sub(f"{EXECUTION_ROLE}-${{EnvironmentName}}"),
-            AssumeRolePolicyDocument=Policy(
-                Version="2012-10-17",
-                Statement=[
-                    Statement(
-                        Effect=Allow,
-                        Principal=Principal("AWS", GetAtt(administration, "Arn")),
-                        Action=[AssumeRole],
-                    )
-                ],
-            ),
-            Policies=[RolePolicy(PolicyName="baseline", PolicyDocument=_execution_policy())],
-            Metadata={"checkov": {"skip": SCANNER_SUPPRESSIONS}, **scanner_metadata(INLINE_POLICY)},
-        )
-    )
+    administration = add_administration_role(template)
+    execution = add_execution_role(template, administration)
     baseline = build_baseline()
     stack_set = template.add_resource(
         StackSet(

@@ -23,7 +23,6 @@ from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     KMS_KEY_ARN_PATTERN,
     add_environment_parameters,
-    add_is_prod_condition,
     add_kms_key_arn_parameter,
 )
 from tapstack_blocks.protection import ProtectData, object_lock_mode
@@ -33,6 +32,7 @@ from tapstack_blocks.replication import (
     replication_configuration,
     role_arn,
 )
+from tapstack_blocks.retention import audit_log_retention_days
 from troposphere import GetAtt, Parameter, Ref, Template
 from troposphere.s3 import DefaultRetention, ObjectLockConfiguration, ObjectLockRule
 
@@ -148,7 +148,7 @@ def build(options: StorageOptions) -> Template:
             Ref(buckets["AuditLog"]),
             [GetAtt(buckets["Migration"], "Arn")],
             kms_key_arn,
-            add_is_prod_condition(template),
+            audit_log_retention_days(template),
             depends_on=["AuditLogBucketPolicy"],
             protect_data=options.protect_data,
         )

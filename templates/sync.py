@@ -14,41 +14,24 @@
 
 import json
 
-from awacs import kms, sns, states
-from awacs import logs as logs_actions
-from awacs.aws import Allow, Policy, Statement
-from awacs.awslambda import InvokeFunction
+from awacs import kms
 from pydantic import BaseModel, ConfigDict
-from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function, kms_statement
 from tapstack_blocks.handler import render
-from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.images import image_uri_parameter
-from tapstack_blocks.naming import PROJECT, SUFFIX_PARAMETER, resource_name
+from tapstack_blocks.naming import database_secret_name_in
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     ENVIRONMENTS,
     VPC_CIDR_PATTERN,
     add_environment_parameters,
-    add_is_prod_condition,
     add_kms_key_arn_parameter,
     private_subnet_ids_parameter,
 )
-from tapstack_blocks.suppressions import INLINE_POLICY, scanner_metadata
-from tapstack_blocks.sync_workflow import definition
+from tapstack_blocks.retention import log_retention_days
+from tapstack_blocks.sync_state_machine import add_sync_schedule, add_sync_workflow
 from tapstack_blocks.topics import add_encrypted_topic, add_tls_only_publishing_policy
-from troposphere import Equals, GetAtt, Join, Parameter, Ref, Sub, Template
-from troposphere.events import Rule, Target
-from troposphere.iam import Policy as RolePolicy
-from troposphere.iam import Role
-from troposphere.logs import LogGroup
-from troposphere.stepfunctions import (
-    CloudWatchLogsLogGroup,
-    LogDestination,
-    LoggingConfiguration,
-    StateMachine,
-    TracingConfiguration,
-)
+from troposphere import Equals, Join, Parameter, Ref, Sub, Template
 
 SYNC_HANDLER = "tapstack_sync.handler.lambda_handler"  # also the image's CMD (lambda/sync)
 SYNC_TARGETS = tuple(env for env in ENVIRONMENTS if env != "prod")
@@ -61,7 +44,6 @@ RATE_PATTERN = r"^rate\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_-]{1,64}$"
 SECRET_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$"  # noqa: S105 - a pattern, not a secret
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9+=,.@:/_-]{16,1224}$"
-STATE_MACHINE_LOG_RETENTION_DAYS = 365
 
 
 class SyncOptions(BaseModel):
@@ -74,7 +56,7 @@ def build(_options: SyncOptions) -> Template:
     """The sync stack's template."""
     template = Template(Description="tapstack sync: reference data from prod to staging and dev")
     add_environment_parameters(template)
-    is_prod = add_is_prod_condition(template)
+    log_days = log_retention_days(template)
     kms_key_arn = Ref(add_kms_key_arn_parameter(template))
     parameters = _add_parameters(template)
     template.add_condition(ENABLE_SCHEDULE, Equals(Ref(parameters["SyncScheduleEnabled"]), "true"))
@@ -107,11 +89,20 @@ def build(_options: SyncOptions) -> Template:
             subnet_ids=Ref(parameters["PrivateSubnetIds"]),
             security_group_id=Ref(parameters["SyncSecurityGroupId"]),
             kms_key_arn=kms_key_arn,
-            is_prod=is_prod,
+            log_retention_days=log_days,
         ),
     )
-    state_machine = _add_workflow(template, function, topic, kms_key_arn)
-    _add_schedule(template, state_machine, parameters)
+    state_machine = add_sync_workflow(template, function, topic, kms_key_arn, log_days)
+    add_sync_schedule(
+        template,
+        state_machine,
+        Ref(parameters["SyncSchedule"]),
+        Sub(
+            json.dumps({"targets": list(SYNC_TARGETS), "tables": "${Tables}"}),
+            Tables=Join(",", Ref(parameters["SyncTables"])),
+        ),
+        condition=ENABLE_SCHEDULE,
+    )
     add_exported_output(template, "SyncFunctionName", Ref(function), "The sync Lambda")
     add_exported_output(template, "SyncStateMachineArn", Ref(state_machine), "Sync workflow")
     add_exported_output(template, "SyncFailureTopicArn", Ref(topic), "Sync failure topic")
@@ -119,8 +110,7 @@ def build(_options: SyncOptions) -> Template:
 
 
 def _function_environment(parameters: dict[str, Parameter]) -> dict:
-    suffix = f"${{{SUFFIX_PARAMETER}}}"
-    target_secrets = {env: f"{PROJECT}/{env}/{suffix}/db/sync" for env in SYNC_TARGETS}
+    target_secrets = {env: database_secret_name_in(env, "sync") for env in SYNC_TARGETS}
     target_roles = {env: f"${{{_role_parameter(env)}}}" for env in SYNC_TARGETS}
     # Where each target's database is comes from prod's deploy (the target's published stack
     # outputs), never from the target's secret, which staging/dev administer; the handler refuses
@@ -160,141 +150,6 @@ def _port_parameter(environment: str) -> str:
 
 def _vpc_cidr_parameter(environment: str) -> str:
     return f"{environment.capitalize()}VpcCidr"
-
-
-def _add_workflow(template, function, topic, kms_key_arn) -> StateMachine:
-    name = resource_name("sync")
-    log_group = template.add_resource(
-        LogGroup(
-            "SyncWorkflowLogGroup",
-            LogGroupName=Sub("/aws/vendedlogs/states/${Name}", Name=name),
-            RetentionInDays=STATE_MACHINE_LOG_RETENTION_DAYS,
-            KmsKeyId=kms_key_arn,
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
-        )
-    )
-    role = template.add_resource(
-        Role(
-            "SyncWorkflowRole",
-            PermissionsBoundary=permissions_boundary_arn(),
-            Metadata=scanner_metadata(INLINE_POLICY),
-            AssumeRolePolicyDocument=service_trust_policy("states.amazonaws.com"),
-            Policies=[
-                RolePolicy(
-                    PolicyName="sync-workflow",
-                    PolicyDocument=Policy(
-                        Version="2012-10-17",
-                        Statement=[
-                            Statement(
-                                Sid="InvokeSync",
-                                Effect=Allow,
-                                Action=[InvokeFunction],
-                                Resource=[GetAtt(function, "Arn")],
-                            ),
-                            Statement(
-                                Sid="PublishFailures",
-                                Effect=Allow,
-                                Action=[sns.Publish],
-                                Resource=[Ref(topic)],
-                            ),
-                            kms_statement(kms_key_arn, [kms.GenerateDataKey, kms.Decrypt]),
-                            Statement(
-                                Sid="LogDelivery",
-                                Effect=Allow,
-                                Action=[
-                                    logs_actions.CreateLogDelivery,
-                                    logs_actions.GetLogDelivery,
-                                    logs_actions.UpdateLogDelivery,
-                                    logs_actions.DeleteLogDelivery,
-                                    logs_actions.ListLogDeliveries,
-                                    logs_actions.PutResourcePolicy,
-                                    logs_actions.DescribeResourcePolicies,
-                                    logs_actions.DescribeLogGroups,
-                                ],
-                                Resource=["*"],  # log delivery actions have no resource type
-                            ),
-                        ],
-                    ),
-                )
-            ],
-        )
-    )
-    return template.add_resource(
-        StateMachine(
-            "SyncWorkflow",
-            StateMachineName=name,
-            StateMachineType="STANDARD",
-            RoleArn=GetAtt(role, "Arn"),
-            Definition=definition(),
-            DefinitionSubstitutions={
-                "SyncFunctionArn": GetAtt(function, "Arn"),
-                "FailureTopicArn": Ref(topic),
-            },
-            LoggingConfiguration=LoggingConfiguration(
-                Level="ERROR",
-                IncludeExecutionData=False,  # execution data holds row counts, not secrets,
-                Destinations=[  # but nothing more is needed to act on an error
-                    LogDestination(
-                        CloudWatchLogsLogGroup=CloudWatchLogsLogGroup(
-                            LogGroupArn=GetAtt(log_group, "Arn")
-                        )
-                    )
-                ],
-            ),
-            TracingConfiguration=TracingConfiguration(Enabled=True),
-        )
-    )
-
-
-def _add_schedule(template, state_machine, parameters) -> None:
-    role = template.add_resource(
-        Role(
-            "SyncScheduleRole",
-            PermissionsBoundary=permissions_boundary_arn(),
-            Metadata=scanner_metadata(INLINE_POLICY),
-            Condition=ENABLE_SCHEDULE,
-            AssumeRolePolicyDocument=service_trust_policy("events.amazonaws.com"),
-            Policies=[
-                RolePolicy(
-                    PolicyName="start-sync",
-                    PolicyDocument=Policy(
-                        Version="2012-10-17",
-                        Statement=[
-                            Statement(
-                                Sid="StartSync",
-                                Effect=Allow,
-                                Action=[states.StartExecution],
-                                Resource=[Ref(state_machine)],
-                            )
-                        ],
-                    ),
-                )
-            ],
-        )
-    )
-    workflow_input = Sub(
-        json.dumps({"targets": list(SYNC_TARGETS), "tables": "${Tables}"}),
-        Tables=Join(",", Ref(parameters["SyncTables"])),
-    )
-    template.add_resource(
-        Rule(
-            "SyncScheduleRule",
-            Condition=ENABLE_SCHEDULE,
-            Name=resource_name("sync-schedule"),
-            Description="Starts the reference-data sync",
-            ScheduleExpression=Ref(parameters["SyncSchedule"]),
-            State="ENABLED",
-            Targets=[
-                Target(
-                    Id="sync-workflow",
-                    Arn=Ref(state_machine),
-                    RoleArn=GetAtt(role, "Arn"),
-                    Input=workflow_input,
-                )
-            ],
-        )
-    )
 
 
 def _add_parameters(template: Template) -> dict[str, Parameter]:

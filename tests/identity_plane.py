@@ -27,15 +27,18 @@ from typing import Any
 
 from managed_policies import UnknownManagedPolicyError, document
 from sceptre.resolvers.stack_output import StackOutput
-from tapstack_blocks.deploy_role import DeployRole
+from tapstack_environment.deploy_role import DeployRole
 from tapstack_hooks.accept_vpc_peering import AcceptVpcPeering
 from tapstack_hooks.cfn_lint import CfnLint
 from tapstack_hooks.empty_buckets import EmptyBuckets
-from tapstack_hooks.push_lambda_image import LambdaImageTag, PushLambdaImage
+from tapstack_hooks.lambda_image_tag import LambdaImageTag
+from tapstack_hooks.lambda_package_key import LambdaPackageKey
+from tapstack_hooks.migrations_key import MigrationsKey
+from tapstack_hooks.push_lambda_image import PushLambdaImage
 from tapstack_hooks.refuse_delete_while_peered import RefuseDeleteWhilePeered
 from tapstack_hooks.rollback_triggers import RollbackTriggers
-from tapstack_hooks.upload_lambda_package import LambdaPackageKey, UploadLambdaPackage
-from tapstack_hooks.upload_migrations import MigrationsKey, UploadMigrations
+from tapstack_hooks.upload_lambda_package import UploadLambdaPackage
+from tapstack_hooks.upload_migrations import UploadMigrations
 from tapstack_resolvers.account_role import AccountRole
 from tapstack_resolvers.ecr_image_digest import EcrImageDigest
 from tapstack_resolvers.managed_prefix_list import ManagedPrefixList
@@ -90,7 +93,6 @@ class ConfigStack:
     role_arn: str | None
     parameters: dict[str, Any] = field(default_factory=dict)
     hooks: dict[str, list] = field(default_factory=dict)
-    deploy_role_name: str = "tapstack-deploy"
 
 
 def config_stack(stack: Any) -> ConfigStack:
@@ -102,7 +104,6 @@ def config_stack(stack: Any) -> ConfigStack:
         role_arn=stack.sceptre_role,
         parameters=dict(stack._parameters),
         hooks={point: list(hooks) for point, hooks in (stack._hooks or {}).items()},
-        deploy_role_name=config.get("deploy_role_name", "tapstack-deploy"),
     )
 
 

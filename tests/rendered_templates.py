@@ -14,6 +14,8 @@ from sceptre.plan.plan import SceptrePlan
 from tapstack_hooks.cfn_lint import lint_findings
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
+# The project's policy as cfn-lint rules (E9001-E9007), run besides cfn-lint's own.
+POLICY_RULES = PROJECT_DIR / "policy_rules" / "tapstack_policy_rules"
 
 
 def render_all(project_dir: Path = PROJECT_DIR, command_path: str = "") -> dict[str, dict]:
@@ -34,10 +36,14 @@ def template_document(body: str) -> dict:
 
 
 def lint_all(rendered: dict[str, dict]) -> dict[str, list[str]]:
-    """cfn-lint findings per stack (empty lists when clean)."""
+    """cfn-lint findings per stack, the project's policy rules included (empty when clean)."""
     # Stacks of different groups often render the same template: lint each distinct one once.
     lint_once = functools.cache(lint_findings)
-    return {name: lint_once(stack["body"], stack["region"]) for name, stack in rendered.items()}
+    rules = (str(POLICY_RULES),)
+    return {
+        name: lint_once(stack["body"], stack["region"], None, rules)
+        for name, stack in rendered.items()
+    }
 
 
 def main() -> int:

@@ -118,7 +118,7 @@ def test_validator_is_an_image_in_the_private_subnets_with_dlq_and_reserved_conc
     assert queue["KmsMasterKeyId"] == {"Ref": "KmsKeyArn"}
     log_group = resources["ValidatorFunctionLogGroup"]["Properties"]
     assert log_group["KmsKeyId"] == {"Ref": "KmsKeyArn"}
-    assert log_group["RetentionInDays"] == {"Fn::If": ["IsProd", 365, 30]}
+    assert log_group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 
 def test_validator_role_is_least_privilege(compute_document):

@@ -10,7 +10,7 @@ import pytest
 from guard_rules import guard_findings
 from pydantic import ValidationError
 from rendered_templates import PROJECT_DIR, render_all, template_document
-from tapstack_blocks.environment import GroupConfig
+from tapstack_environment.model import GroupConfig
 from tapstack_hooks.cfn_lint import lint_findings
 
 sys.path.insert(0, str(PROJECT_DIR / "templates"))
@@ -20,7 +20,18 @@ import kms
 import network
 import storage
 
-GROUP = {"environment": "prod", "region": "us-east-1", "az_count": 3, "environment_suffix": "main"}
+GROUP = {
+    "environment": "prod",
+    "region": "us-east-1",
+    "az_count": 3,
+    "environment_suffix": "main",
+    "retention": {
+        "log_days": 365,
+        "audit_log_days": 365,
+        "backup_days": 30,
+        "key_deletion_days": 30,
+    },
+}
 
 
 def rendered(protect_data: bool) -> dict[str, dict]:

@@ -39,7 +39,7 @@ def test_cluster_is_encrypted_audited_and_iam_enabled(document):
     assert cluster["EnableIAMDatabaseAuthentication"] is True
     assert cluster["DeletionProtection"] is False
     assert set(cluster["EnableCloudwatchLogsExports"]) >= {"error", "slowquery", "audit"}
-    assert cluster["BackupRetentionPeriod"] == {"Fn::If": ["IsProd", 30, 7]}
+    assert cluster["BackupRetentionPeriod"] == {"Ref": "BackupRetentionDays"}
     parameters = document["Resources"]["ClusterParameterGroup"]["Properties"]["Parameters"]
     assert parameters["require_secure_transport"] == "ON"
     assert parameters["slow_query_log"] == "1"
@@ -158,7 +158,7 @@ def test_every_exported_log_has_its_encrypted_group_before_the_cluster(document)
             {"Cluster": cluster["Properties"]["DBClusterIdentifier"]},
         ]
         assert props["KmsKeyId"] == {"Ref": "KmsKeyArn"}
-        assert props["RetentionInDays"] == {"Fn::If": ["IsProd", 365, 30]}
+        assert props["RetentionInDays"] == {"Ref": "LogRetentionDays"}
         assert logical_id in cluster["DependsOn"]
 
 

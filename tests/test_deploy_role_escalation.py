@@ -281,7 +281,7 @@ def test_the_key_policy_lets_the_deploy_role_administer_but_not_use_the_key(
 
 
 def test_a_role_without_the_boundary_is_refused_naming_file_resource_and_key(tmp_path):
-    # GIVEN a copy of the project whose flow-logs role lost its boundary
+    # GIVEN a copy of the project whose enhanced-monitoring role lost its boundary
     import shutil
     import subprocess
 
@@ -289,10 +289,10 @@ def test_a_role_without_the_boundary_is_refused_naming_file_resource_and_key(tmp
 
     for folder in ("config", "templates"):
         shutil.copytree(PROJECT_DIR / folder, tmp_path / folder)
-    network = tmp_path / "templates/network.py"
-    text = network.read_text()
+    database = tmp_path / "templates/database.py"
+    text = database.read_text()
     assert text.count("PermissionsBoundary=permissions_boundary_arn(),") == 1
-    network.write_text(text.replace("PermissionsBoundary=permissions_boundary_arn(),", ""))
+    database.write_text(text.replace("PermissionsBoundary=permissions_boundary_arn(),", ""))
     # WHEN Sceptre renders it; THEN one message names the file, the resource and the key
     sceptre = str(Path(sys.executable).with_name("sceptre"))
     result = subprocess.run(  # noqa: S603 - fixed argv
@@ -303,7 +303,7 @@ def test_a_role_without_the_boundary_is_refused_naming_file_resource_and_key(tmp
             "--output",
             "json",
             "generate",
-            "dev/us-east-1/network.yaml",
+            "dev/us-east-1/database.yaml",
         ],
         capture_output=True,
         text=True,
@@ -312,6 +312,6 @@ def test_a_role_without_the_boundary_is_refused_naming_file_resource_and_key(tmp
     )
     assert result.returncode != 0
     assert (
-        "templates/network.py: Resources.FlowLogRole.Properties.PermissionsBoundary = <missing>"
-        in result.stdout + result.stderr
+        "templates/database.py: Resources.EnhancedMonitoringRole.Properties.PermissionsBoundary = "
+        "<missing>" in result.stdout + result.stderr
     ), result.stdout + result.stderr

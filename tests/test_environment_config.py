@@ -159,6 +159,42 @@ BAD_CONFIG = [
         ["config/config.yaml", "sync_allowlist.1 = 'Fee-Schedules'", "pattern"],
         id="allowlist-table-name-malformed",
     ),
+    pytest.param(
+        ("config/config.yaml", "sceptre_role: !deploy_role", "sceptre_role: !deploy_role x-deploy"),
+        (),
+        ["!deploy_role takes no argument", "tapstack-deploy-{env}", "You gave 'x-deploy'"],
+        id="deploy-role-given-a-name",
+    ),
+    pytest.param(
+        ("config/dev/config.yaml", "  log_days: 30 ", "  log_days: 31 "),
+        (),
+        ["config/dev/config.yaml", "retention.log_days = 31", "not a CloudWatch Logs retention"],
+        id="log-retention-not-a-cloudwatch-period",
+    ),
+    pytest.param(
+        ("config/dev/config.yaml", "  backup_days: 7 ", "  backup_days: 36 "),
+        (),
+        ["config/dev/config.yaml", "retention.backup_days = 36", "less than or equal to 35"],
+        id="backup-retention-too-long",
+    ),
+    pytest.param(
+        ("config/dev/config.yaml", "  key_deletion_days: 7 ", "  key_deletion_days: 3 "),
+        (),
+        ["config/dev/config.yaml", "retention.key_deletion_days = 3", "greater than or equal to 7"],
+        id="key-deletion-window-too-short",
+    ),
+    pytest.param(
+        ("config/dev/config.yaml", "  audit_log_days: 90 ", "  audit_log_days: '90' "),
+        (),
+        ["config/dev/config.yaml", "retention.audit_log_days = '90'", "valid integer"],
+        id="audit-retention-not-a-number",
+    ),
+    pytest.param(
+        ("config/dev/config.yaml", "  backup_days: 7 ", "  backup_weeks: 1 "),
+        (),
+        ["config/dev/config.yaml", "retention.backup_weeks", "Extra inputs are not permitted"],
+        id="retention-unknown-key",
+    ),
 ]
 
 

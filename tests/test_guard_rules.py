@@ -110,8 +110,8 @@ def test_every_checkov_suppression_is_documented(guarded):
 
 
 def test_log_retention_choices_are_values_the_rule_allows(guarded):
-    # CW_LOGGROUP_RETENTION_PERIOD_CHECK is suppressed where RetentionInDays is an Fn::If,
-    # which Guard cannot resolve: every branch must be in the rule's own list.
+    # CW_LOGGROUP_RETENTION_PERIOD_CHECK is suppressed where RetentionInDays is a parameter,
+    # which Guard cannot resolve: every value the parameter allows must be in the rule's list.
     rule = (RULES_DIR / "aws/cloudwatch/cw_loggroup_retention_period_check.guard").read_text()
     allowed = json.loads(re.search(r"RetentionInDays IN (\[[\d, ]+\])", rule).group(1))
     checked = 0
@@ -119,9 +119,9 @@ def test_log_retention_choices_are_values_the_rule_allows(guarded):
         suppressed = resource.get("Metadata", {}).get("guard", {}).get("SuppressedRules", [])
         if "CW_LOGGROUP_RETENTION_PERIOD_CHECK" not in suppressed:
             continue
-        retention = resource["Properties"]["RetentionInDays"]
-        _condition, *branches = retention["Fn::If"]
-        assert all(branch in allowed for branch in branches), (stem, logical_id, branches)
+        parameter = guarded[stem]["Parameters"][resource["Properties"]["RetentionInDays"]["Ref"]]
+        choices = parameter["AllowedValues"]
+        assert choices and all(days in allowed for days in choices), (stem, logical_id, choices)
         checked += 1
     assert checked
 

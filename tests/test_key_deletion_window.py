@@ -28,6 +28,7 @@ def test_a_torn_down_prod_key_stays_recoverable_for_30_days(local_aws):
         Parameters=[
             {"ParameterKey": "EnvironmentName", "ParameterValue": "prod"},
             {"ParameterKey": "EnvironmentSuffix", "ParameterValue": uuid.uuid4().hex[:6]},
+            {"ParameterKey": "KeyDeletionWindowDays", "ParameterValue": "30"},  # prod's window
         ],
     )
     waiter = {"StackName": stack, "WaiterConfig": {"Delay": 1, "MaxAttempts": 60}}

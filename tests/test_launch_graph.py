@@ -149,7 +149,7 @@ def test_sceptre_4_7_still_mis_builds_a_dot_path_the_whole_tree_path_never(tmp_p
     # docs/sceptre-dot-path.md: two stacks, b after a. With `.` the dependency is read twice
     # (as config/./a.yaml and config/a.yaml) and which copy lands in the graph depends on
     # string hashing: PYTHONHASHSEED decides. When a Sceptre upgrade fixes this, the guard in
-    # tapstack_blocks.deploy_role can go.
+    # tapstack_environment.deploy_role can go.
     for relative, text in MINIMAL_PROJECT.items():
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text(text)

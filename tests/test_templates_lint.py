@@ -24,7 +24,18 @@ def test_every_rendered_template_is_cfn_lint_clean(rendered):
 
 def test_the_lint_check_reports_a_broken_template(rendered):
     # The check above must be able to fail: a template with a dangling Ref is reported.
-    name, stack = next(iter(rendered.items()))
-    broken = stack["body"].replace('"Ref": "EnvironmentName"', '"Ref": "NoSuchParameter"', 1)
+    reference = '"Ref": "EnvironmentName"'
+    name, stack = next((n, s) for n, s in rendered.items() if reference in s["body"])
+    broken = stack["body"].replace(reference, '"Ref": "NoSuchParameter"', 1)
     findings = lint_all({name: {"region": stack["region"], "body": broken}})[name]
     assert any(finding.startswith("E") for finding in findings), findings
+
+
+def test_the_lint_check_runs_the_project_policy_rules(rendered):
+    # The policy rules (policy_rules/) run on every template: a retained resource is reported.
+    name, stack = next(
+        (n, s) for n, s in rendered.items() if '"DeletionPolicy": "Delete"' in s["body"]
+    )
+    broken = stack["body"].replace('"DeletionPolicy": "Delete"', '"DeletionPolicy": "Retain"', 1)
+    findings = lint_all({name: {"region": stack["region"], "body": broken}})[name]
+    assert any(finding.startswith("E9001 ") for finding in findings), findings

@@ -37,8 +37,15 @@ def client(service: str, environment: str, region: str = REGION):
     )
 
 
+DEFAULT_CONFIG = {"accounts": ACCOUNTS, "deploy_role_name": "tapstack-deploy"}
+
+
 def make_hook(
-    argument: object, external_name: str = "unused", region: str = REGION, point: str = ""
+    argument: object,
+    external_name: str = "unused",
+    region: str = REGION,
+    point: str = "",
+    stack_group_config: dict | None = None,
 ) -> AcceptVpcPeering:
     unpublish = isinstance(argument, dict) and argument.get("unpublish") is True
     return place_hook(
@@ -48,7 +55,7 @@ def make_hook(
         region=region,
         external_name=external_name,
         sceptre_role=deploy_role("prod"),
-        stack_group_config={"accounts": ACCOUNTS, "deploy_role_name": "tapstack-deploy"},
+        stack_group_config=stack_group_config or DEFAULT_CONFIG,
     )
 
 
@@ -95,7 +102,17 @@ def test_accepts_every_pending_connection_in_its_accepters_account(local_aws_env
     assert "accepted" in caplog.text and deploy_role("staging") in caplog.text
 
 
-def test_accepts_a_same_account_connection_in_the_accepters_region(local_aws_env, caplog):
+@pytest.mark.parametrize(
+    "stack_group_config",
+    [
+        pytest.param(DEFAULT_CONFIG, id="deploy_role_name"),
+        # Without a role prefix, the requester's own account is reached as the stack's own role.
+        pytest.param({"accounts": ACCOUNTS}, id="the-stacks-own-role"),
+    ],
+)
+def test_accepts_a_same_account_connection_in_the_accepters_region(
+    local_aws_env, caplog, stack_group_config
+):
     # prod/eu-west-1 requests, prod/us-east-1 accepts: one account, two regions.
     caplog.set_level("INFO")
     ec2_eu = client("ec2", "prod", "eu-west-1")
@@ -106,7 +123,7 @@ def test_accepts_a_same_account_connection_in_the_accepters_region(local_aws_env
     )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
     assert status("prod", connection) == "pending-acceptance"
     stack = requester_stack({"PeeringConnectionId": connection}, region="eu-west-1")
-    make_hook(None, stack, region="eu-west-1").run()
+    make_hook(None, stack, region="eu-west-1", stack_group_config=stack_group_config).run()
     assert status("prod", connection, "eu-west-1") == "active"
     assert status("prod", connection) == "active"
     assert f"accepted {connection}" in caplog.text and deploy_role("prod") in caplog.text

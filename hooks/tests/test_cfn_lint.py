@@ -61,6 +61,47 @@ def test_informational_findings_count_too():
     assert any(finding.startswith("I3011") for finding in findings), findings
 
 
+RETAINED = {
+    "Resources": {
+        "Topic": {
+            "Type": "AWS::SNS::Topic",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {"TopicName": "tapstack-alerts"},
+        }
+    }
+}
+NO_RETAIN_RULE = """
+from cfnlint.rules import CloudFormationLintRule, RuleMatch
+
+
+class NoRetain(CloudFormationLintRule):
+    id = "E9901"
+    shortdesc = "No Retain"
+    description = "No Retain"
+    tags = ["test"]
+
+    def match(self, cfn):
+        return [
+            RuleMatch(["Resources", name], f"{name} is retained")
+            for name, resource in cfn.template["Resources"].items()
+            if resource.get("DeletionPolicy") == "Retain"
+        ]
+"""
+
+
+def test_custom_rules_folders_run_besides_cfn_lints_own(tmp_path):
+    # GIVEN a project with a folder of custom rules, and a template that breaks one
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "no_retain.py").write_text(NO_RETAIN_RULE)
+    make_hook(RETAINED).run()  # cfn-lint's own rules find nothing
+    hook = make_hook(RETAINED, {"rules": ["rules"]})
+    hook.stack.stack_group_config["project_path"] = str(tmp_path)
+    # WHEN the hook runs with the folder THEN the custom rule's finding fails the launch
+    with pytest.raises(TemplateHasLintFindings, match=r"E9901 line \d+: Topic is retained"):
+        hook.run()
+
+
 def test_ignored_rules_need_a_reason_and_are_skipped():
     make_hook(UNUSED_PARAMETER, {"ignore": {"W2001": "kept for the next release"}}).run()
 
@@ -70,7 +111,10 @@ def test_ignored_rules_need_a_reason_and_are_skipped():
     [
         pytest.param("W2001", "the argument must be a mapping of ignore", id="a string"),
         pytest.param({"ignore": ["W2001"]}, "`ignore` takes a mapping of rule ids", id="a list"),
-        pytest.param({"skip": {}}, "unknown key `skip` (the keys are ignore)", id="unknown key"),
+        pytest.param(
+            {"skip": {}}, "unknown key `skip` (the keys are ignore, rules)", id="unknown key"
+        ),
+        pytest.param({"rules": "policy"}, "`rules` takes a list of folders", id="rules not a list"),
         pytest.param({"ignore": {"W2001": ""}}, "`ignore` takes", id="empty reason"),
         pytest.param({"ignore": {"W2001": "   "}}, "`ignore` takes", id="blank reason"),
         pytest.param({"ignore": {"W2001": None}}, "`ignore` takes", id="no reason"),

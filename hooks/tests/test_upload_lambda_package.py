@@ -16,7 +16,8 @@ from sceptre.stack import Stack
 from tapstack_hooks.artifacts import ArtifactUploadError
 from tapstack_hooks.hook_points import HookPlacementError
 from tapstack_hooks.lambda_package import INSTALL_RECORDS, build_package, built_package
-from tapstack_hooks.upload_lambda_package import LambdaPackageKey, UploadLambdaPackage
+from tapstack_hooks.lambda_package_key import LambdaPackageKey
+from tapstack_hooks.upload_lambda_package import UploadLambdaPackage
 
 PROJECT = Path(__file__).resolve().parents[2]
 PACKAGE = "tapstack-secure-parameter"
@@ -145,8 +146,11 @@ def test_python_versions_are_accepted_as_numbers_and_as_text(place, python, expe
 @pytest.mark.parametrize(
     ("argument", "message"),
     [
+        pytest.param({"package": PACKAGE}, "`bucket` is missing: it takes", id="no bucket"),
         pytest.param(
-            {"package": PACKAGE, "parameter": "P"}, "`bucket` is missing: it takes", id="no bucket"
+            {"package": PACKAGE, "bucket": "b", "parameter": "P"},
+            "unknown key `parameter` (the keys are package, bucket, python, architecture)",
+            id="parameter-is-the-resolvers-job",
         ),
         pytest.param(
             {"package": "bad name", "bucket": "b"},
@@ -171,7 +175,7 @@ def test_python_versions_are_accepted_as_numbers_and_as_text(place, python, expe
         ),
         pytest.param(
             {"package": PACKAGE, "bucket": "b", "pyhton": "3.12"},
-            "unknown key `pyhton` (the keys are package, bucket, parameter, python, architecture)",
+            "unknown key `pyhton` (the keys are package, bucket, python, architecture)",
             id="misspelt key",
         ),
         pytest.param(
@@ -219,16 +223,17 @@ def test_other_hook_points_are_refused(place, point):
 # --- upload, on the local AWS --------------------------------------------------------------
 
 
-def test_uploads_once_and_passes_the_key(local_aws_env, place):
+def test_uploads_once_under_the_resolvers_key(local_aws_env, place):
     bucket = f"tapstack-artifacts-{uuid.uuid4().hex[:12]}"
     s3 = local_aws_env.client("s3")
     s3.create_bucket(Bucket=bucket)
-    argument = {"package": PACKAGE, "bucket": bucket, "parameter": "SecureParameterCodeKey"}
+    argument = {"package": PACKAGE, "bucket": bucket}
     for _ in range(2):
         hook = make_hook(place, argument)
         hook.run()
-    key = hook.stack.parameters["SecureParameterCodeKey"]
+    key = LambdaPackageKey(PACKAGE).clone_for_stack(hook.stack).resolve()
     assert key.startswith(f"lambda/{PACKAGE}/") and key.endswith(".zip")
+    assert not hook.stack.parameters  # the key reaches the stack through the resolver only
     listed = s3.list_objects_v2(Bucket=bucket)["Contents"]
     assert [obj["Key"] for obj in listed] == [key]
 

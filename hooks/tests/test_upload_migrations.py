@@ -14,13 +14,9 @@ from sceptre.resolvers import Resolver
 from sceptre_scratch import place_hook
 from tapstack_hooks.artifacts import ArtifactUploadError
 from tapstack_hooks.hook_points import HookPlacementError
-from tapstack_hooks.upload_migrations import (
-    MigrationsKey,
-    MigrationsUploadError,
-    UploadMigrations,
-    bundle_key,
-    pack_migrations,
-)
+from tapstack_hooks.migrations_bundle import MigrationsUploadError, bundle_key, pack_migrations
+from tapstack_hooks.migrations_key import MigrationsKey
+from tapstack_hooks.upload_migrations import UploadMigrations
 
 FILES = {
     "V0001__create_things.sql": b"CREATE TABLE things (id INT PRIMARY KEY);\n",
@@ -109,7 +105,7 @@ def test_resolver_bucket_is_not_resolved_at_setup(tmp_path):
         pytest.param(["bucket"], "the argument must be a mapping of bucket", id="list"),
         pytest.param(
             {"bucket": "b", "dir": "x"},
-            "unknown key `dir` (the keys are bucket, directory, parameter)",
+            "unknown key `dir` (the keys are bucket, directory)",
             id="unknown-key",
         ),
         pytest.param({"directory": "migrations"}, "`bucket` is missing", id="no-bucket"),
@@ -118,9 +114,9 @@ def test_resolver_bucket_is_not_resolved_at_setup(tmp_path):
         ),
         pytest.param({"bucket": ""}, "`bucket` takes a bucket name", id="empty bucket"),
         pytest.param(
-            {"bucket": "b", "parameter": "Migrations Key"},
-            "`parameter` takes the name of a stack parameter",
-            id="bad parameter",
+            {"bucket": "b", "parameter": "MigrationsKey"},
+            "unknown key `parameter` (the keys are bucket, directory)",
+            id="parameter-is-the-resolvers-job",
         ),
     ],
 )
@@ -159,7 +155,7 @@ def bucket(local_aws_env) -> str:
 
 
 @pytest.mark.e2e
-def test_uploads_once_per_content_and_passes_the_key(tmp_path, local_aws, bucket, request):
+def test_uploads_once_per_content_under_the_resolvers_key(tmp_path, local_aws, bucket, request):
     # GIVEN migrations and a hook whose bucket comes from a resolver
     write_migrations(tmp_path, FILES)
     bundle = pack_migrations(tmp_path / "migrations")
@@ -168,28 +164,28 @@ def test_uploads_once_per_content_and_passes_the_key(tmp_path, local_aws, bucket
     # WHEN it runs twice (two launches with the same migrations)
     hook.run()
     make_hook({"bucket": bucket}, tmp_path, name=f"dev/{request.node.name}-again").run()
-    # THEN the bundle is in the bucket once, under its content hash, and the stack has the key
-    key = bundle_key(bundle)
+    # THEN the bundle is in the bucket once, under the key !migrations_key gives the stack, and
+    # the hook sets no parameter itself (one way to deliver the key)
+    key = MigrationsKey().clone_for_stack(hook.stack).resolve()
+    assert key == bundle_key(bundle)
     s3 = local_aws.client("s3")
     versions = s3.list_object_versions(Bucket=bucket)["Versions"]
     assert [(v["Key"], v["IsLatest"]) for v in versions] == [(key, True)]
     assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == bundle
-    assert hook.stack.parameters["MigrationsKey"] == key
+    assert "MigrationsKey" not in hook.stack.parameters
     assert BucketResolver.resolved == [bucket]
 
 
 @pytest.mark.e2e
-def test_custom_directory_and_parameter_name(tmp_path, local_aws, bucket, request):
+def test_custom_directory(tmp_path, local_aws, bucket, request):
     (tmp_path / "db").mkdir()
     (tmp_path / "db" / "V0001__x.sql").write_bytes(b"SELECT 1;")
     hook = make_hook(
-        {"bucket": bucket, "directory": "db", "parameter": "SchemaBundle"},
-        tmp_path,
-        name=f"dev/{request.node.name}",
+        {"bucket": bucket, "directory": "db"}, tmp_path, name=f"dev/{request.node.name}"
     )
     hook.run()
-    key = bundle_key(pack_migrations(tmp_path / "db"))
-    assert hook.stack.parameters["SchemaBundle"] == key
+    key = MigrationsKey("db").clone_for_stack(hook.stack).resolve()
+    assert key == bundle_key(pack_migrations(tmp_path / "db"))
     assert local_aws.client("s3").head_object(Bucket=bucket, Key=key)["ContentLength"] > 0
 
 

@@ -106,7 +106,7 @@ def assert_one_message(run, *fragments: str) -> None:
               before_create:
                 - !upload_lambda_package {package: app, bucket: b, pyhton: "3.12"}
             """,
-            ["unknown key `pyhton` (the keys are package, bucket, parameter, python,"],
+            ["unknown key `pyhton` (the keys are package, bucket, python, architecture)"],
             id="misspelt key",
         ),
         pytest.param(

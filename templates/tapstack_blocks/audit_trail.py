@@ -14,25 +14,17 @@ from awacs import kms, logs
 from awacs import s3 as s3_actions
 from awacs.aws import Allow, ArnLike, Condition, Policy, Principal, Statement, StringEquals
 from awacs.sts import AssumeRole
-from troposphere import AWSHelperFn, GetAtt, If, Sub, Template
+from troposphere import AWSHelperFn, GetAtt, Sub, Template
 from troposphere.cloudtrail import DataResource, EventSelector, Trail
-from troposphere.iam import Policy as RolePolicy
-from troposphere.iam import Role
-from troposphere.logs import LogGroup
 
-from tapstack_blocks.boundary import permissions_boundary_arn
+from tapstack_blocks.delivered_logs import LogDelivery, LogStorage, add_delivered_log_group
 from tapstack_blocks.naming import resource_name
-from tapstack_blocks.protection import kept_unless_destroyable
 from tapstack_blocks.suppressions import (
-    INLINE_POLICY,
-    RETENTION_BY_ENVIRONMENT,
     add_suppressions,
-    scanner_metadata,
 )
 from tapstack_blocks.tags import name_tags
 
 TrailScope = Literal["none", "regional", "multi-region"]
-LOG_RETENTION_DAYS = {"prod": 365, "other": 90}
 TRAIL = "trail"
 
 
@@ -64,9 +56,13 @@ def cloudtrail_key_statement() -> Statement:
     )
 
 
-def cloudtrail_bucket_statements(bucket_arn: AWSHelperFn) -> list[Statement]:
-    """For the audit-log bucket's policy: this account's trail may check it and write there."""
-    from_the_trail = Condition(StringEquals("aws:SourceArn", trail_arn()))
+def cloudtrail_bucket_statements(
+    bucket_arn: AWSHelperFn, from_the_trail: Condition | None = None
+) -> list[Statement]:
+    """For an audit-log bucket's policy: CloudTrail may check it and write there, for this
+    stack's trail (or as `from_the_trail` narrows it)."""
+    if from_the_trail is None:
+        from_the_trail = Condition(StringEquals("aws:SourceArn", trail_arn()))
     return [
         Statement(
             Sid="CloudTrailAclCheck",
@@ -87,60 +83,44 @@ def cloudtrail_bucket_statements(bucket_arn: AWSHelperFn) -> list[Statement]:
     ]
 
 
+def _cloudtrail_trust() -> Policy:
+    """CloudTrail may assume the delivery role for this stack's trail only."""
+    return Policy(
+        Version="2012-10-17",
+        Statement=[
+            Statement(
+                Effect=Allow,
+                Principal=Principal("Service", "cloudtrail.amazonaws.com"),
+                Action=[AssumeRole],
+                Condition=Condition(StringEquals("aws:SourceArn", trail_arn())),
+            )
+        ],
+    )
+
+
 def add_audit_trail(
     template: Template,
     scope: TrailScope,
     bucket: AWSHelperFn,
     data_event_bucket_arns: list[AWSHelperFn],
     kms_key_arn: AWSHelperFn,
-    is_prod: str,
+    retention_days: AWSHelperFn,
     depends_on: list[str],
     protect_data: bool = False,
 ) -> Trail:
     """The trail (after `depends_on`: the bucket policy it needs), its log group and role."""
-    log_group = template.add_resource(
-        LogGroup(
-            "AuditTrailLogGroup",
-            LogGroupName=Sub("/tapstack/${EnvironmentName}/${EnvironmentSuffix}/cloudtrail"),
-            RetentionInDays=If(is_prod, LOG_RETENTION_DAYS["prod"], LOG_RETENTION_DAYS["other"]),
-            KmsKeyId=kms_key_arn,
-            Metadata=scanner_metadata(RETENTION_BY_ENVIRONMENT),
-            DeletionPolicy=kept_unless_destroyable(protect_data),
-            UpdateReplacePolicy=kept_unless_destroyable(protect_data),
-        )
-    )
-    role = template.add_resource(
-        Role(
-            "AuditTrailLogRole",
-            PermissionsBoundary=permissions_boundary_arn(),
-            Metadata=scanner_metadata(INLINE_POLICY),
-            AssumeRolePolicyDocument=Policy(
-                Version="2012-10-17",
-                Statement=[
-                    Statement(
-                        Effect=Allow,
-                        Principal=Principal("Service", "cloudtrail.amazonaws.com"),
-                        Action=[AssumeRole],
-                        Condition=Condition(StringEquals("aws:SourceArn", trail_arn())),
-                    )
-                ],
-            ),
-            Policies=[
-                RolePolicy(
-                    PolicyName="deliver-to-its-log-group",
-                    PolicyDocument=Policy(
-                        Version="2012-10-17",
-                        Statement=[
-                            Statement(
-                                Effect=Allow,
-                                Action=[logs.CreateLogStream, logs.PutLogEvents],
-                                Resource=[Sub("${Arn}:log-stream:*", Arn=GetAtt(log_group, "Arn"))],
-                            )
-                        ],
-                    ),
-                )
-            ],
-        )
+    log_group, role = add_delivered_log_group(
+        template,
+        LogDelivery(
+            log_group_id="AuditTrailLogGroup",
+            log_group="cloudtrail",
+            role_id="AuditTrailLogRole",
+            trust=_cloudtrail_trust(),
+            policy_name="deliver-to-its-log-group",
+            actions=[logs.CreateLogStream, logs.PutLogEvents],
+            resources=lambda group_arn: [Sub("${Arn}:log-stream:*", Arn=group_arn)],
+        ),
+        LogStorage(kms_key_arn, retention_days, protect_data),
     )
     exceptions = {
         "CLOUD_TRAIL_ENCRYPTION_ENABLED": "KMSKeyId is the environment key (Ref KmsKeyArn), "

@@ -19,10 +19,7 @@ from awacs import kms
 from awacs import s3 as s3_actions
 from awacs.aws import (
     Allow,
-    ArnLike,
-    Bool,
     Condition,
-    Deny,
     Policy,
     Principal,
     Statement,
@@ -35,11 +32,12 @@ from troposphere.ecr import (
     LifecyclePolicy,
     Repository,
 )
-from troposphere.kms import Alias, Key
 from troposphere.s3 import BucketPolicy
 from troposphere.ssm import Parameter as SsmParameter
 
+from tapstack_blocks.audit_trail import cloudtrail_bucket_statements, cloudtrail_key_statement
 from tapstack_blocks.buckets import add_private_bucket
+from tapstack_blocks.customer_managed_key import KeySpec, add_customer_managed_key
 from tapstack_blocks.kms_policy import ADMIN_ACTIONS, USE_ACTIONS, key_policy
 from tapstack_blocks.naming import (
     PROJECT,
@@ -51,6 +49,7 @@ from tapstack_blocks.naming import (
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import add_environment_parameters
 from tapstack_blocks.tags import name_tags
+from tapstack_blocks.tls_only import bucket_and_objects, deny_insecure_transport
 
 AUDIT_TRAIL_NONCURRENT_DAYS = 365
 KEPT_IMAGES = 30
@@ -68,9 +67,6 @@ def execution_role_arn() -> Sub:
 
 
 def _baseline_key_policy() -> Policy:
-    cloudtrail_context = Sub(
-        "arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*",
-    )
     return key_policy(
         [
             Statement(
@@ -80,19 +76,7 @@ def _baseline_key_policy() -> Policy:
                 Action=[*ADMIN_ACTIONS, *USE_ACTIONS, kms.CreateGrant],
                 Resource=["*"],  # in a key policy "*" means this key
             ),
-            Statement(
-                Sid="CloudTrailOfThisAccount",
-                Effect=Allow,
-                Principal=Principal("Service", "cloudtrail.amazonaws.com"),
-                Action=[kms.GenerateDataKey, kms.DescribeKey],
-                Resource=["*"],
-                Condition=Condition(
-                    [
-                        StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}")),
-                        ArnLike("kms:EncryptionContext:aws:cloudtrail:arn", cloudtrail_context),
-                    ]
-                ),
-            ),
+            cloudtrail_key_statement(),
         ]
     )
 
@@ -102,29 +86,11 @@ def _audit_trail_policy(bucket) -> Policy:
     return Policy(
         Version="2012-10-17",
         Statement=[
-            Statement(
-                Sid="DenyInsecureTransport",
-                Effect=Deny,
-                Principal=Principal("*"),  # a Deny for everyone: no request without TLS
-                Action=[s3_actions.Action("*")],
-                Resource=[bucket_arn, Sub("${Arn}/*", Arn=bucket_arn)],
-                Condition=Condition(Bool("aws:SecureTransport", False)),
-            ),
-            Statement(
-                Sid="CloudTrailAclCheck",
-                Effect=Allow,
-                Principal=Principal("Service", "cloudtrail.amazonaws.com"),
-                Action=[s3_actions.GetBucketAcl],
-                Resource=[bucket_arn],
-                Condition=Condition(StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}"))),
-            ),
-            Statement(
-                Sid="CloudTrailWritesThisAccountsLogs",
-                Effect=Allow,
-                Principal=Principal("Service", "cloudtrail.amazonaws.com"),
-                Action=[s3_actions.PutObject],
-                Resource=[Sub("${Arn}/AWSLogs/${AWS::AccountId}/*", Arn=bucket_arn)],
-                Condition=Condition(StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}"))),
+            deny_insecure_transport([s3_actions.Action("*")], bucket_and_objects(bucket_arn)),
+            # every trail of this account may deliver to its region's bucket
+            *cloudtrail_bucket_statements(
+                bucket_arn,
+                Condition(StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}"))),
             ),
         ],
     )
@@ -157,24 +123,17 @@ def build_baseline() -> Template:
         "repository, writer DNS name"
     )
     environment, _suffix = add_environment_parameters(template)
-    key = template.add_resource(
-        Key(
-            "BaselineKey",
-            Description=Sub("tapstack ${EnvironmentName} regional baseline: audit trail, images"),
-            EnableKeyRotation=True,
-            KeyPolicy=_baseline_key_policy(),
-            PendingWindowInDays=KEY_DELETION_WINDOW_DAYS,
-            Tags=name_tags(resource_name("baseline-key")),
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
-        )
-    )
-    template.add_resource(
-        Alias(
-            "BaselineKeyAlias",
-            AliasName=Sub("alias/tapstack-baseline-${Env}", Env=Ref(environment)),
-            TargetKeyId=Ref(key),
-        )
+    key, _alias = add_customer_managed_key(
+        template,
+        KeySpec(
+            logical_id="BaselineKey",
+            resource="baseline-key",
+            alias="tapstack-baseline",
+            description=Sub("tapstack ${EnvironmentName} regional baseline: audit trail, images"),
+            policy=_baseline_key_policy(),
+            pending_window_days=KEY_DELETION_WINDOW_DAYS,
+        ),
+        Ref(environment),
     )
     key_arn = GetAtt(key, "Arn")
     bucket = add_private_bucket(

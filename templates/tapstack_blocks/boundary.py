@@ -11,6 +11,7 @@ guard rails".
 
 from awacs import iam, sts
 from awacs.aws import Action, Allow, Condition, Deny, Policy, Statement, StringEquals
+from tapstack_environment.conventions import DEPLOY_ROLE
 from troposphere import Sub
 
 from tapstack_blocks.deploy_role_policy import policies_arn_pattern
@@ -119,7 +120,7 @@ def boundary_policy() -> Policy:
                 Effect=Deny,
                 Action=[sts.AssumeRole, sts.TagSession, sts.SetSourceIdentity],
                 Resource=[
-                    Sub(f"arn:${{AWS::Partition}}:iam::*:role/{PROJECT}-deploy-*"),
+                    Sub(f"arn:${{AWS::Partition}}:iam::*:role/{DEPLOY_ROLE}-*"),
                     Sub(f"arn:${{AWS::Partition}}:iam::*:role/{PROJECT}-peering-accepter-*"),
                 ],
             ),

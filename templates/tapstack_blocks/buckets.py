@@ -5,7 +5,6 @@ from awacs.aws import (
     Allow,
     ArnLike,
     ArnNotLike,
-    Bool,
     BoolIfExists,
     Condition,
     Deny,
@@ -36,6 +35,7 @@ from troposphere.s3 import (
 
 from tapstack_blocks.suppressions import scanner_metadata
 from tapstack_blocks.tags import name_tags
+from tapstack_blocks.tls_only import bucket_resources, deny_insecure_transport
 
 ABORT_INCOMPLETE_UPLOAD_DAYS = 7
 ACCESS_LOG_NONCURRENT_DAYS = 30
@@ -139,13 +139,7 @@ def add_private_bucket(
             ),
             LifecycleConfiguration=LifecycleConfiguration(
                 Rules=[
-                    LifecycleRule(
-                        Id="expire-noncurrent-versions",
-                        Status="Enabled",
-                        NoncurrentVersionExpiration=NoncurrentVersionExpiration(
-                            NoncurrentDays=noncurrent_version_days
-                        ),
-                    ),
+                    _expire_noncurrent_versions(noncurrent_version_days),
                     LifecycleRule(
                         Id="abort-incomplete-uploads",
                         Status="Enabled",
@@ -155,15 +149,7 @@ def add_private_bucket(
                     ),
                 ]
             ),
-            PublicAccessBlockConfiguration=PublicAccessBlockConfiguration(
-                BlockPublicAcls=True,
-                BlockPublicPolicy=True,
-                IgnorePublicAcls=True,
-                RestrictPublicBuckets=True,
-            ),
-            OwnershipControls=OwnershipControls(
-                Rules=[OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
-            ),
+            **_private_access(),
             Tags=name_tags(name),
             **({"Metadata": metadata} if metadata else {}),
             # Explicit: no environment retains a bucket (ARCHITECTURE.md section 2).
@@ -192,14 +178,7 @@ def add_tls_only_policy(
         Statement=[
             *perimeter,
             *(extra_statements or []),
-            Statement(
-                Sid="DenyInsecureTransport",
-                Effect=Deny,
-                Principal=Principal("*"),  # a Deny for everyone: no request without TLS
-                Action=[s3_actions.Action("*")],
-                Resource=[GetAtt(bucket, "Arn"), Sub("${Arn}/*", Arn=GetAtt(bucket, "Arn"))],
-                Condition=Condition(Bool("aws:SecureTransport", False)),
-            ),
+            deny_insecure_transport([s3_actions.Action("*")], bucket_resources(bucket)),
         ],
     )
     return template.add_resource(
@@ -256,25 +235,9 @@ def add_access_log_bucket(
                 ]
             ),
             LifecycleConfiguration=LifecycleConfiguration(
-                Rules=[
-                    LifecycleRule(
-                        Id="expire-noncurrent-versions",
-                        Status="Enabled",
-                        NoncurrentVersionExpiration=NoncurrentVersionExpiration(
-                            NoncurrentDays=ACCESS_LOG_NONCURRENT_DAYS
-                        ),
-                    )
-                ]
+                Rules=[_expire_noncurrent_versions(ACCESS_LOG_NONCURRENT_DAYS)]
             ),
-            PublicAccessBlockConfiguration=PublicAccessBlockConfiguration(
-                BlockPublicAcls=True,
-                BlockPublicPolicy=True,
-                IgnorePublicAcls=True,
-                RestrictPublicBuckets=True,
-            ),
-            OwnershipControls=OwnershipControls(
-                Rules=[OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
-            ),
+            **_private_access(),
             Tags=name_tags(name),
             Metadata=ACCESS_LOG_BUCKET_SUPPRESSIONS,
             DeletionPolicy="Delete",
@@ -296,3 +259,27 @@ def add_access_log_bucket(
     )
     policy = add_tls_only_policy(template, bucket, source_vpce, exempt_principals, [delivery])
     return bucket, policy
+
+
+def _private_access() -> dict:
+    """No public access of any kind, and ACLs off: the bucket owner owns every object."""
+    return {
+        "PublicAccessBlockConfiguration": PublicAccessBlockConfiguration(
+            BlockPublicAcls=True,
+            BlockPublicPolicy=True,
+            IgnorePublicAcls=True,
+            RestrictPublicBuckets=True,
+        ),
+        "OwnershipControls": OwnershipControls(
+            Rules=[OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
+        ),
+    }
+
+
+def _expire_noncurrent_versions(days) -> LifecycleRule:
+    """Replaced and deleted object versions go after `days`."""
+    return LifecycleRule(
+        Id="expire-noncurrent-versions",
+        Status="Enabled",
+        NoncurrentVersionExpiration=NoncurrentVersionExpiration(NoncurrentDays=days),
+    )

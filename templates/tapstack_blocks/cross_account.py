@@ -9,13 +9,13 @@ from awacs.aws import Allow, Condition, Policy, Principal, Statement, StringEqua
 from awacs.sts import AssumeRole
 from troposphere import AWSHelperFn, Sub
 
-from tapstack_blocks.naming import ENVIRONMENT_PARAMETER, PROJECT, SUFFIX_PARAMETER
+from tapstack_blocks.naming import ENVIRONMENT_PARAMETER, PROJECT
 
-DEPLOY_ROLE = f"{PROJECT}-deploy"  # + "-{env}": the role every stack group assumes
 SYNC_ROLE = f"{PROJECT}-sync"  # + "-prod": the prod sync Lambda's role
 SYNC_TARGET_ROLE = f"{PROJECT}-sync-target"  # + "-{env}": what the sync role assumes
 # + "-{env}" (staging, dev): what prod's deployer accepts peering with in that account
 PEERING_ACCEPTER_ROLE = f"{PROJECT}-peering-accepter"
+SESSION_SECONDS = 3600  # the account-level roles' sessions (deploy, sync, accepter)
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,64}$"
 PRINCIPAL_ARN_PATTERN = r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)/[\w+=,.@/-]+$"
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9+=,.@:/_-]{16,1224}$"
@@ -52,18 +52,6 @@ def trust_exact_principal(principal_arn: AWSHelperFn | str) -> Policy:
                 Action=[AssumeRole],
             )
         ],
-    )
-
-
-def database_secret_arn(user: str) -> Sub:
-    """The ARN of this environment's `tapstack/{env}/{suffix}/db/{user}` secret (migrations stack).
-
-    Secrets Manager appends `-` and six random characters to a secret's name in its ARN; `??????`
-    matches exactly those six, so the pattern names one secret and no other.
-    """
-    return Sub(
-        "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
-        f"{PROJECT}/${{{ENVIRONMENT_PARAMETER}}}/${{{SUFFIX_PARAMETER}}}/db/{user}-??????"
     )
 
 

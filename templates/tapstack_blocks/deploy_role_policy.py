@@ -13,16 +13,18 @@ import json
 from functools import cache
 from pathlib import Path
 
+from tapstack_environment.conventions import DEPLOY_ROLE
 from troposphere import Sub
+from troposphere.iam import ManagedPolicy
 
-from tapstack_blocks.naming import ENVIRONMENT_PARAMETER, PROJECT
+from tapstack_blocks.naming import ENVIRONMENT_PARAMETER
 
 ACTIONS_FILE = Path(__file__).with_name("deploy_role_actions.json")
 # IAM's limit for a managed policy document, in characters without whitespace.
 MANAGED_POLICY_CHARACTERS = 6144
 # A role may have 10 managed policies attached (IAM default quota).
 MANAGED_POLICIES_PER_ROLE = 10
-_NAME = f"{PROJECT}-deploy-${{{ENVIRONMENT_PARAMETER}}}-services-"  # + number
+_NAME = f"{DEPLOY_ROLE}-${{{ENVIRONMENT_PARAMETER}}}-services-"  # + number
 
 
 class PolicyPackingError(ValueError):
@@ -83,3 +85,54 @@ def service_policy_documents(
     if len(packed) > MANAGED_POLICIES_PER_ROLE:
         raise PolicyPackingError(f"{len(packed)} policies: more than a role may have")
     return packed
+
+
+# checkov reads the deploy role's generated service policies as any other policy; each
+# exception says why it holds for this one (docs/security.md lists them).
+SCANNER_SUPPRESSIONS = [
+    {
+        "id": "CKV_AWS_111",
+        "comment": "The deploy role creates, changes and deletes the stacks' resources, whose "
+        "names CloudFormation mostly generates at creation, so no ARN is known beforehand. Every "
+        "action is one a registry handler of a resource type it launches, or a Sceptre, hook or "
+        "resolver call, needs (deploy_role_actions.json, generated and reviewed); no wildcard.",
+    },
+    {
+        "id": "CKV_AWS_109",
+        "comment": "Resource policies (kms:PutKeyPolicy, s3:PutBucketPolicy, sns and sqs "
+        "attributes, lambda:AddPermission) are what CloudFormation needs to create the key, "
+        "bucket, topic and function policies the templates define. IAM permissions management "
+        "is not here: the deploy role's IAM is its guard-railed inline policy.",
+    },
+    {
+        "id": "CKV_AWS_110",
+        "comment": "lambda:UpdateFunctionCode and the like run code as a function's role, which "
+        "the deploy role itself defines through CloudFormation: every such role carries the "
+        "permissions boundary (no IAM, never the deploy plane), and the deploy role may pass "
+        "only project roles, to their own services (tests/test_deploy_role_escalation.py).",
+    },
+    {
+        "id": "CKV_AWS_108",
+        "comment": "Reads of what the deploy role deploys: CloudFormation resolves the global "
+        "database's secret as the caller, the handlers read back what they create, and the "
+        "hooks check uploaded objects. The environment key gives it no direct Decrypt; "
+        "encrypted data is readable only through the services the key policy lists.",
+    },
+]
+
+
+def deploy_role_service_policies() -> list[ManagedPolicy]:
+    """The managed policies that carry the service permissions (iam stack). Launched, like the
+    deploy role itself, as the account's admin: the deploy role may not change its own policies
+    (tapstack_blocks.boundary)."""
+    return [
+        ManagedPolicy(
+            f"DeployRoleServices{number}",
+            Metadata={"checkov": {"skip": SCANNER_SUPPRESSIONS}},
+            ManagedPolicyName=policy_name(number),
+            Description=f"tapstack: the deploy role's service permissions, part {number} "
+            "(generated from deploy_role_actions.json)",
+            PolicyDocument=document,
+        )
+        for number, document in enumerate(service_policy_documents(), start=1)
+    ]

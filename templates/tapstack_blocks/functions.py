@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from awacs import ec2, logs
 from awacs.aws import Action, Allow, Policy, Statement
-from troposphere import AWSHelperFn, GetAtt, If, Ref, Select, Split, Sub, Template
+from troposphere import AWSHelperFn, GetAtt, Ref, Select, Split, Sub, Template
 from troposphere.awslambda import (
     Code,
     DeadLetterConfig,
@@ -29,7 +29,6 @@ from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import resource_name
 from tapstack_blocks.suppressions import INLINE_POLICY, RETENTION_BY_ENVIRONMENT, add_suppressions
 
-LOG_RETENTION_DAYS = {"prod": 365, "other": 30}
 # What Lambda needs to place a function's network interfaces in the VPC.
 VPC_ENI_WRITE_ACTIONS = [
     ec2.CreateNetworkInterface,
@@ -84,7 +83,7 @@ class VpcPlacement:
     subnet_ids: AWSHelperFn
     security_group_id: AWSHelperFn
     kms_key_arn: AWSHelperFn
-    is_prod: str
+    log_retention_days: AWSHelperFn  # tapstack_blocks.retention.log_retention_days
 
 
 def add_vpc_function(template: Template, spec: FunctionSpec, placement: VpcPlacement) -> Function:
@@ -95,9 +94,7 @@ def add_vpc_function(template: Template, spec: FunctionSpec, placement: VpcPlace
             LogGroup(
                 f"{spec.logical_id}LogGroup",
                 LogGroupName=Sub("/aws/lambda/${Name}", Name=function_name),
-                RetentionInDays=If(
-                    placement.is_prod, LOG_RETENTION_DAYS["prod"], LOG_RETENTION_DAYS["other"]
-                ),
+                RetentionInDays=placement.log_retention_days,
                 KmsKeyId=placement.kms_key_arn,
                 DeletionPolicy="Delete",
                 UpdateReplacePolicy="Delete",

@@ -33,7 +33,7 @@ from troposphere.secretsmanager import (
     SecretTargetAttachment,
 )
 
-from tapstack_blocks.naming import resource_name
+from tapstack_blocks.naming import resource_name, secret_name
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import KMS_KEY_ARN_PATTERN
 from tapstack_blocks.protection import kept_unless_destroyable
@@ -43,7 +43,7 @@ from tapstack_blocks.tags import name_tags
 GlobalRole = Literal["none", "primary", "secondary"]
 # The generated master secret's name (a replica keeps it in every region); Secrets Manager adds
 # a 6-character suffix to the ARN.
-MASTER_SECRET_NAME = "tapstack/${EnvironmentName}/${EnvironmentSuffix}/aurora-master"  # noqa: S105 - a name, not a password
+MASTER_SECRET = "aurora-master"  # noqa: S105 - a name, not a password
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
 GLOBAL_CLUSTER_ID_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
 SECRETS_MANAGER_ARN_PATTERN = (
@@ -119,7 +119,7 @@ class GlobalMembership:
         self.secret = self.template.add_resource(
             Secret(
                 "GlobalMasterSecret",
-                Name=Sub(MASTER_SECRET_NAME),
+                Name=secret_name(MASTER_SECRET),
                 Description="Master credentials of the Aurora global database (RDS cannot "
                 "manage them for global-database members)",
                 KmsKeyId=self.kms_key_arn,

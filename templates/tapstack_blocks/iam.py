@@ -2,7 +2,7 @@
 
 from awacs.aws import Allow, ArnEquals, Condition, Policy, Principal, Statement, StringEquals
 from awacs.sts import AssumeRole
-from troposphere import AWSHelperFn, Ref
+from troposphere import AWSHelperFn, Ref, Sub
 
 
 def service_trust_policy(service: str, source_arn: AWSHelperFn | None = None) -> Policy:
@@ -23,3 +23,8 @@ def service_trust_policy(service: str, source_arn: AWSHelperFn | None = None) ->
             )
         ],
     )
+
+
+def aws_managed_policy_arn(name: str) -> Sub:
+    """The ARN of the AWS managed policy `name` (`service-role/...`), in this partition."""
+    return Sub(f"arn:${{AWS::Partition}}:iam::aws:policy/{name}")

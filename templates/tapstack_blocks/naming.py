@@ -4,9 +4,10 @@ Names are known before resources exist, so alarms, policies and other stacks can
 resource by name alone.
 """
 
+from tapstack_environment import conventions
+from tapstack_environment.conventions import PROJECT
 from troposphere import AWSHelperFn, Sub
 
-PROJECT = "tapstack"
 ENVIRONMENT_PARAMETER = "EnvironmentName"
 SUFFIX_PARAMETER = "EnvironmentSuffix"
 
@@ -39,10 +40,16 @@ def export_name(output: str) -> Sub:
     return Sub(f"{PROJECT}-${{{ENVIRONMENT_PARAMETER}}}-{output}")
 
 
+def deploy_role_name() -> Sub:
+    """`tapstack-deploy-{env}`: the role every stack group assumes, named once
+    (`tapstack_environment.conventions.DEPLOY_ROLE`, which `!deploy_role` resolves too)."""
+    return Sub(f"{conventions.DEPLOY_ROLE}-${{{ENVIRONMENT_PARAMETER}}}")
+
+
 def deploy_role_arn() -> AWSHelperFn:
     """The ARN of this account's deploy role, the role every stack group assumes."""
     return Sub(
-        f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{PROJECT}-deploy-"
+        f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{conventions.DEPLOY_ROLE}-"
         f"${{{ENVIRONMENT_PARAMETER}}}"
     )
 
@@ -60,4 +67,59 @@ def private_zone_name() -> Sub:
 
 def writer_dns_parameter() -> Sub:
     """The SSM parameter, in every region of the environment, that holds `writer_dns_name`."""
-    return Sub(f"/{PROJECT}/${{{ENVIRONMENT_PARAMETER}}}/db/writer-dns")
+    return database_parameter_name("writer-dns")
+
+
+# The environment's database facts in SSM (database stack, baseline) and its secrets.
+_DATABASE_PARAMETERS = f"/{PROJECT}/${{{ENVIRONMENT_PARAMETER}}}/db"
+_SECRETS = f"{PROJECT}/${{{ENVIRONMENT_PARAMETER}}}/${{{SUFFIX_PARAMETER}}}"
+
+
+def database_parameters_path() -> Sub:
+    """`/tapstack/{env}/db`: where the environment's database connection facts live in SSM."""
+    return Sub(_DATABASE_PARAMETERS)
+
+
+def database_parameter_name(leaf: str) -> Sub:
+    """`/tapstack/{env}/db/{leaf}`: one connection fact (`endpoint`, `port`, `writer-dns`, …)."""
+    return Sub(f"{_DATABASE_PARAMETERS}/{leaf}")
+
+
+def database_parameter_arn(leaf: str, region: str = "${AWS::Region}") -> Sub:
+    """The ARN of `database_parameter_name(leaf)` in this account (`region="*"`: any region)."""
+    return Sub(
+        f"arn:${{AWS::Partition}}:ssm:{region}:${{AWS::AccountId}}:parameter"
+        f"{_DATABASE_PARAMETERS}/{leaf}"
+    )
+
+
+def secret_name(leaf: str) -> Sub:
+    """`tapstack/{env}/{suffix}/{leaf}`: a Secrets Manager secret of this environment."""
+    return Sub(f"{_SECRETS}/{leaf}")
+
+
+def database_secret_name(user: str) -> Sub:
+    """`tapstack/{env}/{suffix}/db/{user}`: the secret of database user `user`."""
+    return secret_name(f"db/{user}")
+
+
+def database_secret_name_in(environment: str, user: str) -> str:
+    """`database_secret_name(user)` of another environment, as text for a `Sub` (same suffix)."""
+    return f"{PROJECT}/{environment}/${{{SUFFIX_PARAMETER}}}/db/{user}"
+
+
+def database_secret_arn(user: str) -> Sub:
+    """The ARN of this environment's `database_secret_name(user)` secret.
+
+    Secrets Manager appends `-` and six random characters to a secret's name in its ARN; `??????`
+    matches exactly those six, so the pattern names one secret and no other.
+    """
+    return Sub(
+        "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
+        f"{_SECRETS}/db/{user}-??????"
+    )
+
+
+def log_group_name(leaf: str) -> Sub:
+    """`/tapstack/{env}/{suffix}/{leaf}`: a log group that belongs to the environment."""
+    return Sub(f"/{PROJECT}/${{{ENVIRONMENT_PARAMETER}}}/${{{SUFFIX_PARAMETER}}}/{leaf}")

@@ -4,13 +4,12 @@ The same patterns back the pydantic environment model, so config errors are caug
 stack is touched and CloudFormation would refuse the same values anyway.
 """
 
+from tapstack_environment.conventions import ENVIRONMENTS, SUFFIX_DESCRIPTION, SUFFIX_PATTERN
 from troposphere import Equals, Parameter, Ref, Template
 
 from tapstack_blocks.naming import ENVIRONMENT_PARAMETER, SUFFIX_PARAMETER
 
-ENVIRONMENTS = ("dev", "staging", "prod")
-SUFFIX_PATTERN = r"^[a-z0-9]{2,8}$"
-SUFFIX_DESCRIPTION = "2 to 8 lowercase letters or digits (it becomes part of resource names)"
+__all__ = ["ENVIRONMENTS", "SUFFIX_DESCRIPTION", "SUFFIX_PATTERN"]  # and the functions below
 KMS_KEY_ARN_PATTERN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$"
 IS_PROD = "IsProd"
 # A VPC of the address plan (config/config.yaml `address_plan`): a private /16.

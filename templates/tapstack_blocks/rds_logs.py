@@ -2,18 +2,16 @@
 
 RDS creates `/aws/rds/cluster/{cluster}/{log}` itself on first export, with no KMS key and no
 retention (kept forever, readable by anyone with logs:GetLogEvents on it). Created here first,
-RDS writes into them instead: encrypted with the environment key, kept 365 days in prod (the
-year PCI DSS 10.7 asks for) and 30 days elsewhere, and deleted with the stack unless the
-environment protects its data (then retained).
+RDS writes into them instead: encrypted with the environment key, kept for the environment's
+`retention.log_days` (prod: 365, the year PCI DSS 10.7 asks for), and deleted with the stack
+unless the environment protects its data (then retained).
 """
 
-from troposphere import AWSHelperFn, If, Sub, Template
+from troposphere import AWSHelperFn, Sub, Template
 from troposphere.logs import LogGroup
 
 from tapstack_blocks.protection import kept_unless_destroyable
 from tapstack_blocks.suppressions import RETENTION_BY_ENVIRONMENT, scanner_metadata
-
-RETENTION_DAYS = {"prod": 365, "other": 30}
 
 
 def add_rds_log_groups(
@@ -21,7 +19,7 @@ def add_rds_log_groups(
     cluster_identifier: AWSHelperFn,
     exports: list[str],
     kms_key_arn: AWSHelperFn,
-    is_prod: str,
+    retention_days: AWSHelperFn,
     protect_data: bool = False,
 ) -> list[str]:
     """One encrypted log group per exported log; their logical ids (the cluster depends on
@@ -34,7 +32,7 @@ def add_rds_log_groups(
                 LogGroupName=Sub(
                     f"/aws/rds/cluster/${{Cluster}}/{log}", Cluster=cluster_identifier
                 ),
-                RetentionInDays=If(is_prod, RETENTION_DAYS["prod"], RETENTION_DAYS["other"]),
+                RetentionInDays=retention_days,
                 KmsKeyId=kms_key_arn,
                 Metadata=scanner_metadata(RETENTION_BY_ENVIRONMENT),
                 DeletionPolicy=kept_unless_destroyable(protect_data),

@@ -19,9 +19,9 @@ SYNCHRONOUS_CUSTOM_RESOURCE = (
     "the stack (which rolls back), so a dead-letter queue would hold nothing anyone acts on."
 )
 RETENTION_BY_ENVIRONMENT = {
-    "CW_LOGGROUP_RETENTION_PERIOD_CHECK": "RetentionInDays is Fn::If(IsProd, ...), which Guard "
-    "cannot resolve; both branches are values the rule allows (tests/test_guard_rules.py "
-    "checks every branch against the rule's list).",
+    "CW_LOGGROUP_RETENTION_PERIOD_CHECK": "RetentionInDays is a parameter (the environment's "
+    "retention, config/{env}/config.yaml), which Guard cannot resolve; every AllowedValue is one "
+    "the rule allows (tests/test_guard_rules.py checks them against the rule's list).",
 }
 # Aurora: storage, backups, logs, deletion protection and AZ spread belong to the cluster.
 AURORA_INSTANCE = {

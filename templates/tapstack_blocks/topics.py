@@ -4,9 +4,7 @@ from awacs import sns
 from awacs.aws import (
     Allow,
     ArnLike,
-    Bool,
     Condition,
-    Deny,
     Policy,
     Principal,
     Statement,
@@ -17,6 +15,7 @@ from troposphere.sns import Topic, TopicPolicy
 
 from tapstack_blocks.naming import PROJECT, resource_name
 from tapstack_blocks.tags import name_tags
+from tapstack_blocks.tls_only import deny_insecure_transport
 
 # CloudWatch alarms of this account named like every tapstack resource.
 TAPSTACK_ALARMS = Sub(
@@ -64,14 +63,7 @@ def add_tls_only_publishing_policy(template: Template, topic: Topic) -> TopicPol
 
 
 def _deny_insecure_transport(topic: Topic) -> Statement:
-    return Statement(
-        Sid="DenyInsecureTransport",
-        Effect=Deny,
-        Principal=Principal("*"),  # a Deny for everyone: no request without TLS
-        Action=[sns.Publish],
-        Resource=[Ref(topic)],
-        Condition=Condition(Bool("aws:SecureTransport", False)),
-    )
+    return deny_insecure_transport([sns.Publish], [Ref(topic)])
 
 
 def _add_policy(template: Template, topic: Topic, statements: list[Statement]) -> TopicPolicy:

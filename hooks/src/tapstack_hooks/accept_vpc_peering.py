@@ -75,7 +75,7 @@ class AcceptVpcPeeringArguments(BaseModel):
     )
     role: RoleName | None = Field(
         None, description="a role name prefix (letters, digits and +=,.@_-)"
-    )  # default: the config's deploy_role_name
+    )  # default: the config's deploy_role_name; in the requester's account, the stack's role
     parameter: ParameterName | None = Field(
         None, description="an SSM parameter name starting with /, {environment} allowed once"
     )
@@ -270,11 +270,14 @@ class AcceptVpcPeering(Hook):
         accounts = self.stack.stack_group_config.get("accounts") or {}
         environments = [env for env, acct in accounts.items() if str(acct) == account]
         prefix = self._arguments.role or self.stack.stack_group_config.get("deploy_role_name")
-        if not environments or not prefix:
+        same_account = account == connection["RequesterVpcInfo"]["OwnerId"]
+        if not environments or not (prefix or same_account):
             raise PeeringAcceptanceError(
                 f"{self.stack.name}: cannot accept {describe(connection)}: account {account} is "
                 "not in the accounts map, or no role is given (role, or deploy_role_name)"
             )
         environment = environments[0]
+        if not prefix:  # the requester's own account: the stack's own role accepts
+            return environment, self.stack.sceptre_role
         partition = self._arguments.partition
         return environment, f"arn:{partition}:iam::{account}:role/{prefix}-{environment}"

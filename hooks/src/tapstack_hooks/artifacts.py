@@ -1,11 +1,13 @@
 """Content-addressed artifacts: deterministic zips uploaded once per content.
 
-Shared by the hooks that ship code or SQL to a bucket and pass its key to a stack, so that a
-change in the content is a change in the stack and nothing else is.
+Shared by the hooks that ship code or SQL to a bucket and the resolvers that give a stack its
+key (one way: the resolver, so `sceptre diff` and `generate` see the value a launch sends), so
+that a change in the content is a change in the stack and nothing else is.
 """
 
 import hashlib
 import io
+import os
 import zipfile
 from pathlib import Path
 
@@ -59,3 +61,8 @@ def upload_once(stack, bucket: str, key: str, bundle: bytes) -> bool:
     except ClientError as err:
         raise ArtifactUploadError(f"{stack.name}: cannot upload {where}: {err}") from err
     return True
+
+
+def project_path(stack) -> Path:
+    """The Sceptre project a stack belongs to: where artifact sources are read from."""
+    return Path(stack.stack_group_config.get("project_path") or os.getcwd())

@@ -8,6 +8,9 @@ them names a new one; nothing else (timestamps, checkout location) moves it.
 import hashlib
 import re
 from pathlib import Path, PurePosixPath
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
 
 IGNORE_FILE = ".dockerignore"
 EXECUTABLE = 0o111
@@ -88,3 +91,10 @@ def context_tag(context: Path) -> str:
         content = hashlib.sha256(path.read_bytes()).hexdigest()
         digest.update(f"{name}\0{executable}\0{content}\n".encode())
     return digest.hexdigest()
+
+
+Folder = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9._/-]+$"),
+    Field(description="a folder relative to the Sceptre project (letters, digits, ._/-)"),
+]

@@ -1,7 +1,8 @@
 """`!cfn_lint`: refuse to create or update a stack whose template has cfn-lint findings.
 
-Runs the real cfn-lint (every error, warning and informational rule) on the template Sceptre is
-about to send, in the stack's region, and fails the launch listing each finding. cfn-lint is an
+Runs the real cfn-lint (every error, warning and informational rule, plus the custom rules of
+the folders given as `rules`) on the template Sceptre is about to send, in the stack's region,
+and fails the launch listing each finding. cfn-lint is an
 extra (`pip install 'sceptre-tapstack-hooks[cfn-lint]'`): it is imported only by this hook, and
 its absence is one clear message when Sceptre builds its plan.
 """
@@ -14,11 +15,15 @@ from sceptre.exceptions import SceptreException
 from sceptre.hooks import Hook
 
 from tapstack_hooks.arguments import parse
+from tapstack_hooks.artifacts import project_path
 from tapstack_hooks.hook_points import check_placement
 
 TAG = "cfn_lint"
 POINTS = ("before_create", "before_update", "before_create_change_set", "before_validate")
-USAGE = "nothing, or {ignore: {RULE_ID: why it is ignored}}, a non-empty reason each"
+USAGE = (
+    "nothing, or {ignore: {RULE_ID: why it is ignored}, rules: [FOLDER, ...]}, a non-empty "
+    "reason each, folders of cfn-lint rule modules relative to the project"
+)
 RuleId = Annotated[str, StringConstraints(pattern=r"^[EWI]\d{4}$")]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -32,7 +37,8 @@ class CfnLintMissingError(SceptreException):
 
 
 class CfnLintArguments(BaseModel):
-    """Optional hook argument: cfn-lint rule ids to ignore, each with the reason why."""
+    """Optional hook argument: rule ids to ignore (each with the reason why), and folders of
+    custom rules (cfn-lint's append_rules) to run besides cfn-lint's own."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -40,15 +46,26 @@ class CfnLintArguments(BaseModel):
         default={},
         description="a mapping of rule ids (E1234, W1234, I1234) to a non-empty reason each",
     )
+    rules: list[Reason] = Field(
+        default=[], description="a list of folders of cfn-lint rule modules (project-relative)"
+    )
 
 
-def lint_findings(template_body: str, region: str, ignore: list[str] | None = None) -> list[str]:
-    """cfn-lint findings (errors, warnings, informational) as `RULE line N: message` lines."""
+def lint_findings(
+    template_body: str,
+    region: str,
+    ignore: list[str] | None = None,
+    rules: tuple[str, ...] = (),
+) -> list[str]:
+    """cfn-lint findings (errors, warnings, informational) as `RULE line N: message` lines;
+    `rules` are folders of custom rules run besides cfn-lint's own (its append_rules)."""
     api = importlib.import_module("cfnlint.api")
     matches = api.lint(
         template_body,
         regions=[region],
-        config=api.ManualArgs(include_checks=["I"], ignore_checks=list(ignore or [])),
+        config=api.ManualArgs(
+            include_checks=["I"], ignore_checks=list(ignore or []), append_rules=list(rules)
+        ),
     )
     return [
         f"{match.rule.id} line {match.linenumber}: {match.message}"
@@ -79,8 +96,12 @@ class CfnLint(Hook):
     def run(self) -> None:
         """Lint the template body Sceptre will submit."""
         check_placement(self, TAG, POINTS, running=True)
+        project = project_path(self.stack)
         findings = lint_findings(
-            self.stack.template.body, self.stack.region, list(self._arguments.ignore)
+            self.stack.template.body,
+            self.stack.region,
+            list(self._arguments.ignore),
+            tuple(str(project / folder) for folder in self._arguments.rules),
         )
         if findings:
             raise TemplateHasLintFindings(

@@ -17,8 +17,11 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from tapstack_hooks.artifacts import ArtifactUploadError, deterministic_zip
+from pydantic import BeforeValidator, Field, StringConstraints
+
+from tapstack_hooks.artifacts import ArtifactUploadError, content_key, deterministic_zip
 
 PLATFORMS = {"x86_64": "x86_64-manylinux2014", "arm64": "aarch64-manylinux2014"}
 # Written by the installer about this machine and this run, not by the package.
@@ -129,3 +132,45 @@ def member_path(project: Path, package: str) -> Path:
         if f'name = "{package}"' in pyproject.read_text(encoding="utf-8"):
             return pyproject.parent
     raise ArtifactUploadError(f"no workspace member named {package!r} under {project}")
+
+
+PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")
+
+
+def python_version(value: Any) -> str:
+    """A Lambda Python version written as text (`"3.12"`) or as a YAML number (`3.12`)."""
+    if isinstance(value, float) and repr(value) == "3.1":
+        raise ValueError("YAML reads an unquoted 3.10 as the number 3.1: write '3.10'")
+    text = repr(value) if isinstance(value, float) else value
+    if text not in PYTHON_VERSIONS:
+        raise ValueError("")
+    return text
+
+
+PackageName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$"),
+    Field(description="a workspace member's project name (its pyproject.toml `name`)"),
+]
+PythonVersion = Annotated[
+    str,
+    BeforeValidator(python_version),
+    Field(description=f"a Lambda Python version, {', '.join(PYTHON_VERSIONS)} (number or text)"),
+]
+Architecture = Annotated[
+    Literal["x86_64", "arm64"], Field(description="the Lambda architecture, x86_64 or arm64")
+]
+
+
+def package_key(package: str, bundle: bytes) -> str:
+    """`lambda/<package>/<sha256>.zip`."""
+    return content_key(f"lambda/{package}", bundle)
+
+
+def stack_package(stack, tag: str, package: str, python: str, architecture: str) -> bytes:
+    """The member's package built for `stack`'s project; an error names the stack and `!tag`."""
+    project = Path(stack.stack_group_config.get("project_path") or os.getcwd())
+    try:
+        return built_package(project, package, python, architecture)
+    except ArtifactUploadError as err:
+        raise ArtifactUploadError(f"{stack.name}: !{tag}: {err}") from err

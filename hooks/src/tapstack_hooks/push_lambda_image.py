@@ -1,5 +1,5 @@
-"""`!push_lambda_image` (hook) and `!lambda_image_tag` (resolver): a Lambda container image
-built from a folder, tagged with the folder's content hash and pushed to the account's ECR.
+"""`!push_lambda_image`: a Lambda container image built from a folder, tagged with the folder's
+content hash (what `!lambda_image_tag` gives the stack) and pushed to the account's ECR.
 
     parameters:
       ValidatorImageUri: !ecr_image_digest        # sceptre-tapstack-resolvers
@@ -27,8 +27,8 @@ from sceptre.hooks import Hook
 from sceptre.resolvers import Resolver
 
 from tapstack_hooks import docker_cli
-from tapstack_hooks.arguments import parse, parse_for_resolver
-from tapstack_hooks.build_context import BuildContextError, context_tag
+from tapstack_hooks.arguments import parse
+from tapstack_hooks.build_context import BuildContextError, Folder, context_tag
 from tapstack_hooks.docker_cli import ImagePushError, NoDockerDaemonError
 from tapstack_hooks.hook_points import check_placement
 
@@ -38,11 +38,6 @@ USAGE = (
     "{context: FOLDER, repository: NAME or a resolver, dockerfile: Dockerfile (optional), "
     "platform: linux/amd64 or linux/arm64 (optional)}"
 )
-Folder = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Za-z0-9._/-]+$"),
-    Field(description="a folder relative to the Sceptre project (letters, digits, ._/-)"),
-]
 
 
 class PushLambdaImageArguments(BaseModel):
@@ -60,14 +55,6 @@ class PushLambdaImageArguments(BaseModel):
     platform: Literal["linux/amd64", "linux/arm64"] = Field(
         "linux/amd64", description="linux/amd64 or linux/arm64"
     )
-
-
-class LambdaImageTagArguments(BaseModel):
-    """The resolver's argument: the build context."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    context: Folder
 
 
 class PushLambdaImage(Hook):
@@ -165,27 +152,6 @@ class PushLambdaImage(Hook):
             f"--file {dockerfile} --tag {image} {context}\n"
             f"  docker push {image}"
         )
-
-
-class LambdaImageTag(Resolver):
-    """`!lambda_image_tag FOLDER`: the tag `!push_lambda_image` gives the folder's image."""
-
-    def setup(self) -> None:
-        """The argument is the build context, relative to the Sceptre project."""
-        self._arguments = parse_for_resolver(
-            self,
-            "lambda_image_tag",
-            LambdaImageTagArguments,
-            {"context": self._argument},
-            "the build context folder relative to the project (e.g. lambda/validator)",
-        )
-
-    def resolve(self) -> str:
-        """The content hash of the context."""
-        try:
-            return context_tag(_project_of(self.stack) / self._arguments.context)
-        except BuildContextError as err:
-            self.raise_invalid_argument_error(f"!lambda_image_tag: {err}", err)
 
 
 def _project_of(stack) -> Path:

@@ -1,5 +1,6 @@
-"""`!upload_lambda_package` (hook) and `!lambda_package_key` (resolver): a Lambda zip built
-from a uv workspace member, shipped and addressed by its content.
+"""`!upload_lambda_package`: a Lambda zip built from a uv workspace member, shipped and
+addressed by its content (the stack gets the key from `!lambda_package_key`, the one way a key
+reaches a stack).
 
     parameters:
       MigratorCodeKey: !lambda_package_key tapstack-migrator     # the key, also during diff
@@ -10,59 +11,33 @@ from a uv workspace member, shipped and addressed by its content.
             bucket: !stack_output dev/us-east-1/storage.yaml::MigrationBucketName
 
 Builds the member with its locked dependencies (tapstack_hooks.lambda_package), uploads it as
-`lambda/<package>/<sha256>.zip` unless that key exists, and sets the parameter: a change in the
-code or a locked dependency is a change in the stack, nothing else is.
+`lambda/<package>/<sha256>.zip` unless that key exists: a change in the code or a locked
+dependency is a change in the stack (through `!lambda_package_key`), nothing else is.
 """
 
-import os
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sceptre.hooks import Hook
 from sceptre.resolvers import Resolver
 
-from tapstack_hooks.arguments import parse, parse_for_resolver
-from tapstack_hooks.artifacts import ArtifactUploadError, content_key, upload_once
+from tapstack_hooks.arguments import parse
+from tapstack_hooks.artifacts import ArtifactUploadError, upload_once
 from tapstack_hooks.hook_points import check_placement
-from tapstack_hooks.lambda_package import built_package
+from tapstack_hooks.lambda_package import (
+    Architecture,
+    PackageName,
+    PythonVersion,
+    package_key,
+    stack_package,
+)
 
 TAG = "upload_lambda_package"
 POINTS = ("before_create", "before_update")
 USAGE = (
-    "{package: MEMBER, bucket: NAME or a resolver, parameter: STACK_PARAMETER (optional), "
-    "python: 3.12 (optional), architecture: x86_64 or arm64 (optional)}"
-)
-RESOLVER_USAGE = (
-    "a workspace member's name, or {package: MEMBER, python: 3.12 (optional), "
+    "{package: MEMBER, bucket: NAME or a resolver, python: 3.12 (optional), "
     "architecture: x86_64 or arm64 (optional)}"
 )
-PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")
-
-
-def python_version(value: Any) -> str:
-    """A Lambda Python version written as text (`"3.12"`) or as a YAML number (`3.12`)."""
-    if isinstance(value, float) and repr(value) == "3.1":
-        raise ValueError("YAML reads an unquoted 3.10 as the number 3.1: write '3.10'")
-    text = repr(value) if isinstance(value, float) else value
-    if text not in PYTHON_VERSIONS:
-        raise ValueError("")
-    return text
-
-
-PackageName = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$"),
-    Field(description="a workspace member's project name (its pyproject.toml `name`)"),
-]
-PythonVersion = Annotated[
-    str,
-    BeforeValidator(python_version),
-    Field(description=f"a Lambda Python version, {', '.join(PYTHON_VERSIONS)} (number or text)"),
-]
-Architecture = Annotated[
-    Literal["x86_64", "arm64"], Field(description="the Lambda architecture, x86_64 or arm64")
-]
 
 
 class LambdaPackageArguments(BaseModel):
@@ -74,30 +49,12 @@ class LambdaPackageArguments(BaseModel):
     bucket: Annotated[str, StringConstraints(min_length=1)] | Resolver = Field(
         description="a bucket name, or a resolver giving one"
     )
-    parameter: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,255}$")] | None = Field(
-        None, description="the name of a stack parameter to set to the key (letters and digits)"
-    )
     python: PythonVersion = "3.12"
     architecture: Architecture = "x86_64"
-
-
-class LambdaPackageKeyArguments(BaseModel):
-    """The resolver's argument: the member, and the runtime it is built for."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    package: PackageName
-    python: PythonVersion = "3.12"
-    architecture: Architecture = "x86_64"
-
-
-def package_key(package: str, bundle: bytes) -> str:
-    """`lambda/<package>/<sha256>.zip`."""
-    return content_key(f"lambda/{package}", bundle)
 
 
 class UploadLambdaPackage(Hook):
-    """Build, upload once per content, and pass the key as a stack parameter."""
+    """Build, and upload once per content under the key `!lambda_package_key` gives."""
 
     def setup(self) -> None:
         """Check the hook point and the argument's shape without resolving it."""
@@ -105,7 +62,7 @@ class UploadLambdaPackage(Hook):
         self._arguments = parse(self, TAG, LambdaPackageArguments, self._argument, USAGE)
 
     def run(self) -> None:
-        """Build the package, upload it if new, set the stack parameter."""
+        """Build the package and upload it if new."""
         check_placement(self, TAG, POINTS, running=True)
         arguments = self._arguments
         bucket = self.argument["bucket"]  # resolved now that the bucket's stack exists
@@ -113,50 +70,9 @@ class UploadLambdaPackage(Hook):
             raise ArtifactUploadError(
                 f"{self.stack.name}: !{TAG}: `bucket` resolved to {bucket!r}, not a bucket name"
             )
-        try:
-            bundle = built_package(
-                _project_of(self.stack),
-                arguments.package,
-                arguments.python,
-                arguments.architecture,
-            )
-        except ArtifactUploadError as err:
-            raise ArtifactUploadError(f"{self.stack.name}: !{TAG}: {err}") from err
+        bundle = stack_package(
+            self.stack, TAG, arguments.package, arguments.python, arguments.architecture
+        )
         key = package_key(arguments.package, bundle)
         uploaded = upload_once(self.stack, bucket, key, bundle)
         self.logger.info("%s s3://%s/%s", "uploaded" if uploaded else "already have", bucket, key)
-        if arguments.parameter:
-            self.stack.parameters[arguments.parameter] = key
-
-
-class LambdaPackageKey(Resolver):
-    """Resolve to the key `!upload_lambda_package` uploads the member's package under."""
-
-    def setup(self) -> None:
-        """Parse `PACKAGE` or {package, python, architecture}."""
-        argument = self._argument
-        self._arguments = parse_for_resolver(
-            self,
-            "lambda_package_key",
-            LambdaPackageKeyArguments,
-            {"package": argument} if isinstance(argument, str) else argument,
-            RESOLVER_USAGE,
-        )
-
-    def resolve(self) -> str:
-        """Build (once per process) and return `lambda/<package>/<sha256>.zip`."""
-        arguments = self._arguments
-        try:
-            bundle = built_package(
-                _project_of(self.stack),
-                arguments.package,
-                arguments.python,
-                arguments.architecture,
-            )
-        except ArtifactUploadError as err:
-            raise ArtifactUploadError(f"{self.stack.name}: !lambda_package_key: {err}") from err
-        return package_key(arguments.package, bundle)
-
-
-def _project_of(stack) -> Path:
-    return Path(stack.stack_group_config.get("project_path") or os.getcwd())

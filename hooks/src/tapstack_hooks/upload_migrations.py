@@ -1,12 +1,17 @@
 """`!upload_migrations`: ship migrations/ to the environment's bucket, addressed by content.
 
-Packs the `*.sql` files of the migrations directory into a deterministic zip, uploads it as
-`migrations/<sha256>.zip` unless that key exists, and sets the stack parameter `MigrationsKey`
-to the key, so a change in migrations/ is a change in the stack (and nothing else is).
+Packs the `*.sql` files of the migrations directory into a deterministic zip and uploads it as
+`migrations/<sha256>.zip` unless that key exists. The stack gets the key from `!migrations_key`
+(the one way a key reaches a stack), so a change in migrations/ is a change in the stack (and
+nothing else is).
+
+    parameters:
+      MigrationsKey: !migrations_key migrations
+    hooks:
+      before_create:
+        - !upload_migrations {bucket: !stack_output dev/us-east-1/storage.yaml::BucketName}
 """
 
-import os
-from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -14,29 +19,18 @@ from sceptre.hooks import Hook
 from sceptre.resolvers import Resolver
 
 from tapstack_hooks.arguments import parse
-from tapstack_hooks.artifacts import (
-    ArtifactUploadError,
-    content_key,
-    deterministic_zip,
-    upload_once,
-)
+from tapstack_hooks.artifacts import project_path, upload_once
 from tapstack_hooks.hook_points import check_placement
+from tapstack_hooks.migrations_bundle import MigrationsUploadError, bundle_key, pack_migrations
 
 TAG = "upload_migrations"
 POINTS = ("before_create", "before_update")
-USAGE = (
-    "a bucket name, or {bucket: NAME or a resolver, directory: migrations (optional), "
-    "parameter: MigrationsKey (optional)}"
-)
+USAGE = "a bucket name, or {bucket: NAME or a resolver, directory: migrations (optional)}"
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
 
-class MigrationsUploadError(ArtifactUploadError):
-    """The migrations could not be packed or uploaded."""
-
-
 class UploadMigrationsArguments(BaseModel):
-    """`bucket` (may be a resolver such as !stack_output); optional directory and parameter."""
+    """`bucket` (may be a resolver such as !stack_output); optional directory."""
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
@@ -44,26 +38,10 @@ class UploadMigrationsArguments(BaseModel):
     directory: NonEmpty = Field(
         "migrations", description="a folder of *.sql files, relative to the Sceptre project"
     )
-    parameter: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,255}$")] = Field(
-        "MigrationsKey", description="the name of a stack parameter (letters and digits)"
-    )
-
-
-def pack_migrations(directory: Path) -> bytes:
-    """The `*.sql` files of `directory` as a zip whose bytes depend on names and contents only."""
-    files = {path.name: path for path in directory.glob("*.sql") if path.is_file()}
-    if not files:
-        raise MigrationsUploadError(f"no *.sql files in {directory}")
-    return deterministic_zip(files)
-
-
-def bundle_key(bundle: bytes) -> str:
-    """`migrations/<sha256 of the bundle>.zip`."""
-    return content_key("migrations", bundle)
 
 
 class UploadMigrations(Hook):
-    """Upload migrations/ (once per content) and pass its key as a stack parameter."""
+    """Upload migrations/ (once per content) under the key `!migrations_key` gives the stack."""
 
     def setup(self) -> None:
         """Check the argument's shape without resolving it (its bucket may not exist yet)."""
@@ -78,7 +56,7 @@ class UploadMigrations(Hook):
         )
 
     def run(self) -> None:
-        """Pack, upload if new, and set the stack parameter."""
+        """Pack, and upload if new."""
         check_placement(self, TAG, POINTS, running=True)
         argument = self.argument  # resolves !stack_output and friends, now that they exist
         bucket = argument if isinstance(argument, str) else argument.get("bucket")
@@ -86,9 +64,8 @@ class UploadMigrations(Hook):
             raise MigrationsUploadError(
                 f"{self.stack.name}: !{TAG}: `bucket` resolved to {bucket!r}, not a bucket name"
             )
-        project = Path(self.stack.stack_group_config.get("project_path") or os.getcwd())
         try:
-            bundle = pack_migrations(project / self._arguments.directory)
+            bundle = pack_migrations(project_path(self.stack) / self._arguments.directory)
         except MigrationsUploadError as err:
             raise MigrationsUploadError(f"{self.stack.name}: !{TAG}: {err}") from err
         key = bundle_key(bundle)
@@ -96,27 +73,3 @@ class UploadMigrations(Hook):
             self.logger.info("uploaded s3://%s/%s", bucket, key)
         else:
             self.logger.info("s3://%s/%s is already there", bucket, key)
-        self.stack.parameters[self._arguments.parameter] = key
-
-
-class MigrationsKey(Resolver):
-    """`!migrations_key`: the key `!upload_migrations` uploads under, computed without
-    uploading, so `sceptre diff` and `generate` see the parameter value a launch sends."""
-
-    def setup(self) -> None:
-        """The argument is the migrations directory (optional, default `migrations`)."""
-        argument = self.argument
-        if argument is not None and not (isinstance(argument, str) and argument):
-            self.raise_invalid_argument_error(
-                "!migrations_key takes an optional directory relative to the Sceptre project "
-                f"(default migrations). You gave {argument!r}."
-            )
-        self._directory = argument or "migrations"
-
-    def resolve(self) -> str:
-        """`migrations/<sha256>.zip` of the directory's `*.sql` files."""
-        project = Path(self.stack.stack_group_config.get("project_path") or os.getcwd())
-        try:
-            return bundle_key(pack_migrations(project / self._directory))
-        except MigrationsUploadError as err:
-            self.raise_invalid_argument_error(f"!migrations_key: {err}", err)

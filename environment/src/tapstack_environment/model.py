@@ -1,9 +1,10 @@
 """The environment model: what config/ declares, validated before any stack is touched.
 
 `ProjectConfig` holds the project-wide facts of config/config.yaml (accounts, address plan);
-`GroupConfig` the facts of one stack group (environment, region, AZ count, suffix). The
-`deploy_role` resolver validates both for every stack when Sceptre builds its plan, so bad input
-stops `launch`, `diff` and `generate` before any AWS call.
+`GroupConfig` the facts of one stack group (environment, region, AZ count, suffix, retention).
+The `!deploy_role` resolver (tapstack_environment.deploy_role) validates both for every stack
+when Sceptre builds its plan, so bad input stops `launch`, `diff` and `generate` before any AWS
+call.
 """
 
 import ipaddress
@@ -23,13 +24,14 @@ from pydantic import (
     model_validator,
 )
 
-from tapstack_blocks.aurora import (
+from tapstack_environment.aurora import (
     DEFAULT_ENGINE_VERSION,
     DEFAULT_INSTANCE_CLASS,
     ENGINE_VERSION_PATTERN,
     INSTANCE_CLASSES,
 )
-from tapstack_blocks.parameters import ENVIRONMENTS, SUFFIX_DESCRIPTION, SUFFIX_PATTERN
+from tapstack_environment.conventions import ENVIRONMENTS, SUFFIX_DESCRIPTION, SUFFIX_PATTERN
+from tapstack_environment.retention import RetentionWindows
 
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
 # An IAM role or user, in an explicit 12-digit account: what a deploy role's trust may name.
@@ -194,6 +196,8 @@ class GroupConfig(BaseModel):
     # Data protection (tapstack_blocks.protection, docs/operations.md): a YAML bool, off unless
     # the environment says `protect_data: true`.
     protect_data: StrictBool = False
+    # Retention and deletion windows (config/{env}/config.yaml): a regional group's stacks use them.
+    retention: Annotated[RetentionWindows | None, Field(validate_default=True)] = None
 
     @field_validator("stackset_regions")
     @classmethod
@@ -217,6 +221,15 @@ class GroupConfig(BaseModel):
         if info.data.get("scope") == "regional" and az_count is None:
             raise ValueError("az_count is required for a regional group")
         return az_count
+
+    @field_validator("retention")
+    @classmethod
+    def _retention_for_regional_groups(
+        cls, retention: RetentionWindows | None, info: ValidationInfo
+    ) -> RetentionWindows | None:
+        if info.data.get("scope") == "regional" and retention is None:
+            raise ValueError("retention is required for a regional group")
+        return retention
 
     @property
     def expected_path(self) -> str:

@@ -12,15 +12,15 @@ from sceptre.exceptions import InvalidConfigFileError
 from sceptre.resolvers import Resolver
 from tapstack_resolvers.accounts import role_arn
 
-from tapstack_blocks.aurora import MYSQL_57_WARNING, is_mysql_57
-from tapstack_blocks.config_errors import (
+from tapstack_environment import conventions
+from tapstack_environment.aurora import MYSQL_57_WARNING, is_mysql_57
+from tapstack_environment.config_errors import (
     config_files_for,
     describe_validation_error,
     where_key_is_set,
 )
-from tapstack_blocks.environment import SHARED_DEPLOYER_WARNING, GroupConfig, ProjectConfig
+from tapstack_environment.model import SHARED_DEPLOYER_WARNING, GroupConfig, ProjectConfig
 
-DEFAULT_ROLE_PREFIX = "tapstack-deploy"
 # A child of Sceptre's logger, so warnings print the way Sceptre's own messages do.
 LOGGER = logging.getLogger("sceptre.tapstack")
 
@@ -39,7 +39,8 @@ def command_path_problems(command_path: str | None) -> list[str]:
 
 
 class DeployRole(Resolver):
-    """Resolve to `arn:{partition}:iam::{account}:role/{deploy_role_name}-{environment}`."""
+    """Resolve to `arn:{partition}:iam::{account}:role/tapstack-deploy-{environment}`: the role
+    the iam stack creates, named once (`tapstack_environment.conventions.DEPLOY_ROLE`)."""
 
     def setup(self) -> None:
         """Validate the project and group config for this stack; raise naming file and key."""
@@ -47,6 +48,11 @@ class DeployRole(Resolver):
         project_path = config["project_path"]
         files = config_files_for(project_path, self.stack.name)
         problems: list[str] = []
+        if self.argument is not None:  # the name is the iam stack's, never chosen per stack
+            problems.append(
+                f"!deploy_role takes no argument (the role is {conventions.DEPLOY_ROLE}-{{env}}, "
+                f"the one the iam stack creates). You gave {self.argument!r}."
+            )
         self._project = self._validated(ProjectConfig, config, files, project_path, problems)
         self._group = self._validated(GroupConfig, config, files, project_path, problems)
         if self._project and self._group:
@@ -62,10 +68,9 @@ class DeployRole(Resolver):
     def resolve(self) -> str:
         """The deploy role ARN of the stack's environment."""
         partition = self.stack.config.get("partition", "aws")
-        role_prefix = self.argument or self.stack.config.get(
-            "deploy_role_name", DEFAULT_ROLE_PREFIX
+        return role_arn(
+            self._project.accounts, self._group.environment, conventions.DEPLOY_ROLE, partition
         )
-        return role_arn(self._project.accounts, self._group.environment, role_prefix, partition)
 
     def _warn_about_unsupported_engine(self) -> None:
         engine_version = self.stack.config.get("parameters", {}).get("EngineVersion")
