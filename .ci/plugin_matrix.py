@@ -141,7 +141,7 @@ def test_in(name: str, python: str, requirements: list[str]) -> Outcome:
         return Outcome(name, "?", python, "?", False, time.monotonic() - started, problem)
     sceptre_version, python_version, dependencies = versions(interpreter)
     # UV is the uv the Lambda-package tests build with; the local AWS runs in emulator/'s own
-    # environment (tests/local_aws.py), whatever this one is.
+    # environment (tapstack_tools.local_aws), whatever this one is.
     env = {**os.environ, "UV": uv()}
     env.pop("VIRTUAL_ENV", None)
     pytest = [str(interpreter), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--timeout=600"]

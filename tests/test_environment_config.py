@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from rendered_templates import PROJECT_DIR
+from tapstack_tools.rendered_templates import PROJECT_DIR
 
 SCEPTRE = str(Path(sys.executable).with_name("sceptre"))
 
@@ -230,7 +230,7 @@ def test_a_shared_deployer_is_accepted_only_with_the_flag_and_warns(tmp_path):
 
 
 def test_each_iam_stack_is_given_its_own_environments_deployer():
-    from deployment import stacks_of
+    from tapstack_tools.deployment import stacks_of
 
     for environment in ("dev", "staging", "prod"):
         (iam,) = [s for s in stacks_of(f"{environment}/us-east-1") if s.name.endswith("/iam")]

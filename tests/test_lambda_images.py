@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from rendered_templates import PROJECT_DIR, render_all, template_document
+from tapstack_tools.rendered_templates import PROJECT_DIR, render_all, template_document
 
 FUNCTIONS = sorted(path.parent for path in (PROJECT_DIR / "lambda").glob("*/pyproject.toml"))
 

@@ -3,13 +3,11 @@
 import copy
 import json
 import re
-import sys
 
 import pytest
-from rendered_templates import PROJECT_DIR
 from tapstack_hooks.cfn_lint import lint_findings
+from tapstack_tools.rendered_templates import PROJECT_DIR
 
-sys.path.insert(0, str(PROJECT_DIR / "templates"))
 import migrations
 
 

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from rendered_templates import PROJECT_DIR, template_document
+from tapstack_tools.rendered_templates import PROJECT_DIR, template_document
 
 SCANNER_PROJECT = PROJECT_DIR / "tests" / "scanners"
 

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
-from rendered_templates import PROJECT_DIR
+from tapstack_tools.rendered_templates import PROJECT_DIR
 
 PACKAGED_BUNDLE = PROJECT_DIR / "lambda/migrator/src/tapstack_migrator/rds-ca-bundle.pem"
 BUNDLE_NAME = PACKAGED_BUNDLE.name

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from sceptre.exceptions import InvalidHookArgumentSyntaxError, InvalidResolverArgumentError
-from sceptre_scratch import place_hook
 from tapstack_hooks.build_context import context_tag
 from tapstack_hooks.docker_cli import ImagePushError, NoDockerDaemonError
 from tapstack_hooks.hook_points import HookPlacementError
 from tapstack_hooks.push_lambda_image import LambdaImageTag, PushLambdaImage
+from tapstack_tools.sceptre_scratch import place_hook
 
 TESTS_DIR = Path(__file__).resolve().parents[2] / "tests"
 REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"  # the bootstrap identity's account

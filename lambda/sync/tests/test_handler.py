@@ -8,7 +8,7 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from botocore.stub import Stubber
-from local_ca import issue
+from tapstack_local_mariadb import issue
 from tapstack_sync import BadInputError, RefusedError, SyncError, handler
 from tapstack_sync.target_endpoint import TargetEndpoint, check_inside_vpc
 
