@@ -45,8 +45,8 @@ DSN_UNSAFE_CHARACTERS = "\"'@/\\:;%`$&?#"
 PASSWORD_LENGTH = 32
 # The RDS CA bundle in the migrator package, relative to the package root (Lambda runs in
 # /var/task, its package root). TLS to Aurora is required.
-CA_BUNDLE_PATH = "tapstack_migrator/rds-ca-bundle.pem"
-ROTATION_CA_BUNDLE_PATH = "tapstack_rotation/rds-ca-bundle.pem"
+CA_BUNDLE_PATH = "tapstack_db/rds-ca-bundle.pem"  # lambda/tapstack_db, in every database image
+ROTATION_CA_BUNDLE_PATH = CA_BUNDLE_PATH
 ROTATION_DAYS = 30
 ROTATION_SUPPRESSIONS = [
     {

