@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tapstack_tools.rendered_templates import PROJECT_DIR, template_document
 
-SCANNER_PROJECT = PROJECT_DIR / "tests" / "scanners"
+SCANNER_PROJECT = PROJECT_DIR / "tools" / "scanners"
 
 
 def write_templates(rendered: dict[str, dict], folder: Path) -> None:

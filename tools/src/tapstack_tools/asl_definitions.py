@@ -1,6 +1,6 @@
 """Validate every Step Functions definition in the rendered templates with asl-validator.
 
-asl-validator (npm, pinned in tools/scanners/package-lock.json, installed by `make sync`) checks
+asl-validator (npm, pinned in tools/scanners/package-lock.json, installed by `make env`) checks
 a definition against the Amazon States Language: state types and their fields, transitions that
 name existing states, a terminal state, JSONPath and intrinsic-function syntax, Resource ARNs.
 Each state machine's `Definition` (or `DefinitionString`) is checked as CloudFormation passes
@@ -42,7 +42,7 @@ def validation_errors(definition: dict) -> list[str]:
     """asl-validator's errors for one definition (empty when it is valid)."""
     if not VALIDATOR.is_file():
         raise FileNotFoundError(
-            f"{VALIDATOR} is missing: run `make sync` (npm ci in tools/scanners)"
+            f"{VALIDATOR} is missing: run `make env` (npm ci in tools/scanners)"
         )
     with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="tapstack-asl-") as file:
         json.dump(definition, file)

@@ -3,7 +3,7 @@
 The rule files (PCI DSS 3.2.1, NIST 800-53 rev5, Well-Architected Security Pillar) are vendored
 in tools/scanners/guard with their source commit; the engine is the static cfn-guard binary the
 npm package @cdklabs/cdk-validator-cfnguard ships (tools/scanners/package-lock.json, installed
-by `make sync`). One run of the binary checks every distinct template, the StackSet's inner
+by `make env`). One run of the binary checks every distinct template, the StackSet's inner
 template included. Used by `make lint` and tests/test_guard_rules.py.
 """
 
@@ -31,7 +31,7 @@ def guard_binary() -> Path:
     )
     binary = PACKAGE_DIR / "cdk-validator-cfnguard" / "bin" / system / machine / "cfn-guard"
     if not binary.is_file():
-        raise FileNotFoundError(f"{binary} is missing: run `make sync` (npm ci in tools/scanners)")
+        raise FileNotFoundError(f"{binary} is missing: run `make env` (npm ci in tools/scanners)")
     return binary
 
 

@@ -27,7 +27,7 @@ against the RDS CA bundle packaged in `tapstack_db` (the one copy every database
 with identity verification; nothing in the environment or a secret can
 turn TLS off or name another CA.
 The source is prod's reader endpoint in its own region, deliberately not the failover writer
-name `/tapstack/prod/db/writer-dns` the validator follows (docs/architecture.md, decisions log);
+name `/tapstack/prod/db/writer-dns` the validator follows (docs/decisions/);
 its port and schema come from prod's own sync-reader secret.
 """
 
