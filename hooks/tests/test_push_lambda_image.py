@@ -12,7 +12,8 @@ from sceptre.exceptions import InvalidHookArgumentSyntaxError, InvalidResolverAr
 from tapstack_hooks.build_context import context_tag
 from tapstack_hooks.docker_cli import ImagePushError, NoDockerDaemonError
 from tapstack_hooks.hook_points import HookPlacementError
-from tapstack_hooks.push_lambda_image import LambdaImageTag, PushLambdaImage
+from tapstack_hooks.lambda_image_tag import LambdaImageTag
+from tapstack_hooks.push_lambda_image import PushLambdaImage
 from tapstack_tools.sceptre_scratch import place_hook
 
 REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"  # the bootstrap identity's account

@@ -16,7 +16,8 @@ from sceptre.stack import Stack
 from tapstack_hooks.artifacts import ArtifactUploadError
 from tapstack_hooks.hook_points import HookPlacementError
 from tapstack_hooks.lambda_package import INSTALL_RECORDS, build_package, built_package
-from tapstack_hooks.upload_lambda_package import LambdaPackageKey, UploadLambdaPackage
+from tapstack_hooks.lambda_package_key import LambdaPackageKey
+from tapstack_hooks.upload_lambda_package import UploadLambdaPackage
 
 PROJECT = Path(__file__).resolve().parents[2]
 PACKAGE = "tapstack-secure-parameter"

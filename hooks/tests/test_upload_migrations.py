@@ -13,8 +13,8 @@ from sceptre.exceptions import InvalidHookArgumentSyntaxError, InvalidResolverAr
 from sceptre.resolvers import Resolver
 from tapstack_hooks.artifacts import ArtifactUploadError
 from tapstack_hooks.hook_points import HookPlacementError
+from tapstack_hooks.migrations_key import MigrationsKey
 from tapstack_hooks.upload_migrations import (
-    MigrationsKey,
     MigrationsUploadError,
     UploadMigrations,
     bundle_key,

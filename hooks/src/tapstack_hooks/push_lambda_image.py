@@ -1,5 +1,6 @@
-"""`!push_lambda_image` (hook) and `!lambda_image_tag` (resolver): a Lambda container image
-built from a folder, tagged with the folder's content hash and pushed to the account's ECR.
+"""`!push_lambda_image`: a Lambda container image built from a folder, tagged with the folder's
+content hash and pushed to the account's ECR (`!lambda_image_tag`, lambda_image_tag.py, names
+that tag without Docker).
 
     parameters:
       ValidatorImageUri: !ecr_image_digest        # sceptre-tapstack-resolvers
@@ -17,7 +18,6 @@ giving the commands to run where Docker is available.
 """
 
 import base64
-import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -27,10 +27,11 @@ from sceptre.hooks import Hook
 from sceptre.resolvers import Resolver
 
 from tapstack_hooks import docker_cli
-from tapstack_hooks.arguments import parse, parse_for_resolver
+from tapstack_hooks.arguments import parse
 from tapstack_hooks.build_context import BuildContextError, context_tag, named_contexts
 from tapstack_hooks.docker_cli import ImagePushError, NoDockerDaemonError
 from tapstack_hooks.hook_points import check_placement
+from tapstack_hooks.project import project_path
 
 TAG = "push_lambda_image"
 POINTS = ("before_create", "before_update")
@@ -62,14 +63,6 @@ class PushLambdaImageArguments(BaseModel):
     )
 
 
-class LambdaImageTagArguments(BaseModel):
-    """The resolver's argument: the build context."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    context: Folder
-
-
 class PushLambdaImage(Hook):
     """Build, tag with the context hash and push, unless the tag is already in ECR."""
 
@@ -89,7 +82,7 @@ class PushLambdaImage(Hook):
                 f"{self.stack.name}: !{TAG}: `repository` resolved to {repository!r}, not a "
                 "repository name"
             )
-        context = _project_of(self.stack) / arguments.context
+        context = project_path(self.stack) / arguments.context
         try:
             tag = context_tag(context, arguments.dockerfile)
         except BuildContextError as err:
@@ -160,7 +153,7 @@ class PushLambdaImage(Hook):
         registry = image.split("/", 1)[0]
         context = arguments.context
         dockerfile = f"{context}/{arguments.dockerfile}"
-        folder = _project_of(self.stack) / context
+        folder = project_path(self.stack) / context
         named = "".join(
             f"--build-context={name}={Path(context).parent / name} "
             for name in named_contexts(folder, arguments.dockerfile)
@@ -176,28 +169,3 @@ class PushLambdaImage(Hook):
             f"--file {dockerfile} --tag {image} {context}\n"
             f"  docker push {image}"
         )
-
-
-class LambdaImageTag(Resolver):
-    """`!lambda_image_tag FOLDER`: the tag `!push_lambda_image` gives the folder's image."""
-
-    def setup(self) -> None:
-        """The argument is the build context, relative to the Sceptre project."""
-        self._arguments = parse_for_resolver(
-            self,
-            "lambda_image_tag",
-            LambdaImageTagArguments,
-            {"context": self._argument},
-            "the build context folder relative to the project (e.g. lambda/validator)",
-        )
-
-    def resolve(self) -> str:
-        """The content hash of the context."""
-        try:
-            return context_tag(_project_of(self.stack) / self._arguments.context)
-        except BuildContextError as err:
-            self.raise_invalid_argument_error(f"!lambda_image_tag: {err}", err)
-
-
-def _project_of(stack) -> Path:
-    return Path(stack.stack_group_config.get("project_path") or os.getcwd())

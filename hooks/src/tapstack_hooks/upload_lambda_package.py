@@ -14,28 +14,23 @@ Builds the member with its locked dependencies (tapstack_hooks.lambda_package), 
 code or a locked dependency is a change in the stack, nothing else is.
 """
 
-import os
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from sceptre.hooks import Hook
 from sceptre.resolvers import Resolver
 
-from tapstack_hooks.arguments import parse, parse_for_resolver
+from tapstack_hooks.arguments import parse
 from tapstack_hooks.artifacts import ArtifactUploadError, content_key, upload_once
 from tapstack_hooks.hook_points import check_placement
 from tapstack_hooks.lambda_package import built_package
+from tapstack_hooks.project import project_path
 
 TAG = "upload_lambda_package"
 POINTS = ("before_create", "before_update")
 USAGE = (
     "{package: MEMBER, bucket: NAME or a resolver, parameter: STACK_PARAMETER (optional), "
     "python: 3.12 (optional), architecture: x86_64 or arm64 (optional)}"
-)
-RESOLVER_USAGE = (
-    "a workspace member's name, or {package: MEMBER, python: 3.12 (optional), "
-    "architecture: x86_64 or arm64 (optional)}"
 )
 PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")
 
@@ -81,16 +76,6 @@ class LambdaPackageArguments(BaseModel):
     architecture: Architecture = "x86_64"
 
 
-class LambdaPackageKeyArguments(BaseModel):
-    """The resolver's argument: the member, and the runtime it is built for."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    package: PackageName
-    python: PythonVersion = "3.12"
-    architecture: Architecture = "x86_64"
-
-
 def package_key(package: str, bundle: bytes) -> str:
     """`lambda/<package>/<sha256>.zip`."""
     return content_key(f"lambda/{package}", bundle)
@@ -115,7 +100,7 @@ class UploadLambdaPackage(Hook):
             )
         try:
             bundle = built_package(
-                _project_of(self.stack),
+                project_path(self.stack),
                 arguments.package,
                 arguments.python,
                 arguments.architecture,
@@ -127,36 +112,3 @@ class UploadLambdaPackage(Hook):
         self.logger.info("%s s3://%s/%s", "uploaded" if uploaded else "already have", bucket, key)
         if arguments.parameter:
             self.stack.parameters[arguments.parameter] = key
-
-
-class LambdaPackageKey(Resolver):
-    """Resolve to the key `!upload_lambda_package` uploads the member's package under."""
-
-    def setup(self) -> None:
-        """Parse `PACKAGE` or {package, python, architecture}."""
-        argument = self._argument
-        self._arguments = parse_for_resolver(
-            self,
-            "lambda_package_key",
-            LambdaPackageKeyArguments,
-            {"package": argument} if isinstance(argument, str) else argument,
-            RESOLVER_USAGE,
-        )
-
-    def resolve(self) -> str:
-        """Build (once per process) and return `lambda/<package>/<sha256>.zip`."""
-        arguments = self._arguments
-        try:
-            bundle = built_package(
-                _project_of(self.stack),
-                arguments.package,
-                arguments.python,
-                arguments.architecture,
-            )
-        except ArtifactUploadError as err:
-            raise ArtifactUploadError(f"{self.stack.name}: !lambda_package_key: {err}") from err
-        return package_key(arguments.package, bundle)
-
-
-def _project_of(stack) -> Path:
-    return Path(stack.stack_group_config.get("project_path") or os.getcwd())

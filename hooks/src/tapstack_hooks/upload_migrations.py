@@ -5,7 +5,6 @@ Packs the `*.sql` files of the migrations directory into a deterministic zip, up
 to the key, so a change in migrations/ is a change in the stack (and nothing else is).
 """
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +20,7 @@ from tapstack_hooks.artifacts import (
     upload_once,
 )
 from tapstack_hooks.hook_points import check_placement
+from tapstack_hooks.project import project_path
 
 TAG = "upload_migrations"
 POINTS = ("before_create", "before_update")
@@ -86,7 +86,7 @@ class UploadMigrations(Hook):
             raise MigrationsUploadError(
                 f"{self.stack.name}: !{TAG}: `bucket` resolved to {bucket!r}, not a bucket name"
             )
-        project = Path(self.stack.stack_group_config.get("project_path") or os.getcwd())
+        project = project_path(self.stack)
         try:
             bundle = pack_migrations(project / self._arguments.directory)
         except MigrationsUploadError as err:
@@ -97,26 +97,3 @@ class UploadMigrations(Hook):
         else:
             self.logger.info("s3://%s/%s is already there", bucket, key)
         self.stack.parameters[self._arguments.parameter] = key
-
-
-class MigrationsKey(Resolver):
-    """`!migrations_key`: the key `!upload_migrations` uploads under, computed without
-    uploading, so `sceptre diff` and `generate` see the parameter value a launch sends."""
-
-    def setup(self) -> None:
-        """The argument is the migrations directory (optional, default `migrations`)."""
-        argument = self.argument
-        if argument is not None and not (isinstance(argument, str) and argument):
-            self.raise_invalid_argument_error(
-                "!migrations_key takes an optional directory relative to the Sceptre project "
-                f"(default migrations). You gave {argument!r}."
-            )
-        self._directory = argument or "migrations"
-
-    def resolve(self) -> str:
-        """`migrations/<sha256>.zip` of the directory's `*.sql` files."""
-        project = Path(self.stack.stack_group_config.get("project_path") or os.getcwd())
-        try:
-            return bundle_key(pack_migrations(project / self._directory))
-        except MigrationsUploadError as err:
-            self.raise_invalid_argument_error(f"!migrations_key: {err}", err)

@@ -28,11 +28,14 @@ from tapstack_blocks.deploy_role import DeployRole
 from tapstack_hooks.accept_vpc_peering import AcceptVpcPeering
 from tapstack_hooks.cfn_lint import CfnLint
 from tapstack_hooks.empty_buckets import EmptyBuckets
-from tapstack_hooks.push_lambda_image import LambdaImageTag, PushLambdaImage
+from tapstack_hooks.lambda_image_tag import LambdaImageTag
+from tapstack_hooks.lambda_package_key import LambdaPackageKey
+from tapstack_hooks.migrations_key import MigrationsKey
+from tapstack_hooks.push_lambda_image import PushLambdaImage
 from tapstack_hooks.refuse_delete_while_peered import RefuseDeleteWhilePeered
 from tapstack_hooks.rollback_triggers import RollbackTriggers
-from tapstack_hooks.upload_lambda_package import LambdaPackageKey, UploadLambdaPackage
-from tapstack_hooks.upload_migrations import MigrationsKey, UploadMigrations
+from tapstack_hooks.upload_lambda_package import UploadLambdaPackage
+from tapstack_hooks.upload_migrations import UploadMigrations
 from tapstack_resolvers.account_role import AccountRole
 from tapstack_resolvers.ecr_image_digest import EcrImageDigest
 from tapstack_resolvers.managed_prefix_list import ManagedPrefixList

@@ -1,0 +1,34 @@
+"""`!migrations_key`: the key `!upload_migrations` uploads the migrations bundle under, computed
+without uploading.
+
+    MigrationsKey: !migrations_key            # or !migrations_key path/to/migrations
+
+It ships with the hook, in the same distribution, so the two always compute the same key.
+"""
+
+from sceptre.resolvers import Resolver
+
+from tapstack_hooks.project import project_path
+from tapstack_hooks.upload_migrations import MigrationsUploadError, bundle_key, pack_migrations
+
+
+class MigrationsKey(Resolver):
+    """`!migrations_key`: the key `!upload_migrations` uploads under, computed without
+    uploading, so `sceptre diff` and `generate` see the parameter value a launch sends."""
+
+    def setup(self) -> None:
+        """The argument is the migrations directory (optional, default `migrations`)."""
+        argument = self.argument
+        if argument is not None and not (isinstance(argument, str) and argument):
+            self.raise_invalid_argument_error(
+                "!migrations_key takes an optional directory relative to the Sceptre project "
+                f"(default migrations). You gave {argument!r}."
+            )
+        self._directory = argument or "migrations"
+
+    def resolve(self) -> str:
+        """`migrations/<sha256>.zip` of the directory's `*.sql` files."""
+        try:
+            return bundle_key(pack_migrations(project_path(self.stack) / self._directory))
+        except MigrationsUploadError as err:
+            self.raise_invalid_argument_error(f"!migrations_key: {err}", err)
