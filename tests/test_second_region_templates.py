@@ -7,8 +7,8 @@ import json
 import pytest
 from tapstack_blocks.baseline import build_baseline
 from tapstack_hooks.cfn_lint import lint_findings
+from tapstack_tools.checkov_scan import run_checkov
 from tapstack_tools.reachability import Evaluator, Facts, StackInput
-from test_security_scan import run_checkov
 
 
 def properties(document: dict, logical_id: str) -> dict:
