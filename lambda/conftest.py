@@ -1,5 +1,6 @@
-"""Fixtures shared by every Lambda's tests: servers (MariaDB, the local AWS), a Lambda
-context, and a recorder for the responses crhelper sends to CloudFormation."""
+"""Fixtures shared by every Lambda's tests: MariaDB servers (tapstack_local_mariadb), a Lambda
+context, and a recorder for the responses crhelper sends to CloudFormation. The local AWS
+fixtures come from the tapstack_tools pytest plugin."""
 
 import functools
 import uuid
