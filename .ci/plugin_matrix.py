@@ -34,7 +34,8 @@ SCEPTRE = ("4.4", "4.5", "4.7")
 PYTHONS = ("3.10", "3.13")
 # The lower bounds of the plugins' own dependencies (hooks/pyproject.toml, resolvers/...).
 LOWEST = ("boto3==1.34.0", "pydantic==2.6.0", "cfn-lint==1.20.0")
-TEST_TOOLS = ("pytest>=8.3,<10", "pytest-timeout>=2.3")
+# The suites' shared helpers and pytest plugin (tools/): editable, so they find this checkout.
+TEST_TOOLS = ("pytest>=8.3,<10", "pytest-timeout>=2.3", "--editable", str(ROOT / "tools"))
 PLUGINS = {"hooks": "sceptre_tapstack_hooks", "resolvers": "sceptre_tapstack_resolvers"}
 
 
@@ -141,7 +142,7 @@ def test_in(name: str, python: str, requirements: list[str]) -> Outcome:
         return Outcome(name, "?", python, "?", False, time.monotonic() - started, problem)
     sceptre_version, python_version, dependencies = versions(interpreter)
     # UV is the uv the Lambda-package tests build with; the local AWS runs in emulator/'s own
-    # environment (tests/local_aws.py), whatever this one is.
+    # environment (tapstack_tools.local_aws), whatever this one is.
     env = {**os.environ, "UV": uv()}
     env.pop("VIRTUAL_ENV", None)
     pytest = [str(interpreter), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--timeout=600"]

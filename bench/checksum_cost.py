@@ -33,10 +33,8 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambda"))
-
-import mariadb_server
 from sync_bench import DATABASE, DDL, ROW_SQL, TABLE
+from tapstack_local_mariadb import server as mariadb_server
 from tapstack_sync import Dsn
 from tapstack_sync.chunking import COARSER_FACTOR, plan_chunking
 from tapstack_sync.connection import connect, quote

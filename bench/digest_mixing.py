@@ -23,9 +23,6 @@ import hashlib
 import random
 import sys
 from collections.abc import Callable
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambda" / "sync" / "src"))
 
 from tapstack_sync.digest import mix_crc_pair
 

@@ -15,13 +15,10 @@ teardown) must leave no stack in any account.
 
 import os
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-import local_setup
-from aws_accounts import account_session
-from deployment import (
+from tapstack_tools import local_setup
+from tapstack_tools.aws_accounts import account_session
+from tapstack_tools.deployment import (
     ENVIRONMENTS,
     ESTATE_DELETE,
     ESTATE_DIFF,
@@ -29,7 +26,7 @@ from deployment import (
     estate_batches,
     run_sceptre,
 )
-from local_aws import running_local_aws
+from tapstack_tools.local_aws import running_local_aws
 
 
 def remaining_stacks() -> list[str]:

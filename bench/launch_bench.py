@@ -14,14 +14,10 @@ orchestration and the emulator, not AWS provisioning; see docs/deploy-budget.md 
 
 import os
 import shlex
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-import local_setup
-from deployment import (
+from tapstack_tools import local_setup
+from tapstack_tools.deployment import (
     ESTATE_DIFF,
     ESTATE_LAUNCH,
     GROUP_BY_GROUP,
@@ -30,7 +26,7 @@ from deployment import (
     group_launch,
     run_sceptre,
 )
-from local_aws import running_local_aws
+from tapstack_tools.local_aws import running_local_aws
 
 MODES = {
     "group by group (README order, 7 commands)": [group_launch(g) for g in GROUP_BY_GROUP],

@@ -11,9 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from rendered_templates import PROJECT_DIR, lint_all, render_all
+from tapstack_tools.rendered_templates import PROJECT_DIR, lint_all, render_all
 
 BIN = Path(sys.executable).parent
 

@@ -43,9 +43,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambda"))
-
-import mariadb_server
+from tapstack_local_mariadb import server as mariadb_server
 from tapstack_sync import Dsn
 from tapstack_sync.connection import connect
 from tapstack_sync.digest import choose_digest, prepare_session, row_digest_sql
@@ -105,8 +103,7 @@ class Server:
 
 def start(stack: ExitStack, rows: int) -> Server:
     pool = BUFFER_POOL.get(rows, "3G")
-    mariadb_server.SERVER_OPTIONS = (
-        *mariadb_server.SERVER_OPTIONS,
+    options = (
         f"--innodb-buffer-pool-size={pool}",  # later options win over the shared defaults
         "--innodb-log-file-size=512M",
         # Flush fast between runs (settle()), instead of the default 200 pages a second.
@@ -114,10 +111,8 @@ def start(stack: ExitStack, rows: int) -> Server:
         "--innodb-io-capacity-max=40000",
     )
     scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sync-bench-")))
-    server = mariadb_server.start_mariadb(scratch)
+    server = mariadb_server.start_mariadb(scratch, options=options)
     stack.callback(server.stop)
-    admin = mariadb_server
-    del admin
     bootstrap = Dsn(
         host=server.host, port=server.port, user=server.user, password=server.password,
         database="mysql",

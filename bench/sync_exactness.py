@@ -1,7 +1,7 @@
 """Exactness sweep: seeded drift patterns, structured and random, repaired by tapstack-sync and
 by pt-table-sync side by side; how many runs left the copy different from prod?
 
-Each pattern (lambda/drift_patterns.py) is applied to a fresh 40-row table on two MariaDB
+Each pattern (tapstack_tools.drift_patterns) is applied to a fresh 40-row table on two MariaDB
 servers: prod's copy on one, two drifted copies on the other (one for each tool). Structured
 patterns are the changes a linear chunk checksum cannot see (the same change on 2-8 rows,
 values permuted among rows, four rows whose encodings XOR to zero, the same bit flipped in
@@ -24,14 +24,12 @@ from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambda"))
-
-import mariadb_server
-from drift_patterns import SHAPES, base_statements, random_drift, structured_drift
+from tapstack_local_mariadb import server as mariadb_server
 from tapstack_sync import Dsn, SyncRequest, sync
 from tapstack_sync.connection import connect, quote
 from tapstack_sync.digest import DigestKind
 from tapstack_sync.guards import CLASS_TABLE, MARKER_TABLE
+from tapstack_tools.drift_patterns import SHAPES, base_statements, random_drift, structured_drift
 
 TABLE = "reference_rows"
 STRUCTURED_SHARE = 0.75

@@ -1,8 +1,8 @@
-"""Fixtures shared by every Lambda's tests: servers (MariaDB, the local AWS), a Lambda
-context, and a recorder for the responses crhelper sends to CloudFormation."""
+"""Fixtures shared by every Lambda's tests: MariaDB servers (tapstack_local_mariadb), a Lambda
+context, and a recorder for the responses crhelper sends to CloudFormation. The local AWS
+fixtures come from the tapstack_tools pytest plugin."""
 
 import functools
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -11,11 +11,7 @@ from pathlib import Path
 import pymysql
 import pytest
 from crhelper import CfnResource
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from local_ca import TlsFiles, issue
-from mariadb_server import MariaDBServer, start_mariadb
+from tapstack_local_mariadb import MariaDBServer, TlsFiles, issue, start_mariadb
 
 LAMBDA_DIR = Path(__file__).parent
 
@@ -72,7 +68,7 @@ def mariadb(
 ) -> Iterator[MariaDBServer]:
     """A MariaDB server on 127.0.0.1 for the whole session (TLS offered with `server_tls`'s
     certificate, not required); fails loudly when not installed."""
-    server = start_mariadb(tmp_path_factory.mktemp("mariadb"), options=server_tls.server_options())
+    server = start_mariadb(tmp_path_factory.mktemp("mariadb"), tls=server_tls)
     try:
         yield server
     finally:

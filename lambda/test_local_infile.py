@@ -9,7 +9,7 @@ from pathlib import Path
 import MySQLdb
 import pymysql
 import pytest
-from mariadb_server import MariaDBServer
+from tapstack_local_mariadb import MariaDBServer
 from tapstack_migrator.connection import ConnectionSettings
 from tapstack_rotation.database import connector
 from tapstack_sync import Dsn

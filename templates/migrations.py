@@ -40,7 +40,7 @@ from troposphere.awslambda import Function
 MIGRATOR_TIMEOUT_SECONDS = 300
 # The RDS CA bundle in the migrator package, relative to the package root (Lambda runs in
 # /var/task, its package root). TLS to Aurora is required.
-CA_BUNDLE_PATH = "tapstack_migrator/rds-ca-bundle.pem"
+CA_BUNDLE_PATH = "tapstack_db/rds-ca-bundle.pem"  # lambda/tapstack_db, in every database image
 
 MasterCredentials = Literal["rds-managed", "generated"]
 # The tables the validator reads (lambda/validator, tapstack_validator.reference_data): its

@@ -1,17 +1,12 @@
 """Session fixtures for the project tests: rendered templates of every stack, and the whole
 estate launched once on the local AWS for the end-to-end tests."""
 
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-import local_setup
-from deployment import ESTATE_LAUNCH, SceptreRun, journal, run_sceptre
-from rendered_templates import render_all, template_document
+from tapstack_tools import local_setup
+from tapstack_tools.deployment import ESTATE_LAUNCH, SceptreRun, journal, run_sceptre
+from tapstack_tools.rendered_templates import render_all, template_document
 
 
 @pytest.fixture(scope="session")

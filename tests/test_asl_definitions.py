@@ -4,7 +4,7 @@ the check does find a broken one."""
 import copy
 
 import pytest
-from asl_definitions import state_machine_definitions, validation_errors
+from tapstack_tools.asl_definitions import state_machine_definitions, validation_errors
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,9 @@
-"""tests/blast_radius.py judges a command's journals: each write or role outside the command's
+"""tapstack_tools.blast_radius judges a command's journals: each write or role outside the command's
 environment is named, except the one role staging and dev keep for prod."""
 
 import pytest
-from blast_radius import violations
-from deployment import SceptreRun
+from tapstack_tools.blast_radius import violations
+from tapstack_tools.deployment import SceptreRun
 
 ACCOUNTS = {"dev": "111111111111", "staging": "222222222222", "prod": "333333333333"}
 

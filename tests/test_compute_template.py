@@ -3,18 +3,14 @@ pinned by digest in the private subnets with least privilege; an encrypted sessi
 
 import json
 import re
-import sys
 
+import compute
 import pytest
-from rendered_templates import PROJECT_DIR
+import registry
+from sceptre.exceptions import TemplateSceptreHandlerError
 from tapstack_hooks.cfn_lint import lint_findings
 from tapstack_validator.database import LEAVES as VALIDATOR_READS
 from tapstack_validator.sessions import EXPIRES_AT
-
-sys.path.insert(0, str(PROJECT_DIR / "templates"))
-import compute
-import registry
-from sceptre.exceptions import TemplateSceptreHandlerError
 
 DIGEST = "sha256:" + "ab" * 32
 

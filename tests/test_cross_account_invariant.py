@@ -8,9 +8,6 @@ import copy
 import ipaddress
 
 import pytest
-from identity_plane import ConfigStack, config_stack, config_violations
-from reachability import Evaluator, Facts, StackInput, Unknown, violations
-from rendered_templates import PROJECT_DIR
 from sceptre.context import SceptreContext
 from sceptre.plan.plan import SceptrePlan
 from sceptre.resolvers.stack_output import StackOutput
@@ -19,6 +16,9 @@ from tapstack_hooks.accept_vpc_peering import AcceptVpcPeering
 from tapstack_resolvers.account_role import AccountRole
 from tapstack_resolvers.ssm_parameter import SsmParameter
 from tapstack_resolvers.stack_output_cross_account import StackOutputCrossAccount
+from tapstack_tools.identity_plane import ConfigStack, config_stack, config_violations
+from tapstack_tools.reachability import Evaluator, Facts, StackInput, Unknown, violations
+from tapstack_tools.rendered_templates import PROJECT_DIR
 
 PROD = "333333333333"
 
@@ -408,7 +408,7 @@ def test_the_syncs_path_to_staging_and_dev_is_in_the_proof(stacks, facts):
     assert "SyncSecurityGroupId" in sync.document["Parameters"]
 
 
-# The identity plane (tests/identity_plane.py).
+# The identity plane (tapstack_tools.identity_plane).
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ import fnmatch
 import re
 
 import pytest
-from reachability import Evaluator, Facts, StackInput, Unknown
-from rendered_templates import PROJECT_DIR
 from sceptre.context import SceptreContext
 from sceptre.plan.plan import SceptrePlan
 from tapstack_resolvers.account_role import AccountRole
+from tapstack_tools.reachability import Evaluator, Facts, StackInput, Unknown
+from tapstack_tools.rendered_templates import PROJECT_DIR
 
 ACCOUNTS = {"dev": "111111111111", "staging": "222222222222", "prod": "333333333333"}
 OUTSIDER = "999999999999"

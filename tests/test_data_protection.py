@@ -4,21 +4,18 @@ protected. Both settings are rendered, linted and checked against the Guard rule
 
 import json
 import shutil
-import sys
 
-import pytest
-from guard_rules import guard_findings
-from pydantic import ValidationError
-from rendered_templates import PROJECT_DIR, render_all, template_document
-from tapstack_environment.model import GroupConfig
-from tapstack_hooks.cfn_lint import lint_findings
-
-sys.path.insert(0, str(PROJECT_DIR / "templates"))
 import compute
 import database
 import kms
 import network
+import pytest
 import storage
+from pydantic import ValidationError
+from tapstack_environment.model import GroupConfig
+from tapstack_hooks.cfn_lint import lint_findings
+from tapstack_tools.guard_rules import guard_findings
+from tapstack_tools.rendered_templates import PROJECT_DIR, render_all, template_document
 
 GROUP = {
     "environment": "prod",

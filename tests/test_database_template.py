@@ -1,14 +1,10 @@
 """The database template: encryption, managed secret, no password anywhere, env differences."""
 
 import json
-import sys
 
-import pytest
-from rendered_templates import PROJECT_DIR
-from tapstack_hooks.cfn_lint import lint_findings
-
-sys.path.insert(0, str(PROJECT_DIR / "templates"))
 import database
+import pytest
+from tapstack_hooks.cfn_lint import lint_findings
 
 
 @pytest.fixture(scope="module", params=["Delete", "Snapshot"])

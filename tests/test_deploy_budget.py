@@ -3,7 +3,7 @@
 import itertools
 import json
 
-from deploy_budget import (
+from tapstack_tools.deploy_budget import (
     RESOURCE_SECONDS,
     TABLE_BEGIN,
     TABLE_END,
@@ -13,7 +13,7 @@ from deploy_budget import (
     path_to,
     template_seconds,
 )
-from rendered_templates import PROJECT_DIR
+from tapstack_tools.rendered_templates import PROJECT_DIR
 
 DOCUMENT = PROJECT_DIR / "docs" / "deploy-budget.md"
 
@@ -23,7 +23,7 @@ def test_the_document_embeds_the_computed_critical_path():
     assert TABLE_BEGIN in document and TABLE_END in document
     assert embedded_tables(document) == markdown(critical_path()), (
         "docs/deploy-budget.md is out of date with config/ and templates/: run "
-        "`uv run --frozen python tests/deploy_budget.py --write` and review the change"
+        "`uv run --frozen tapstack-deploy-budget --write` and review the change"
     )
 
 

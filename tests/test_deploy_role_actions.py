@@ -1,22 +1,10 @@
 """The deploy role's generated permissions: current, packed, enough for its stacks, narrower than
-PowerUserAccess (tests/deploy_role_actions.py, tests/deploy_role_coverage.py)."""
+PowerUserAccess (tapstack_tools.deploy_role_actions, tapstack_tools.deploy_role_coverage)."""
 
 import copy
 from collections.abc import Callable
 
 import pytest
-from client_calls import UnreadableCallError, calls_in
-from deploy_role_actions import (
-    COMMAND,
-    changes,
-    checked_in,
-    client_actions,
-    regenerate,
-    template_actions,
-)
-from deploy_role_coverage import deploy_role_policies, uncovered, withheld_premises
-from identity_plane import policy
-from managed_policies import document
 from tapstack_blocks.deploy_role_policy import (
     MANAGED_POLICY_CHARACTERS,
     PolicyPackingError,
@@ -24,6 +12,18 @@ from tapstack_blocks.deploy_role_policy import (
     policy_size,
     service_policy_documents,
 )
+from tapstack_tools.client_calls import UnreadableCallError, calls_in
+from tapstack_tools.deploy_role_actions import (
+    COMMAND,
+    changes,
+    checked_in,
+    client_actions,
+    regenerate,
+    template_actions,
+)
+from tapstack_tools.deploy_role_coverage import deploy_role_policies, uncovered, withheld_premises
+from tapstack_tools.identity_plane import policy
+from tapstack_tools.managed_policies import document
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 POWER_USER = "arn:aws:iam::aws:policy/PowerUserAccess"

@@ -1,10 +1,10 @@
-"""The journal check the end-to-end tests run (tests/deploy_role_calls.py), on journal entries
+"""The journal check the end-to-end tests run (tapstack_tools.deploy_role_calls), on journal entries
 shaped as the local AWS writes them, against the deploy roles as rendered."""
 
 import pytest
-from deploy_role_calls import refused
-from deploy_role_coverage import deploy_role_policies
-from iam_actions import UnmappedOperationError, for_client_call, for_journaled_call
+from tapstack_tools.deploy_role_calls import refused
+from tapstack_tools.deploy_role_coverage import deploy_role_policies
+from tapstack_tools.iam_actions import UnmappedOperationError, for_client_call, for_journaled_call
 
 STAGING = "arn:aws:iam::222222222222:role/tapstack-deploy-staging"
 

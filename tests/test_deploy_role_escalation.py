@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from identity_plane import policy
-from managed_policies import customer_managed, document
-from reachability import Evaluator, Facts, StackInput
+from tapstack_tools.identity_plane import policy
+from tapstack_tools.managed_policies import customer_managed, document
+from tapstack_tools.reachability import Evaluator, Facts, StackInput
 
 PROD = "333333333333"
 DEPLOY_ROLE = f"arn:aws:iam::{PROD}:role/tapstack-deploy-prod"
@@ -285,7 +285,7 @@ def test_a_role_without_the_boundary_is_refused_naming_file_resource_and_key(tmp
     import shutil
     import subprocess
 
-    from rendered_templates import PROJECT_DIR
+    from tapstack_tools.rendered_templates import PROJECT_DIR
 
     for folder in ("config", "templates"):
         shutil.copytree(PROJECT_DIR / folder, tmp_path / folder)

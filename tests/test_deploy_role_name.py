@@ -5,10 +5,10 @@ renames both."""
 import json
 
 import pytest
-from rendered_templates import PROJECT_DIR
 from sceptre.context import SceptreContext
 from sceptre.plan.plan import SceptrePlan
 from tapstack_environment import conventions
+from tapstack_tools.rendered_templates import PROJECT_DIR
 
 GROUPS = ["dev/us-east-1", "staging/us-east-1", "prod/us-east-1"]
 

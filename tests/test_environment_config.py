@@ -3,45 +3,8 @@
 Each case edits one line of a copy of the real project and runs the real `sceptre` CLI.
 """
 
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from rendered_templates import PROJECT_DIR
-
-SCEPTRE = str(Path(sys.executable).with_name("sceptre"))
-
-
-def copy_project(tmp_path: Path) -> Path:
-    for folder in ("config", "templates"):
-        shutil.copytree(PROJECT_DIR / folder, tmp_path / folder)
-    return tmp_path
-
-
-def edit(project: Path, relative: str, old: str, new: str) -> None:
-    path = project / relative
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {relative}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def run_sceptre(project: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 - fixed argv, no shell
-        [SCEPTRE, "--dir", str(project), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        # An endpoint that refuses connections: any AWS call would fail differently.
-        env={
-            "PATH": "/usr/bin:/bin",
-            "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
-            "AWS_ACCESS_KEY_ID": "x",
-            "AWS_SECRET_ACCESS_KEY": "x",
-        },
-    )
-
+from tapstack_tools.project_copy import copy_project, edit, run_sceptre
 
 BAD_CONFIG = [
     pytest.param(
@@ -266,7 +229,7 @@ def test_a_shared_deployer_is_accepted_only_with_the_flag_and_warns(tmp_path):
 
 
 def test_each_iam_stack_is_given_its_own_environments_deployer():
-    from deployment import stacks_of
+    from tapstack_tools.deployment import stacks_of
 
     for environment in ("dev", "staging", "prod"):
         (iam,) = [s for s in stacks_of(f"{environment}/us-east-1") if s.name.endswith("/iam")]

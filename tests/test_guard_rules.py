@@ -7,8 +7,8 @@ import json
 import re
 
 import pytest
-from guard_rules import GUARD_DIR, RULES_DIR, guard_documents, guard_findings
-from rendered_templates import PROJECT_DIR
+from tapstack_tools.guard_rules import GUARD_DIR, RULES_DIR, guard_documents, guard_findings
+from tapstack_tools.rendered_templates import PROJECT_DIR
 
 SECURITY_DOC = PROJECT_DIR / "docs" / "security.md"
 RULE_SETS = ["rule_set_pci_dss_3_2_1", "rule_set_nist800_53rev5", "rule_set_wa-Security-Pillar"]

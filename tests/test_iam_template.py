@@ -1,7 +1,7 @@
 """The iam stack: exact principals, an ExternalId, least privilege with explicit resources."""
 
 import pytest
-from deployment import stacks_of
+from tapstack_tools.deployment import stacks_of
 
 PROD, STAGING, DEV = "333333333333", "222222222222", "111111111111"
 

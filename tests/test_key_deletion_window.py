@@ -6,14 +6,10 @@ modelled there: docs/emulator.md)."""
 
 import datetime
 import json
-import sys
 import uuid
 
-import pytest
-from rendered_templates import PROJECT_DIR
-
-sys.path.insert(0, str(PROJECT_DIR / "templates"))
 import kms
+import pytest
 
 pytestmark = pytest.mark.e2e
 

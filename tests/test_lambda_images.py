@@ -15,9 +15,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from rendered_templates import PROJECT_DIR, render_all, template_document
+from tapstack_tools.rendered_templates import PROJECT_DIR, render_all, template_document
 
-FUNCTIONS = sorted(path.parent for path in (PROJECT_DIR / "lambda").glob("*/pyproject.toml"))
+# Packages the functions' images share (named build contexts), not functions of their own.
+LIBRARIES = {"tapstack_db"}
+FUNCTIONS = sorted(
+    path.parent
+    for path in (PROJECT_DIR / "lambda").glob("*/pyproject.toml")
+    if path.parent.name not in LIBRARIES
+)
 
 
 def _distribution(folder: Path) -> str:

@@ -12,11 +12,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from deployment import ALL_GROUPS, PROJECT_DIR, estate_batches
-from launch_order import DOCUMENT, embedded, environment_of, table
 from sceptre.context import SceptreContext
 from sceptre.exceptions import InvalidConfigFileError
 from sceptre.plan.plan import SceptrePlan
+from tapstack_tools.deployment import ALL_GROUPS, PROJECT_DIR, estate_batches
+from tapstack_tools.launch_order import DOCUMENT, embedded, environment_of, table
 
 ACCEPTERS = ("staging/us-east-1", "dev/us-east-1")
 
@@ -111,7 +111,7 @@ def test_no_config_reads_a_variable_but_the_bootstrap_and_the_suffix():
 
 def test_the_documented_launch_order_is_sceptres_graph():
     document = DOCUMENT.read_text(encoding="utf-8")
-    assert embedded(document) == table(), "run: uv run python tests/launch_order.py --write"
+    assert embedded(document) == table(), "run: uv run tapstack-launch-order --write"
 
 
 @pytest.mark.parametrize("path", [".", "prod/.", "./dev"])

@@ -2,7 +2,7 @@
 
 import itertools
 
-from launch_progress import LaunchProgress
+from tapstack_tools.launch_progress import LaunchProgress
 
 # Lines as Sceptre 4.7 prints them during `sceptre launch -y ''` (taken from a run).
 LAUNCH = [

@@ -12,15 +12,12 @@ import uuid
 from types import SimpleNamespace
 
 import boto3
-import deployers
 import pymysql
 import pytest
-import rotation_demo
-import sync_demo
-import validator_demo
-import workflow_runs
-from aws_accounts import account_session, accounts
-from deployment import (
+from tapstack_hooks.build_context import context_tag
+from tapstack_tools import deployers, rotation_demo, sync_demo, validator_demo, workflow_runs
+from tapstack_tools.aws_accounts import account_session, accounts
+from tapstack_tools.deployment import (
     GROUPS,
     PROJECT_DIR,
     VALIDATOR_CONTEXT,
@@ -29,7 +26,6 @@ from deployment import (
     run_sceptre,
     stacks_of,
 )
-from tapstack_hooks.build_context import context_tag
 
 pytestmark = pytest.mark.e2e
 
@@ -697,7 +693,7 @@ def test_sync_target_role_trusts_only_prods_sync_role_with_an_external_id(launch
 
 def test_sync_copies_reference_data_once_and_never_production_tables(launched):
     # GIVEN demo reference data in prod; WHEN the deployed sync workflow runs twice, started as
-    # its schedule starts it (tests/sync_demo.py); THEN the first copies, the second finds
+    # its schedule starts it (tapstack_tools.sync_demo); THEN the first copies, the second finds
     # nothing, and accounts/transactions are unchanged in every environment.
     assert sync_demo.demonstrate(echo=lambda _text: None) == []
     # AND both were executions of the deployed definition, every step run as its history says

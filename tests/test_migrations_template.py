@@ -3,13 +3,11 @@
 import copy
 import json
 import re
-import sys
 
 import pytest
-from rendered_templates import PROJECT_DIR
 from tapstack_hooks.cfn_lint import lint_findings
+from tapstack_tools.rendered_templates import PROJECT_DIR
 
-sys.path.insert(0, str(PROJECT_DIR / "templates"))
 import migrations
 
 
@@ -98,7 +96,7 @@ def test_rotation_function_runs_in_the_vpc_with_least_privilege(document):
     function = resources["RotationFunction"]["Properties"]
     assert set(function["VpcConfig"]) == {"SubnetIds", "SecurityGroupIds"}
     assert function["Environment"]["Variables"] == {
-        "DATABASE_CA_BUNDLE": "tapstack_rotation/rds-ca-bundle.pem"
+        "DATABASE_CA_BUNDLE": "tapstack_db/rds-ca-bundle.pem"
     }
     role = resources["RotationFunctionRole"]["Properties"]
     statements = {s["Sid"]: s for s in role["Policies"][0]["PolicyDocument"]["Statement"]}

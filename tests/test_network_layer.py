@@ -1,4 +1,5 @@
-"""Every port and protocol (tests/network_layer.py): the NACLs carry only MySQL and its replies
+"""Every port and protocol (tapstack_tools.network_layer): the NACLs carry only MySQL and its
+replies
 between prod and staging/dev, the security groups nothing at all; the proof fails closed on
 what it cannot evaluate, and catches each breaking rule below added to a copy of a real
 template."""
@@ -7,15 +8,15 @@ import copy
 import ipaddress
 
 import pytest
-from network_layer import ManagedPrefixList, OwnVpcGroup, violations
-from reachability import Facts, StackInput, Unknown
-from rendered_templates import PROJECT_DIR
 from sceptre.context import SceptreContext
 from sceptre.plan.plan import SceptrePlan
 from sceptre.resolvers.stack_output import StackOutput
 from tapstack_blocks.subnets import MAX_AZS, SUBNET_HOST_BITS
 from tapstack_resolvers.account_role import AccountRole
 from tapstack_resolvers.managed_prefix_list import ManagedPrefixList as PrefixListResolver
+from tapstack_tools.network_layer import ManagedPrefixList, OwnVpcGroup, violations
+from tapstack_tools.reachability import Facts, StackInput, Unknown
+from tapstack_tools.rendered_templates import PROJECT_DIR
 
 
 def static_value(value, group: str):

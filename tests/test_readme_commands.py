@@ -1,10 +1,10 @@
 """The README's commands are the ones `make up`, `make demo`, the e2e tests and the benches run
-(tests/deployment.py), and those are all in the README: neither side can drift alone."""
+(tapstack_tools.deployment), and those are all in the README: neither side can drift alone."""
 
 import re
 import shlex
 
-from deployment import (
+from tapstack_tools.deployment import (
     ALL_GROUPS,
     BOOTSTRAP_COMMANDS,
     ESTATE_DELETE,
@@ -33,7 +33,8 @@ def readme_commands() -> set[tuple[str, ...]]:
 
 
 def run_commands() -> set[tuple[str, ...]]:
-    """Every command tests/deployment.py gives `make up`, the demo, the e2e and the benches."""
+    """Every command tapstack_tools.deployment gives `make up`, the demo, the e2e and the
+    benches."""
     return {
         ESTATE_LAUNCH,
         ESTATE_DIFF,

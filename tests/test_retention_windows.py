@@ -4,7 +4,6 @@ parameters, and nothing in templates/ chooses them per environment."""
 
 import pytest
 import yaml
-from rendered_templates import PROJECT_DIR, template_document
 from sceptre.context import SceptreContext
 from sceptre.plan.plan import SceptrePlan
 from tapstack_blocks.retention import (
@@ -13,6 +12,7 @@ from tapstack_blocks.retention import (
     KEY_DELETION_WINDOW_PARAMETER,
     LOG_RETENTION_PARAMETER,
 )
+from tapstack_tools.rendered_templates import PROJECT_DIR, template_document
 
 WINDOW_OF_PARAMETER = {
     LOG_RETENTION_PARAMETER: "log_days",

@@ -19,8 +19,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from deployment import SCEPTRE
-from local_aws import running_local_aws
+from tapstack_tools.deployment import SCEPTRE
+from tapstack_tools.local_aws import running_local_aws
 
 pytestmark = pytest.mark.e2e
 

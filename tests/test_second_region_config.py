@@ -2,8 +2,8 @@
 AWS call, naming file, key and value."""
 
 import pytest
-from deployment import SECOND_REGION_GROUPS, stacks_of
-from test_environment_config import copy_project, edit, run_sceptre
+from tapstack_tools.deployment import SECOND_REGION_GROUPS, stacks_of
+from tapstack_tools.project_copy import copy_project, edit, run_sceptre
 
 BAD_CONFIG = [
     pytest.param(

@@ -9,11 +9,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import pytest
-import sync_demo
-import validator_demo
-from aws_accounts import account_session
-from deployment import group_state, peering_states
-from writer_names import WriterName, writer_names
+from tapstack_tools import sync_demo, validator_demo
+from tapstack_tools.aws_accounts import account_session
+from tapstack_tools.deployment import group_state, peering_states
+from tapstack_tools.writer_names import WriterName, writer_names
 
 pytestmark = pytest.mark.e2e
 

@@ -3,16 +3,12 @@ the StackSet and its roles, the regional baseline, Route 53 failover."""
 
 import fnmatch
 import json
-import sys
 
 import pytest
-from reachability import Evaluator, Facts, StackInput
-from rendered_templates import PROJECT_DIR
-from tapstack_hooks.cfn_lint import lint_findings
-from test_security_scan import run_checkov
-
-sys.path.insert(0, str(PROJECT_DIR / "templates"))
 from tapstack_blocks.baseline import build_baseline
+from tapstack_hooks.cfn_lint import lint_findings
+from tapstack_tools.checkov_scan import run_checkov
+from tapstack_tools.reachability import Evaluator, Facts, StackInput
 
 
 def properties(document: dict, logical_id: str) -> dict:

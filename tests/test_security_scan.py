@@ -6,45 +6,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from rendered_templates import PROJECT_DIR, template_document
-
-SCANNER_PROJECT = PROJECT_DIR / "tests" / "scanners"
-
-
-def write_templates(rendered: dict[str, dict], folder: Path) -> None:
-    for name, stack in rendered.items():
-        document = template_document(stack["body"])
-        (folder / f"{name.replace('/', '-')}.json").write_text(json.dumps(document, indent=1))
-
-
-def run_checkov(folder: Path) -> dict:
-    uv = os.environ.get("UV") or shutil.which("uv")  # `uv run` exports UV
-    assert uv, "uv is needed to run the scanner environment"
-    result = subprocess.run(  # noqa: S603 - fixed argv
-        [
-            uv,
-            "run",
-            "--frozen",
-            "--quiet",
-            "--project",
-            str(SCANNER_PROJECT),
-            "checkov",
-            "--directory",
-            str(folder),
-            "--framework",
-            "cloudformation",
-            "--skip-download",
-            "--output",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.stdout.strip(), result.stderr[-2000:]
-    report = json.loads(result.stdout)
-    return report[0] if isinstance(report, list) else report
+from tapstack_tools.checkov_scan import SCANNER_PROJECT, run_checkov, write_templates
+from tapstack_tools.rendered_templates import PROJECT_DIR, template_document
 
 
 def test_checkov_reports_no_failed_check(rendered, tmp_path):

@@ -1,7 +1,7 @@
 """What Sceptre builds from config/: tags, deploy roles and parameters of every stack."""
 
 import pytest
-from deployment import GROUPS, stacks_of
+from tapstack_tools.deployment import GROUPS, stacks_of
 
 ACCOUNTS = {"dev": "111111111111", "staging": "222222222222", "prod": "333333333333"}
 TAG_KEYS = {"Project", "Environment", "Owner", "CostCenter", "ManagedBy"}

@@ -3,11 +3,11 @@
 - Every `FROM` names the one base image, pinned by digest (BASE_IMAGE): a moved tag cannot
   change what is built, and all images move together when the pin is refreshed
   (docs/security.md, "Supply chain").
-- A CA bundle in an image (every image whose package has a MySQL driver needs one) is the
-  packaged copy (lambda/migrator/scripts/refresh_rds_ca_bundle.py writes the same bytes to every
-  package that connects to Aurora), copied from the build context, either as a loose file with
-  DATABASE_CA_BUNDLE naming it, or inside the function's package. A file fetched from a URL
-  must carry `ADD --checksum=sha256:...`.
+- A CA bundle in an image (every image whose package has a MySQL driver needs one) is the one
+  packaged copy (lambda/tapstack_db, written by `tapstack-refresh-rds-ca-bundle`), copied from
+  the build context or a named build context (`COPY --from=tapstack_db`), either as a loose file
+  with DATABASE_CA_BUNDLE naming it, or inside a package. A file fetched from a URL must carry
+  `ADD --checksum=sha256:...`.
 The tests fail when an image's bundle drifts from the packaged copy, a URL is fetched without a
 checksum, or a base image is unpinned or pinned differently."""
 
@@ -15,9 +15,10 @@ import re
 from pathlib import Path
 
 import pytest
-from rendered_templates import PROJECT_DIR
+from tapstack_hooks.build_context import named_contexts
+from tapstack_tools.rendered_templates import PROJECT_DIR
 
-PACKAGED_BUNDLE = PROJECT_DIR / "lambda/migrator/src/tapstack_migrator/rds-ca-bundle.pem"
+PACKAGED_BUNDLE = PROJECT_DIR / "lambda/tapstack_db/src/tapstack_db/rds-ca-bundle.pem"
 BUNDLE_NAME = PACKAGED_BUNDLE.name
 DOCKERFILES = sorted((PROJECT_DIR / "lambda").glob("*/Dockerfile"))
 # AWS's Lambda Python 3.12 base image, by digest (refresh: docs/security.md, "Supply chain").
@@ -33,22 +34,30 @@ def instructions(dockerfile: Path) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
-def _copied_sources(line: str, context: Path) -> list[Path]:
-    words = [word for word in line.split()[1:] if not word.startswith("--")]
-    return [context / source for source in words[:-1]]
+def _copied(line: str, contexts: dict[str, Path]) -> list[tuple[Path, str]]:
+    """(source, destination in the image) of a COPY from the build context or a named one;
+    nothing for a COPY from a build stage."""
+    words = line.split()[1:]
+    named = [word.removeprefix("--from=") for word in words if word.startswith("--from=")]
+    context = contexts.get(named[0]) if named else contexts[""]
+    paths = [word for word in words if not word.startswith("--")]
+    destination = paths[-1].replace("${LAMBDA_TASK_ROOT}", "/var/task")
+    return [(context / source, destination) for source in paths[:-1]] if context else []
 
 
-def image_bundles(dockerfile: Path) -> list[Path]:
-    """Every CA bundle the image copies from its build context (loose or inside a package)."""
-    found = []
+def image_bundles(dockerfile: Path) -> dict[Path, str]:
+    """Every CA bundle the image copies (loose or inside a package): {file: path in the image}."""
+    contexts = {"": dockerfile.parent, **named_contexts(dockerfile.parent, dockerfile.name)}
+    found = {}
     for line in instructions(dockerfile):
-        if not line.startswith("COPY") or "--from=" in line:
+        if not line.startswith("COPY"):
             continue
-        for source in _copied_sources(line, dockerfile.parent):
+        for source, destination in _copied(line, contexts):
             if source.is_dir():
-                found += sorted(source.rglob(BUNDLE_NAME))
+                for bundle in sorted(source.rglob(BUNDLE_NAME)):
+                    found[bundle] = f"{destination}/{bundle.relative_to(source).as_posix()}"
             elif source.suffix == ".pem":
-                found.append(source)
+                found[source] = destination
     return found
 
 
@@ -75,7 +84,7 @@ def test_the_image_takes_nothing_unpinned(dockerfile):
     for copied in bundles:
         assert copied.read_bytes() == PACKAGED_BUNDLE.read_bytes(), (
             f"{copied} drifted from the packaged copy {PACKAGED_BUNDLE}: run "
-            "lambda/migrator/scripts/refresh_rds_ca_bundle.py"
+            "tapstack-refresh-rds-ca-bundle"
         )
     for line in lines:
         if line.startswith("COPY") and ".pem" in line:
@@ -84,28 +93,22 @@ def test_the_image_takes_nothing_unpinned(dockerfile):
     for line in lines:
         if line.startswith("ENV DATABASE_CA_BUNDLE="):
             named = line.split("=", 1)[1]
-            source = dockerfile.parent / "src"
-            copied = [
-                f"/var/task/{bundle.relative_to(source)}"
-                for bundle in bundles
-                if bundle.is_relative_to(source)
-            ]
-            assert named in copied, f"{dockerfile}: {line} names no bundle the image copies"
+            assert named in bundles.values(), f"{dockerfile}: {line} names no copied bundle"
 
 
 def _copy_of(name: str, folder: Path) -> Path:
-    """lambda/<name>'s Dockerfile and build context under `folder` (a scratch copy)."""
-    source = PROJECT_DIR / "lambda" / name
-    for path in (
-        source / "Dockerfile",
-        source / "pyproject.toml",
-        *source.glob("*.pem"),
-        *source.glob("src/*/*.pem"),
-    ):
-        target = folder / path.relative_to(source)
+    """lambda/<name>'s Dockerfile and build context, and the named build contexts beside it,
+    under `folder` (a scratch copy of lambda/)."""
+    lambda_dir = PROJECT_DIR / "lambda"
+    context = lambda_dir / name
+    sources = [context / "Dockerfile", context / "pyproject.toml", *context.glob("src/*/*.pem")]
+    for named in named_contexts(context).values():
+        sources += named.glob("src/*/*.pem")
+    for path in sources:
+        target = folder / path.relative_to(lambda_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(path.read_bytes())
-    return folder / "Dockerfile"
+    return folder / name / "Dockerfile"
 
 
 @pytest.mark.parametrize("name", ["validator", "sync"])

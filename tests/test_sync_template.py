@@ -2,15 +2,11 @@
 the function's role and encryption, and the monitoring alarms that watch it by name."""
 
 import json
-import sys
 
-import pytest
-from rendered_templates import PROJECT_DIR
-from tapstack_hooks.cfn_lint import lint_findings
-
-sys.path.insert(0, str(PROJECT_DIR / "templates"))
 import monitoring
+import pytest
 import sync
+from tapstack_hooks.cfn_lint import lint_findings
 
 
 @pytest.fixture(scope="module")

@@ -60,7 +60,8 @@ def test_network_is_private_only(documents):
     for name, document in stacks_named(documents, "network"):
         for logical_id, route in resources(document, "AWS::EC2::Route").items():
             # The only routes beyond the VPC: back to prod's sync subnets over the peering
-            # connection, and only where the stack accepts it (tests/reachability.py proves where).
+            # connection, and only where the stack accepts it (tapstack_tools.reachability proves
+            # where).
             assert route["Condition"].startswith("AcceptsPeering"), f"{name}: {logical_id}"
             assert set(route["Properties"]) == {
                 "RouteTableId",

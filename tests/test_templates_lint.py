@@ -1,6 +1,6 @@
 """Every stack of every group renders and passes cfn-lint with zero findings of any level."""
 
-from rendered_templates import lint_all
+from tapstack_tools.rendered_templates import lint_all
 
 EXPECTED_GROUPS = {"dev/us-east-1", "staging/us-east-1", "prod/us-east-1"}
 FOUNDATION_STACKS = {"kms", "network", "storage"}

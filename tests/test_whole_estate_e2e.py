@@ -1,9 +1,10 @@
 """End to end on the local AWS, the README's commands over the whole estate: one launch brings it
 up in Sceptre's graph order (the `estate` fixture, tests/conftest.py); every launch again changes
 nothing and `sceptre diff` is clean; each environment's command writes and assumes only in its
-own environment (every CloudFormation write and AssumeRole recorded, tests/blast_radius.py); every
+own environment (every CloudFormation write and AssumeRole recorded, tapstack_tools.blast_radius);
+every
 call a deploy role makes, from the images' publication to the last delete, is allowed by its
-deployed policies (the local AWS's call journal, tests/deploy_role_calls.py); an accepter
+deployed policies (the local AWS's call journal, tapstack_tools.deploy_role_calls); an accepter
 group's delete refuses while prod peers with it and, once prod's peering is gone,
 deletes only its own stacks; then the rest goes.
 
@@ -13,10 +14,10 @@ The last module of the e2e suite: it tears the estate down.
 import shutil
 
 import pytest
-from aws_accounts import account_session, accounts
-from blast_radius import violations
-from deploy_role_calls import deploy_role_calls, deployed_policies, refused
-from deployment import (
+from tapstack_tools.aws_accounts import account_session, accounts
+from tapstack_tools.blast_radius import violations
+from tapstack_tools.deploy_role_calls import deploy_role_calls, deployed_policies, refused
+from tapstack_tools.deployment import (
     ALL_GROUPS,
     ESTATE_DIFF,
     ESTATE_LAUNCH,

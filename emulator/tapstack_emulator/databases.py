@@ -1,24 +1,18 @@
 """Local Aurora: one MariaDB server per account, started on first use, stopped with the emulator.
 
 A DB cluster is a database and its master user on the account's server. The server lifecycle is
-the project's shared stdlib module `lambda/mariadb_server.py` (imported by path: it belongs to
-the lambda tests, not to this package); here it gets TLS with the emulator's CA.
+the project's package `tapstack_local_mariadb` (shared with the lambda tests); each server
+presents a certificate from the emulator's CA.
 """
 
-import importlib.util
-import os
-import sys
 import threading
 from dataclasses import dataclass
-from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import pymysql
+from tapstack_local_mariadb import MariaDBServer, MariaDBUnavailableError, start_mariadb
 
 from tapstack_emulator import runtime, tls
 
-LIFECYCLE_MODULE = Path(__file__).resolve().parents[2] / "lambda" / "mariadb_server.py"
 # What Aurora MySQL grants its master user (no SUPER, no FILE, no SHUTDOWN).
 MASTER_PRIVILEGES = (
     "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, PROCESS, REFERENCES, INDEX, ALTER, "
@@ -28,7 +22,7 @@ MASTER_PRIVILEGES = (
 )
 
 _lock = threading.Lock()
-_servers: dict[str, Any] = {}
+_servers: dict[str, MariaDBServer] = {}
 _owners: dict[tuple[str, str, str], str] = {}  # (account, "database"|"user", name) -> cluster
 
 
@@ -44,38 +38,15 @@ class Endpoint:
     port: int
 
 
-def _lifecycle() -> ModuleType:
-    name = "tapstack_emulator_mariadb_server"
-    if name in sys.modules:
-        return sys.modules[name]
-    path = Path(os.environ.get("TAPSTACK_MARIADB_SERVER_MODULE", LIFECYCLE_MODULE))
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None or not path.is_file():
-        raise LocalDatabaseError(f"the MariaDB lifecycle module is missing: {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    files = tls.files()
-    # Our own copy of the module: TLS options for the servers this process starts.
-    module.SERVER_OPTIONS = (
-        *module.SERVER_OPTIONS,
-        f"--ssl-ca={files.ca}",
-        f"--ssl-cert={files.cert}",
-        f"--ssl-key={files.key}",
-    )
-    return module
-
-
-def server_for(account_id: str) -> Any:
-    """The account's MariaDB server (a `mariadb_server.MariaDBServer`), started if needed."""
+def server_for(account_id: str) -> MariaDBServer:
+    """The account's MariaDB server, started (presenting the emulator's certificate) if needed."""
     with _lock:
         server = _servers.get(account_id)
         if server is None or server.process.poll() is not None:
-            lifecycle = _lifecycle()
             base_dir = runtime.work_dir() / "mariadb" / account_id
             try:
-                server = lifecycle.start_mariadb(base_dir, user="tapstack_emulator")
-            except lifecycle.MariaDBUnavailableError as err:
+                server = start_mariadb(base_dir, user="tapstack_emulator", tls=tls.files())
+            except MariaDBUnavailableError as err:
                 raise LocalDatabaseError(f"local Aurora needs MariaDB: {err}") from err
             _servers[account_id] = server
             runtime.on_shutdown(f"MariaDB of {account_id}", server.stop)

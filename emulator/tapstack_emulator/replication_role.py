@@ -17,8 +17,7 @@ from typing import Any
 from moto.iam.models import iam_backends
 from moto.kms.models import kms_backends
 from moto.s3.models import FakeBucket
-
-from tapstack_emulator.policy_evaluation import ALLOW, DENY, Request, decide
+from tapstack_iam_policy import ALLOW, DENY, Request, decide
 
 S3_SERVICE = "s3.amazonaws.com"
 

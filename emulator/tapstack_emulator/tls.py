@@ -9,28 +9,19 @@ clients verify them with.
 import datetime
 import ipaddress
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from tapstack_local_mariadb import TlsFiles
 
 from tapstack_emulator import runtime
 
 VALID_DAYS = 7
 _lock = threading.Lock()
-_files: "TlsFiles | None" = None
-
-
-@dataclass(frozen=True)
-class TlsFiles:
-    """PEM files: the CA certificate, and the server's certificate and key."""
-
-    ca: Path
-    cert: Path
-    key: Path
+_files: TlsFiles | None = None
 
 
 def files() -> TlsFiles:

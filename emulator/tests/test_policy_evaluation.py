@@ -1,7 +1,7 @@
 """The policy evaluator behind the replication role checks, tested directly (no server)."""
 
 import pytest
-from tapstack_emulator.policy_evaluation import ALLOW, DENY, Request, decide
+from tapstack_iam_policy import ALLOW, DENY, Request, decide
 
 ROLE = "arn:aws:iam::123456789012:role/replication"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/k"

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 import sceptre.plan.actions
 from sceptre.hooks import Hook
-from sceptre_scratch import place_hook
+from tapstack_tools.sceptre_scratch import place_hook
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 Records each call (argv, whether stdin was given) as a JSON line in $FAKE_DOCKER_LOG; fails the
 subcommand named in $FAKE_DOCKER_FAIL the way Docker does. `login` writes an auth entry into
 $DOCKER_CONFIG/config.json and `push` refuses without one, as the real client does; a push
-uploads a manifest of the built context to the local AWS's ECR (tests/image_push.py).
+uploads a manifest of the built context to the local AWS's ECR (tapstack_tools.image_push).
 """
 
 import base64
@@ -48,9 +48,8 @@ def push(image: str) -> int:
     if not any(registry in url for url in auths):
         print("no basic auth credentials", file=sys.stderr)
         return 1
-    sys.path.insert(0, os.environ["FAKE_DOCKER_TESTS_DIR"])
     import boto3
-    from image_push import ImageSettings, push_image
+    from tapstack_tools.image_push import ImageSettings, push_image
 
     repository, tag = image.split("/", 1)[1].rsplit(":", 1)
     ecr = boto3.client("ecr", region_name=registry.split(".")[3])

@@ -8,13 +8,13 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from sceptre.exceptions import InvalidHookArgumentSyntaxError
-from sceptre_scratch import place_hook
 from tapstack_hooks.accept_vpc_peering import (
     AcceptVpcPeering,
     PeeringAcceptanceError,
     wait_until_active,
 )
 from tapstack_hooks.hook_points import HookPlacementError
+from tapstack_tools.sceptre_scratch import place_hook
 
 ACCOUNTS = {"dev": "111111111111", "staging": "222222222222", "prod": "333333333333"}
 REGION = "us-east-1"

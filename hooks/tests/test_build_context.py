@@ -3,7 +3,12 @@
 import os
 
 import pytest
-from tapstack_hooks.build_context import BuildContextError, context_files, context_tag
+from tapstack_hooks.build_context import (
+    BuildContextError,
+    context_files,
+    context_tag,
+    named_contexts,
+)
 
 
 def make_context(root, files: dict[str, str], ignore: str | None = None):
@@ -68,3 +73,27 @@ def test_unsupported_contexts_are_refused(tmp_path, ignore, message):
         (root / "Dockerfile").unlink()
     with pytest.raises(BuildContextError, match=message):
         context_tag(root)
+
+
+SHARED_COPY = "FROM scratch AS build\nFROM scratch\nCOPY --from=shared src/lib /lib\n"
+
+
+def test_a_named_build_context_beside_the_context_counts_in_the_tag(tmp_path):
+    # GIVEN a function whose Dockerfile copies from `shared`, a folder beside its context
+    root = make_context(tmp_path / "app", {"Dockerfile": SHARED_COPY, "src/app.py": ""})
+    make_context(tmp_path / "shared", {"src/lib/__init__.py": "x = 1\n"})
+    (tmp_path / "shared/Dockerfile").unlink()
+    before = context_tag(root)
+    # WHEN the shared folder changes, THEN the tag does
+    (tmp_path / "shared/src/lib/__init__.py").write_text("x = 2\n")
+    assert named_contexts(root) == {"shared": tmp_path / "shared"}
+    assert context_tag(root) != before
+
+
+def test_build_stages_and_missing_folders_are_not_named_contexts(tmp_path):
+    dockerfile = (
+        "FROM scratch AS build\nFROM scratch\nCOPY --from=build /a /a\nCOPY --from=nginx /b /b\n"
+    )
+    root = make_context(tmp_path / "app", {"Dockerfile": dockerfile})
+    make_context(tmp_path / "build", {"x": ""})  # a folder named like the stage: still the stage
+    assert named_contexts(root) == {}

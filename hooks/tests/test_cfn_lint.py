@@ -6,7 +6,6 @@ import sys
 
 import pytest
 from sceptre.exceptions import InvalidHookArgumentSyntaxError
-from sceptre_scratch import place_hook
 from tapstack_hooks.cfn_lint import (
     CfnLint,
     CfnLintMissingError,
@@ -14,6 +13,7 @@ from tapstack_hooks.cfn_lint import (
     lint_findings,
 )
 from tapstack_hooks.hook_points import HookPlacementError
+from tapstack_tools.sceptre_scratch import place_hook
 
 CLEAN = {
     "Resources": {

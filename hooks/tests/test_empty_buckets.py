@@ -8,9 +8,9 @@ import uuid
 import pytest
 from sceptre.exceptions import InvalidHookArgumentSyntaxError
 from sceptre.stack import Stack
-from sceptre_scratch import sceptre, write_project
 from tapstack_hooks.empty_buckets import BucketEmptyingError, EmptyBuckets
 from tapstack_hooks.hook_points import HookPlacementError
+from tapstack_tools.sceptre_scratch import sceptre, write_project
 
 
 def bucket_stack(local_aws, buckets: list[str], extra_outputs: dict | None = None) -> str:

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 from sceptre.exceptions import InvalidHookArgumentSyntaxError, InvalidResolverArgumentError
-from sceptre_scratch import place_hook
 from tapstack_hooks.build_context import context_tag
 from tapstack_hooks.docker_cli import ImagePushError, NoDockerDaemonError
 from tapstack_hooks.hook_points import HookPlacementError
 from tapstack_hooks.lambda_image_tag import LambdaImageTag
 from tapstack_hooks.push_lambda_image import PushLambdaImage
+from tapstack_tools.sceptre_scratch import place_hook
 
-TESTS_DIR = Path(__file__).resolve().parents[2] / "tests"
 REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"  # the bootstrap identity's account
 
 
@@ -52,7 +51,6 @@ def fake_docker(tmp_path, monkeypatch):
     log.touch()
     monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
     monkeypatch.setenv("FAKE_DOCKER_LOG", str(log))
-    monkeypatch.setenv("FAKE_DOCKER_TESTS_DIR", str(TESTS_DIR))
     monkeypatch.delenv("FAKE_DOCKER_FAIL", raising=False)
 
     def calls() -> list[dict]:
@@ -158,6 +156,25 @@ def test_builds_logs_in_and_pushes_then_skips_the_same_sources(
     # WHEN it runs again for the same sources THEN docker is not called at all
     make_hook({"context": "lambda/app", "repository": repository}, project).run()
     assert len(fake_docker()) == len(calls)
+
+
+@pytest.mark.e2e
+def test_a_shared_folder_the_dockerfile_copies_from_is_a_named_build_context(
+    project, fake_docker, repository
+):
+    # GIVEN a Dockerfile copying from `shared`, a folder beside the context
+    shared = project / "lambda" / "shared"
+    (shared / "src" / "shared").mkdir(parents=True)
+    (shared / "src" / "shared" / "__init__.py").write_text("X = 1\n")
+    dockerfile = project / "lambda/app/Dockerfile"
+    dockerfile.write_text(
+        dockerfile.read_text() + "COPY --from=shared src/shared /var/task/shared\n"
+    )
+    # WHEN the hook builds
+    make_hook({"context": "lambda/app", "repository": repository}, project).run()
+    # THEN docker receives the folder as that named context
+    (build,) = [call["argv"] for call in fake_docker() if call["argv"][0] == "build"]
+    assert f"--build-context=shared={shared}" in build
 
 
 @pytest.mark.e2e

@@ -7,12 +7,12 @@ import uuid
 import boto3
 import pytest
 from sceptre.exceptions import InvalidHookArgumentSyntaxError
-from sceptre_scratch import place_hook
 from tapstack_hooks.hook_points import HookPlacementError
 from tapstack_hooks.refuse_delete_while_peered import (
     PeeredStackDeleteError,
     RefuseDeleteWhilePeered,
 )
+from tapstack_tools.sceptre_scratch import place_hook
 
 ACCOUNTS = {"dev": "111111111111", "staging": "222222222222", "prod": "333333333333"}
 REGION = "us-east-1"

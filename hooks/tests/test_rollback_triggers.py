@@ -12,10 +12,10 @@ from sceptre.context import SceptreContext
 from sceptre.exceptions import InvalidHookArgumentSyntaxError
 from sceptre.plan.plan import SceptrePlan
 from sceptre.stack import Stack
-from sceptre_scratch import sceptre
 from tapstack_hooks.hook_points import HookPlacementError
 from tapstack_hooks.rollback_configuration import alarm_arns
 from tapstack_hooks.rollback_triggers import ALARMS, RollbackTriggerError, RollbackTriggers
+from tapstack_tools.sceptre_scratch import sceptre
 
 ARN = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:tapstack-aurora-connections-dev-main"
 

@@ -11,12 +11,12 @@ from typing import ClassVar
 import pytest
 from sceptre.exceptions import InvalidHookArgumentSyntaxError, InvalidResolverArgumentError
 from sceptre.resolvers import Resolver
-from sceptre_scratch import place_hook
 from tapstack_hooks.artifacts import ArtifactUploadError
 from tapstack_hooks.hook_points import HookPlacementError
 from tapstack_hooks.migrations_bundle import MigrationsUploadError, bundle_key, pack_migrations
 from tapstack_hooks.migrations_key import MigrationsKey
 from tapstack_hooks.upload_migrations import UploadMigrations
+from tapstack_tools.sceptre_scratch import place_hook
 
 FILES = {
     "V0001__create_things.sql": b"CREATE TABLE things (id INT PRIMARY KEY);\n",

@@ -7,7 +7,7 @@ import textwrap
 import uuid
 
 import pytest
-from sceptre_scratch import sceptre, write_project
+from tapstack_tools.sceptre_scratch import sceptre, write_project
 
 ALARM = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:nowhere"
 TOPIC = '{"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}, "Outputs": %s}'

@@ -6,11 +6,11 @@ from typing import ClassVar
 
 import boto3
 import pytest
-from image_push import ImageSettings, push_image
 from sceptre.exceptions import InvalidResolverArgumentError
 from sceptre.resolvers import Resolver
 from sceptre.stack import Stack
 from tapstack_resolvers.ecr_image_digest import EcrImageDigest, ImageNotFoundError
+from tapstack_tools.image_push import ImageSettings, push_image
 
 OWN_ACCOUNT = "123456789012"  # the local AWS's bootstrap identity
 ACCOUNTS = {"dev": OWN_ACCOUNT, "prod": "333333333333"}

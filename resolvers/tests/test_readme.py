@@ -1,13 +1,13 @@
 """resolvers/README.md as a user reads it: every YAML example is run through `sceptre generate` in a
-scratch project exactly as written (tests/readme_examples.py), and the install it gives works
+scratch project exactly as written (tapstack_tools.readme_examples), and the install it gives works
 today (the plugin matrix installs each way it names)."""
 
 import re
 from pathlib import Path
 
 import pytest
-from readme_examples import examples, files_of, stacks_of
-from sceptre_scratch import sceptre, write_project
+from tapstack_tools.readme_examples import examples, files_of, stacks_of
+from tapstack_tools.sceptre_scratch import sceptre, write_project
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -6,7 +6,7 @@ import textwrap
 import uuid
 
 import pytest
-from sceptre_scratch import sceptre, write_project
+from tapstack_tools.sceptre_scratch import sceptre, write_project
 
 CONFIG = """\
 project_code: {code}

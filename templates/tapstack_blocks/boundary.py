@@ -35,7 +35,7 @@ PASSED_TO_SERVICES = (
 )
 # Service-linked roles the stacks' resource handlers may create: RDS's (AWSServiceRoleForRDS,
 # made with an account's first DB cluster). Other handlers list iam:CreateServiceLinkedRole for
-# features the stacks do not use (tests/deploy_role_coverage.py checks that they do not).
+# features the stacks do not use (tapstack_tools.deploy_role_coverage checks that they do not).
 SERVICE_LINKED_ROLE_SERVICES = ("rds.amazonaws.com",)
 ROLES_WITH_BOUNDARY_ACTIONS = [
     iam.CreateRole,

@@ -26,7 +26,7 @@ from tapstack_blocks.tags import name_tags
 # Characters MySQL client tools and DSNs mishandle in passwords.
 DSN_UNSAFE_CHARACTERS = "\"'@/\\:;%`$&?#"
 PASSWORD_LENGTH = 32
-ROTATION_CA_BUNDLE_PATH = "tapstack_rotation/rds-ca-bundle.pem"
+ROTATION_CA_BUNDLE_PATH = "tapstack_db/rds-ca-bundle.pem"  # lambda/tapstack_db
 ROTATION_DAYS = 30
 ROTATION_SUPPRESSIONS = [
     {

@@ -2,11 +2,13 @@
 
 The local AWS cannot run an image, so an image function runs its `ImageConfig.Command` handler
 with the interpreter `image_python()` names (the project's environment). The image's own task
-root holds the function's package (`COPY src/<package> ${LAMBDA_TASK_ROOT}/<package>`); here
-that package is copied from where the interpreter imports it into a task root of its own, and
-every AWS RDS trust bundle in it gets the emulator's CA appended (the emulator's CA stands in for
-the RDS CA, as in extracted zips). The copy comes first on PYTHONPATH, so the handler reads
-files next to its modules exactly as in the image. One task root per package content.
+root holds the function's package (`COPY src/<package> ${LAMBDA_TASK_ROOT}/<package>`) and the
+packages every database image shares (SHARED_PACKAGES: `tapstack_db`, which holds the one RDS
+bundle); here those packages are copied from where the interpreter imports them into a task
+root of its own, and every AWS RDS trust bundle in them gets the emulator's CA appended (the
+emulator's CA stands in for the RDS CA, as in extracted zips). The copy comes first on
+PYTHONPATH, so the handler reads files next to its modules exactly as in the image. One task
+root per package content.
 """
 
 import hashlib
@@ -24,6 +26,9 @@ FIND_PACKAGE = (
     "print(locations[0] if locations else (spec and spec.origin) or '')\n"
 )
 SKIPPED = ("__pycache__",)
+# Copied beside every function's package where the interpreter has them, as the database
+# images copy them (lambda/tapstack_db).
+SHARED_PACKAGES = ("tapstack_db",)
 
 
 class ImageRootError(RuntimeError):
@@ -63,22 +68,29 @@ def _destination(source: Path, path: Path, package: str) -> Path:
 
 
 def task_root(python: str, handler: str, is_rds_bundle) -> Path:
-    """A task root holding `handler`'s top-level package, RDS bundles extended with the
-    emulator's CA (`is_rds_bundle(name)` says which files are such bundles)."""
+    """A task root holding `handler`'s top-level package and SHARED_PACKAGES, RDS bundles
+    extended with the emulator's CA (`is_rds_bundle(name)` says which files are such bundles)."""
     package = handler.split(".", 1)[0]
-    source = package_dir(python, package)
-    files = _files(source)
+    copies = []  # (file, where it goes under the task root)
+    for name in dict.fromkeys((package, *SHARED_PACKAGES)):
+        try:
+            source = package_dir(python, name)
+        except ImageRootError:
+            if name == package:
+                raise
+            continue  # an interpreter without the shared package: the function does not use it
+        copies += [(path, _destination(source, path, name)) for path in _files(source)]
     digest = hashlib.sha256()
-    for path in files:
-        digest.update(str(_destination(source, path, package)).encode() + b"\0")
+    for path, destination in copies:
+        digest.update(str(destination).encode() + b"\0")
         digest.update(path.read_bytes())
     digest.update(tls.bundle().read_bytes())
     root = runtime.work_dir() / "lambda" / f"image-{package}-{digest.hexdigest()[:16]}"
     if root.is_dir():
         return root
     partial = root.with_name(f".{root.name}.{uuid.uuid4().hex}")
-    for path in files:
-        target = partial / _destination(source, path, package)
+    for path, destination in copies:
+        target = partial / destination
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
         if is_rds_bundle(path.name):

@@ -1,7 +1,8 @@
 """The shape every emulator model shares: one CloudFormation resource backed by a moto backend.
 
 A model subclasses `EmulatedResource`, names its type, and implements `create` (and where
-CloudFormation updates in place, `update`; `destroy` to delete). moto's parser calls the
+CloudFormation updates in place, `update`, with `REPLACED_BY` naming the properties whose change
+replaces the resource instead, see `replacement`; `destroy` to delete). moto's parser calls the
 `*_from_cloudformation_json` hooks below; they hand the model resolved properties only.
 """
 
@@ -10,6 +11,8 @@ from typing import Any, ClassVar
 
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
+
+from tapstack_emulator.models.replacement import renamed, requires_replacement
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,10 @@ class EmulatedResource(CloudFormationModel):
     NAME_PROPERTY: ClassVar[str] = ""
     #: attribute name -> instance attribute holding it (for Fn::GetAtt)
     ATTRIBUTES: ClassVar[dict[str, str]] = {}
+    #: properties whose change replaces the resource ("Update requires: Replacement")
+    REPLACED_BY: ClassVar[tuple[str, ...]] = ()
+    #: the value such a property has when the template omits it
+    REPLACED_BY_DEFAULTS: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, scope: Scope, physical_id: str, properties: dict[str, Any]) -> None:
         self.scope = scope
@@ -48,7 +55,21 @@ class EmulatedResource(CloudFormationModel):
         raise NotImplementedError
 
     def update(self, properties: dict[str, Any], new_name: str) -> "EmulatedResource":
-        """Apply new properties; the default replaces the resource (delete, create anew)."""
+        """Apply new properties in place; the default replaces the resource on any change."""
+        return self.replace(properties, new_name)
+
+    @classmethod
+    def replacement_value(cls, name: str, properties: dict[str, Any]) -> Any:
+        """The value of a REPLACED_BY property that decides replacement (override to normalise)."""
+        return properties.get(name, cls.REPLACED_BY_DEFAULTS.get(name))
+
+    def replace(self, properties: dict[str, Any], new_name: str) -> "EmulatedResource":
+        """A new resource in its place: created first when its name differs (CloudFormation's
+        order), else created after this one is deleted (a name is unique)."""
+        if renamed(type(self), self.properties, properties, self.physical_id):
+            replacement = type(self).create(self.scope, new_name, properties)
+            self.destroy()
+            return replacement
         self.destroy()
         return type(self).create(self.scope, new_name, properties)
 
@@ -103,16 +124,10 @@ class EmulatedResource(CloudFormationModel):
         region_name: str,
     ) -> "EmulatedResource":
         properties = cloudformation_json.get("Properties") or {}
-        declared = original_resource.properties.get(
-            cls.NAME_PROPERTY, original_resource.physical_id
-        )
-        renamed = cls.NAME_PROPERTY and properties.get(cls.NAME_PROPERTY) not in (None, declared)
-        if renamed:
-            # A new name means a new resource, as in CloudFormation.
-            replacement = cls.create(original_resource.scope, new_resource_name, properties)
-            original_resource.destroy()
-            return replacement
-        return original_resource.update(properties, new_resource_name)
+        old = original_resource
+        if requires_replacement(cls, old.properties, properties, old.physical_id):
+            return old.replace(properties, new_resource_name)
+        return old.update(properties, new_resource_name)
 
     @classmethod
     def delete_from_cloudformation_json(  # type: ignore[override]

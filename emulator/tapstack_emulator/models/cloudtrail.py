@@ -58,8 +58,6 @@ class Trail(EmulatedResource):
         return resource
 
     def update(self, properties: dict[str, Any], new_name: str) -> "Trail":
-        if properties.get("TrailName", new_name) != self.physical_id:
-            return super().update(properties, new_name)  # a new name is a new trail
         backend(self.scope).update_trail(
             name=self.physical_id,
             s3_bucket_name=properties["S3BucketName"],

@@ -16,8 +16,6 @@ from tapstack_emulator.models.base import EmulatedResource, Scope
 from tapstack_emulator.models.ec2_common import as_bool
 from tapstack_emulator.registry import register
 
-REPLACING = ("KeySchema", "SSESpecification", "LocalSecondaryIndexes")
-
 
 def backend(scope: Scope) -> DynamoDBBackend:
     """The account and region's DynamoDB backend."""
@@ -39,6 +37,7 @@ class Table(EmulatedResource):
     """AWS::DynamoDB::Table: Ref is the name; GetAtt Arn and StreamArn."""
 
     TYPE = "AWS::DynamoDB::Table"
+    REPLACED_BY = ("KeySchema", "SSESpecification", "LocalSecondaryIndexes")
     NAME_PROPERTY = "TableName"
     ATTRIBUTES = {"Arn": "arn", "StreamArn": "stream_arn"}  # noqa: RUF012
 
@@ -72,8 +71,6 @@ class Table(EmulatedResource):
         return resource
 
     def update(self, properties: dict[str, Any], new_name: str) -> "Table":
-        if any(properties.get(key) != self.properties.get(key) for key in REPLACING):
-            return super().update(properties, new_name)  # type: ignore[return-value]
         table = backend(self.scope).get_table(self.physical_id)
         table.billing_mode = properties.get("BillingMode", "PROVISIONED")
         table.deletion_protection_enabled = as_bool(properties.get("DeletionProtectionEnabled"))

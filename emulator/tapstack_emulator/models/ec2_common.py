@@ -46,9 +46,3 @@ def retag(scope: Scope, resource_id: str, old: dict[str, Any], new: dict[str, An
         ec2(scope).delete_tags([resource_id], {key: None for key in removed})
     if declared_tags(new):
         ec2(scope).create_tags([resource_id], declared_tags(new))
-
-
-def only_tags_differ(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    """True when two property sets differ in Tags alone."""
-    strip = lambda props: {k: v for k, v in props.items() if k != "Tags"}  # noqa: E731
-    return strip(old) == strip(new)

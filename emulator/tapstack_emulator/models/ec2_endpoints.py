@@ -18,6 +18,7 @@ class VpcEndpoint(EmulatedResource):
     """AWS::EC2::VPCEndpoint: Ref is the endpoint id; GetAtt Id, DnsEntries, ..."""
 
     TYPE = "AWS::EC2::VPCEndpoint"
+    REPLACED_BY = ("VpcId", "ServiceName", "VpcEndpointType")
     ATTRIBUTES = {  # noqa: RUF012
         "Id": "physical_id",
         "DnsEntries": "dns_entries",
@@ -64,9 +65,6 @@ class VpcEndpoint(EmulatedResource):
         return cls(scope, endpoint.id, properties)
 
     def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        for fixed in ("VpcId", "ServiceName", "VpcEndpointType"):
-            if properties.get(fixed) != self.properties.get(fixed):
-                return super().update(properties, new_name)
         old, new = self.properties, properties
 
         def added(key: str) -> list[str]:

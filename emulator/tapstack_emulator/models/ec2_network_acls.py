@@ -19,6 +19,7 @@ class NetworkAcl(EmulatedResource):
     """AWS::EC2::NetworkAcl: Ref is the ACL id; GetAtt Id."""
 
     TYPE = "AWS::EC2::NetworkAcl"
+    REPLACED_BY = ("VpcId",)
     ATTRIBUTES = {"Id": "physical_id"}  # noqa: RUF012
 
     @classmethod
@@ -43,8 +44,6 @@ class NetworkAcl(EmulatedResource):
         return cls(scope, acl.id, properties)
 
     def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        if properties["VpcId"] != self.properties["VpcId"]:
-            return super().update(properties, new_name)
         retag(self.scope, self.physical_id, self.properties, properties)
         self.properties = properties
         return self

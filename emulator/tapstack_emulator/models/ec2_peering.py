@@ -10,7 +10,7 @@ from typing import Any
 from moto.ec2.models import ec2_backends
 
 from tapstack_emulator.models.base import EmulatedResource, Scope
-from tapstack_emulator.models.ec2_common import ec2, only_tags_differ, retag, tag
+from tapstack_emulator.models.ec2_common import ec2, retag, tag
 from tapstack_emulator.registry import register
 
 ROUTE_TARGETS = {  # CloudFormation property -> moto create_route/replace_route keyword
@@ -33,6 +33,8 @@ class VpcPeeringConnection(EmulatedResource):
     """
 
     TYPE = "AWS::EC2::VPCPeeringConnection"
+    # every property but Tags ("Update requires: Replacement")
+    REPLACED_BY = ("VpcId", "PeerVpcId", "PeerOwnerId", "PeerRegion", "PeerRoleArn")
     ATTRIBUTES = {"Id": "physical_id"}  # noqa: RUF012
 
     @classmethod
@@ -49,8 +51,6 @@ class VpcPeeringConnection(EmulatedResource):
         return cls(scope, connection.id, properties)
 
     def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        if not only_tags_differ(self.properties, properties):
-            return super().update(properties, new_name)
         retag(self.scope, self.physical_id, self.properties, properties)
         self.properties = properties
         return self
@@ -66,7 +66,7 @@ class Route(EmulatedResource):
     """A route; its target changes in place (ReplaceRoute), its table or destination replace it."""
 
     TYPE = "AWS::EC2::Route"
-    REPLACING = ("RouteTableId", "DestinationCidrBlock")
+    REPLACED_BY = ("RouteTableId", "DestinationCidrBlock")
 
     @classmethod
     def create(cls, scope: Scope, name: str, properties: dict[str, Any]) -> "Route":
@@ -78,8 +78,6 @@ class Route(EmulatedResource):
         return cls(scope, route.id, properties)
 
     def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        if any(properties.get(key) != self.properties.get(key) for key in self.REPLACING):
-            return super().update(properties, new_name)
         ec2(self.scope).replace_route(
             route_table_id=properties["RouteTableId"],
             destination_cidr_block=properties["DestinationCidrBlock"],

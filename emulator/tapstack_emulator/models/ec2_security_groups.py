@@ -75,6 +75,7 @@ class SecurityGroup(EmulatedResource):
     """AWS::EC2::SecurityGroup: Ref is the group id; GetAtt GroupId and VpcId."""
 
     TYPE = "AWS::EC2::SecurityGroup"
+    REPLACED_BY = ("GroupName", "GroupDescription", "VpcId")
     NAME_PROPERTY = "GroupName"
     ATTRIBUTES = {"GroupId": "physical_id", "VpcId": "vpc_id"}  # noqa: RUF012
 
@@ -100,9 +101,6 @@ class SecurityGroup(EmulatedResource):
         return resource
 
     def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        for fixed in ("GroupName", "GroupDescription", "VpcId"):
-            if properties.get(fixed) != self.properties.get(fixed):
-                return super().update(properties, new_name)
         retag(self.scope, self.physical_id, self.properties, properties)
         self.set_inline_rules(properties)
         self.properties = properties

@@ -25,7 +25,7 @@ class Subnet(EmulatedResource):
         "VpcId": "vpc_id",
         "NetworkAclAssociationId": "network_acl_association_id",
     }
-    REPLACING = ("VpcId", "CidrBlock", "AvailabilityZone", "AvailabilityZoneId", "Ipv6CidrBlock")
+    REPLACED_BY = ("VpcId", "CidrBlock", "AvailabilityZone", "AvailabilityZoneId", "Ipv6CidrBlock")
 
     @property
     def _subnet(self) -> Any:
@@ -71,8 +71,6 @@ class Subnet(EmulatedResource):
         return resource
 
     def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        if any(properties.get(key) != self.properties.get(key) for key in self.REPLACING):
-            return super().update(properties, new_name)
         retag(self.scope, self.physical_id, self.properties, properties)
         self.set_attributes(properties)
         self.properties = properties
@@ -101,6 +99,7 @@ class RouteTable(EmulatedResource):
     """AWS::EC2::RouteTable: Ref and GetAtt RouteTableId."""
 
     TYPE = "AWS::EC2::RouteTable"
+    REPLACED_BY = ("VpcId",)
     ATTRIBUTES = {"RouteTableId": "physical_id"}  # noqa: RUF012
 
     @classmethod
@@ -110,8 +109,6 @@ class RouteTable(EmulatedResource):
         return cls(scope, table.id, properties)
 
     def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        if properties["VpcId"] != self.properties["VpcId"]:
-            return super().update(properties, new_name)
         retag(self.scope, self.physical_id, self.properties, properties)
         self.properties = properties
         return self

@@ -17,6 +17,7 @@ class Vpc(EmulatedResource):
     """AWS::EC2::VPC: Ref is the VPC id; GetAtt CidrBlock, VpcId, DefaultSecurityGroup, ..."""
 
     TYPE = "AWS::EC2::VPC"
+    REPLACED_BY = ("CidrBlock", "InstanceTenancy")
     ATTRIBUTES = {  # noqa: RUF012
         "VpcId": "physical_id",
         "CidrBlock": "cidr_block",
@@ -64,9 +65,6 @@ class Vpc(EmulatedResource):
         return resource
 
     def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        for fixed in ("CidrBlock", "InstanceTenancy"):
-            if properties.get(fixed) != self.properties.get(fixed):
-                return super().update(properties, new_name)
         retag(self.scope, self.physical_id, self.properties, properties)
         self.set_attributes(properties)
         self.properties = properties

@@ -41,6 +41,7 @@ class Repository(EmulatedResource):
     """AWS::ECR::Repository: Ref is the name; GetAtt Arn and RepositoryUri."""
 
     TYPE = "AWS::ECR::Repository"
+    REPLACED_BY = ("EncryptionConfiguration",)
     NAME_PROPERTY = "RepositoryName"
     ATTRIBUTES = {"Arn": "arn", "RepositoryUri": "uri"}  # noqa: RUF012
 
@@ -67,9 +68,14 @@ class Repository(EmulatedResource):
         resource.configure(properties)
         return resource
 
+    @classmethod
+    def replacement_value(cls, name: str, properties: dict[str, Any]) -> Any:
+        """Encryption as ECR records it (AES256 when undeclared)."""
+        if name == "EncryptionConfiguration":
+            return _encryption(properties)
+        return super().replacement_value(name, properties)
+
     def update(self, properties: dict[str, Any], new_name: str) -> "Repository":
-        if _encryption(properties) != _encryption(self.properties):
-            return super().update(properties, new_name)  # type: ignore[return-value]
         ecr = backend(self.scope)
         ecr.put_image_tag_mutability(
             None, self.physical_id, properties.get("ImageTagMutability", "MUTABLE")

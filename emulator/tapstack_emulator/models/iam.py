@@ -30,6 +30,8 @@ class Role(EmulatedResource):
     """AWS::IAM::Role: Ref is the role name; GetAtt Arn and RoleId."""
 
     TYPE = "AWS::IAM::Role"
+    REPLACED_BY = ("Path",)
+    REPLACED_BY_DEFAULTS: ClassVar[dict[str, Any]] = {"Path": "/"}
     NAME_PROPERTY = "RoleName"
     ATTRIBUTES: ClassVar[dict[str, str]] = {"Arn": "arn", "RoleId": "role_id"}
 
@@ -57,8 +59,6 @@ class Role(EmulatedResource):
         return resource
 
     def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        if properties.get("Path", "/") != self.properties.get("Path", "/"):
-            return super().update(properties, new_name)
         iam = backend(self.scope)
         iam.update_assume_role_policy(
             self.physical_id, document(properties["AssumeRolePolicyDocument"])

@@ -36,6 +36,7 @@ class Key(EmulatedResource):
     """AWS::KMS::Key: Ref is the key id; GetAtt Arn and KeyId."""
 
     TYPE = "AWS::KMS::Key"
+    REPLACED_BY = ("KeyUsage", "KeySpec", "MultiRegion")
     ATTRIBUTES: ClassVar[dict[str, str]] = {"Arn": "arn", "KeyId": "physical_id"}
 
     @property
@@ -58,9 +59,6 @@ class Key(EmulatedResource):
         return resource
 
     def update(self, properties: dict[str, Any], new_name: str) -> "Key":
-        for fixed in ("KeyUsage", "KeySpec", "MultiRegion"):
-            if properties.get(fixed) != self.properties.get(fixed):
-                return super().update(properties, new_name)  # replacement, as in CloudFormation
         self.configure(properties)
         return self
 

@@ -77,6 +77,8 @@ class Function(EmulatedResource):
     """AWS::Lambda::Function: Ref is the function name; GetAtt Arn."""
 
     TYPE = "AWS::Lambda::Function"
+    REPLACED_BY = ("PackageType",)
+    REPLACED_BY_DEFAULTS: ClassVar[dict[str, Any]] = {"PackageType": "Zip"}
     NAME_PROPERTY = "FunctionName"
     ATTRIBUTES: ClassVar[dict[str, str]] = {"Arn": "arn"}
 
@@ -103,8 +105,6 @@ class Function(EmulatedResource):
 
     def update(self, properties: dict[str, Any], new_name: str) -> "Function":
         function = self.function
-        if properties.get("PackageType", "Zip") != self.properties.get("PackageType", "Zip"):
-            return super().update(properties, new_name)  # type: ignore[return-value]
         if "ImageUri" in _code(properties):
             image_digest(_code(properties)["ImageUri"])  # before anything changes
         config = {SPEC_KEYS[k]: properties.get(k) for k in SPEC_KEYS if k in properties}

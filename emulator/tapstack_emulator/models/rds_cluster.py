@@ -22,17 +22,6 @@ from tapstack_emulator.models.rds_groups import backend
 from tapstack_emulator.registry import register
 
 MAX_IDENTIFIER = 63
-#: properties CloudFormation can only change by replacing the cluster
-CLUSTER_REPLACEMENT = (
-    "Engine",
-    "DatabaseName",
-    "MasterUsername",
-    "StorageEncrypted",
-    "KmsKeyId",
-    "AvailabilityZones",
-    "ManageMasterUserPassword",
-    "GlobalClusterIdentifier",
-)
 
 
 class LocalCluster(DBCluster):
@@ -91,6 +80,17 @@ class Cluster(EmulatedResource):
     ReadEndpoint.Address, MasterUserSecret.SecretArn, DBClusterArn, DBClusterResourceId."""
 
     TYPE = "AWS::RDS::DBCluster"
+    #: properties CloudFormation can only change by replacing the cluster
+    REPLACED_BY = (
+        "Engine",
+        "DatabaseName",
+        "MasterUsername",
+        "StorageEncrypted",
+        "KmsKeyId",
+        "AvailabilityZones",
+        "ManageMasterUserPassword",
+        "GlobalClusterIdentifier",
+    )
     NAME_PROPERTY = "DBClusterIdentifier"
     ATTRIBUTES: ClassVar[dict[str, str]] = {
         "Endpoint.Address": "address",
@@ -226,8 +226,6 @@ class Cluster(EmulatedResource):
         return properties["MasterUserPassword"]
 
     def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        if any(properties.get(k) != self.properties.get(k) for k in CLUSTER_REPLACEMENT):
-            return super().update(properties, new_name)
         cluster = self.cluster
         if properties.get("EngineVersion"):
             cluster.engine_version = properties["EngineVersion"]
@@ -313,7 +311,7 @@ class Instance(EmulatedResource):
         "Endpoint.Port": "port",
         "DBInstanceArn": "arn",
     }
-    REPLACEMENT: ClassVar[tuple[str, ...]] = ("DBClusterIdentifier", "Engine", "AvailabilityZone")
+    REPLACED_BY = ("DBClusterIdentifier", "Engine", "AvailabilityZone")
 
     @property
     def instance(self) -> LocalInstance:
@@ -362,8 +360,6 @@ class Instance(EmulatedResource):
         return cls(scope, identifier, properties)
 
     def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        if any(properties.get(k) != self.properties.get(k) for k in self.REPLACEMENT):
-            return super().update(properties, new_name)
         instance = self.instance
         instance.db_instance_class = properties["DBInstanceClass"]
         instance.db_parameter_group_name = properties.get("DBParameterGroupName")

@@ -37,6 +37,7 @@ class GlobalCluster(EmulatedResource):
     """AWS::RDS::GlobalCluster: Ref is the global cluster identifier."""
 
     TYPE = "AWS::RDS::GlobalCluster"
+    REPLACED_BY = ("Engine", "StorageEncrypted", "SourceDBClusterIdentifier")
     NAME_PROPERTY = "GlobalClusterIdentifier"
 
     @classmethod
@@ -60,9 +61,6 @@ class GlobalCluster(EmulatedResource):
         return cls(scope, identifier, properties)
 
     def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        replaced = ("Engine", "StorageEncrypted", "SourceDBClusterIdentifier")
-        if any(properties.get(k) != self.properties.get(k) for k in replaced):
-            return super().update(properties, new_name)
         found = find_global_cluster(self.scope.account_id, self.physical_id)
         if found is not None and properties.get("EngineVersion"):
             found.engine_version = properties["EngineVersion"]

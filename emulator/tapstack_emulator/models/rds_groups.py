@@ -5,7 +5,7 @@ and ignore DBParameterGroupName. Parameters land where DescribeDBClusterParamete
 DescribeDBParameters read them.
 """
 
-from typing import Any, ClassVar
+from typing import Any
 
 from moto.ec2.models import ec2_backends
 from moto.rds.models import RDSBackend, rds_backends
@@ -74,7 +74,7 @@ class ClusterParameterGroup(EmulatedResource):
 
     TYPE = "AWS::RDS::DBClusterParameterGroup"
     NAME_PROPERTY = "DBClusterParameterGroupName"
-    FIXED: ClassVar[tuple[str, ...]] = ("Family", "Description")
+    REPLACED_BY = ("Family", "Description")
 
     @classmethod
     def create(cls, scope: Scope, name: str, properties: dict[str, Any]) -> "ClusterParameterGroup":
@@ -88,8 +88,6 @@ class ClusterParameterGroup(EmulatedResource):
         return cls(scope, group.name, properties)
 
     def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        if any(properties.get(k) != self.properties.get(k) for k in self.FIXED):
-            return super().update(properties, new_name)
         group = backend(self.scope).db_cluster_parameter_groups[self.physical_id]
         group.parameters.clear()
         group.update_cluster_parameters(parameter_list(properties))
@@ -109,7 +107,7 @@ class ParameterGroup(EmulatedResource):
 
     TYPE = "AWS::RDS::DBParameterGroup"
     NAME_PROPERTY = "DBParameterGroupName"
-    FIXED: ClassVar[tuple[str, ...]] = ("Family", "Description")
+    REPLACED_BY = ("Family", "Description")
 
     @classmethod
     def create(cls, scope: Scope, name: str, properties: dict[str, Any]) -> "ParameterGroup":
@@ -125,8 +123,6 @@ class ParameterGroup(EmulatedResource):
         return cls(scope, group.name, properties)
 
     def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        if any(properties.get(k) != self.properties.get(k) for k in self.FIXED):
-            return super().update(properties, new_name)
         group = backend(self.scope).db_parameter_groups[self.physical_id]
         group.parameters.clear()
         group.update_parameters(parameter_list(properties))

@@ -34,6 +34,7 @@ class HostedZone(EmulatedResource):
     Ref is the zone id (without the /hostedzone/ prefix)."""
 
     TYPE = "AWS::Route53::HostedZone"
+    REPLACED_BY = ("Name",)
     NAME_PROPERTY = ""
     ATTRIBUTES: ClassVar[dict[str, str]] = {"Id": "physical_id"}
 
@@ -57,8 +58,6 @@ class HostedZone(EmulatedResource):
         return cls(scope, zone.resource_id, properties)
 
     def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        if properties.get("Name") != self.properties.get("Name"):
-            return super().update(properties, new_name)
         zone = backend(self.scope).get_hosted_zone(self.physical_id)
         zone.vpcs = []
         for vpc in properties.get("VPCs") or []:
@@ -112,10 +111,6 @@ class RecordSet(EmulatedResource):
         record["ResourceRecords"] = list(properties.get("ResourceRecords", []))
         zone.upsert_rrset(record)
         return cls(scope, record["Name"], properties)
-
-    def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        self.destroy()
-        return type(self).create(self.scope, new_name, properties)
 
     def destroy(self) -> None:
         route53 = backend(self.scope)
@@ -197,10 +192,6 @@ class HealthCheck(EmulatedResource):
         if alarm:
             follow_alarm(check, alarm, config.get("InsufficientDataHealthStatus"))
         return cls(scope, check.id, properties)
-
-    def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        self.destroy()
-        return type(self).create(self.scope, new_name, properties)
 
     def destroy(self) -> None:
         backend(self.scope).delete_health_check(self.physical_id)

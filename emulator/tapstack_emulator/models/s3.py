@@ -235,6 +235,7 @@ class BucketPolicy(EmulatedResource):
     """AWS::S3::BucketPolicy: PutBucketPolicy with the document as JSON text."""
 
     TYPE = "AWS::S3::BucketPolicy"
+    REPLACED_BY = ("Bucket",)
 
     @classmethod
     def create(cls, scope: Scope, name: str, properties: dict[str, Any]) -> "BucketPolicy":
@@ -246,9 +247,7 @@ class BucketPolicy(EmulatedResource):
         return cls(scope, bucket, properties)
 
     def update(self, properties: dict[str, Any], new_name: str) -> "BucketPolicy":
-        if properties["Bucket"] != self.physical_id:
-            self.destroy()
-        return type(self).create(self.scope, new_name, properties)
+        return type(self).create(self.scope, new_name, properties)  # PutBucketPolicy overwrites
 
     def destroy(self) -> None:
         s3 = backend(self.scope)

@@ -164,6 +164,7 @@ class RotationSchedule(EmulatedResource):
     """AWS::SecretsManager::RotationSchedule: Ref is the secret's ARN."""
 
     TYPE = "AWS::SecretsManager::RotationSchedule"
+    REPLACED_BY = ("SecretId",)
 
     @classmethod
     def create(cls, scope: Scope, name: str, properties: dict[str, Any]) -> "RotationSchedule":
@@ -172,8 +173,6 @@ class RotationSchedule(EmulatedResource):
         return resource
 
     def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        if properties.get("SecretId") != self.properties.get("SecretId"):
-            return super().update(properties, new_name)
         self.configure(properties)
         return self
 

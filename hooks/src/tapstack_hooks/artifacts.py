@@ -7,7 +7,6 @@ that a change in the content is a change in the stack and nothing else is.
 
 import hashlib
 import io
-import os
 import zipfile
 from pathlib import Path
 
@@ -61,8 +60,3 @@ def upload_once(stack, bucket: str, key: str, bundle: bytes) -> bool:
     except ClientError as err:
         raise ArtifactUploadError(f"{stack.name}: cannot upload {where}: {err}") from err
     return True
-
-
-def project_path(stack) -> Path:
-    """The Sceptre project a stack belongs to: where artifact sources are read from."""
-    return Path(stack.stack_group_config.get("project_path") or os.getcwd())

@@ -3,6 +3,11 @@ folder minus its `.dockerignore` patterns), hashed by path, mode and content.
 
 The hash is the image tag, so the same sources always name the same image and any change in
 them names a new one; nothing else (timestamps, checkout location) moves it.
+
+A Dockerfile may also copy from named build contexts (BuildKit's `--build-context NAME=FOLDER`):
+a `COPY --from=NAME` whose NAME is no stage of the Dockerfile and is a folder beside the context
+(e.g. a library shared by several functions, `lambda/tapstack_db` beside `lambda/sync`). Their
+files count in the hash too, so a change in the shared folder names new images.
 """
 
 import hashlib
@@ -70,26 +75,48 @@ def is_ignored(relative: PurePosixPath, patterns: list[str]) -> bool:
     )
 
 
-def context_files(context: Path) -> dict[str, Path]:
-    """`{relative posix path: file}` of what the build would receive, sorted by path."""
-    if not (context / "Dockerfile").is_file():
-        raise BuildContextError(f"{context} has no Dockerfile")
-    patterns = ignore_patterns(context)
+def folder_files(folder: Path) -> dict[str, Path]:
+    """`{relative posix path: file}` of what a build context folder sends, sorted by path."""
+    patterns = ignore_patterns(folder)
     files = {}
-    for path in sorted(context.rglob("*")):
-        relative = PurePosixPath(path.relative_to(context).as_posix())
+    for path in sorted(folder.rglob("*")):
+        relative = PurePosixPath(path.relative_to(folder).as_posix())
         if path.is_file() and not is_ignored(relative, patterns):
             files[relative.as_posix()] = path
     return files
 
 
-def context_tag(context: Path) -> str:
-    """The SHA-256 (hex) of the context's file paths, executable bits and contents."""
+def context_files(context: Path) -> dict[str, Path]:
+    """`{relative posix path: file}` of what the build would receive, sorted by path."""
+    if not (context / "Dockerfile").is_file():
+        raise BuildContextError(f"{context} has no Dockerfile")
+    return folder_files(context)
+
+
+def named_contexts(context: Path, dockerfile: str = "Dockerfile") -> dict[str, Path]:
+    """`{NAME: folder}` of the named build contexts the Dockerfile copies from (see above)."""
+    path = context / dockerfile
+    if not path.is_file():
+        return {}
+    text = re.sub(r"\\\n", " ", path.read_text(encoding="utf-8"))
+    stages = set(re.findall(r"^\s*FROM\s.*?\sAS\s+(\S+)", text, re.M | re.I))
+    names = set(re.findall(r"^\s*COPY\s.*?--from=(\S+)", text, re.M | re.I)) - stages
+    folders = {name: context.parent / name for name in sorted(names)}
+    return {name: folder for name, folder in folders.items() if folder.is_dir()}
+
+
+def context_tag(context: Path, dockerfile: str = "Dockerfile") -> str:
+    """The SHA-256 (hex) of the file paths, executable bits and contents of the context and of
+    the named build contexts its Dockerfile copies from."""
+    files = {"": context_files(context)}
+    for name, folder in named_contexts(context, dockerfile).items():
+        files[f"{name}:"] = folder_files(folder)
     digest = hashlib.sha256()
-    for name, path in context_files(context).items():
-        executable = "x" if path.stat().st_mode & EXECUTABLE else "-"
-        content = hashlib.sha256(path.read_bytes()).hexdigest()
-        digest.update(f"{name}\0{executable}\0{content}\n".encode())
+    for prefix, named in files.items():
+        for name, path in named.items():
+            executable = "x" if path.stat().st_mode & EXECUTABLE else "-"
+            content = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest.update(f"{prefix}{name}\0{executable}\0{content}\n".encode())
     return digest.hexdigest()
 
 

@@ -15,8 +15,8 @@ from sceptre.exceptions import SceptreException
 from sceptre.hooks import Hook
 
 from tapstack_hooks.arguments import parse
-from tapstack_hooks.artifacts import project_path
 from tapstack_hooks.hook_points import check_placement
+from tapstack_hooks.project import project_path
 
 TAG = "cfn_lint"
 POINTS = ("before_create", "before_update", "before_create_change_set", "before_validate")

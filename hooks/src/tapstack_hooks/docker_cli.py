@@ -72,13 +72,22 @@ def logged_in(registry: str, username: str, password: str) -> Iterator[dict[str,
         yield env
 
 
-def build(context: Path, dockerfile: Path, platform: str, image: str) -> None:
-    """`docker build` a single-platform image without attestations (Lambda refuses indexes)."""
+def build(
+    context: Path,
+    dockerfile: Path,
+    platform: str,
+    image: str,
+    named_contexts: dict[str, Path] | None = None,
+) -> None:
+    """`docker build` a single-platform image without attestations (Lambda refuses indexes);
+    `named_contexts` become `--build-context NAME=FOLDER`."""
+    extra = [f"--build-context={name}={folder}" for name, folder in (named_contexts or {}).items()]
     docker(
         "build",
         "--platform",
         platform,
         "--provenance=false",
+        *extra,
         "--file",
         str(dockerfile),
         "--tag",

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict
 from sceptre.resolvers import Resolver
 
 from tapstack_hooks.arguments import parse_for_resolver
-from tapstack_hooks.artifacts import project_path
 from tapstack_hooks.build_context import BuildContextError, Folder, context_tag
+from tapstack_hooks.project import project_path
 
 
 class LambdaImageTagArguments(BaseModel):

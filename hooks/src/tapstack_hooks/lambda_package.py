@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, StringConstraints
 
 from tapstack_hooks.artifacts import ArtifactUploadError, content_key, deterministic_zip
+from tapstack_hooks.project import project_path
 
 PLATFORMS = {"x86_64": "x86_64-manylinux2014", "arm64": "aarch64-manylinux2014"}
 # Written by the installer about this machine and this run, not by the package.
@@ -169,8 +170,7 @@ def package_key(package: str, bundle: bytes) -> str:
 
 def stack_package(stack, tag: str, package: str, python: str, architecture: str) -> bytes:
     """The member's package built for `stack`'s project; an error names the stack and `!tag`."""
-    project = Path(stack.stack_group_config.get("project_path") or os.getcwd())
     try:
-        return built_package(project, package, python, architecture)
+        return built_package(project_path(stack), package, python, architecture)
     except ArtifactUploadError as err:
         raise ArtifactUploadError(f"{stack.name}: !{tag}: {err}") from err

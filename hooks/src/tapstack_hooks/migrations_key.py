@@ -8,8 +8,8 @@ the parameter value a launch sends.
 
 from sceptre.resolvers import Resolver
 
-from tapstack_hooks.artifacts import project_path
 from tapstack_hooks.migrations_bundle import MigrationsUploadError, bundle_key, pack_migrations
+from tapstack_hooks.project import project_path
 
 
 class MigrationsKey(Resolver):

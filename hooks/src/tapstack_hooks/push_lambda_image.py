@@ -17,7 +17,6 @@ giving the commands to run where Docker is available.
 """
 
 import base64
-import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -28,9 +27,10 @@ from sceptre.resolvers import Resolver
 
 from tapstack_hooks import docker_cli
 from tapstack_hooks.arguments import parse
-from tapstack_hooks.build_context import BuildContextError, Folder, context_tag
+from tapstack_hooks.build_context import BuildContextError, Folder, context_tag, named_contexts
 from tapstack_hooks.docker_cli import ImagePushError, NoDockerDaemonError
 from tapstack_hooks.hook_points import check_placement
+from tapstack_hooks.project import project_path
 
 TAG = "push_lambda_image"
 POINTS = ("before_create", "before_update")
@@ -76,9 +76,9 @@ class PushLambdaImage(Hook):
                 f"{self.stack.name}: !{TAG}: `repository` resolved to {repository!r}, not a "
                 "repository name"
             )
-        context = _project_of(self.stack) / arguments.context
+        context = project_path(self.stack) / arguments.context
         try:
-            tag = context_tag(context)
+            tag = context_tag(context, arguments.dockerfile)
         except BuildContextError as err:
             raise ImagePushError(f"{self.stack.name}: !push_lambda_image: {err}") from err
         repository_uri = self._repository_uri(repository)
@@ -93,7 +93,13 @@ class PushLambdaImage(Hook):
         if problem:
             raise NoDockerDaemonError(self._no_daemon_message(problem, image, arguments))
         self.logger.info("building %s from %s", image, arguments.context)
-        docker_cli.build(context, context / arguments.dockerfile, arguments.platform, image)
+        docker_cli.build(
+            context,
+            context / arguments.dockerfile,
+            arguments.platform,
+            image,
+            named_contexts(context, arguments.dockerfile),
+        )
         registry, username, password = self._login(repository_uri)
         with docker_cli.logged_in(registry, username, password) as env:
             docker_cli.docker("push", image, env=env)
@@ -141,6 +147,11 @@ class PushLambdaImage(Hook):
         registry = image.split("/", 1)[0]
         context = arguments.context
         dockerfile = f"{context}/{arguments.dockerfile}"
+        folder = project_path(self.stack) / context
+        named = "".join(
+            f"--build-context={name}={Path(context).parent / name} "
+            for name in named_contexts(folder, arguments.dockerfile)
+        )
         return (
             f"{self.stack.name}: !push_lambda_image needs a Docker daemon and there is none "
             f"({problem}). The image {image} is not in ECR yet, so the stack cannot pin it. "
@@ -148,11 +159,7 @@ class PushLambdaImage(Hook):
             "launch again:\n"
             f"  aws ecr get-login-password --region {self.stack.region} | docker login "
             f"--username AWS --password-stdin {registry}\n"
-            f"  docker build --platform {arguments.platform} --provenance=false "
+            f"  docker build --platform {arguments.platform} --provenance=false {named}"
             f"--file {dockerfile} --tag {image} {context}\n"
             f"  docker push {image}"
         )
-
-
-def _project_of(stack) -> Path:
-    return Path(stack.stack_group_config.get("project_path") or os.getcwd())

@@ -19,9 +19,10 @@ from sceptre.hooks import Hook
 from sceptre.resolvers import Resolver
 
 from tapstack_hooks.arguments import parse
-from tapstack_hooks.artifacts import project_path, upload_once
+from tapstack_hooks.artifacts import upload_once
 from tapstack_hooks.hook_points import check_placement
 from tapstack_hooks.migrations_bundle import MigrationsUploadError, bundle_key, pack_migrations
+from tapstack_hooks.project import project_path
 
 TAG = "upload_migrations"
 POINTS = ("before_create", "before_update")

@@ -289,7 +289,7 @@ def test_connection_killed_mid_file_is_retried_and_resumes(settings, tmp_path):
 
 
 def test_unreachable_database_is_retried_with_backoff_then_reported(settings, tmp_path):
-    from mariadb_server import free_port  # lambda/ is on sys.path through lambda/conftest.py
+    from tapstack_local_mariadb import free_port
 
     directory = write(tmp_path / "m", {"V0001__a.sql": "SELECT 1;"})
     nowhere = dataclasses.replace(settings, port=free_port())

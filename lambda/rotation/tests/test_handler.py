@@ -23,7 +23,7 @@ def module(monkeypatch):
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
-        "DATABASE_CA_BUNDLE": "tapstack_rotation/rds-ca-bundle.pem",
+        "DATABASE_CA_BUNDLE": "tapstack_db/rds-ca-bundle.pem",
     }.items():
         monkeypatch.setenv(name, value)
     return importlib.reload(importlib.import_module("tapstack_rotation.handler"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import MySQLdb
 import pytest
-from mariadb_server import MariaDBServer, start_mariadb
+from tapstack_local_mariadb import MariaDBServer, start_mariadb
 from tapstack_migrator.statements import split_statements
 from tapstack_sync import Dsn, SyncRequest
 from tapstack_sync.connection import connect, quote
@@ -35,9 +35,7 @@ os.environ.setdefault("SYNC_ALLOWLIST", "currencies,fee_schedules,merchant_categ
 def target_server(tmp_path_factory: pytest.TempPathFactory, server_tls) -> Iterator[MariaDBServer]:
     """A second MariaDB server: the target side (staging/dev) of every sync test (TLS offered
     with the same test CA as the first)."""
-    server = start_mariadb(
-        tmp_path_factory.mktemp("mariadb-target"), options=server_tls.server_options()
-    )
+    server = start_mariadb(tmp_path_factory.mktemp("mariadb-target"), tls=server_tls)
     try:
         yield server
     finally:

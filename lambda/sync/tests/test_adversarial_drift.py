@@ -9,7 +9,11 @@ import random
 import uuid
 
 import pytest
-from drift_patterns import (
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tapstack_sync import sync
+from tapstack_sync.digest import DigestKind
+from tapstack_tools.drift_patterns import (
     SHAPES,
     STRUCTURED_ROWS,
     Drift,
@@ -21,10 +25,6 @@ from drift_patterns import (
     structured_drift,
     xor_zero_rows,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from tapstack_sync import sync
-from tapstack_sync.digest import DigestKind
 
 pytestmark = pytest.mark.mariadb
 

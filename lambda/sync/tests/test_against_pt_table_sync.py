@@ -9,8 +9,8 @@ import subprocess
 import uuid
 
 import pytest
-from drift_patterns import SHAPES, base_statements, permutation, same_change
 from tapstack_sync import sync
+from tapstack_tools.drift_patterns import SHAPES, base_statements, permutation, same_change
 
 pytestmark = pytest.mark.mariadb
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import boto3
 import pytest
+import tapstack_db
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from botocore.stub import Stubber
-from local_ca import issue
+from tapstack_local_mariadb import issue
 from tapstack_sync import BadInputError, RefusedError, SyncError, handler
 from tapstack_sync.target_endpoint import TargetEndpoint, check_inside_vpc
 
@@ -279,11 +280,10 @@ def _tls_handshakes(side) -> int:
 def test_every_connection_is_tls_verified_against_the_packaged_rds_bundle(
     pair, secrets, lambda_context
 ):
-    # GIVEN the image's CA setting: the bundle inside the package, the bytes every database
-    # Lambda ships (the fixture swaps in the test CA only for the run below)
-    packaged = Path(handler.__file__).with_name("rds-ca-bundle.pem")
-    migrator_copy = Path(__file__).parents[2] / "migrator/src/tapstack_migrator/rds-ca-bundle.pem"
-    assert packaged.read_bytes() == migrator_copy.read_bytes()
+    # GIVEN the image's CA setting: the one packaged bundle every database Lambda ships
+    # (tapstack_db; the fixture swaps in the test CA only for the run below)
+    assert handler.RDS_CA_BUNDLE == tapstack_db.RDS_CA_BUNDLE
+    assert b"-----BEGIN CERTIFICATE-----" in Path(tapstack_db.RDS_CA_BUNDLE).read_bytes()
     # WHEN the sync runs
     pair.both(TABLE)
     before = (_tls_handshakes(pair.source), _tls_handshakes(pair.target))

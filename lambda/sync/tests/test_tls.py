@@ -7,8 +7,7 @@ from collections.abc import Iterator
 
 import MySQLdb
 import pytest
-from local_ca import TlsFiles, issue
-from mariadb_server import MariaDBServer, running_mariadb
+from tapstack_local_mariadb import MariaDBServer, TlsFiles, issue, running_mariadb
 from tapstack_sync import Dsn
 from tapstack_sync.connection import connect
 
@@ -19,8 +18,11 @@ pytestmark = pytest.mark.mariadb
 def localhost_only(tmp_path_factory) -> Iterator[tuple[MariaDBServer, TlsFiles]]:
     """A server requiring TLS, its certificate valid for the name `localhost` only."""
     tls = issue(tmp_path_factory.mktemp("tls"), "test-rds-ca", ["localhost"])
-    options = (*tls.server_options(), "--require-secure-transport=ON")
-    with running_mariadb(tmp_path_factory.mktemp("tls-mariadb"), options=options) as server:
+    with running_mariadb(
+        tmp_path_factory.mktemp("tls-mariadb"),
+        tls=tls,
+        options=("--require-secure-transport=ON",),
+    ) as server:
         yield server, tls
 
 

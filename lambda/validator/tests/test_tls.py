@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pymysql
 import pytest
-from local_ca import issue
-from mariadb_server import MariaDBServer, running_mariadb
+from tapstack_local_mariadb import MariaDBServer, issue, running_mariadb
 from tapstack_validator.database import DatabaseSettings
 
 pytestmark = pytest.mark.mariadb
@@ -21,8 +20,11 @@ def tls_server(tmp_path_factory) -> Iterator[tuple[MariaDBServer, Path, Path]]:
     """A MariaDB requiring TLS with a `localhost` certificate: (server, its CA, another CA)."""
     tls = issue(tmp_path_factory.mktemp("tls"), "test-rds-ca", ["localhost"])
     other = issue(tmp_path_factory.mktemp("other"), "another-ca", ["localhost"])
-    options = (*tls.server_options(), "--require-secure-transport=ON")
-    with running_mariadb(tmp_path_factory.mktemp("tls-mariadb"), options=options) as server:
+    with running_mariadb(
+        tmp_path_factory.mktemp("tls-mariadb"),
+        tls=tls,
+        options=("--require-secure-transport=ON",),
+    ) as server:
         yield server, tls.ca, other.ca
 
 

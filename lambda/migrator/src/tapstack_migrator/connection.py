@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 import pymysql
 from pymysql.connections import Connection
+from tapstack_db import pymysql_tls
 
 
 @dataclass(frozen=True)
@@ -20,11 +21,6 @@ class ConnectionSettings:
 
     def connect(self) -> Connection:
         """A new autocommit connection (each statement's transaction is explicit)."""
-        tls = (
-            {"ssl_ca": self.ca_bundle, "ssl_verify_cert": True, "ssl_verify_identity": True}
-            if self.ca_bundle
-            else {}
-        )
         return pymysql.connect(
             host=self.host,
             port=self.port,
@@ -35,7 +31,7 @@ class ConnectionSettings:
             autocommit=True,
             connect_timeout=self.connect_timeout,
             local_infile=False,  # a server may never ask this client for a file
-            **tls,
+            **pymysql_tls(self.ca_bundle),
         )
 
     def as_user(self, user: str, password: str) -> "ConnectionSettings":

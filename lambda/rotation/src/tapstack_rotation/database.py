@@ -13,6 +13,7 @@ from typing import Any
 
 import pymysql
 from pymysql.connections import Connection
+from tapstack_db import pymysql_tls
 
 # `dbname` is not required: a master secret has none (see above).
 REQUIRED_KEYS = ("host", "port", "username", "password")
@@ -37,11 +38,6 @@ def parse_secret(secret_string: str, where: str) -> dict[str, Any]:
 
 def connector(ca_bundle: str | None) -> Callable[[dict[str, Any]], Connection]:
     """`connect(secret)`: a new connection as the secret's user (TLS when `ca_bundle`)."""
-    tls = (
-        {"ssl_ca": ca_bundle, "ssl_verify_cert": True, "ssl_verify_identity": True}
-        if ca_bundle
-        else {}
-    )
 
     def connect(secret: dict[str, Any]) -> Connection:
         return pymysql.connect(
@@ -53,7 +49,7 @@ def connector(ca_bundle: str | None) -> Callable[[dict[str, Any]], Connection]:
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             autocommit=True,
             local_infile=False,  # a server may never ask this client for a file
-            **tls,
+            **pymysql_tls(ca_bundle),
         )
 
     return connect

@@ -3,7 +3,7 @@
 Secrets Manager calls it four times per rotation (Step createSecret, setSecret, testSecret,
 finishSecret) with the secret and the new version's ClientRequestToken. Environment:
 DATABASE_CA_BUNDLE, the RDS CA bundle in this package relative to the package root (Lambda's
-working directory), e.g. `tapstack_rotation/rds-ca-bundle.pem`; empty means no TLS (local
+working directory), e.g. `tapstack_db/rds-ca-bundle.pem`; empty means no TLS (local
 servers only).
 """
 

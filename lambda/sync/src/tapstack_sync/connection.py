@@ -9,6 +9,7 @@ import MySQLdb
 from MySQLdb.connections import Connection
 from MySQLdb.constants import FIELD_TYPE
 from MySQLdb.converters import conversions
+from tapstack_db import mysqlclient_tls
 
 from tapstack_sync.dsn import Dsn
 
@@ -35,10 +36,7 @@ CONNECT_TIMEOUT_SECONDS = 10
 
 def connect(dsn: Dsn, *, lock_wait_timeout: int | None = None) -> Connection:
     """A new connection (autocommit off) with the session settings every sync query relies on."""
-    options: dict = {}
-    if dsn.ssl_ca:
-        options["ssl"] = {"ca": dsn.ssl_ca}
-        options["ssl_mode"] = "VERIFY_IDENTITY"
+    options = mysqlclient_tls(dsn.ssl_ca)
     connection = MySQLdb.connect(
         host=dsn.host,
         port=dsn.port,

@@ -23,18 +23,17 @@ are read; a `host`, `port`, `dbname` or `ssl_ca` in it is ignored, so whoever co
 secret cannot point prod's sync at a server of their choosing or swap the CA that verifies it. The
 target's endpoint must resolve inside its VPC CIDR before anything is read
 (`target_endpoint.check_inside_vpc`), and every connection, source and target, uses TLS verified
-against the RDS CA bundle packaged in this package (`rds-ca-bundle.pem`, the same bytes every
-database Lambda ships) with identity verification; nothing in the environment or a secret can
+against the RDS CA bundle packaged in `tapstack_db` (the one copy every database Lambda ships)
+with identity verification; nothing in the environment or a secret can
 turn TLS off or name another CA.
 The source is prod's reader endpoint in its own region, deliberately not the failover writer
-name `/tapstack/prod/db/writer-dns` the validator follows (docs/architecture.md, decisions log);
+name `/tapstack/prod/db/writer-dns` the validator follows (docs/decisions/);
 its port and schema come from prod's own sync-reader secret.
 """
 
 import json
 import os
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -43,6 +42,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from tapstack_db import RDS_CA_BUNDLE
 
 from tapstack_sync.dsn import Dsn, Secret
 from tapstack_sync.engine import sync
@@ -62,7 +62,7 @@ ALLOWLIST = [t.strip() for t in os.environ["SYNC_ALLOWLIST"].split(",") if t.str
 MAX_CHANGE_RATIO = float(os.environ.get("SYNC_MAX_CHANGE_RATIO", DEFAULT_MAX_CHANGE_RATIO))
 TARGET_ROLES: dict[str, str] = json.loads(os.environ.get("SYNC_TARGET_ROLES") or "{}")
 EXTERNAL_ID = os.environ.get("SYNC_EXTERNAL_ID", "")
-CA_BUNDLE = str(Path(__file__).with_name("rds-ca-bundle.pem"))
+CA_BUNDLE = RDS_CA_BUNDLE
 SECRET_MAX_AGE_SECONDS = 300
 
 

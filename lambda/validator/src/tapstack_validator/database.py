@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pymysql
 from aws_lambda_powertools.utilities import parameters
 from pymysql.connections import Connection
+from tapstack_db import pymysql_tls
 
 from tapstack_validator.host_name import Resolver, canonical_host
 
@@ -49,11 +50,6 @@ class DatabaseSettings:
         """A read-only autocommit connection to the canonical name of `host`; TLS verified
         (certificate chain and that canonical host name) when a CA bundle is set."""
         host = canonical_host(self.host, self.port, source=self.host_source, resolve=self.resolve)
-        tls = (
-            {"ssl_ca": self.ca_bundle, "ssl_verify_cert": True, "ssl_verify_identity": True}
-            if self.ca_bundle
-            else {}
-        )
         connection = pymysql.connect(
             host=host,
             port=self.port,
@@ -64,7 +60,7 @@ class DatabaseSettings:
             autocommit=True,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             local_infile=False,  # a server may never ask this client for a file
-            **tls,
+            **pymysql_tls(self.ca_bundle),
         )
         with connection.cursor() as cursor:
             cursor.execute("SET SESSION TRANSACTION READ ONLY")
