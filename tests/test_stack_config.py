@@ -1,7 +1,8 @@
 """What Sceptre builds from config/: tags, deploy roles and parameters of every stack."""
 
 import pytest
-from tapstack_tools.deployment import GROUPS, stacks_of
+from tapstack_hooks.cfn_lint import CfnLint
+from tapstack_tools.deployment import ALL_GROUPS, GROUPS, stacks_of
 
 ACCOUNTS = {"dev": "111111111111", "staging": "222222222222", "prod": "333333333333"}
 TAG_KEYS = {"Project", "Environment", "Owner", "CostCenter", "ManagedBy"}
@@ -22,6 +23,22 @@ def test_every_stack_is_tagged_and_assumes_its_accounts_deploy_role(group):
         assert stack.config["parameters"]["EnvironmentName"] == environment
         assert stack.config["parameters"]["EnvironmentSuffix"] == "main"
         assert stack.external_name == f"tapstack-{stack.name.replace('/', '-')}"
+
+
+POLICY_RULES = ["policy_rules/tapstack_policy_rules"]
+
+
+@pytest.mark.parametrize("group", ALL_GROUPS)
+def test_every_stack_is_linted_with_the_policy_rules_before_anything_else(group):
+    # A template is sent only after cfn-lint and the project's rules pass: the first hook
+    # before a create and before an update, so no image is pushed for a template that fails.
+    stacks = stacks_of(group)
+    assert stacks, group
+    for stack in stacks:
+        for point in ("before_create", "before_update"):
+            hooks = stack.hooks.get(point) or []
+            assert hooks and isinstance(hooks[0], CfnLint), (stack.name, point, hooks)
+            assert hooks[0].argument == {"rules": POLICY_RULES}, (stack.name, point)
 
 
 def test_network_parameters_come_from_the_address_plan():
@@ -50,4 +67,4 @@ def test_migrations_follow_their_inputs_and_take_the_one_allowlist(group):
     hooks = migrations.config["hooks"]
     for point in ("before_create", "before_update"):
         names = [type(hook).__name__ for hook in hooks[point]]
-        assert names == ["UploadMigrations", "PushLambdaImage", "PushLambdaImage"]
+        assert names == ["CfnLint", "UploadMigrations", "PushLambdaImage", "PushLambdaImage"]

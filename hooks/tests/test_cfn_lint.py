@@ -26,6 +26,26 @@ DANGLING_REF = {
 UNUSED_PARAMETER = {"Parameters": {"Unused": {"Type": "String"}}, **CLEAN}
 
 
+@pytest.fixture(autouse=True)
+def lint_cache(tmp_path, monkeypatch):
+    """Each test with a cache of its own (tapstack_hooks.lint_cache)."""
+    folder = tmp_path / "lint-cache"
+    monkeypatch.setenv("TAPSTACK_LINT_CACHE", str(folder))
+    return folder
+
+
+def counting_lint(monkeypatch) -> list[str]:
+    """Count the hook's cfn-lint runs (the real lint still runs)."""
+    runs: list[str] = []
+
+    def counted(body, *args):
+        runs.append(body)
+        return lint_findings(body, *args)
+
+    monkeypatch.setattr("tapstack_hooks.cfn_lint.lint_findings", counted)
+    return runs
+
+
 class StubTemplate:
     def __init__(self, document: dict) -> None:
         self.body = json.dumps(document)
@@ -99,6 +119,43 @@ def test_custom_rules_folders_run_besides_cfn_lints_own(tmp_path):
     hook.stack.stack_group_config["project_path"] = str(tmp_path)
     # WHEN the hook runs with the folder THEN the custom rule's finding fails the launch
     with pytest.raises(TemplateHasLintFindings, match=r"E9901 line \d+: Topic is retained"):
+        hook.run()
+
+
+def test_a_clean_template_is_linted_once_and_remembered(monkeypatch, lint_cache):
+    runs = counting_lint(monkeypatch)
+    make_hook(CLEAN).run()
+    make_hook(CLEAN, point="before_update").run()
+    assert len(runs) == 1 and len(list(lint_cache.iterdir())) == 1
+    # another region is another input: linted again
+    hook = make_hook(CLEAN)
+    hook.stack.region = "eu-west-1"
+    hook.run()
+    assert len(runs) == 2
+
+
+def test_findings_are_never_remembered(monkeypatch, lint_cache):
+    runs = counting_lint(monkeypatch)
+    for _ in range(2):
+        with pytest.raises(TemplateHasLintFindings):
+            make_hook(DANGLING_REF).run()
+    assert len(runs) == 2
+    assert not lint_cache.exists() or list(lint_cache.iterdir()) == []
+
+
+def test_a_changed_rule_module_lints_the_remembered_template_again(tmp_path):
+    # GIVEN a template that passed with a folder of custom rules that accept it
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "no_retain.py").write_text(NO_RETAIN_RULE.replace("E9901", "E9902"))
+    rule = tmp_path / "rules" / "no_retain.py"
+    rule.write_text(rule.read_text().replace('== "Retain"', '== "Never"'))
+    hook = make_hook(RETAINED, {"rules": ["rules"]})
+    hook.stack.stack_group_config["project_path"] = str(tmp_path)
+    hook.run()
+    # WHEN the rule module changes so that it refuses the template
+    rule.write_text(NO_RETAIN_RULE)
+    # THEN the pass is not reused: the changed rule runs and fails the launch
+    with pytest.raises(TemplateHasLintFindings, match="E9901"):
         hook.run()
 
 

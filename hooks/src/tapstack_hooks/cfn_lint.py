@@ -5,6 +5,10 @@ the folders given as `rules`) on the template Sceptre is about to send, in the s
 and fails the launch listing each finding. cfn-lint is an
 extra (`pip install 'sceptre-tapstack-hooks[cfn-lint]'`): it is imported only by this hook, and
 its absence is one clear message when Sceptre builds its plan.
+
+A clean result is remembered (tapstack_hooks.lint_cache): launching the same template again, in
+the same region, with the same cfn-lint version, ignore list and rule sources, does not lint it
+again. Findings are never remembered.
 """
 
 import importlib
@@ -16,6 +20,7 @@ from sceptre.hooks import Hook
 
 from tapstack_hooks.arguments import parse
 from tapstack_hooks.hook_points import check_placement
+from tapstack_hooks.lint_cache import LintCache
 from tapstack_hooks.project import project_path
 
 TAG = "cfn_lint"
@@ -97,12 +102,16 @@ class CfnLint(Hook):
         """Lint the template body Sceptre will submit."""
         check_placement(self, TAG, POINTS, running=True)
         project = project_path(self.stack)
-        findings = lint_findings(
-            self.stack.template.body,
-            self.stack.region,
-            list(self._arguments.ignore),
-            tuple(str(project / folder) for folder in self._arguments.rules),
-        )
+        body, region = self.stack.template.body, self.stack.region
+        ignore = list(self._arguments.ignore)
+        rules = tuple(str(project / folder) for folder in self._arguments.rules)
+        cache = LintCache.for_inputs(body, region, ignore, rules)
+        if cache.passed_before():
+            self.logger.info("cfn-lint passed this template before (%s): not linted again", cache)
+            return
+        findings = lint_findings(body, region, ignore, rules)
+        if not findings:
+            cache.remember_pass()
         if findings:
             raise TemplateHasLintFindings(
                 f"{self.stack.name}: cfn-lint found {len(findings)} problem(s):\n  "

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import pymysql
 from pymysql.connections import Connection
-from tapstack_db import pymysql_tls
+from tapstack_db import pymysql_options
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,7 @@ class ConnectionSettings:
             user=self.user,
             password=self.password,
             database=self.database,
-            charset="utf8mb4",
-            autocommit=True,
-            connect_timeout=self.connect_timeout,
-            local_infile=False,  # a server may never ask this client for a file
-            **pymysql_tls(self.ca_bundle),
+            **pymysql_options(self.ca_bundle, self.connect_timeout),
         )
 
     def as_user(self, user: str, password: str) -> "ConnectionSettings":

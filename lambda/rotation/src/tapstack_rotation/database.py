@@ -13,7 +13,7 @@ from typing import Any
 
 import pymysql
 from pymysql.connections import Connection
-from tapstack_db import pymysql_tls
+from tapstack_db import pymysql_options
 
 # `dbname` is not required: a master secret has none (see above).
 REQUIRED_KEYS = ("host", "port", "username", "password")
@@ -46,10 +46,7 @@ def connector(ca_bundle: str | None) -> Callable[[dict[str, Any]], Connection]:
             user=secret["username"],
             password=secret["password"],
             database=secret.get("dbname"),
-            connect_timeout=CONNECT_TIMEOUT_SECONDS,
-            autocommit=True,
-            local_infile=False,  # a server may never ask this client for a file
-            **pymysql_tls(ca_bundle),
+            **pymysql_options(ca_bundle, CONNECT_TIMEOUT_SECONDS),
         )
 
     return connect

@@ -15,6 +15,19 @@ def pymysql_tls(ca_bundle: str | None) -> dict:
     return {"ssl_ca": ca_bundle, "ssl_verify_cert": True, "ssl_verify_identity": True}
 
 
+def pymysql_options(ca_bundle: str | None, connect_timeout: int) -> dict:
+    """Every `pymysql.connect` option these Lambdas share, all but endpoint and credentials:
+    utf8mb4, autocommit (each transaction explicit), the connect timeout, no LOCAL INFILE (a
+    server may never ask this client for a file) and verified TLS (`pymysql_tls`)."""
+    return {
+        "charset": "utf8mb4",
+        "autocommit": True,
+        "connect_timeout": connect_timeout,
+        "local_infile": False,
+        **pymysql_tls(ca_bundle),
+    }
+
+
 def mysqlclient_tls(ca_bundle: str | None) -> dict:
     """`MySQLdb.connect` options: chain and host name verified against `ca_bundle`
     (VERIFY_IDENTITY); none without a bundle (local servers only)."""

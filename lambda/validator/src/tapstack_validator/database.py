@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pymysql
 from aws_lambda_powertools.utilities import parameters
 from pymysql.connections import Connection
-from tapstack_db import pymysql_tls
+from tapstack_db import pymysql_options
 
 from tapstack_validator.host_name import Resolver, canonical_host
 
@@ -56,11 +56,7 @@ class DatabaseSettings:
             user=self.user,
             password=self.password,
             database=self.database,
-            charset="utf8mb4",
-            autocommit=True,
-            connect_timeout=CONNECT_TIMEOUT_SECONDS,
-            local_infile=False,  # a server may never ask this client for a file
-            **pymysql_tls(self.ca_bundle),
+            **pymysql_options(self.ca_bundle, CONNECT_TIMEOUT_SECONDS),
         )
         with connection.cursor() as cursor:
             cursor.execute("SET SESSION TRANSACTION READ ONLY")
