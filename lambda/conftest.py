@@ -1,8 +1,12 @@
 """Fixtures shared by every Lambda's tests: MariaDB servers (tapstack_local_mariadb), a Lambda
-context, and a recorder for the responses crhelper sends to CloudFormation. The local AWS
-fixtures come from the tapstack_tools pytest plugin."""
+context, a recorder for the responses crhelper sends to CloudFormation, the JSON event fixtures
+of a suite's `events` folder, and its handler module imported afresh (the suite names it with a
+`handler_name` fixture). The local AWS fixtures come from the tapstack_tools pytest plugin."""
 
+import copy
 import functools
+import importlib
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -53,6 +57,34 @@ def cfn_responses(monkeypatch) -> Callable[[CfnResource], list[dict]]:
         return sent
 
     return record
+
+
+@pytest.fixture
+def load_event(request: pytest.FixtureRequest) -> Callable[[str], dict]:
+    """A fresh copy of the JSON event fixture `name` (the `events` folder beside the test)."""
+    events = request.path.parent / "events"
+    return lambda name: copy.deepcopy(json.loads((events / f"{name}.json").read_text()))
+
+
+@pytest.fixture
+def handler_module(
+    monkeypatch: pytest.MonkeyPatch, handler_name: str
+) -> Callable[[dict[str, str]], object]:
+    """`load(env)`: the suite's handler module (`handler_name`) imported afresh (module-scope
+    clients) under `env`."""
+
+    def load(env: dict[str, str]) -> object:
+        for name, value in {
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            **env,
+        }.items():
+            monkeypatch.setenv(name, value)
+        return importlib.reload(importlib.import_module(handler_name))
+
+    return load
 
 
 @pytest.fixture(scope="session")

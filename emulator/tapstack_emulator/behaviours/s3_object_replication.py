@@ -26,11 +26,16 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from moto.s3.models import FakeBucket, FakeDeleteMarker, FakeKey, S3Backend, s3_backends
+from moto.s3.models import FakeBucket, FakeDeleteMarker, FakeKey, S3Backend
 from moto.s3.responses import S3Response
 
-from tapstack_emulator import replication_role
+from tapstack_emulator.replication_copy import Replication, writing_replica
 from tapstack_emulator.replication_role import ReplicationDeniedError
+from tapstack_emulator.replication_rules import (
+    replicates_delete_markers,
+    rules_for,
+    selects_kms_objects,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,183 +62,12 @@ def _pending() -> list[Written]:
     return _request.pending
 
 
-def _as_list(value: Any) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _enabled(element: Any) -> bool:
-    return isinstance(element, dict) and element.get("Status") == "Enabled"
-
-
-def _tag_filters(element: dict[str, Any]) -> dict[str, str]:
-    """Tag conditions of a filter, in the API's (Tag) or CloudFormation's (TagFilter) shape."""
-    tags = [
-        tag
-        for name in ("Tag", "Tags", "TagFilter", "TagFilters")
-        for tag in _as_list(element.get(name))
-    ]
-    return {tag["Key"]: tag.get("Value") or "" for tag in tags}
-
-
-def selects(rule: dict[str, Any], key_name: str, tags: dict[str, str]) -> bool:
-    """True when the rule's filter (or V1 Prefix) selects the key with these tags."""
-    if "Filter" not in rule:
-        return key_name.startswith(rule.get("Prefix") or "")
-    element = rule["Filter"] or {}
-    element = element.get("And") or element
-    wanted = _tag_filters(element)
-    prefix = element.get("Prefix") or ""
-    return key_name.startswith(prefix) and all(tags.get(k) == v for k, v in wanted.items())
-
-
-def replicates_delete_markers(rule: dict[str, Any]) -> bool:
-    """V2 rules (with Filter) replicate delete markers only when told to; V1 rules always."""
-    return "Filter" not in rule or _enabled(rule.get("DeleteMarkerReplication"))
-
-
-def rules_for(replication: dict[str, Any], key_name: str, tags: dict[str, str]) -> list[dict]:
-    """The enabled rules that replicate the key: the highest Priority for each destination."""
-    matching = [
-        rule
-        for rule in replication["Rule"]
-        if rule.get("Status") == "Enabled" and selects(rule, key_name, tags)
-    ]
-    by_destination: dict[str, dict] = {}
-    for rule in sorted(matching, key=lambda r: int(r.get("Priority") or 0)):
-        by_destination[rule["Destination"]["Bucket"]] = rule
-    return list(by_destination.values())
-
-
-def _bucket_key(bucket: FakeBucket) -> bool:
-    rule = (bucket.encryption or {}).get("Rule") or {}
-    return str(rule.get("BucketKeyEnabled", False)).lower() == "true"
-
-
-def _arn(bucket: FakeBucket, key_name: str | None = None) -> str:
-    partition = bucket.arn.split(":")[1]
-    return f"arn:{partition}:s3:::{bucket.name}" + (f"/{key_name}" if key_name else "")
-
-
-@dataclass(frozen=True)
-class Replication:
-    """One rule replicating out of one source bucket, its role assumed."""
-
-    source: FakeBucket
-    rule: dict[str, Any]
-    role: replication_role.ReplicationRole
-
-    @classmethod
-    def start(cls, source: FakeBucket, rule: dict[str, Any]) -> "Replication":
-        """Assume the role and check the bucket-level permissions S3 needs."""
-        role = replication_role.assume(source.replication["Role"], source.account_id, _arn(source))
-        for action in ("s3:GetReplicationConfiguration", "s3:ListBucket"):
-            replication_role.require_s3(role, action, _arn(source), source)
-        return cls(source, rule, role)
-
-    def destination(self) -> tuple[S3Backend, FakeBucket]:
-        """The destination bucket (the rule's Account, else the source's), versioned."""
-        target = self.rule["Destination"]
-        name = target["Bucket"].rsplit(":", 1)[-1]
-        account = target.get("Account") or self.source.account_id
-        backend = s3_backends[account][self.source.arn.split(":")[1]]
-        bucket = backend.buckets.get(name)
-        if bucket is None:
-            raise ReplicationDeniedError(f"destination bucket {name} does not exist")
-        if not bucket.is_versioned:
-            raise ReplicationDeniedError(
-                f"destination bucket {name} does not have versioning enabled"
-            )
-        return backend, bucket
-
-    def encryption(self, key: FakeKey, destination: FakeBucket) -> dict[str, Any]:
-        """The replica's encryption, after the KMS permissions S3 needs for it."""
-        if key.encryption != "aws:kms":
-            return {"encryption": key.encryption, "kms_key_id": None, "bucket_key_enabled": None}
-        source_context = (
-            _arn(self.source) if _bucket_key(self.source) else _arn(self.source, key.name)
-        )
-        replication_role.require_kms(
-            self.role, "kms:Decrypt", key.kms_key_id, self.source.region_name, source_context
-        )
-        replica_key = (self.rule["Destination"].get("EncryptionConfiguration") or {}).get(
-            "ReplicaKmsKeyID"
-        )
-        if not replica_key:
-            raise ReplicationDeniedError(
-                "the rule selects SSE-KMS objects but has no ReplicaKmsKeyID"
-            )
-        bucket_key = _bucket_key(destination)
-        context = _arn(destination) if bucket_key else _arn(destination, key.name)
-        region = destination.region_name
-        arn = replication_role.require_kms(self.role, "kms:Encrypt", replica_key, region, context)
-        if bucket_key:  # S3 decrypts the destination's Bucket Key to check it before use
-            replication_role.require_kms(self.role, "kms:Decrypt", replica_key, region, context)
-        return {"encryption": "aws:kms", "kms_key_id": arn, "bucket_key_enabled": bucket_key}
-
-    def copy(self, backend: S3Backend, key: FakeKey, tags: dict[str, str]) -> None:
-        """Write the replica of `key` into the destination."""
-        destination_backend, destination = self.destination()
-        source_object, replica_object = _arn(self.source, key.name), _arn(destination, key.name)
-        for action in ("s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl"):
-            replication_role.require_s3(self.role, action, source_object, self.source)
-        replication_role.require_s3(self.role, "s3:ReplicateObject", replica_object, destination)
-        if tags:
-            replication_role.require_s3(
-                self.role, "s3:GetObjectVersionTagging", source_object, self.source
-            )
-            replication_role.require_s3(self.role, "s3:ReplicateTags", replica_object, destination)
-        encryption = self.encryption(key, destination)
-        if any(v.version_id == key.version_id for v in destination.keys.getlist(key.name, [])):
-            return  # already replicated
-        _request.writing_replica = True
-        try:
-            replica = destination_backend.put_object(
-                destination.name,
-                key.name,
-                key.value,
-                storage=self.rule["Destination"].get("StorageClass") or key.storage_class,
-                multipart=key.multipart,
-                disable_notification=True,
-                **encryption,
-            )
-        finally:
-            _request.writing_replica = False
-        if encryption["kms_key_id"] is None:
-            replica.kms_key_id, replica.bucket_key_enabled = None, None
-        replica._version_id = key.version_id
-        replica.last_modified = key.last_modified
-        replica.set_metadata(dict(key.metadata))
-        replica.set_acl(key.acl)
-        replica.checksum_algorithm = key.checksum_algorithm
-        replica.checksum_value, replica.checksum_type = key.checksum_value, key.checksum_type
-        replica.website_redirect_location = key.website_redirect_location
-        if tags:
-            tagger = destination_backend.tagger
-            tagger.tag_resource(replica.arn, tagger.convert_dict_to_tags_input(tags))
-        replica.replication_status = "REPLICA"
-
-    def copy_delete_marker(self, marker: FakeDeleteMarker) -> None:
-        """Write a delete marker with the same version id into the destination."""
-        _, destination = self.destination()
-        replica_object = _arn(destination, marker.name)
-        replication_role.require_s3(self.role, "s3:ReplicateDelete", replica_object, destination)
-        versions = destination.keys.getlist(marker.name, [])
-        if any(v.version_id == marker.version_id for v in versions):
-            return
-        replica = FakeDeleteMarker(key=versions[-1] if versions else marker.key)
-        replica._version_id = marker.version_id
-        replica.last_modified = marker.last_modified
-        destination.keys[marker.name] = replica  # appends a version
-
-
 def replicate_version(backend: S3Backend, bucket: FakeBucket, key: FakeKey) -> None:
     """Replicate a new object version with every rule that selects it; set its status."""
     tags = backend.tagger.get_tag_dict_for_resource(key.arn)
     rules = rules_for(bucket.replication, key.name, tags)
     if key.encryption == "aws:kms":
-        rules = [r for r in rules if _selects_kms_objects(r)]
+        rules = [r for r in rules if selects_kms_objects(r)]
     if not rules:
         return
     key.replication_status = "PENDING"
@@ -245,11 +79,6 @@ def replicate_version(backend: S3Backend, bucket: FakeBucket, key: FakeKey) -> N
         logger.warning("replication of s3://%s/%s failed: %s", bucket.name, key.name, denied)
         return
     key.replication_status = "COMPLETED"
-
-
-def _selects_kms_objects(rule: dict[str, Any]) -> bool:
-    criteria = rule.get("SourceSelectionCriteria") or {}
-    return _enabled(criteria.get("SseKmsEncryptedObjects"))
 
 
 def replicate_delete_marker(bucket: FakeBucket, marker: FakeDeleteMarker) -> None:
@@ -288,7 +117,7 @@ def _replicating(backend: S3Backend, bucket_name: str) -> bool:
 def put_object(self: S3Backend, bucket_name: str, key_name: str, *args: Any, **kwargs: Any) -> Any:
     """moto's put_object; a new version in a replicating bucket is replicated at request end."""
     key = _moto_put_object(self, bucket_name, key_name, *args, **kwargs)
-    if not getattr(_request, "writing_replica", False) and _replicating(self, bucket_name):
+    if not writing_replica() and _replicating(self, bucket_name):
         _pending().append(Written(self, bucket_name, key))
     return key
 

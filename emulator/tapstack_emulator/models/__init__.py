@@ -28,6 +28,7 @@ MODULES = (
     "rds_global",
     "route53",
     "rds_cluster",
+    "rds_instance",
     "rds_groups",
     "s3",
     "secretsmanager",

@@ -1,57 +1,32 @@
-"""AWS::RDS::DBCluster and DBInstance: local Aurora on the account's MariaDB server.
+"""AWS::RDS::DBCluster: local Aurora on the account's MariaDB server.
 
-moto has no DBCluster model, and its DBInstance model crashes on a subnet group given by Ref.
-A cluster here is moto's cluster record (so DescribeDBClusters shows every property moto knows)
-whose endpoints are the account's MariaDB server (databases.py), with DatabaseName and the
-master user provisioned there. ManageMasterUserPassword keeps the working credentials in the
-RDS-managed secret (`rds!cluster-<uuid>`, see behaviours/rds_master_secret.py). Delete drops
-database and user; DeletionPolicy Snapshot first records a final cluster snapshot (metadata
-only: the data is not kept).
+moto has no DBCluster model (DBInstance: rds_instance.py). A cluster here is moto's cluster
+record (so DescribeDBClusters shows every property moto knows) whose endpoints are the account's
+MariaDB server (databases.py), with DatabaseName and the master user provisioned there.
+ManageMasterUserPassword keeps the working credentials in the RDS-managed secret
+(`rds!cluster-<uuid>`, see behaviours/rds_master_secret.py). Delete drops database and user;
+DeletionPolicy Snapshot first records a final cluster snapshot (metadata only: the data is not
+kept).
 """
 
 import json
 import uuid
 from typing import Any, ClassVar
 
-from moto.rds.models import DBCluster, DBInstanceClustered
+from moto.rds.models import DBCluster
 
 from tapstack_emulator import databases
 from tapstack_emulator.models.base import EmulatedResource, Scope
-from tapstack_emulator.models.rds_global import find_global_cluster
+from tapstack_emulator.models.rds_global_members import (
+    global_identifier,
+    global_primary,
+    leave_global_cluster,
+)
 from tapstack_emulator.models.rds_groups import backend
+from tapstack_emulator.models.rds_local import LocalCluster, flag, rds_identifier
 from tapstack_emulator.registry import register
 
-MAX_IDENTIFIER = 63
-
-
-class LocalCluster(DBCluster):
-    """moto's cluster, reached at the local server."""
-
-    local_host = "127.0.0.1"
-
-    @property
-    def endpoint(self) -> str:
-        return self.local_host
-
-    @property
-    def reader_endpoint(self) -> str:
-        return self.local_host
-
-
-class LocalInstance(DBInstanceClustered):
-    """moto's cluster instance, reached at its cluster's local server."""
-
-    @property
-    def address(self) -> str:
-        return LocalCluster.local_host
-
-
-def _flag(value: Any) -> bool:
-    return value is True or str(value).lower() == "true"
-
-
-def _identifier(properties: dict[str, Any], key: str, generated: str) -> str:
-    return str(properties.get(key, generated[:MAX_IDENTIFIER].rstrip("-"))).lower()
+__all__ = ["Cluster", "LocalCluster"]
 
 
 def _cluster_settings(properties: dict[str, Any]) -> dict[str, Any]:
@@ -59,13 +34,13 @@ def _cluster_settings(properties: dict[str, Any]) -> dict[str, Any]:
     return {
         "backup_retention_period": int(properties.get("BackupRetentionPeriod", 1)),
         "enabled_cloudwatch_logs_exports": list(properties.get("EnableCloudwatchLogsExports", [])),
-        "iam_auth": _flag(properties.get("EnableIAMDatabaseAuthentication", False)),
+        "iam_auth": flag(properties.get("EnableIAMDatabaseAuthentication", False)),
         "parameter_group": str(
             properties.get("DBClusterParameterGroupName", "default.aurora-mysql8.0")
         ).lower(),
         "vpc_security_group_ids": list(properties.get("VpcSecurityGroupIds", [])),
-        "deletion_protection": _flag(properties.get("DeletionProtection", False)),
-        "copy_tags_to_snapshot": _flag(properties.get("CopyTagsToSnapshot", False)),
+        "deletion_protection": flag(properties.get("DeletionProtection", False)),
+        "copy_tags_to_snapshot": flag(properties.get("CopyTagsToSnapshot", False)),
         "tags": list(properties.get("Tags", [])),
         "preferred_backup_window": properties.get("PreferredBackupWindow", "01:37-02:07"),
         "preferred_maintenance_window": properties.get(
@@ -129,13 +104,13 @@ class Cluster(EmulatedResource):
 
     @classmethod
     def create(cls, scope: Scope, name: str, properties: dict[str, Any]) -> "Cluster":
-        primary = _global_primary(scope, properties)
+        primary = global_primary(scope, properties)
         if primary is not None:
             return cls._create_secondary(scope, name, properties, primary)
         rds = backend(scope)
-        identifier = _identifier(properties, "DBClusterIdentifier", name)
+        identifier = rds_identifier(properties, "DBClusterIdentifier", name)
         server = databases.server_for(scope.account_id)
-        managed = _flag(properties.get("ManageMasterUserPassword", False))
+        managed = flag(properties.get("ManageMasterUserPassword", False))
         if managed and properties.get("GlobalClusterIdentifier"):
             raise ValueError(
                 "ManageMasterUserPassword is not supported for DB clusters that are part of "
@@ -153,17 +128,17 @@ class Cluster(EmulatedResource):
                 "database_name": properties.get("DatabaseName"),
                 "db_subnet_group_name": properties.get("DBSubnetGroupName"),
                 "port": server.port,
-                "storage_encrypted": _flag(properties.get("StorageEncrypted", False)),
+                "storage_encrypted": flag(properties.get("StorageEncrypted", False)),
                 "kms_key_id": properties.get("KmsKeyId"),
                 "manage_master_user_password": managed,
                 "master_user_secret_kms_key_id": (properties.get("MasterUserSecret") or {}).get(
                     "KmsKeyId"
                 ),
                 "availability_zones": properties.get("AvailabilityZones"),
-                "enable_iam_database_authentication": _flag(
+                "enable_iam_database_authentication": flag(
                     properties.get("EnableIAMDatabaseAuthentication", False)
                 ),
-                "global_cluster_identifier": _global_identifier(scope, properties),
+                "global_cluster_identifier": global_identifier(scope, properties),
             }
         )
         cluster.__class__ = LocalCluster
@@ -191,7 +166,7 @@ class Cluster(EmulatedResource):
         for own in ("MasterUsername", "MasterUserPassword", "ManageMasterUserPassword"):
             if properties.get(own):
                 raise ValueError(f"{own} cannot be set on a secondary cluster of a global database")
-        identifier = _identifier(properties, "DBClusterIdentifier", name)
+        identifier = rds_identifier(properties, "DBClusterIdentifier", name)
         cluster = backend(scope).create_db_cluster(
             {
                 "db_cluster_identifier": identifier,
@@ -199,9 +174,9 @@ class Cluster(EmulatedResource):
                 "engine_version": properties.get("EngineVersion"),
                 "db_subnet_group_name": properties.get("DBSubnetGroupName"),
                 "port": primary.port,
-                "storage_encrypted": _flag(properties.get("StorageEncrypted", False)),
+                "storage_encrypted": flag(properties.get("StorageEncrypted", False)),
                 "kms_key_id": properties.get("KmsKeyId"),
-                "global_cluster_identifier": _global_identifier(scope, properties),
+                "global_cluster_identifier": global_identifier(scope, properties),
             }
         )
         cluster.__class__ = LocalCluster
@@ -251,7 +226,7 @@ class Cluster(EmulatedResource):
         cluster = rds.clusters.get(self.physical_id)
         if cluster is None:
             return
-        _leave_global_cluster(self.scope, cluster)
+        leave_global_cluster(self.scope, cluster)
         if self.is_secondary:
             rds.delete_db_cluster(self.physical_id, None)
             return
@@ -266,110 +241,3 @@ class Cluster(EmulatedResource):
             self.properties.get("DatabaseName"),
             self.properties["MasterUsername"],
         )
-
-
-def _global_identifier(scope: Scope, properties: dict[str, Any]) -> str | None:
-    identifier = properties.get("GlobalClusterIdentifier")
-    if not identifier:
-        return None
-    found = find_global_cluster(scope.account_id, str(identifier))
-    if found is None:
-        raise ValueError(f"global cluster {identifier} does not exist")
-    return found.global_cluster_identifier
-
-
-def _global_primary(scope: Scope, properties: dict[str, Any]) -> DBCluster | None:
-    """The primary a cluster joins as secondary, or None (standalone, or the first member)."""
-    identifier = properties.get("GlobalClusterIdentifier")
-    if not identifier:
-        return None
-    found = find_global_cluster(scope.account_id, str(identifier))
-    if found is None:
-        raise ValueError(f"global cluster {identifier} does not exist")
-    return found.members[0] if found.members else None
-
-
-def _leave_global_cluster(scope: Scope, cluster: DBCluster) -> None:
-    """Remove the cluster from its global cluster, wherever that was created (moto only looks
-    in the cluster's own region)."""
-    if not cluster.global_cluster_identifier:
-        return
-    found = find_global_cluster(scope.account_id, cluster.global_cluster_identifier)
-    if found is not None and cluster in found.members:
-        found.members.remove(cluster)
-
-
-@register
-class Instance(EmulatedResource):
-    """AWS::RDS::DBInstance of a cluster: Ref is the identifier; GetAtt Endpoint.Address,
-    Endpoint.Port, DBInstanceArn."""
-
-    TYPE = "AWS::RDS::DBInstance"
-    NAME_PROPERTY = "DBInstanceIdentifier"
-    ATTRIBUTES: ClassVar[dict[str, str]] = {
-        "Endpoint.Address": "address",
-        "Endpoint.Port": "port",
-        "DBInstanceArn": "arn",
-    }
-    REPLACED_BY = ("DBClusterIdentifier", "Engine", "AvailabilityZone")
-
-    @property
-    def instance(self) -> LocalInstance:
-        return backend(self.scope).databases[self.physical_id]
-
-    @property
-    def address(self) -> str:
-        return self.instance.address
-
-    @property
-    def port(self) -> str:
-        return str(self.instance.port)
-
-    @property
-    def arn(self) -> str:
-        return self.instance.db_instance_arn
-
-    @classmethod
-    def create(cls, scope: Scope, name: str, properties: dict[str, Any]) -> "Instance":
-        if "DBClusterIdentifier" not in properties:
-            raise ValueError("the local AWS models DB instances of Aurora clusters only")
-        rds = backend(scope)
-        identifier = _identifier(properties, "DBInstanceIdentifier", name)
-        cluster = rds.clusters[str(properties["DBClusterIdentifier"]).lower()]
-        instance = rds.create_db_instance(
-            {
-                "db_instance_identifier": identifier,
-                "db_instance_class": properties["DBInstanceClass"],
-                "engine": properties["Engine"],
-                "db_cluster_identifier": cluster.db_cluster_identifier,
-                "db_parameter_group_name": properties.get("DBParameterGroupName"),
-                "db_subnet_group_name": cluster.db_subnet_group_name,
-                "availability_zone": properties.get("AvailabilityZone"),
-                "publicly_accessible": _flag(properties.get("PubliclyAccessible", False)),
-                "auto_minor_version_upgrade": _flag(
-                    properties.get("AutoMinorVersionUpgrade", True)
-                ),
-                "monitoring_interval": int(properties.get("MonitoringInterval", 0)),
-                "monitoring_role_arn": properties.get("MonitoringRoleArn"),
-                "promotion_tier": int(properties.get("PromotionTier", 1)),
-                "port": cluster.port,
-                "tags": properties.get("Tags", []),
-            }
-        )
-        instance.__class__ = LocalInstance
-        return cls(scope, identifier, properties)
-
-    def update(self, properties: dict[str, Any], new_name: str) -> EmulatedResource:
-        instance = self.instance
-        instance.db_instance_class = properties["DBInstanceClass"]
-        instance.db_parameter_group_name = properties.get("DBParameterGroupName")
-        instance.monitoring_interval = int(properties.get("MonitoringInterval", 0))
-        instance.monitoring_role_arn = properties.get("MonitoringRoleArn")
-        instance.tags = properties.get("Tags", [])
-        self.properties = properties
-        return self
-
-    def destroy(self) -> None:
-        rds = backend(self.scope)
-        if self.physical_id in rds.databases:
-            rds.delete_db_instance(self.physical_id)

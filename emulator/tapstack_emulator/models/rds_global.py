@@ -14,11 +14,8 @@ from moto.rds.models import rds_backends
 
 from tapstack_emulator.models.base import EmulatedResource, Scope
 from tapstack_emulator.models.rds_groups import backend
+from tapstack_emulator.models.rds_local import flag
 from tapstack_emulator.registry import register
-
-
-def _flag(value: Any) -> bool:
-    return value is True or str(value).lower() == "true"
 
 
 def find_global_cluster(account_id: str, identifier: str) -> MotoGlobalCluster | None:
@@ -55,8 +52,8 @@ class GlobalCluster(EmulatedResource):
             source_db_cluster_identifier=None,
             engine=properties["Engine"],
             engine_version=properties.get("EngineVersion"),
-            storage_encrypted=_flag(properties.get("StorageEncrypted", False)),
-            deletion_protection=_flag(properties.get("DeletionProtection", False)),
+            storage_encrypted=flag(properties.get("StorageEncrypted", False)),
+            deletion_protection=flag(properties.get("DeletionProtection", False)),
         )
         return cls(scope, identifier, properties)
 

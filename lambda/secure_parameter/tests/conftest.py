@@ -1,35 +1,10 @@
-"""Fixtures of the secure_parameter tests: the handler module wired to a chosen SSM."""
-
-import copy
-import importlib
-import json
-from collections.abc import Callable
-from pathlib import Path
+"""Fixtures of the secure_parameter tests: the handler module wired to a chosen SSM (the shared
+`handler_module` and `load_event` fixtures are lambda/conftest.py's)."""
 
 import pytest
 
-EVENTS = Path(__file__).parent / "events"
-
 
 @pytest.fixture
-def load_event() -> Callable[[str], dict]:
-    """A fresh copy of the JSON event fixture `name` (create, update, delete)."""
-    return lambda name: copy.deepcopy(json.loads((EVENTS / f"{name}.json").read_text()))
-
-
-@pytest.fixture
-def handler_module(monkeypatch) -> Callable[[dict[str, str]], object]:
-    """`load(env)`: the handler module imported afresh (module-scope clients) under `env`."""
-
-    def load(env: dict[str, str]) -> object:
-        for name, value in {
-            "AWS_REGION": "us-east-1",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            **env,
-        }.items():
-            monkeypatch.setenv(name, value)
-        return importlib.reload(importlib.import_module("tapstack_secure_parameter.handler"))
-
-    return load
+def handler_name() -> str:
+    """The module lambda/conftest.py's `handler_module` loads."""
+    return "tapstack_secure_parameter.handler"
