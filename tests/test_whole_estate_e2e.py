@@ -175,8 +175,7 @@ def test_diff_reports_no_difference(estate, deploy_role_policies):
 def test_a_staging_command_that_touches_prod_is_caught(estate, tmp_path):
     # GIVEN a copy of the project where staging's network wrongly depends on a prod stack
     project = tmp_path / "project"
-    # policy_rules: every stack's !cfn_lint hook runs them first (decision 0047)
-    for folder in ("config", "templates", "policy_rules"):
+    for folder in ("config", "templates", "policy_rules"):  # every stack lints with the rules
         shutil.copytree(PROJECT_DIR / folder, project / folder)
     network = project / "config/staging/us-east-1/network.yaml"
     network.write_text(

@@ -9,6 +9,7 @@ from sceptre.exceptions import InvalidHookArgumentSyntaxError
 from tapstack_hooks.cfn_lint import (
     CfnLint,
     CfnLintMissingError,
+    RulesFolderMissingError,
     TemplateHasLintFindings,
     lint_findings,
 )
@@ -157,6 +158,16 @@ def test_a_changed_rule_module_lints_the_remembered_template_again(tmp_path):
     # THEN the pass is not reused: the changed rule runs and fails the launch
     with pytest.raises(TemplateHasLintFindings, match="E9901"):
         hook.run()
+
+
+def test_a_rules_folder_the_project_lacks_is_one_clear_error(tmp_path, monkeypatch):
+    runs = counting_lint(monkeypatch)
+    hook = make_hook(CLEAN, {"rules": ["policy_rules/missing"]})
+    hook.stack.stack_group_config["project_path"] = str(tmp_path)
+    missing = r"policy_rules/missing, which is not a folder"
+    with pytest.raises(RulesFolderMissingError, match=missing):
+        hook.run()
+    assert runs == []
 
 
 def test_ignored_rules_need_a_reason_and_are_skipped():

@@ -12,6 +12,7 @@ again. Findings are never remembered.
 """
 
 import importlib
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -35,6 +36,10 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 class TemplateHasLintFindings(SceptreException):
     """The rendered template has cfn-lint findings."""
+
+
+class RulesFolderMissingError(SceptreException):
+    """A `rules` folder of the hook does not exist in the project."""
 
 
 class CfnLintMissingError(SceptreException):
@@ -105,6 +110,12 @@ class CfnLint(Hook):
         body, region = self.stack.template.body, self.stack.region
         ignore = list(self._arguments.ignore)
         rules = tuple(str(project / folder) for folder in self._arguments.rules)
+        missing = [folder for folder in rules if not Path(folder).is_dir()]
+        if missing:
+            raise RulesFolderMissingError(
+                f"{self.stack.name}: !{TAG}: `rules` names {', '.join(missing)}, which is not a "
+                "folder of the project; nothing was linted or sent"
+            )
         cache = LintCache.for_inputs(body, region, ignore, rules)
         if cache.passed_before():
             self.logger.info("cfn-lint passed this template before (%s): not linted again", cache)

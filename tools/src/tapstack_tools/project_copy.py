@@ -13,7 +13,7 @@ SCEPTRE = str(Path(sys.executable).with_name("sceptre"))
 
 
 def copy_project(tmp_path: Path) -> Path:
-    for folder in ("config", "templates"):
+    for folder in ("config", "templates", "policy_rules"):  # what a launch reads
         shutil.copytree(PROJECT_DIR / folder, tmp_path / folder)
     return tmp_path
 
