@@ -6,8 +6,10 @@ the images published as CI would; timed apart), then:
 - group by group: `sceptre launch -y GROUP` in the README's order for new accounts (the
   accepters, prod's two regions, global, then the accepters again for their side of prod's
   peering);
-- whole estate: `sceptre launch -y ''`.
-Both end with `sceptre diff ''` reading no difference. The local AWS is far faster than
+- whole estate: `sceptre launch -y ''`;
+- whole estate, serial: `sceptre launch -y --max-concurrency 1 ''` (the same plan, one stack
+  at a time): the baseline the concurrent launch is measured against (`speed-up`).
+Each ends with `sceptre diff ''` reading no difference. The local AWS is far faster than
 CloudFormation (no resource takes minutes here), so the figures measure Sceptre's own
 orchestration and the emulator, not AWS provisioning; see docs/deploy-budget.md for that.
 """
@@ -31,7 +33,11 @@ from tapstack_tools.local_aws import running_local_aws
 MODES = {
     "group by group (README order, 7 commands)": [group_launch(g) for g in GROUP_BY_GROUP],
     "whole estate (sceptre launch -y '')": [ESTATE_LAUNCH],
+    "whole estate, serial (--max-concurrency 1)": [
+        (*ESTATE_LAUNCH[:-1], "--max-concurrency", "1", ESTATE_LAUNCH[-1])
+    ],
 }
+SERIAL = "whole estate, serial (--max-concurrency 1)"
 
 
 def bring_up(commands: list[tuple[str, ...]]) -> tuple[float, float, int, bool]:
@@ -59,11 +65,16 @@ def bring_up(commands: list[tuple[str, ...]]) -> tuple[float, float, int, bool]:
 def main() -> None:
     """Print both modes side by side."""
     print("the estate's launch on the local AWS, with the README's commands")
-    print(f"{'mode':<44} {'setup s':>8} {'launch s':>9} {'created':>8} {'diff':>6}")
-    for label, commands in MODES.items():
-        setup, launch, created, clean = bring_up(commands)
+    print(f"{'mode':<44} {'setup s':>8} {'launch s':>9} {'created':>8} {'diff':>6} {'speed-up':>9}")
+    results = {label: bring_up(commands) for label, commands in MODES.items()}
+    serial = results[SERIAL][1]
+    for label, (setup, launch, created, clean) in results.items():
         diff = "clean" if clean else "DIFF"
-        print(f"{label:<44} {setup:>8.1f} {launch:>9.1f} {created:>8} {diff:>6}", flush=True)
+        print(
+            f"{label:<44} {setup:>8.1f} {launch:>9.1f} {created:>8} {diff:>6} "
+            f"{serial / launch:>8.2f}x",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

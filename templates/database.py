@@ -1,6 +1,9 @@
 """database stack: the environment's Aurora MySQL cluster.
 
-Writer instance everywhere, a reader in a second AZ in prod; encrypted with the environment's
+Writer instance everywhere, a reader in a second AZ in prod, both created at once (PromotionTier
+0 makes the writer, 1 the reader: no instance waits for another); a global database's secondary
+may be headless (option `instances: none`: the cluster replicates storage with no instance;
+docs/operations.md says when and how instances are added); encrypted with the environment's
 key; master credentials managed and rotated by RDS in Secrets Manager (no password in any
 template, parameter or output); TLS required and the slow log on; IAM database auth; logs to
 CloudWatch. The SSM SecureString connection parameters come with the secure_parameter custom
@@ -12,7 +15,7 @@ says how.
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 from tapstack_blocks.aurora_parameter_groups import add_aurora_parameter_groups
 from tapstack_blocks.boundary import permissions_boundary_arn
 from tapstack_blocks.connection_parameters import ConnectionFacts, add_connection_parameters
@@ -80,6 +83,18 @@ class DatabaseOptions(BaseModel):
     # DeletionProtection on the cluster (and global cluster); Retain on the master secret and
     # the RDS log groups (tapstack_blocks.protection)
     protect_data: ProtectData = False
+    # `none`: a headless cluster (a global database's secondary only: Aurora replicates the
+    # storage without instances; they are added at failover, docs/operations.md).
+    instances: Literal["writer_and_reader", "none"] = "writer_and_reader"
+
+    @model_validator(mode="after")
+    def _only_a_secondary_is_headless(self) -> "DatabaseOptions":
+        if self.instances == "none" and self.global_database != "secondary":
+            raise ValueError(
+                "instances: none is only for global_database: secondary (a writer is needed "
+                f"everywhere else); you gave global_database: {self.global_database!r}"
+            )
+        return self
 
 
 def build(options: DatabaseOptions) -> Template:
@@ -128,9 +143,18 @@ def build(options: DatabaseOptions) -> Template:
             UpdateReplacePolicy=options.deletion_policy,
         )
     )
-    _add_instances(
-        template, cluster, Ref(parameters["InstanceClass"]), instance_parameters, is_prod
-    )
+    if options.instances == "writer_and_reader":
+        _add_instances(
+            template, cluster, Ref(parameters["InstanceClass"]), instance_parameters, is_prod
+        )
+    else:
+        # What the failover runbook adds instances with (docs/operations.md).
+        add_exported_output(
+            template,
+            "InstanceClass",
+            Ref(parameters["InstanceClass"]),
+            "Class of the instances a failover adds to this headless cluster",
+        )
     secret_arn = membership.secret_arn(cluster)
     add_connection_parameters(
         template,
@@ -163,9 +187,11 @@ def _add_subnet_group(template: Template, parameters: dict[str, Parameter]) -> D
 
 
 def _add_instances(template, cluster, instance_class, instance_parameters, is_prod) -> None:
-    """The writer everywhere; a reader in a second AZ in prod only."""
+    """The writer everywhere; a reader in a second AZ in prod only. Both are created at once:
+    Aurora makes the instance with the lowest PromotionTier the writer, so the reader does not
+    wait for the writer (docs/deploy-budget.md)."""
     monitoring_role = template.add_resource(_monitoring_role())
-    for role, az_index in (("Writer", 0), ("Reader", 1)):
+    for role, az_index, tier in (("Writer", 0, 0), ("Reader", 1, 1)):
         instance = DBInstance(
             f"{role}Instance",
             DBInstanceIdentifier=resource_name(f"aurora-{role.lower()}"),
@@ -174,6 +200,7 @@ def _add_instances(template, cluster, instance_class, instance_parameters, is_pr
             DBInstanceClass=instance_class,
             DBParameterGroupName=Ref(instance_parameters),
             AvailabilityZone=Select(az_index, GetAZs(Ref("AWS::Region"))),
+            PromotionTier=tier,
             PubliclyAccessible=False,
             AutoMinorVersionUpgrade=True,
             MonitoringInterval=ENHANCED_MONITORING_SECONDS,
@@ -185,7 +212,6 @@ def _add_instances(template, cluster, instance_class, instance_parameters, is_pr
         add_suppressions(instance, guard=AURORA_INSTANCE)
         if role == "Reader":
             instance.Condition = is_prod
-            instance.DependsOn = ["WriterInstance"]
         template.add_resource(instance)
 
 

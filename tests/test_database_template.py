@@ -52,6 +52,27 @@ def test_reader_only_in_prod_and_in_another_az(document):
     assert azs == {0, 1}
 
 
+def test_both_instances_are_created_at_once_and_the_tier_picks_the_writer(document):
+    resources = document["Resources"]
+    assert "DependsOn" not in resources["ReaderInstance"]
+    assert resources["WriterInstance"]["Properties"]["PromotionTier"] == 0
+    assert resources["ReaderInstance"]["Properties"]["PromotionTier"] == 1
+
+
+def test_a_headless_secondary_has_no_instances():
+    headless = json.loads(
+        database.sceptre_handler({"global_database": "secondary", "instances": "none"})
+    )
+    types = {r["Type"] for r in headless["Resources"].values()}
+    assert "AWS::RDS::DBCluster" in types and "AWS::RDS::DBInstance" not in types
+    assert headless["Outputs"]["InstanceClass"]["Value"] == {"Ref": "InstanceClass"}
+
+
+def test_only_a_secondary_may_be_headless():
+    with pytest.raises(Exception, match="instances: none is only for global_database: secondary"):
+        database.sceptre_handler({"global_database": "primary", "instances": "none"})
+
+
 def test_deletion_policy_follows_the_option(document):
     cluster = document["Resources"]["DatabaseCluster"]
     assert cluster["DeletionPolicy"] in ("Delete", "Snapshot")

@@ -62,7 +62,8 @@ def outputs(group: str, stack: str) -> dict[str, str]:
 def test_bad_config_launch_touches_no_stack(local_aws, tmp_path):
     # Runs before the estate fixture brings anything up: every account is still empty.
     project = tmp_path / "project"
-    for folder in ("config", "templates"):
+    # policy_rules: every stack's !cfn_lint hook runs them first (decision 0047)
+    for folder in ("config", "templates", "policy_rules"):
         shutil.copytree(PROJECT_DIR / folder, project / folder)
     config = project / "config/config.yaml"
     config.write_text(
