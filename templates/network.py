@@ -1,16 +1,16 @@
 """network stack: a private VPC with no route to the internet.
 
 One private subnet per AZ (CIDRs sliced from the VPC CIDR), a route table per subnet, one NACL,
-a security group per tier (endpoints, Lambda, database), the S3 gateway endpoint and interface
-endpoints with private DNS, so Lambdas reach AWS APIs without a NAT. VPC flow logs go to a
-KMS-encrypted log group. No internet gateway, no NAT, no public subnet.
+a security group per tier (endpoints, Lambda, database) and the S3 gateway endpoint. The
+interface endpoints, through which Lambdas reach the other AWS APIs without a NAT, are the
+endpoints stack's (templates/endpoints.py): in this VPC, its subnets and its Endpoint group.
+VPC flow logs go to a KMS-encrypted log group. No internet gateway, no NAT, no public subnet.
 """
-
-from typing import Literal
 
 from awacs import logs
 from pydantic import BaseModel, ConfigDict
 from tapstack_blocks.delivered_logs import LogDelivery, LogStorage, add_delivered_log_group
+from tapstack_blocks.gateway_endpoint import add_s3_gateway_endpoint
 from tapstack_blocks.handler import render
 from tapstack_blocks.iam import service_trust_policy
 from tapstack_blocks.naming import resource_name
@@ -31,8 +31,7 @@ from tapstack_blocks.subnets import (
     per_az,
 )
 from tapstack_blocks.tags import name_tags
-from tapstack_blocks.vpc_endpoints import HAS_SYNC_TARGETS, EndpointPlacement, add_vpc_endpoints
-from troposphere import Equals, GetAtt, Join, Not, Parameter, Ref, Template
+from troposphere import GetAtt, Join, Parameter, Ref, Template
 from troposphere.ec2 import (
     VPC,
     FlowLog,
@@ -44,29 +43,18 @@ from troposphere.ec2 import (
     SubnetRouteTableAssociation,
 )
 
-InterfaceService = Literal["secretsmanager", "ssm", "sts", "kms", "logs", "ec2"]
-
 
 class NetworkOptions(BaseModel):
     """What the network template may be told through sceptre_user_data."""
 
     model_config = ConfigDict(extra="forbid")
 
-    # ec2: the default security group's lockdown function (database stack) revokes its rules
     protect_data: ProtectData = False  # Retain the flow logs (tapstack_blocks.protection)
-    interface_endpoints: list[InterfaceService] = [
-        "secretsmanager",
-        "ssm",
-        "sts",
-        "kms",
-        "logs",
-        "ec2",
-    ]
 
 
 def build(options: NetworkOptions) -> Template:
     """The network stack's template."""
-    template = Template(Description="tapstack network: private VPC, endpoints, NACLs, groups")
+    template = Template(Description="tapstack network: private VPC, S3 gateway, NACLs, groups")
     add_environment_parameters(template)
     kms_key_arn = Ref(add_kms_key_arn_parameter(template))
     vpc_cidr, az_count = _add_network_parameters(template)
@@ -84,14 +72,8 @@ def build(options: NetworkOptions) -> Template:
     subnets = add_private_subnets(template, Ref(vpc), Ref(vpc_cidr))
     route_tables = _add_route_tables(template, vpc, subnets)
     acl = _add_network_acl(template, vpc, subnets, Ref(vpc_cidr))
-    s3_prefix_list, sync_target_roles = _add_data_perimeter_parameters(template)
-    groups = _add_security_groups(template, vpc, s3_prefix_list)
-    add_vpc_endpoints(
-        template,
-        EndpointPlacement(Ref(vpc), subnets, route_tables, groups["Endpoint"]),
-        options.interface_endpoints,
-        sync_target_roles,
-    )
+    groups = _add_security_groups(template, vpc, _add_s3_prefix_list_parameter(template))
+    add_s3_gateway_endpoint(template, Ref(vpc), route_tables)
     _add_flow_logs(template, vpc, kms_key_arn, audit_log_retention_days(template), options)
     _add_outputs(template, vpc, subnets, route_tables, groups)
     add_exported_output(template, "PrivateNetworkAclId", Ref(acl), "Private subnets' NACL id")
@@ -104,8 +86,8 @@ def build(options: NetworkOptions) -> Template:
     return template
 
 
-def _add_data_perimeter_parameters(template: Template) -> tuple[Ref, Ref]:
-    """The S3 managed prefix list (Lambda egress to S3) and the roles prod's sync assumes."""
+def _add_s3_prefix_list_parameter(template: Template) -> Ref:
+    """The S3 managed prefix list: the Lambda tier's egress to S3."""
     prefix_list = template.add_parameter(
         Parameter(
             "S3PrefixListId",
@@ -116,20 +98,7 @@ def _add_data_perimeter_parameters(template: Template) -> tuple[Ref, Ref]:
             ConstraintDescription="must be a prefix list id such as pl-63a5400a",
         )
     )
-    target_roles = template.add_parameter(
-        Parameter(
-            "SyncTargetRoleArns",
-            Type="CommaDelimitedList",
-            Default="",
-            AllowedPattern=r"^(arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,64})?$",
-            ConstraintDescription="must be empty or a comma-separated list of IAM role ARNs",
-            Description="prod/us-east-1 only: the sync-target roles the sync assumes; the STS "
-            "and Secrets Manager endpoints admit exactly these cross-account calls. Empty: "
-            "this account's principals and resources only.",
-        )
-    )
-    template.add_condition(HAS_SYNC_TARGETS, Not(Equals(Join("", Ref(target_roles)), "")))
-    return Ref(prefix_list), Ref(target_roles)
+    return Ref(prefix_list)
 
 
 def _add_network_parameters(template: Template) -> tuple[Parameter, Parameter]:

@@ -23,6 +23,7 @@ from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     ENVIRONMENTS,
     add_environment_parameters,
+    endpoint_security_group_parameter,
     own_vpc_parameters,
 )
 from tapstack_blocks.peering_path import EPHEMERAL_PORTS_BUT_MYSQL, deny_everything_else
@@ -123,12 +124,7 @@ def _add_own_parameters(template: Template) -> dict[str, Parameter]:
             for parameter in own_vpc_parameters("Prod's", "Lambda tier")
             if parameter.title != "LambdaSecurityGroupId"
         ),
-        Parameter(
-            "EndpointSecurityGroupId",
-            Type="AWS::EC2::SecurityGroup::Id",
-            Description="Prod's interface-endpoint tier (network stack).",
-            ConstraintDescription="must be a security group id",
-        ),
+        endpoint_security_group_parameter("Prod's"),
         Parameter(
             "DatabaseSecurityGroupId",
             Type="AWS::EC2::SecurityGroup::Id",

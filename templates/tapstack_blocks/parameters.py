@@ -78,18 +78,33 @@ def lambda_security_group_parameter() -> Parameter:
     )
 
 
+def vpc_id_parameter(whose: str = "This environment's") -> Parameter:
+    """VpcId: `whose` VPC (its network stack)."""
+    return Parameter(
+        "VpcId",
+        Type="AWS::EC2::VPC::Id",
+        Description=f"{whose} VPC (network stack).",
+        ConstraintDescription="must be a VPC id",
+    )
+
+
+def endpoint_security_group_parameter(whose: str = "This VPC's") -> Parameter:
+    """EndpointSecurityGroupId: the interface endpoints' security group (network stack)."""
+    return Parameter(
+        "EndpointSecurityGroupId",
+        Type="AWS::EC2::SecurityGroup::Id",
+        Description=f"{whose} interface-endpoint tier (network stack).",
+        ConstraintDescription="must be a security group id",
+    )
+
+
 def own_vpc_parameters(whose: str, lambda_tier: str) -> list[Parameter]:
     """VpcId, PrivateRouteTableIds, AzCount and LambdaSecurityGroupId of the stack's own VPC
     (its network stack), described as `whose` ("Prod's", "This region's"); `lambda_tier` names
     the Lambda tier in its description."""
     owner = whose[0].lower() + whose[1:]
     return [
-        Parameter(
-            "VpcId",
-            Type="AWS::EC2::VPC::Id",
-            Description=f"{whose} VPC (network stack).",
-            ConstraintDescription="must be a VPC id",
-        ),
+        vpc_id_parameter(whose),
         Parameter(
             "PrivateRouteTableIds",
             Type="CommaDelimitedList",
