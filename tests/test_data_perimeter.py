@@ -1,4 +1,5 @@
-"""The data perimeter of every VPC (docs/security.md, "Data perimeter"): each endpoint policy,
+"""The data perimeter of every VPC (docs/security.md, "Data perimeter"): each endpoint policy
+(the S3 gateway in the network stack, the interface endpoints in the endpoints stack),
 evaluated with the parameters its stack is launched with, admits this account's principals on
 this account's resources and, in prod/us-east-1 only, the sync's two cross-account calls for
 exactly the sync-target roles; the Lambda tier reaches S3 through S3's managed prefix list; the
@@ -42,13 +43,15 @@ def _value(value):
 
 @pytest.fixture(scope="module")
 def endpoints(documents) -> dict[str, dict[str, dict]]:
-    """{network stack name: {service: evaluated endpoint policy}}."""
+    """{stack group (a VPC): {service: evaluated endpoint policy}}, from its network and
+    endpoints stacks."""
     context = SceptreContext(
         project_path=str(PROJECT_DIR), command_path="", ignore_dependencies=True
     )
-    found = {}
+    found: dict[str, dict[str, dict]] = {}
     for stack in SceptrePlan(context).command_stacks:
-        if not stack.name.endswith("/network"):
+        group, _, kind = stack.name.rpartition("/")
+        if kind not in ("network", "endpoints"):
             continue
         environment = stack.stack_group_config["environment"]
         assert ACCOUNTS[environment] == str(stack.stack_group_config["accounts"][environment])
@@ -61,12 +64,15 @@ def endpoints(documents) -> dict[str, dict[str, dict]]:
         )
         facts = Facts(accounts=ACCOUNTS, prod_cidrs=[], other_cidrs=[], sync_subnets=[])
         resources = Evaluator(stack_input, facts).resources()
-        found[stack.name] = {
+        policies = {
             props["ServiceName"].rsplit(".", 1)[1]: props.get("PolicyDocument")
             for props in (
                 r["Properties"] for r in resources.values() if r["Type"] == "AWS::EC2::VPCEndpoint"
             )
         }
+        services = found.setdefault(group, {})
+        assert not services.keys() & policies.keys(), (stack.name, "an endpoint in two stacks")
+        services |= policies
     assert len(found) == 4, found.keys()
     return found
 
@@ -151,7 +157,7 @@ def test_prod_sts_admits_exactly_the_sync_target_roles(endpoints):
             sync_target = role(target, "tapstack-sync-target")
             context = request(prod, ACCOUNTS[target])
             admitted = allowed(sts, "sts:AssumeRole", sync_target, context)
-            assert admitted == (name == "prod/us-east-1/network"), (name, target)
+            assert admitted == (name == "prod/us-east-1"), (name, target)
             # no other role of that account, and no other action on the sync-target role
             assert not allowed(sts, "sts:AssumeRole", role(target, "tapstack-deploy"), context)
             assert not allowed(sts, "sts:TagSession", sync_target, context)
@@ -170,7 +176,7 @@ def test_prod_secrets_manager_admits_the_sync_target_roles_reading_their_secret(
             secret = f"arn:aws:secretsmanager:us-east-1:{account}:secret:tapstack/{target}/x"
             as_target = request(account, account, role(target, "tapstack-sync-target"))
             admitted = allowed(secrets, "secretsmanager:GetSecretValue", secret, as_target)
-            assert admitted == (name == "prod/us-east-1/network"), (name, target)
+            assert admitted == (name == "prod/us-east-1"), (name, target)
             assert not allowed(secrets, "secretsmanager:PutSecretValue", secret, as_target)
             as_deployer = request(account, account, role(target, "tapstack-deploy"))
             assert not allowed(secrets, "secretsmanager:GetSecretValue", secret, as_deployer)

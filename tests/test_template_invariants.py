@@ -74,25 +74,21 @@ def test_network_is_private_only(documents):
             )
 
 
-def test_network_has_every_endpoint_with_private_dns(documents):
+def test_every_vpc_has_every_endpoint_with_private_dns(documents):
+    # the interface endpoints are the endpoints stack's, the S3 gateway the network stack's
     expected = {"secretsmanager", "ssm", "sts", "kms", "logs", "ec2"}
+    for name, document in stacks_named(documents, "endpoints"):
+        endpoints = resources(document, "AWS::EC2::VPCEndpoint").values()
+        assert {e["Properties"]["VpcEndpointType"] for e in endpoints} == {"Interface"}, name
+        interface = {e["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[1] for e in endpoints}
+        assert interface == expected, name
+        assert all(e["Properties"]["PrivateDnsEnabled"] is True for e in endpoints), name
     for name, document in stacks_named(documents, "network"):
         endpoints = resources(document, "AWS::EC2::VPCEndpoint").values()
-        interface = {
-            e["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[1]
+        assert [
+            (e["Properties"]["VpcEndpointType"], e["Properties"]["ServiceName"]["Fn::Sub"])
             for e in endpoints
-            if e["Properties"]["VpcEndpointType"] == "Interface"
-        }
-        assert interface == expected, name
-        assert all(
-            e["Properties"]["PrivateDnsEnabled"] is True
-            for e in endpoints
-            if e["Properties"]["VpcEndpointType"] == "Interface"
-        )
-        gateways = [e for e in endpoints if e["Properties"]["VpcEndpointType"] == "Gateway"]
-        assert [g["Properties"]["ServiceName"]["Fn::Sub"] for g in gateways] == [
-            "com.amazonaws.${AWS::Region}.s3"
-        ]
+        ] == [("Gateway", "com.amazonaws.${AWS::Region}.s3")], name
 
 
 def test_only_mysql_and_https_are_opened_between_tiers(documents):
