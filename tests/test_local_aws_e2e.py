@@ -36,6 +36,7 @@ STACKS = (
     "iam",
     "kms",
     "network",
+    "endpoints",
     "storage",
     "registry",
     "monitoring",

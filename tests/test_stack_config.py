@@ -59,7 +59,8 @@ def test_migrations_follow_their_inputs_and_take_the_one_allowlist(group):
     # prod's also reads eu-west-1's key: the master secret's replica key (rotation)
     replica_key = ["prod/eu-west-1/kms"] if group == "prod/us-east-1" else []
     assert sorted(d.name for d in migrations.dependencies) == replica_key + [
-        f"{group}/{stack}" for stack in ("database", "kms", "network", "registry", "storage")
+        f"{group}/{stack}"
+        for stack in ("database", "endpoints", "kms", "network", "registry", "storage")
     ]
     allowlist = migrations.stack_group_config["sync_allowlist"]
     assert allowlist == ["currencies", "fee_schedules", "merchant_categories"]
