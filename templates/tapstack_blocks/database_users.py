@@ -24,6 +24,7 @@ from troposphere.secretsmanager import (
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function
 from tapstack_blocks.naming import database_secret_name
 from tapstack_blocks.parameters import KMS_KEY_ARN_PATTERN
+from tapstack_blocks.suppressions import scanner_metadata
 from tapstack_blocks.tags import name_tags
 
 # Who made the master secret: RDS (ManageMasterUserPassword; RDS rotates it and refuses any
@@ -72,6 +73,13 @@ def user_secret(
             GenerateStringKey="password",
             PasswordLength=PASSWORD_LENGTH,
             ExcludeCharacters=DSN_UNSAFE_CHARACTERS,
+        ),
+        Metadata=scanner_metadata(
+            {
+                "SECRETSMANAGER_ROTATION_ENABLED_CHECK": "Rotated every 30 days by "
+                f"{logical_id}Rotation in the migrations stack, which starts it once the "
+                "migration has created the user (this users stack owns the rotation function).",
+            }
         ),
         Tags=name_tags(Sub(f"tapstack-db-{role}-${{EnvironmentName}}-${{EnvironmentSuffix}}")),
         DeletionPolicy="Delete",
