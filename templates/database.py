@@ -1,34 +1,27 @@
-"""database stack: the environment's Aurora MySQL cluster.
+"""database stack: the instances of the environment's Aurora cluster, and what needs them.
 
-Writer instance everywhere, a reader in a second AZ in prod, both created at once (PromotionTier
-0 makes the writer, 1 the reader: no instance waits for another); a global database's secondary
-may be headless (option `instances: none`: the cluster replicates storage with no instance;
-docs/operations.md says when and how instances are added); encrypted with the environment's
-key; master credentials managed and rotated by RDS in Secrets Manager (no password in any
-template, parameter or output); TLS required and the slow log on; IAM database auth; logs to
-CloudWatch. The SSM SecureString connection parameters come with the secure_parameter custom
-resource; a standalone cluster also publishes its endpoint as the environment's stable writer
-name (`/tapstack/{env}/db/writer-dns`). In an Aurora global database (option
-`global_database`: primary or secondary) the credentials differ; tapstack_blocks.global_database
-says how.
+The cluster itself is the cluster stack's (templates/cluster.py); this stack takes its facts as
+parameters. Writer instance everywhere, a reader in a second AZ in prod, both created at once
+(PromotionTier 0 makes the writer, 1 the reader: no instance waits for another); a global
+database's secondary may be headless (option `instances: none`: the cluster replicates storage
+with no instance; docs/operations.md says when and how instances are added). The SSM
+SecureString connection parameters come with the secure_parameter custom resource; a standalone
+cluster also publishes its endpoint as the environment's stable writer name
+(`/tapstack/{env}/db/writer-dns`). The stacks that need a running writer (migrations) wait for
+this one; everything else that needs only the cluster waits for the cluster stack.
 """
 
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
-from tapstack_blocks.aurora_parameter_groups import add_aurora_parameter_groups
-from tapstack_blocks.boundary import permissions_boundary_arn
+from tapstack_blocks.cluster_facts import add_cluster_fact_parameters
 from tapstack_blocks.connection_parameters import ConnectionFacts, add_connection_parameters
 from tapstack_blocks.default_security_group import add_default_group_lockdown
 from tapstack_blocks.functions import VpcPlacement
-from tapstack_blocks.global_database import GlobalMembership, GlobalRole
+from tapstack_blocks.global_database import GlobalRole
 from tapstack_blocks.handler import render
-from tapstack_blocks.iam import aws_managed_policy_arn, service_trust_policy
 from tapstack_blocks.images import image_uri_parameter
-from tapstack_blocks.naming import (
-    resource_name,
-    writer_dns_parameter,
-)
+from tapstack_blocks.naming import resource_name, writer_dns_parameter
 from tapstack_blocks.outputs import add_exported_output
 from tapstack_blocks.parameters import (
     add_environment_parameters,
@@ -37,37 +30,17 @@ from tapstack_blocks.parameters import (
     lambda_security_group_parameter,
     private_subnet_ids_parameter,
 )
-from tapstack_blocks.protection import ProtectData
-from tapstack_blocks.rds_logs import add_rds_log_groups
-from tapstack_blocks.retention import backup_retention_days, log_retention_days
+from tapstack_blocks.retention import log_retention_days
 from tapstack_blocks.suppressions import AURORA_INSTANCE, add_suppressions
 from tapstack_blocks.tags import name_tags
-from tapstack_environment.aurora import (
-    DEFAULT_ENGINE_VERSION,
-    DEFAULT_INSTANCE_CLASS,
-    ENGINE_VERSION_PATTERN,
-    INSTANCE_CLASSES,
-)
-from troposphere import (
-    GetAtt,
-    GetAZs,
-    Parameter,
-    Ref,
-    Select,
-    Template,
-)
-from troposphere.iam import Role
-from troposphere.rds import (
-    DBCluster,
-    DBInstance,
-    DBSubnetGroup,
-)
+from tapstack_environment.aurora import DEFAULT_INSTANCE_CLASS, INSTANCE_CLASSES
+from troposphere import GetAZs, Parameter, Ref, Select, Template
+from troposphere.rds import DBInstance
 from troposphere.ssm import Parameter as SsmParameter
 
-LOG_EXPORTS = ["audit", "error", "slowquery"]
-DATABASE_NAME = "tapstack"
-MASTER_USERNAME = "tapstack_admin"
 ENHANCED_MONITORING_SECONDS = 60
+ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$"
+PARAMETER_GROUP_PATTERN = r"^[a-zA-Z][a-zA-Z0-9-]{0,254}$"
 
 
 class DatabaseOptions(BaseModel):
@@ -75,14 +48,9 @@ class DatabaseOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    # CloudFormation cannot choose DeletionPolicy by condition without a transform, so this one
-    # difference is decided at render time: prod keeps a final snapshot.
-    deletion_policy: Literal["Snapshot", "Delete"] = "Delete"
-    # The cluster's place in an Aurora global database; none renders the standalone cluster.
+    # The cluster's place in an Aurora global database (the cluster stack's option of the same
+    # name): a standalone cluster's endpoint is the writer name; only a secondary is headless.
     global_database: GlobalRole = "none"
-    # DeletionProtection on the cluster (and global cluster); Retain on the master secret and
-    # the RDS log groups (tapstack_blocks.protection)
-    protect_data: ProtectData = False
     # `none`: a headless cluster (a global database's secondary only: Aurora replicates the
     # storage without instances; they are added at failover, docs/operations.md).
     instances: Literal["writer_and_reader", "none"] = "writer_and_reader"
@@ -99,54 +67,28 @@ class DatabaseOptions(BaseModel):
 
 def build(options: DatabaseOptions) -> Template:
     """The database stack's template."""
-    template = Template(Description="tapstack database: Aurora MySQL cluster")
+    template = Template(Description="tapstack database: Aurora MySQL instances")
     add_environment_parameters(template)
-    is_prod = add_is_prod_condition(template)
-    log_days = log_retention_days(template)
     kms_key_arn = Ref(add_kms_key_arn_parameter(template))
-    parameters = _add_parameters(template)
+    headless = options.instances == "none"
+    parameters = _add_parameters(template, headless)
+    facts = add_cluster_fact_parameters(
+        template,
+        *(() if headless else ("ClusterIdentifier",)),
+        "DatabaseEndpoint",
+        "DatabasePort",
+        "DatabaseName",
+        "MasterSecretArn",
+    )
     placement = VpcPlacement(
         subnet_ids=Ref(parameters["PrivateSubnetIds"]),
         security_group_id=Ref(parameters["LambdaSecurityGroupId"]),
         kms_key_arn=kms_key_arn,
-        log_retention_days=log_days,
+        log_retention_days=log_retention_days(template),
     )
-    cluster_parameters, instance_parameters = add_aurora_parameter_groups(
-        template, Ref(parameters["EngineVersion"])
-    )
-    membership = GlobalMembership(
-        options.global_database, template, kms_key_arn, MASTER_USERNAME, options.protect_data
-    )
-    log_groups = add_rds_log_groups(
-        template, resource_name("aurora"), LOG_EXPORTS, kms_key_arn, log_days, options.protect_data
-    )
-    cluster = template.add_resource(
-        DBCluster(
-            "DatabaseCluster",
-            DependsOn=log_groups,  # RDS exports into them instead of creating its own
-            DBClusterIdentifier=resource_name("aurora"),
-            Engine="aurora-mysql",
-            EngineVersion=Ref(parameters["EngineVersion"]),
-            **membership.cluster_properties(DATABASE_NAME),
-            StorageEncrypted=True,
-            KmsKeyId=kms_key_arn,
-            DBSubnetGroupName=Ref(_add_subnet_group(template, parameters)),
-            VpcSecurityGroupIds=[Ref(parameters["DatabaseSecurityGroupId"])],
-            DBClusterParameterGroupName=Ref(cluster_parameters),
-            BackupRetentionPeriod=backup_retention_days(template),
-            CopyTagsToSnapshot=True,
-            DeletionProtection=options.protect_data,
-            EnableCloudwatchLogsExports=LOG_EXPORTS,
-            EnableIAMDatabaseAuthentication=True,
-            Tags=name_tags(resource_name("aurora")),
-            DeletionPolicy=options.deletion_policy,
-            UpdateReplacePolicy=options.deletion_policy,
-        )
-    )
-    if options.instances == "writer_and_reader":
-        _add_instances(
-            template, cluster, Ref(parameters["InstanceClass"]), instance_parameters, is_prod
-        )
+    if not headless:
+        is_prod = add_is_prod_condition(template)
+        _add_instances(template, parameters, Ref(facts["ClusterIdentifier"]), is_prod)
     else:
         # What the failover runbook adds instances with (docs/operations.md).
         add_exported_output(
@@ -155,56 +97,41 @@ def build(options: DatabaseOptions) -> Template:
             Ref(parameters["InstanceClass"]),
             "Class of the instances a failover adds to this headless cluster",
         )
-    secret_arn = membership.secret_arn(cluster)
     add_connection_parameters(
         template,
         ConnectionFacts(
-            endpoint=GetAtt(cluster, "Endpoint.Address"),
-            port=GetAtt(cluster, "Endpoint.Port"),
-            name=DATABASE_NAME,
-            secret_arn=secret_arn,
+            endpoint=Ref(facts["DatabaseEndpoint"]),
+            port=Ref(facts["DatabasePort"]),
+            name=Ref(facts["DatabaseName"]),
+            secret_arn=Ref(facts["MasterSecretArn"]),
         ),
         Ref(parameters["SecureParameterImageUri"]),
         placement,
     )
     add_default_group_lockdown(template, placement)
     if options.global_database == "none":
-        template.add_resource(_writer_name_parameter(cluster))
-    _add_outputs(template, cluster, secret_arn, membership.secret_kind)
-    membership.finish(cluster)
+        template.add_resource(_writer_name_parameter(Ref(facts["DatabaseEndpoint"])))
     return template
 
 
-def _add_subnet_group(template: Template, parameters: dict[str, Parameter]) -> DBSubnetGroup:
-    return template.add_resource(
-        DBSubnetGroup(
-            "DatabaseSubnetGroup",
-            DBSubnetGroupDescription="tapstack Aurora cluster: the private subnets",
-            SubnetIds=Ref(parameters["PrivateSubnetIds"]),
-            Tags=name_tags(resource_name("database")),
-        )
-    )
-
-
-def _add_instances(template, cluster, instance_class, instance_parameters, is_prod) -> None:
+def _add_instances(template, parameters, cluster_identifier, is_prod) -> None:
     """The writer everywhere; a reader in a second AZ in prod only. Both are created at once:
     Aurora makes the instance with the lowest PromotionTier the writer, so the reader does not
     wait for the writer (docs/deploy-budget.md)."""
-    monitoring_role = template.add_resource(_monitoring_role())
     for role, az_index, tier in (("Writer", 0, 0), ("Reader", 1, 1)):
         instance = DBInstance(
             f"{role}Instance",
             DBInstanceIdentifier=resource_name(f"aurora-{role.lower()}"),
-            DBClusterIdentifier=Ref(cluster),
+            DBClusterIdentifier=cluster_identifier,
             Engine="aurora-mysql",
-            DBInstanceClass=instance_class,
-            DBParameterGroupName=Ref(instance_parameters),
+            DBInstanceClass=Ref(parameters["InstanceClass"]),
+            DBParameterGroupName=Ref(parameters["InstanceParameterGroupName"]),
             AvailabilityZone=Select(az_index, GetAZs(Ref("AWS::Region"))),
             PromotionTier=tier,
             PubliclyAccessible=False,
             AutoMinorVersionUpgrade=True,
             MonitoringInterval=ENHANCED_MONITORING_SECONDS,
-            MonitoringRoleArn=GetAtt(monitoring_role, "Arn"),
+            MonitoringRoleArn=Ref(parameters["MonitoringRoleArn"]),
             Tags=name_tags(resource_name(f"aurora-{role.lower()}")),
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
@@ -213,9 +140,16 @@ def _add_instances(template, cluster, instance_class, instance_parameters, is_pr
         if role == "Reader":
             instance.Condition = is_prod
         template.add_resource(instance)
+        add_exported_output(
+            template,
+            f"{role}InstanceIdentifier",
+            Ref(instance),
+            f"The cluster's {role.lower()} instance (PromotionTier {tier})",
+            condition=is_prod if role == "Reader" else None,
+        )
 
 
-def _writer_name_parameter(cluster: DBCluster) -> SsmParameter:
+def _writer_name_parameter(endpoint: Ref) -> SsmParameter:
     """`/tapstack/{env}/db/writer-dns`, the stable writer name the Lambdas connect through.
 
     A standalone cluster has nothing to fail over to, so its cluster endpoint is that name. An
@@ -227,42 +161,34 @@ def _writer_name_parameter(cluster: DBCluster) -> SsmParameter:
         "WriterDnsParameter",
         Name=writer_dns_parameter(),
         Type="String",
-        Value=GetAtt(cluster, "Endpoint.Address"),
+        Value=endpoint,
         Description="Stable name of the database writer: the cluster endpoint (no failover)",
     )
 
 
-def _monitoring_role() -> Role:
-    """The role RDS enhanced monitoring publishes OS metrics with."""
-    return Role(
-        "EnhancedMonitoringRole",
-        PermissionsBoundary=permissions_boundary_arn(),
-        AssumeRolePolicyDocument=service_trust_policy("monitoring.rds.amazonaws.com"),
-        ManagedPolicyArns=[aws_managed_policy_arn("service-role/AmazonRDSEnhancedMonitoringRole")],
-    )
-
-
-def _add_parameters(template: Template) -> dict[str, Parameter]:
+def _add_parameters(template: Template, headless: bool) -> dict[str, Parameter]:
+    instance_parameters = [
+        Parameter(
+            "MonitoringRoleArn",
+            Type="String",
+            AllowedPattern=ROLE_ARN_PATTERN,
+            Description="The role RDS enhanced monitoring publishes with (cluster stack).",
+            ConstraintDescription="must be an IAM role ARN",
+        ),
+        Parameter(
+            "InstanceParameterGroupName",
+            Type="String",
+            AllowedPattern=PARAMETER_GROUP_PATTERN,
+            Description="Parameter group of the instances (cluster stack: the engine "
+            "version's family).",
+            ConstraintDescription="must be a DB parameter group name",
+        ),
+    ]
     specs = [
         private_subnet_ids_parameter(),
-        Parameter(
-            "DatabaseSecurityGroupId",
-            Type="AWS::EC2::SecurityGroup::Id",
-            Description="The database tier security group (network stack): 3306 from Lambdas.",
-            ConstraintDescription="must be a security group id",
-        ),
         lambda_security_group_parameter(),
         image_uri_parameter("SecureParameterImageUri", "secure-parameter"),
-        Parameter(
-            "EngineVersion",
-            Type="String",
-            Default=DEFAULT_ENGINE_VERSION,
-            AllowedPattern=ENGINE_VERSION_PATTERN,
-            Description="Aurora MySQL engine version: 3.x (MySQL 8.0, default) or 2.x (5.7, "
-            "past the end of standard support).",
-            ConstraintDescription="must be an Aurora MySQL 3 (8.0.mysql_aurora.3.xx.y) or "
-            "Aurora MySQL 2 (5.7.mysql_aurora.2.xx.y) engine version",
-        ),
+        *(() if headless else instance_parameters),
         Parameter(
             "InstanceClass",
             Type="String",
@@ -274,24 +200,6 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
         ),
     ]
     return {spec.title: template.add_parameter(spec) for spec in specs}
-
-
-def _add_outputs(template: Template, cluster: DBCluster, secret_arn, secret_kind: str) -> None:
-    add_exported_output(
-        template, "ClusterEndpoint", GetAtt(cluster, "Endpoint.Address"), "Writer endpoint"
-    )
-    add_exported_output(
-        template, "ReaderEndpoint", GetAtt(cluster, "ReadEndpoint.Address"), "Reader endpoint"
-    )
-    add_exported_output(template, "ClusterPort", GetAtt(cluster, "Endpoint.Port"), "MySQL port")
-    add_exported_output(template, "ClusterIdentifier", Ref(cluster), "Cluster identifier")
-    add_exported_output(
-        template,
-        "MasterSecretArn",
-        secret_arn,
-        f"ARN of the {secret_kind} master secret (the ARN only, never the password)",
-    )
-    add_exported_output(template, "DatabaseName", DATABASE_NAME, "Schema name")
 
 
 def sceptre_handler(sceptre_user_data: dict | None) -> str:

@@ -40,13 +40,15 @@ STACKS = (
     "storage",
     "registry",
     "monitoring",
+    "cluster",
     "database",
+    "users",
     "migrations",
     "compute",
     "peering-accepter",  # staging, dev: prod's peering; prod: eu-west-1's
 )
 GROUP_STACKS = {
-    group: STACKS + (("peering", "sync") if group == "prod/us-east-1" else ()) for group in GROUPS
+    group: STACKS + (("peering", "sync", "dns") if group == "prod/us-east-1" else ()) for group in GROUPS
 }
 
 
@@ -121,7 +123,7 @@ def test_every_stack_is_created_in_its_own_account(launched):
         }
         expected = {f"tapstack-{group.replace('/', '-')}-{s}" for s in GROUP_STACKS[group]}
         if environment == "prod":  # prod's account and home region also hold the global group
-            expected |= {"tapstack-global-stackset", "tapstack-global-dns"}
+            expected |= {"tapstack-global-stackset"}
         assert names == expected
 
 
@@ -129,7 +131,7 @@ def test_outputs_flow_through_stack_output(launched):
     for group in GROUPS:
         key_arn = outputs(group, "kms")["KeyArn"]
         for stack in stacks_of(group):
-            if stack.name.endswith(("/network", "/storage", "/database")):
+            if stack.name.endswith(("/network", "/storage", "/cluster", "/database")):
                 described = stack.connection_manager.call(
                     "cloudformation", "describe_stacks", {"StackName": stack.external_name}
                 )["Stacks"][0]
@@ -268,7 +270,7 @@ def test_database_is_encrypted_and_publishes_secure_connection_parameters(launch
     group = f"{environment}/us-east-1"
     session = account_session(environment)
     key_arn = outputs(group, "kms")["KeyArn"]
-    database = outputs(group, "database")
+    database = outputs(group, "cluster")
     (cluster,) = session.client("rds").describe_db_clusters(
         DBClusterIdentifier=database["ClusterIdentifier"]
     )["DBClusters"]
@@ -366,7 +368,7 @@ _PRIVILEGE = re.compile(r"(?P<name>[A-Z][A-Z ]*?)(?: \((?P<columns>[^)]*)\))?(?:
 
 
 def user_secret(environment: str, output: str) -> dict:
-    arn = outputs(f"{environment}/us-east-1", "migrations")[output]
+    arn = outputs(f"{environment}/us-east-1", "users")[output]
     client = account_session(environment).client("secretsmanager")
     return json.loads(client.get_secret_value(SecretId=arn)["SecretString"])
 
@@ -483,7 +485,7 @@ def test_target_sync_writer_changes_allow_listed_tables_only(launched, environme
 def test_rotation_of_a_user_secret_runs_the_deployed_function(launched):
     # GIVEN staging's sync writer secret, with rotation on (the RotationSchedule)
     client = account_session("staging").client("secretsmanager")
-    arn = outputs("staging/us-east-1", "migrations")["SyncSecretArn"]
+    arn = outputs("staging/us-east-1", "users")["SyncSecretArn"]
     described = client.describe_secret(SecretId=arn)
     assert described["RotationEnabled"] is True
     assert described["RotationRules"]["AutomaticallyAfterDays"] == 30

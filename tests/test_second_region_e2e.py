@@ -17,7 +17,7 @@ from tapstack_tools.writer_names import WriterName, writer_names
 pytestmark = pytest.mark.e2e
 
 PROD_GROUPS = ("prod/us-east-1", "prod/eu-west-1", "global")
-GLOBAL_STACKS = ("stackset", "dns")
+GLOBAL_STACKS = ("stackset",)
 PROD_REGIONS = ("us-east-1", "eu-west-1")
 T = TypeVar("T")
 # S3 replicates asynchronously (within 15 minutes under RTC); the local AWS before answering.
@@ -52,8 +52,8 @@ def test_every_prod_stack_is_created(prod):
 
 
 def test_eu_west_1_cluster_is_the_global_databases_read_only_secondary(prod):
-    primary = outputs("prod/us-east-1", "database")
-    secondary = outputs("prod/eu-west-1", "database")
+    primary = outputs("prod/us-east-1", "cluster")
+    secondary = outputs("prod/eu-west-1", "cluster")
     rds = account_session("prod").client("rds")
     (global_cluster,) = rds.describe_global_clusters(
         GlobalClusterIdentifier=primary["GlobalClusterIdentifier"]
@@ -75,7 +75,7 @@ def test_eu_west_1_cluster_is_the_global_databases_read_only_secondary(prod):
 def test_eu_west_1_publishes_its_own_connection_parameters(prod):
     session = account_session("prod", "eu-west-1")
     key_arn = outputs("prod/eu-west-1", "kms")["KeyArn"]
-    secondary = outputs("prod/eu-west-1", "database")
+    secondary = outputs("prod/eu-west-1", "cluster")
     ssm = session.client("ssm")
     names = [f"/tapstack/prod/db/{leaf}" for leaf in ("endpoint", "port", "secret-arn")]
     values = {
@@ -114,7 +114,7 @@ def test_stack_set_rolled_the_baseline_out_to_both_regions(prod):
         ("eu-west-1", "CURRENT"),
         ("us-east-1", "CURRENT"),
     ]
-    writer_dns = outputs("global", "dns")["WriterDnsName"]
+    writer_dns = outputs("prod/us-east-1", "dns")["WriterDnsName"]
     for region in ("eu-west-1", "us-east-1"):
         session = account_session("prod", region)
         parameter = session.client("ssm").get_parameter(Name="/tapstack/prod/db/writer-dns")
@@ -138,7 +138,7 @@ def test_prods_validator_reaches_its_database_through_the_failover_name(prod):
 
 
 def test_private_zone_fails_the_writer_name_over_to_eu_west_1(prod):
-    dns = outputs("global", "dns")
+    dns = outputs("prod/us-east-1", "dns")
     route53 = account_session("prod").client("route53")
     zone = route53.get_hosted_zone(Id=dns["PrivateZoneId"])
     assert zone["HostedZone"]["Config"]["PrivateZone"] is True
@@ -156,7 +156,7 @@ def test_private_zone_fails_the_writer_name_over_to_eu_west_1(prod):
     assert records["PRIMARY"]["Name"] == records["SECONDARY"]["Name"] == dns["WriterDnsName"] + "."
     assert records["PRIMARY"]["HealthCheckId"] == dns["WriterHealthCheckId"]
     assert [r["Value"] for r in records["PRIMARY"]["ResourceRecords"]] == [
-        outputs("prod/us-east-1", "database")["ClusterEndpoint"]
+        outputs("prod/us-east-1", "cluster")["ClusterEndpoint"]
     ]
     assert "HealthCheckId" not in records["SECONDARY"]
     check = route53.get_health_check(HealthCheckId=dns["WriterHealthCheckId"])["HealthCheck"]
@@ -172,10 +172,10 @@ def test_private_zone_fails_the_writer_name_over_to_eu_west_1(prod):
 def test_both_prod_regions_lambdas_read_the_failover_name(prod):
     # what the demo summary shows: each prod region's validator reads the failover name from
     # its own region's SSM, and the name's records lead to each region's cluster
-    primary = outputs("prod/us-east-1", "database")["ClusterEndpoint"]
-    secondary = outputs("prod/eu-west-1", "database")["ClusterEndpoint"]
+    primary = outputs("prod/us-east-1", "cluster")["ClusterEndpoint"]
+    secondary = outputs("prod/eu-west-1", "cluster")["ClusterEndpoint"]
     leads_to = f"failover CNAME: PRIMARY us-east-1 -> {primary}, SECONDARY eu-west-1 -> {secondary}"
-    name = outputs("global", "dns")["WriterDnsName"]
+    name = outputs("prod/us-east-1", "dns")["WriterDnsName"]
     assert name == "writer.db.prod.tapstack.internal"
     assert writer_names(prod) == [
         WriterName("prod/us-east-1", name, leads_to),
@@ -241,13 +241,13 @@ def test_an_audit_log_object_replicates_to_eu_west_1_under_its_key(prod):
 
 
 def test_the_writer_name_fails_over_while_the_primary_alarm_fires(prod, local_aws):
-    dns = outputs("global", "dns")
+    dns = outputs("prod/us-east-1", "dns")
     route53 = account_session("prod").client("route53")
     check_id = dns["WriterHealthCheckId"]
     check = route53.get_health_check(HealthCheckId=check_id)["HealthCheck"]
     alarm = check["HealthCheckConfig"]["AlarmIdentifier"]
     cloudwatch = account_session("prod", alarm["Region"]).client("cloudwatch")
-    endpoints = {r: outputs(f"prod/{r}", "database")["ClusterEndpoint"] for r in PROD_REGIONS}
+    endpoints = {r: outputs(f"prod/{r}", "cluster")["ClusterEndpoint"] for r in PROD_REGIONS}
     vpcs = {r: outputs(f"prod/{r}", "network")["VpcId"] for r in PROD_REGIONS}
 
     def health() -> str:

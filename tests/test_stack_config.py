@@ -56,11 +56,9 @@ def test_network_parameters_come_from_the_address_plan():
 @pytest.mark.parametrize("group", GROUPS)
 def test_migrations_follow_their_inputs_and_take_the_one_allowlist(group):
     (migrations,) = [s for s in stacks_of(group) if s.name.endswith("/migrations")]
-    # prod's also reads eu-west-1's key: the master secret's replica key (rotation)
-    replica_key = ["prod/eu-west-1/kms"] if group == "prod/us-east-1" else []
-    assert sorted(d.name for d in migrations.dependencies) == replica_key + [
-        f"{group}/{stack}"
-        for stack in ("database", "endpoints", "kms", "network", "registry", "storage")
+    # The one stack that waits for the instances: the schema is applied to the writer.
+    assert sorted(d.name for d in migrations.dependencies) == [
+        f"{group}/{stack}" for stack in ("cluster", "database", "endpoints", "storage", "users")
     ]
     allowlist = migrations.stack_group_config["sync_allowlist"]
     assert allowlist == ["currencies", "fee_schedules", "merchant_categories"]
@@ -68,4 +66,18 @@ def test_migrations_follow_their_inputs_and_take_the_one_allowlist(group):
     hooks = migrations.config["hooks"]
     for point in ("before_create", "before_update"):
         names = [type(hook).__name__ for hook in hooks[point]]
-        assert names == ["CfnLint", "UploadMigrations", "PushLambdaImage", "PushLambdaImage"]
+        assert names == ["CfnLint", "UploadMigrations"]
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_users_wait_for_the_cluster_not_for_its_instances(group):
+    (users,) = [s for s in stacks_of(group) if s.name.endswith("/users")]
+    # prod's also reads eu-west-1's key: the replicas' key (rotation re-encrypts under it)
+    replica_key = ["prod/eu-west-1/kms"] if group == "prod/us-east-1" else []
+    assert sorted(d.name for d in users.dependencies) == replica_key + [
+        f"{group}/{stack}" for stack in ("cluster", "kms", "network", "registry")
+    ]
+    hooks = users.config["hooks"]
+    for point in ("before_create", "before_update"):
+        names = [type(hook).__name__ for hook in hooks[point]]
+        assert names == ["CfnLint", "PushLambdaImage", "PushLambdaImage"]

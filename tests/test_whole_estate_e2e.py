@@ -263,7 +263,7 @@ def test_then_an_accepter_groups_delete_deletes_its_own_stacks_only(
 
 def test_prods_delete_takes_both_regions_and_global_in_prod_only(estate, deploy_role_policies):
     before = outputs_of("prod/us-east-1")
-    identifier = before["database"]["GlobalClusterIdentifier"]
+    identifier = before["cluster"]["GlobalClusterIdentifier"]
     run = run_sceptre(*TEARDOWN_BY_ENVIRONMENT[3])
     assert run.returncode == 0, run.output[-4000:]
     assert_deploy_roles_allowed(run.calls, deploy_role_policies)

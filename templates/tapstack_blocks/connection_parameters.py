@@ -19,7 +19,7 @@ class ConnectionFacts:
 
     endpoint: AWSHelperFn
     port: AWSHelperFn
-    name: str
+    name: AWSHelperFn | str
     secret_arn: AWSHelperFn
 
 

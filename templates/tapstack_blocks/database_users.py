@@ -2,14 +2,17 @@
 
 Each user (migrator, sync, validator; prod's generated master too) has a secret in the RDS
 shape, under the environment key, rotated every 30 days by lambda/rotation inside the VPC with
-the single-user strategy (each user changes its own password). The migrations stack, which
-creates the users, composes these pieces.
+the single-user strategy (each user changes its own password). The users stack holds the
+secrets and the rotation function; the migrations stack, which creates the users in the
+database, starts the schedules once they exist.
 """
+
+from typing import Literal
 
 from awacs import kms, secretsmanager
 from awacs.aws import Allow, Condition, Statement, StringEquals
 from troposphere import AWSHelperFn, GetAtt, Parameter, Ref, Select, Split, Sub, Template
-from troposphere.awslambda import Permission
+from troposphere.awslambda import Function, Permission
 from troposphere.secretsmanager import (
     GenerateSecretString,
     ReplicaRegion,
@@ -21,8 +24,13 @@ from troposphere.secretsmanager import (
 from tapstack_blocks.functions import FunctionSpec, VpcPlacement, add_vpc_function
 from tapstack_blocks.naming import database_secret_name
 from tapstack_blocks.parameters import KMS_KEY_ARN_PATTERN
+from tapstack_blocks.suppressions import scanner_metadata
 from tapstack_blocks.tags import name_tags
 
+# Who made the master secret: RDS (ManageMasterUserPassword; RDS rotates it and refuses any
+# other rotation) or the cluster stack (a global database's primary: nothing rotates it unless the
+# users stack's function does).
+MasterCredentials = Literal["rds-managed", "generated"]
 # Characters MySQL client tools and DSNs mishandle in passwords.
 DSN_UNSAFE_CHARACTERS = "\"'@/\\:;%`$&?#"
 PASSWORD_LENGTH = 32
@@ -66,25 +74,28 @@ def user_secret(
             PasswordLength=PASSWORD_LENGTH,
             ExcludeCharacters=DSN_UNSAFE_CHARACTERS,
         ),
+        Metadata=scanner_metadata(
+            {
+                "SECRETSMANAGER_ROTATION_ENABLED_CHECK": "Rotated every 30 days by "
+                f"{logical_id}Rotation in the migrations stack, which starts it once the "
+                "migration has created the user (this users stack owns the rotation function).",
+            }
+        ),
         Tags=name_tags(Sub(f"tapstack-db-{role}-${{EnvironmentName}}-${{EnvironmentSuffix}}")),
         DeletionPolicy="Delete",
         UpdateReplacePolicy="Delete",
     )
 
 
-def add_secret_rotation(
+def add_rotation_function(
     template: Template,
-    parameters: dict[str, Parameter],
-    secrets: dict[str, AWSHelperFn],
+    image_uri: AWSHelperFn,
+    secrets: list[AWSHelperFn],
     extra_statements: list[Statement],
     placement: VpcPlacement,
-    after: str,
-) -> None:
-    """The rotation function, Secrets Manager's permission to run it, and one schedule
-    `{name}Rotation` per secret of `secrets` ({name: ARN}); its role may touch exactly those
-    secrets (plus `extra_statements`). Schedules wait for `after` (the users exist) because AWS
-    rotates at once."""
-    secret_refs = list(secrets.values())
+) -> Function:
+    """The rotation function and Secrets Manager's permission to run it (users stack); its role
+    may touch exactly `secrets` (ARNs), plus `extra_statements`."""
     function = add_vpc_function(
         template,
         FunctionSpec(
@@ -92,7 +103,7 @@ def add_secret_rotation(
             name="db-rotation",
             description="Rotates the database users' secrets (single user: own password)",
             handler="tapstack_rotation.handler.handler",
-            image_uri=Ref(parameters["RotationImageUri"]),
+            image_uri=image_uri,
             environment={"DATABASE_CA_BUNDLE": ROTATION_CA_BUNDLE_PATH},
             scanner_suppressions=list(ROTATION_SUPPRESSIONS),
             statements=[
@@ -105,7 +116,7 @@ def add_secret_rotation(
                         secretsmanager.PutSecretValue,
                         secretsmanager.UpdateSecretVersionStage,
                     ],
-                    Resource=secret_refs,
+                    Resource=secrets,
                 ),
                 Statement(
                     Sid="RandomPasswords",
@@ -129,7 +140,7 @@ def add_secret_rotation(
         ),
         placement,
     )
-    permission = template.add_resource(
+    template.add_resource(
         Permission(
             "RotationInvokePermission",
             Action="lambda:InvokeFunction",
@@ -138,14 +149,26 @@ def add_secret_rotation(
             SourceAccount=Ref("AWS::AccountId"),
         )
     )
+    return function
+
+
+def add_rotation_schedules(
+    template: Template,
+    secrets: dict[str, AWSHelperFn],
+    rotation_function_arn: AWSHelperFn,
+    after: str,
+) -> None:
+    """One schedule `{name}Rotation` per secret of `secrets` ({name: ARN}), run by the users
+    stack's rotation function (migrations stack). Schedules wait for `after` (the migration
+    that creates the users) because AWS rotates at once."""
     for name, secret_arn in secrets.items():
         template.add_resource(
             RotationSchedule(
                 f"{name}Rotation",
                 SecretId=secret_arn,
-                RotationLambdaARN=GetAtt(function, "Arn"),
+                RotationLambdaARN=rotation_function_arn,
                 RotationRules=RotationRules(AutomaticallyAfterDays=ROTATION_DAYS),
-                DependsOn=[permission.title, after],
+                DependsOn=[after],
             )
         )
 

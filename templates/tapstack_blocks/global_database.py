@@ -133,8 +133,8 @@ class GlobalMembership:
                 Metadata=scanner_metadata(
                     {
                         "SECRETSMANAGER_ROTATION_ENABLED_CHECK": "Rotated every 30 days by "
-                        "MasterSecretRotation in prod's migrations stack, which owns the "
-                        "rotation function (the secret must exist before the database).",
+                        "MasterSecretRotation in prod's migrations stack, with the users "
+                        "stack's rotation function (the secret must exist before the cluster).",
                     }
                 ),
                 Tags=name_tags(resource_name("aurora-master")),

@@ -35,6 +35,12 @@ def bucket_arn(resource: str) -> Sub:
     return Sub("arn:${AWS::Partition}:s3:::" + _global_name_pattern(resource))
 
 
+def bucket_objects_arn(resource: str, prefix: str) -> Sub:
+    """The ARN of the objects under `prefix` in this environment's bucket named
+    `global_resource_name(resource)` (another stack's of the same group: no dependency on it)."""
+    return Sub("arn:${AWS::Partition}:s3:::" + _global_name_pattern(resource) + f"/{prefix}*")
+
+
 def export_name(output: str) -> Sub:
     """Export names other teams import: `tapstack-{env}-{output}`."""
     return Sub(f"{PROJECT}-${{{ENVIRONMENT_PARAMETER}}}-{output}")

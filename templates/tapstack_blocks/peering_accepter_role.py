@@ -46,7 +46,7 @@ def peering_accepter_role(parameters: dict[str, Parameter], boundary: Ref) -> Ro
                     Version="2012-10-17",
                     Statement=[
                         Statement(
-                            Sid="ReadNetworkAndDatabaseStackOutputs",
+                            Sid="ReadNetworkAndClusterStackOutputs",
                             Effect=Allow,
                             Action=[cloudformation.DescribeStacks],
                             Resource=[
@@ -54,7 +54,7 @@ def peering_accepter_role(parameters: dict[str, Parameter], boundary: Ref) -> Ro
                                     "cloudformation",
                                     f"stack/tapstack-${{EnvironmentName}}-*-{stack}/*",
                                 )
-                                for stack in ("network", "database")
+                                for stack in ("network", "cluster")
                             ],
                         ),
                         Statement(

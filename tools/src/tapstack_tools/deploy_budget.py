@@ -28,14 +28,12 @@ from tapstack_tools.rendered_templates import PROJECT_DIR, template_document
 BUDGET_SECONDS = 20 * 60
 # A first full prod deploy is these steps, one after the other; the commands of a step run
 # side by side (two shells): the deploy role's bootstrap (README, "Pointing the same commands
-# at real AWS"), then `sceptre launch -y prod` beside `sceptre launch -y global/stackset.yaml`
-# (the StackSet depends on nothing of prod's but the deploy role, which is then complete), then
-# `sceptre launch -y global/dns.yaml` (it needs both databases' endpoints). A later step starts
+# at real AWS"), then `sceptre launch -y prod` beside `sceptre launch -y global` (the StackSet,
+# which depends on nothing of prod's but the deploy role, then complete). A later step starts
 # when the earlier one has finished; a stack an earlier step completed is a no-op update.
 COMMANDS: tuple[tuple[str, ...], ...] = (
     ("prod/us-east-1/iam",),
-    ("prod", "global/stackset"),
-    ("global/dns",),
+    ("prod", "global"),
 )
 PROD_GROUPS = ("prod/", "global/")
 # Typical creation time of each resource type, in seconds (sources: docs/deploy-budget.md).

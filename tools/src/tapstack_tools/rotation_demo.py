@@ -37,9 +37,9 @@ class MasterRotation:
 
 
 def master_secret_arn() -> str:
-    """The ARN of prod's master secret (the database stack's output)."""
-    (database,) = [s for s in group_state(f"prod/{PRIMARY}") if s.name.endswith("/database")]
-    return database.outputs["MasterSecretArn"]
+    """The ARN of prod's master secret (the cluster stack's output)."""
+    (cluster,) = [s for s in group_state(f"prod/{PRIMARY}") if s.name.endswith("/cluster")]
+    return cluster.outputs["MasterSecretArn"]
 
 
 def logs_in(secret: dict[str, Any]) -> bool:

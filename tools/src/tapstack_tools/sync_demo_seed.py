@@ -15,7 +15,7 @@ def connect(environment: str) -> pymysql.connections.Connection:
     """The environment's database as its master user (the demo seeds and fingerprints)."""
     session = account_session(environment)
     (database,) = [
-        s for s in group_state(f"{environment}/us-east-1") if s.name.endswith("/database")
+        s for s in group_state(f"{environment}/us-east-1") if s.name.endswith("/cluster")
     ]
     secret = json.loads(
         session.client("secretsmanager").get_secret_value(

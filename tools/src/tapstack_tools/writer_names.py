@@ -2,7 +2,7 @@
 
 The validator reads `/tapstack/{env}/db/writer-dns` in its own region (docs/architecture.md):
 a standalone cluster's database stack publishes its endpoint there; prod's baseline StackSet
-publishes the Route 53 failover name, whose records the global group's dns stack holds.
+publishes the Route 53 failover name, whose records prod's dns stack (prod/us-east-1/dns) holds.
 Used by the demo summary (`make demo`).
 """
 
@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from botocore.exceptions import ClientError
 
 from tapstack_tools.deployment import StackState, stacks_of
+
+DNS_GROUP = "prod/us-east-1"
+DNS_STACK = f"{DNS_GROUP}/dns"
 
 
 @dataclass(frozen=True)
@@ -28,10 +31,10 @@ def _call(stack, service: str, command: str, kwargs: dict) -> dict:
 
 def _failover_targets(states: dict[str, list[StackState]], name: str) -> str | None:
     """`PRIMARY region -> value, …` when `name` is the dns stack's failover name, else None."""
-    dns = [s for s in states.get("global", []) if s.name == "global/dns"]
+    dns = [s for s in states.get(DNS_GROUP, []) if s.name == DNS_STACK]
     if not dns or dns[0].outputs.get("WriterDnsName") != name:
         return None
-    (stack,) = [s for s in stacks_of("global") if s.name == "global/dns"]
+    (stack,) = [s for s in stacks_of(DNS_GROUP) if s.name == DNS_STACK]
     records = _call(
         stack,
         "route53",
