@@ -180,9 +180,7 @@ def test_a_deploy_role_lacking_a_permission_is_caught(stacks, deploy_roles):
                 condition["iam:PassedToService"].remove("cloudtrail.amazonaws.com")
     dev = {name: stack for name, stack in stacks.items() if name.startswith("dev/")}
     found = uncovered(dev, lambda _env: narrowed)
-    assert "dev/us-east-1/cluster: AWS::RDS::DBCluster needs rds:CreateDBCluster" in " ".join(
-        found
-    )
+    assert "dev/us-east-1/cluster: AWS::RDS::DBCluster needs rds:CreateDBCluster" in " ".join(found)
     assert any("AWS::CloudTrail::Trail needs iam:PassRole" in line for line in found), found
 
 

@@ -48,7 +48,8 @@ STACKS = (
     "peering-accepter",  # staging, dev: prod's peering; prod: eu-west-1's
 )
 GROUP_STACKS = {
-    group: STACKS + (("peering", "sync", "dns") if group == "prod/us-east-1" else ()) for group in GROUPS
+    group: STACKS + (("peering", "sync", "dns") if group == "prod/us-east-1" else ())
+    for group in GROUPS
 }
 
 

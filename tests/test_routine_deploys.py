@@ -11,6 +11,7 @@ import json
 
 import pytest
 from tapstack_tools.deploy_budget import ROUTINE_BEGIN, ROUTINE_END, embedded_tables
+from tapstack_tools.output_flow import changed_outputs
 from tapstack_tools.rendered_templates import PROJECT_DIR
 from tapstack_tools.routine_budget import (
     NO_INTERRUPTION,
@@ -18,8 +19,10 @@ from tapstack_tools.routine_budget import (
     ROUTINE_BUDGET_SECONDS,
     SOME_INTERRUPTION,
     every_single_parameter_change,
+    maintenance_deploys,
     markdown,
     property_behaviour,
+    referenced_names,
     routine_deploys,
     touched_resources,
 )
@@ -107,3 +110,27 @@ def test_the_safety_net_sees_a_replacement_through_a_replaced_resource():
     }
     # WHEN only the retention changes THEN the cluster is updated in place
     assert touched_resources(document, {"Days"}) == {"Cluster": NO_INTERRUPTION}
+
+
+def test_a_change_reaches_the_stacks_that_read_the_outputs_it_moves():
+    # GIVEN the engine version, a parameter of the cluster stacks only
+    (engine,) = [d for d in maintenance_deploys() if d.parameters == ("EngineVersion",)]
+    # THEN the instances of the database stack, which read the cluster stack's replaced
+    # instance parameter group through !stack_output, are in the deploy too
+    instances = {change.logical_id for change in engine.changes["prod/us-east-1/database"]}
+    assert {"WriterInstance", "ReaderInstance"} <= instances
+    assert engine.stack_seconds["prod/us-east-1/database"] > 0
+
+
+def test_outputs_a_change_moves_are_the_ones_that_refer_to_it():
+    document = {
+        "Outputs": {
+            "GroupName": {"Value": {"Ref": "Group"}},
+            "Port": {"Value": {"Fn::GetAtt": ["Cluster", "Endpoint.Port"]}},
+            "Passed": {"Value": {"Ref": "Days"}},
+        }
+    }
+    names = lambda value: referenced_names(value, set())  # noqa: E731 - the routine budget's own walk
+    assert changed_outputs(document, {"Group"}, names) == {"GroupName"}
+    assert changed_outputs(document, {"Days"}, names) == {"Passed"}
+    assert changed_outputs(document, {"Other"}, names) == set()

@@ -33,6 +33,7 @@ from tapstack_tools.deploy_budget import (
     rollback_monitoring_seconds,
     sceptre_batches,
 )
+from tapstack_tools.output_flow import changed_outputs, output_readers
 from tapstack_tools.registry_schemas import SCHEMAS, _provider
 from tapstack_tools.rendered_templates import template_document
 
@@ -165,7 +166,7 @@ def property_behaviour(resource_type: str, name: str) -> str:
     return NO_INTERRUPTION
 
 
-def _names(value: object, conditions: set[str]) -> set[str]:
+def referenced_names(value: object, conditions: set[str]) -> set[str]:
     """Logical ids and parameters a value refers to, plus the conditions of its Fn::If."""
     found: set[str] = set()
     if isinstance(value, dict):
@@ -184,17 +185,17 @@ def _names(value: object, conditions: set[str]) -> set[str]:
                         found.add(name.split(".", 1)[0])
                     start = closing + 1
                 if isinstance(inner, list):
-                    found |= _names(inner[1], conditions)
+                    found |= referenced_names(inner[1], conditions)
             elif key == "Fn::If" and isinstance(inner, list):
                 found.add(f"condition:{inner[0]}")
-                found |= _names(inner[1:], conditions)
+                found |= referenced_names(inner[1:], conditions)
             elif key == "Condition" and isinstance(inner, str):
                 found.add(f"condition:{inner}")
             else:
-                found |= _names(inner, conditions)
+                found |= referenced_names(inner, conditions)
     elif isinstance(value, list):
         for inner in value:
-            found |= _names(inner, conditions)
+            found |= referenced_names(inner, conditions)
     return found
 
 
@@ -209,7 +210,7 @@ def touched_resources(document: dict, parameters: set[str]) -> dict[str, str]:
         flipped = False
         for name, body in conditions.items():
             key = f"condition:{name}"
-            if key not in changed and _names(body, set()) & changed:
+            if key not in changed and referenced_names(body, set()) & changed:
                 changed.add(key)
                 flipped = True
     touched: dict[str, str] = {}
@@ -221,7 +222,7 @@ def touched_resources(document: dict, parameters: set[str]) -> dict[str, str]:
             if f"condition:{resource.get('Condition')}" in changed:
                 behaviour = REPLACEMENT  # it may be created or deleted
             for name, value in (resource.get("Properties") or {}).items():
-                if _names(value, set()) & changed:
+                if referenced_names(value, set()) & changed:
                     found = property_behaviour(resource["Type"], name)
                     if behaviour is None or SEVERITY[found] > SEVERITY[behaviour]:
                         behaviour = found
@@ -254,7 +255,7 @@ def stack_update_seconds(document: dict, touched: dict[str, str]) -> int:
         if logical_id not in finish:
             resource = resources[logical_id]
             depends = resource.get("DependsOn", [])
-            needs = _names(resource.get("Properties", {}), set()) | set(
+            needs = referenced_names(resource.get("Properties", {}), set()) | set(
                 [depends] if isinstance(depends, str) else depends
             )
             before = max(
@@ -277,21 +278,50 @@ def _document(name: str) -> dict:
     return template_document(_stacks()[name].template.body)
 
 
+def _reach(
+    parameters: tuple[str, ...], only_stack: str | None
+) -> dict[str, tuple[set[str], dict[str, str]]]:
+    """{stack: (its changed parameters, {logical id: behaviour} touched)}: the stacks that have
+    `parameters` (or `only_stack` alone), then every stack reading an output they change, until
+    nothing more changes (tapstack_tools.output_flow)."""
+    stacks = _stacks()
+    readers = output_readers(stacks)
+    changed: dict[str, set[str]] = {}
+    for stack_name in stacks:
+        if only_stack and stack_name != only_stack:
+            continue
+        present = set(parameters) & set(_document(stack_name).get("Parameters", {}))
+        if present:
+            changed[stack_name] = present
+    reach: dict[str, tuple[set[str], dict[str, str]]] = {}
+    pending = sorted(changed)
+    while pending:
+        stack_name = pending.pop(0)
+        document = _document(stack_name)
+        touched = touched_resources(document, changed[stack_name])
+        reach[stack_name] = (set(changed[stack_name]), touched)
+        replaced = {logical_id for logical_id, b in touched.items() if b == REPLACEMENT}
+        moved = changed_outputs(
+            document, changed[stack_name] | replaced, lambda value: referenced_names(value, set())
+        )
+        for output in sorted(moved):
+            for consumer, parameter in sorted(readers.get((stack_name, output), ())):
+                if parameter not in changed.setdefault(consumer, set()):
+                    changed[consumer].add(parameter)
+                    if consumer not in pending:
+                        pending.append(consumer)
+    return reach
+
+
 def _routine(
     name: str, parameters: tuple[str, ...], only_stack: str | None = None
 ) -> RoutineDeploy:
     """The deploy that changes `parameters` in every prod stack that has them (or in
-    `only_stack` alone)."""
+    `only_stack` alone), and in every stack that reads an output the change moves."""
     changes: dict[str, tuple[ResourceChange, ...]] = {}
     stack_seconds: dict[str, int] = {}
-    for stack_name, stack in sorted(_stacks().items()):
-        if only_stack and stack_name != only_stack:
-            continue
+    for stack_name, (_changed, touched) in sorted(_reach(parameters, only_stack).items()):
         document = _document(stack_name)
-        present = set(parameters) & set(document.get("Parameters", {}))
-        if not present:
-            continue
-        touched = touched_resources(document, present)
         changes[stack_name] = tuple(
             ResourceChange(
                 logical_id,
@@ -304,7 +334,7 @@ def _routine(
         stack_seconds[stack_name] = (
             stack_update_seconds(document, touched)
             + STACK_OVERHEAD_SECONDS
-            + rollback_monitoring_seconds(stack, "before_update")
+            + rollback_monitoring_seconds(_stacks()[stack_name], "before_update")
         )
     timings = [StackTiming(n, 0, stack_seconds.get(n, NOOP_SECONDS), "", ()) for n in _stacks()]
     commands = sceptre_batches(timings, commands=ROUTINE_COMMANDS)
