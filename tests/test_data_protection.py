@@ -5,8 +5,8 @@ protected. Both settings are rendered, linted and checked against the Guard rule
 import json
 import shutil
 
+import cluster
 import compute
-import database
 import kms
 import network
 import pytest
@@ -39,9 +39,9 @@ def rendered(protect_data: bool) -> dict[str, dict]:
         "network": network.build(network.NetworkOptions(**options)),
         "storage": storage.build(storage.StorageOptions(**options)),
         "compute": compute.build(compute.ComputeOptions(**options)),
-        "database": database.build(database.DatabaseOptions(deletion_policy="Snapshot", **options)),
-        "database-global-primary": database.build(
-            database.DatabaseOptions(global_database="primary", **options)
+        "cluster": cluster.build(cluster.ClusterOptions(deletion_policy="Snapshot", **options)),
+        "cluster-global-primary": cluster.build(
+            cluster.ClusterOptions(global_database="primary", **options)
         ),
     }
 
@@ -66,13 +66,13 @@ def test_the_setting_decides_deletion_protection_and_retention(setting):
     assert flow_logs["DeletionPolicy"] == kept
     table = documents["compute"]["Resources"]["SessionsTable"]["Properties"]
     assert table["DeletionProtectionEnabled"] is protect
-    for name in ("database", "database-global-primary"):
-        cluster = documents[name]["Resources"]["DatabaseCluster"]
-        assert cluster["Properties"]["DeletionProtection"] is protect
+    for name in ("cluster", "cluster-global-primary"):
+        database_cluster = documents[name]["Resources"]["DatabaseCluster"]
+        assert database_cluster["Properties"]["DeletionProtection"] is protect
         rds_logs = resources(documents[name], "AWS::Logs::LogGroup")
         for logical_id in ("RdsLogGroupAudit", "RdsLogGroupError", "RdsLogGroupSlowquery"):
             assert rds_logs[logical_id]["DeletionPolicy"] == kept, (name, logical_id)
-    primary = documents["database-global-primary"]["Resources"]
+    primary = documents["cluster-global-primary"]["Resources"]
     assert primary["GlobalDatabase"]["Properties"]["DeletionProtection"] is protect
     assert primary["GlobalMasterSecret"]["DeletionPolicy"] == kept
     lock = documents["storage"]["Resources"]["AuditLogBucket"]["Properties"]

@@ -1,44 +1,58 @@
-"""The database template: encryption, managed secret, no password anywhere, env differences."""
+"""The database template: the cluster's instances (both at once), its connection parameters,
+no password anywhere; the cluster itself is the cluster stack's (test_cluster_template.py)."""
 
 import json
+import re
 
 import database
 import pytest
+import yaml
 from tapstack_hooks.cfn_lint import lint_findings
+from tapstack_tools.rendered_templates import PROJECT_DIR
+
+# What the instances take from the cluster stack, by parameter.
+INSTANCE_FACTS = ("ClusterIdentifier", "InstanceParameterGroupName", "MonitoringRoleArn")
 
 
-@pytest.fixture(scope="module", params=["Delete", "Snapshot"])
-def document(request) -> dict:
-    return json.loads(database.sceptre_handler({"deletion_policy": request.param}))
+@pytest.fixture(scope="module")
+def document() -> dict:
+    return json.loads(database.sceptre_handler({}))
 
 
-def test_is_cfn_lint_clean(document):
+@pytest.fixture(scope="module")
+def headless() -> dict:
+    return json.loads(
+        database.sceptre_handler({"global_database": "secondary", "instances": "none"})
+    )
+
+
+def test_is_cfn_lint_clean(document, headless):
     assert lint_findings(json.dumps(document), "us-east-1") == []
+    assert lint_findings(json.dumps(headless), "eu-west-1") == []
 
 
 def test_no_password_in_template_parameters_or_outputs(document):
     text = json.dumps(document)
     assert '"MasterUserPassword"' not in text
     assert "NoEcho" not in text
-    cluster = document["Resources"]["DatabaseCluster"]["Properties"]
-    assert cluster["ManageMasterUserPassword"] is True
-    assert cluster["MasterUserSecret"] == {"KmsKeyId": {"Ref": "KmsKeyArn"}}
     assert all("password" not in name.lower() for name in document["Parameters"])
-    secret_output = document["Outputs"]["MasterSecretArn"]["Value"]
-    assert secret_output == {"Fn::GetAtt": ["DatabaseCluster", "MasterUserSecret.SecretArn"]}
+    # only the master secret's ARN, a cluster stack output, reaches this stack
+    assert document["Parameters"]["MasterSecretArn"]["AllowedPattern"].startswith(
+        "^arn:aws[a-z-]*:secretsmanager:"
+    )
 
 
-def test_cluster_is_encrypted_audited_and_iam_enabled(document):
-    cluster = document["Resources"]["DatabaseCluster"]["Properties"]
-    assert cluster["StorageEncrypted"] is True
-    assert cluster["KmsKeyId"] == {"Ref": "KmsKeyArn"}
-    assert cluster["EnableIAMDatabaseAuthentication"] is True
-    assert cluster["DeletionProtection"] is False
-    assert set(cluster["EnableCloudwatchLogsExports"]) >= {"error", "slowquery", "audit"}
-    assert cluster["BackupRetentionPeriod"] == {"Ref": "BackupRetentionDays"}
-    parameters = document["Resources"]["ClusterParameterGroup"]["Properties"]["Parameters"]
-    assert parameters["require_secure_transport"] == "ON"
-    assert parameters["slow_query_log"] == "1"
+def test_the_cluster_is_not_in_this_stack(document, headless):
+    for rendered in (document, headless):
+        types = {r["Type"] for r in rendered["Resources"].values()}
+        assert not types & {
+            "AWS::RDS::DBCluster",
+            "AWS::RDS::GlobalCluster",
+            "AWS::RDS::DBSubnetGroup",
+            "AWS::RDS::DBClusterParameterGroup",
+            "AWS::RDS::DBParameterGroup",
+            "AWS::SecretsManager::Secret",
+        }
 
 
 def test_reader_only_in_prod_and_in_another_az(document):
@@ -54,29 +68,67 @@ def test_reader_only_in_prod_and_in_another_az(document):
 
 def test_both_instances_are_created_at_once_and_the_tier_picks_the_writer(document):
     resources = document["Resources"]
-    assert "DependsOn" not in resources["ReaderInstance"]
+    for instance in ("WriterInstance", "ReaderInstance"):
+        assert "DependsOn" not in resources[instance]
     assert resources["WriterInstance"]["Properties"]["PromotionTier"] == 0
     assert resources["ReaderInstance"]["Properties"]["PromotionTier"] == 1
 
 
-def test_a_headless_secondary_has_no_instances():
-    headless = json.loads(
-        database.sceptre_handler({"global_database": "secondary", "instances": "none"})
-    )
+def test_instances_join_the_cluster_stacks_cluster_by_parameter(document):
+    # cluster, parameter group and monitoring role all come from the cluster stack's outputs
+    for instance in ("WriterInstance", "ReaderInstance"):
+        resource = document["Resources"][instance]
+        assert resource["Type"] == "AWS::RDS::DBInstance"
+        properties = resource["Properties"]
+        assert properties["DBClusterIdentifier"] == {"Ref": "ClusterIdentifier"}
+        assert properties["DBParameterGroupName"] == {"Ref": "InstanceParameterGroupName"}
+        assert properties["MonitoringRoleArn"] == {"Ref": "MonitoringRoleArn"}
+        assert properties["MonitoringInterval"] == 60
+        assert properties["DBInstanceClass"] == {"Ref": "InstanceClass"}
+        assert properties["PubliclyAccessible"] is False
+        assert properties["Engine"] == "aurora-mysql"
+    parameters = document["Parameters"]
+    assert parameters["MonitoringRoleArn"]["AllowedPattern"].startswith("^arn:aws[a-z-]*:iam::")
+    assert ":role/" in parameters["MonitoringRoleArn"]["AllowedPattern"]
+    for fact in INSTANCE_FACTS:
+        assert "(cluster stack" in parameters[fact]["Description"], fact
+    # no role of its own for monitoring: the cluster stack's, created with the cluster
+    assert "EnhancedMonitoringRole" not in document["Resources"]
+
+
+def test_instances_are_exported_with_their_tier(document):
+    outputs = document["Outputs"]
+    assert set(outputs) == {"WriterInstanceIdentifier", "ReaderInstanceIdentifier"}
+    assert outputs["WriterInstanceIdentifier"]["Value"] == {"Ref": "WriterInstance"}
+    assert "Condition" not in outputs["WriterInstanceIdentifier"]
+    assert outputs["ReaderInstanceIdentifier"]["Value"] == {"Ref": "ReaderInstance"}
+    assert outputs["ReaderInstanceIdentifier"]["Condition"] == "IsProd"
+
+
+def test_a_headless_secondary_has_no_instances(headless):
     types = {r["Type"] for r in headless["Resources"].values()}
-    assert "AWS::RDS::DBCluster" in types and "AWS::RDS::DBInstance" not in types
+    assert "AWS::RDS::DBInstance" not in types
     assert headless["Outputs"]["InstanceClass"]["Value"] == {"Ref": "InstanceClass"}
+    assert set(headless["Outputs"]) == {"InstanceClass"}
+    # and takes none of what only instances need
+    for fact in INSTANCE_FACTS:
+        assert fact not in headless["Parameters"], fact
+    assert "InstanceClass" in headless["Parameters"]
+
+
+def test_the_rendered_prod_secondary_is_headless_and_the_primary_is_not(documents):
+    secondary = documents["prod/eu-west-1/database"]
+    assert not [r for r in secondary["Resources"].values() if r["Type"] == "AWS::RDS::DBInstance"]
+    for name in ("prod/us-east-1/database", "staging/us-east-1/database", "dev/us-east-1/database"):
+        resources = documents[name]["Resources"]
+        assert {"WriterInstance", "ReaderInstance"} <= set(resources), name
 
 
 def test_only_a_secondary_may_be_headless():
     with pytest.raises(Exception, match="instances: none is only for global_database: secondary"):
         database.sceptre_handler({"global_database": "primary", "instances": "none"})
-
-
-def test_deletion_policy_follows_the_option(document):
-    cluster = document["Resources"]["DatabaseCluster"]
-    assert cluster["DeletionPolicy"] in ("Delete", "Snapshot")
-    assert cluster["UpdateReplacePolicy"] == cluster["DeletionPolicy"]
+    with pytest.raises(Exception, match="instances: none is only for global_database: secondary"):
+        database.sceptre_handler({"instances": "none"})
 
 
 def test_instance_classes_start_at_r5_large(document):
@@ -87,8 +139,12 @@ def test_instance_classes_start_at_r5_large(document):
 
 
 def test_unknown_option_is_refused():
-    with pytest.raises(Exception, match=r"sceptre_user_data.deletion_policy = 'Retain'"):
-        database.sceptre_handler({"deletion_policy": "Retain"})
+    # deletion_policy and protect_data are the cluster stack's options now
+    for option, value in (("deletion_policy", "Snapshot"), ("protect_data", True)):
+        with pytest.raises(Exception, match=rf"sceptre_user_data.{option} = {value!r}"):
+            database.sceptre_handler({option: value})
+    with pytest.raises(Exception, match=r"sceptre_user_data.instances = 'some'"):
+        database.sceptre_handler({"instances": "some"})
 
 
 def test_connection_facts_are_secure_parameters_under_the_env_key(document):
@@ -105,6 +161,14 @@ def test_connection_facts_are_secure_parameters_under_the_env_key(document):
     for properties in published.values():
         assert properties["KmsKeyId"] == {"Ref": "KmsKeyArn"}
         assert properties["ServiceToken"] == {"Fn::GetAtt": ["SecureParameterFunction", "Arn"]}
+    # each fact is the cluster stack's, taken as a parameter
+    values = {name.rsplit("/", 1)[1]: p["Value"] for name, p in published.items()}
+    assert values == {
+        "endpoint": {"Ref": "DatabaseEndpoint"},
+        "port": {"Ref": "DatabasePort"},
+        "name": {"Ref": "DatabaseName"},
+        "secret-arn": {"Ref": "MasterSecretArn"},
+    }
 
 
 def test_standalone_cluster_publishes_its_endpoint_as_the_writer_name(document):
@@ -114,21 +178,36 @@ def test_standalone_cluster_publishes_its_endpoint_as_the_writer_name(document):
         "Fn::Sub": "/tapstack/${EnvironmentName}/db/writer-dns"
     }
     assert parameter["Properties"]["Type"] == "String"
-    assert parameter["Properties"]["Value"] == {
-        "Fn::GetAtt": ["DatabaseCluster", "Endpoint.Address"]
-    }
+    # the cluster endpoint (cluster stack output ClusterEndpoint), never an instance's
+    assert parameter["Properties"]["Value"] == {"Ref": "DatabaseEndpoint"}
+
+
+def test_every_database_stack_takes_the_writer_endpoint_of_its_own_cluster_stack():
+    # the writer name and the endpoint parameter are the cluster's writer endpoint, never
+    # its reader endpoint or another group's cluster
+    for group in ("dev/us-east-1", "staging/us-east-1", "prod/us-east-1", "prod/eu-west-1"):
+        config = yaml.safe_load(
+            re.sub(r"!\w+", "", (PROJECT_DIR / "config" / group / "database.yaml").read_text())
+        )
+        assert config["parameters"]["DatabaseEndpoint"] == (
+            "{{ stack_group_path }}/cluster.yaml::ClusterEndpoint"
+        ), group
 
 
 @pytest.mark.parametrize("role", ["primary", "secondary"])
 def test_global_database_member_leaves_the_writer_name_to_the_baseline(role):
     # the baseline StackSet publishes the failover name there: one owner per parameter
-    document = json.loads(database.sceptre_handler({"global_database": role}))
-    published = [
-        r
-        for r in document["Resources"].values()
-        if r["Type"] == "AWS::SSM::Parameter" or "writer-dns" in json.dumps(r)
-    ]
-    assert published == []
+    options = {"global_database": role, **({"instances": "none"} if role == "secondary" else {})}
+    for rendered in (
+        json.loads(database.sceptre_handler({"global_database": role})),
+        json.loads(database.sceptre_handler(options)),
+    ):
+        published = [
+            r
+            for r in rendered["Resources"].values()
+            if r["Type"] == "AWS::SSM::Parameter" or "writer-dns" in json.dumps(r)
+        ]
+        assert published == []
 
 
 def test_secure_parameter_function_may_write_only_its_parameters(document):
@@ -155,35 +234,3 @@ def test_secure_parameter_function_may_write_only_its_parameters(document):
     assert function["PackageType"] == "Image"
     assert function["Code"] == {"ImageUri": {"Ref": "SecureParameterImageUri"}}
     assert set(function["VpcConfig"]) == {"SubnetIds", "SecurityGroupIds"}
-
-
-def test_every_exported_log_has_its_encrypted_group_before_the_cluster(document):
-    # RDS would create /aws/rds/cluster/{cluster}/{log} itself: no key, kept forever.
-    resources = document["Resources"]
-    cluster = resources["DatabaseCluster"]
-    exports = cluster["Properties"]["EnableCloudwatchLogsExports"]
-    groups = {
-        r["Properties"]["LogGroupName"]["Fn::Sub"][0].rsplit("/", 1)[1]: (logical_id, r)
-        for logical_id, r in resources.items()
-        if r["Type"] == "AWS::Logs::LogGroup" and "/aws/rds/cluster/" in json.dumps(r)
-    }
-    assert set(groups) == set(exports)
-    for logical_id, group in groups.values():
-        props = group["Properties"]
-        assert props["LogGroupName"]["Fn::Sub"] == [
-            f"/aws/rds/cluster/${{Cluster}}/{logical_id.removeprefix('RdsLogGroup').lower()}",
-            {"Cluster": cluster["Properties"]["DBClusterIdentifier"]},
-        ]
-        assert props["KmsKeyId"] == {"Ref": "KmsKeyArn"}
-        assert props["RetentionInDays"] == {"Ref": "LogRetentionDays"}
-        assert logical_id in cluster["DependsOn"]
-
-
-def test_prod_audits_every_dml_statement(document):
-    # server_audit (Aurora Advanced Auditing): QUERY_DML, SELECT included, in prod only
-    parameters = document["Resources"]["ClusterParameterGroup"]["Properties"]["Parameters"]
-    condition, in_prod, elsewhere = parameters["server_audit_events"]["Fn::If"]
-    assert condition == "IsProd"
-    assert set(in_prod.split(",")) == {"CONNECT", "QUERY_DDL", "QUERY_DCL", "QUERY_DML"}
-    assert set(elsewhere.split(",")) == {"CONNECT", "QUERY_DDL", "QUERY_DCL"}
-    assert parameters["server_audit_logging"] == "1"

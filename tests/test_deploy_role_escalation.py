@@ -289,10 +289,11 @@ def test_a_role_without_the_boundary_is_refused_naming_file_resource_and_key(tmp
 
     for folder in ("config", "templates"):
         shutil.copytree(PROJECT_DIR / folder, tmp_path / folder)
-    database = tmp_path / "templates/database.py"
-    text = database.read_text()
+    # (the cluster stack's, created with the cluster: templates/cluster.py)
+    cluster = tmp_path / "templates/cluster.py"
+    text = cluster.read_text()
     assert text.count("PermissionsBoundary=permissions_boundary_arn(),") == 1
-    database.write_text(text.replace("PermissionsBoundary=permissions_boundary_arn(),", ""))
+    cluster.write_text(text.replace("PermissionsBoundary=permissions_boundary_arn(),", ""))
     # WHEN Sceptre renders it; THEN one message names the file, the resource and the key
     sceptre = str(Path(sys.executable).with_name("sceptre"))
     result = subprocess.run(  # noqa: S603 - fixed argv
@@ -303,7 +304,7 @@ def test_a_role_without_the_boundary_is_refused_naming_file_resource_and_key(tmp
             "--output",
             "json",
             "generate",
-            "dev/us-east-1/database.yaml",
+            "dev/us-east-1/cluster.yaml",
         ],
         capture_output=True,
         text=True,
@@ -312,6 +313,6 @@ def test_a_role_without_the_boundary_is_refused_naming_file_resource_and_key(tmp
     )
     assert result.returncode != 0
     assert (
-        "templates/database.py: Resources.EnhancedMonitoringRole.Properties.PermissionsBoundary = "
+        "templates/cluster.py: Resources.EnhancedMonitoringRole.Properties.PermissionsBoundary = "
         "<missing>" in result.stdout + result.stderr
     ), result.stdout + result.stderr

@@ -37,7 +37,7 @@ def test_every_template_passes_the_guard_rules(guarded):
 
 def test_the_guard_step_fails_when_a_template_breaks_a_rule(guarded):
     # An unencrypted cluster and a bucket policy without its TLS-only statement are reported.
-    stem = next(stem for stem in guarded if stem.endswith("-database"))
+    stem = next(stem for stem in guarded if stem.endswith("-cluster"))
     database = copy.deepcopy(guarded[stem])
     database["Resources"]["DatabaseCluster"]["Properties"]["StorageEncrypted"] = False
     storage_stem = next(stem for stem in guarded if stem.endswith("-storage"))
@@ -68,7 +68,7 @@ def test_the_stackset_inner_template_is_checked(rendered):
 
 def test_a_suppression_names_the_rule_it_skips(guarded):
     # Suppressing an unrelated rule does not hide a failure: the exception is per rule.
-    stem = next(stem for stem in guarded if stem.endswith("-database"))
+    stem = next(stem for stem in guarded if stem.endswith("-cluster"))
     database = copy.deepcopy(guarded[stem])
     cluster = database["Resources"]["DatabaseCluster"]
     cluster["Properties"]["StorageEncrypted"] = False

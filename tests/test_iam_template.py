@@ -1,7 +1,11 @@
 """The iam stack: exact principals, an ExternalId, least privilege with explicit resources."""
 
+import json
+import re
+
 import pytest
 from tapstack_tools.deployment import stacks_of
+from tapstack_tools.rendered_templates import PROJECT_DIR
 
 PROD, STAGING, DEV = "333333333333", "222222222222", "111111111111"
 
@@ -118,7 +122,7 @@ def test_peering_accepter_role_trusts_prods_deployer_and_may_only_accept_and_pub
     assert trust["Principal"] == {"AWS": [{"Ref": "PeeringRequesterPrincipalArn"}]}
     found = statements(accepter)
     assert {sid: s["Action"] for sid, s in found.items()} == {
-        "ReadNetworkAndDatabaseStackOutputs": ["cloudformation:DescribeStacks"],
+        "ReadNetworkAndClusterStackOutputs": ["cloudformation:DescribeStacks"],
         "AcceptPeeringRequestedByProd": ["ec2:AcceptVpcPeeringConnection"],
         "PublishPeeringConnectionIds": [
             "ssm:PutParameter",
@@ -126,10 +130,23 @@ def test_peering_accepter_role_trusts_prods_deployer_and_may_only_accept_and_pub
             "ssm:DeleteParameter",
         ],
     }
-    # the VPC to peer with, and where the sync's target database is: those two stacks only
-    network, database = found["ReadNetworkAndDatabaseStackOutputs"]["Resource"]
+    # the VPC to peer with, and where the sync's target database is (the cluster stack's
+    # endpoint and port): those two stacks only, not the database stack any more
+    network, cluster = found["ReadNetworkAndClusterStackOutputs"]["Resource"]
     assert network["Fn::Sub"].endswith(":stack/tapstack-${EnvironmentName}-*-network/*")
-    assert database["Fn::Sub"].endswith(":stack/tapstack-${EnvironmentName}-*-database/*")
+    assert cluster["Fn::Sub"].endswith(":stack/tapstack-${EnvironmentName}-*-cluster/*")
+    readable = json.dumps(found["ReadNetworkAndClusterStackOutputs"]["Resource"])
+    assert "-database/" not in readable and "-users/" not in readable
+    # and those are exactly the stacks prod's deploy reads through this role
+    read_across = {
+        stack
+        for path in (PROJECT_DIR / "config" / "prod").rglob("*.yaml")
+        for stack in re.findall(
+            r"!stack_output_cross_account\s*\n(?:\s+\w+: .*\n)*?\s+stack: (\w+)",
+            path.read_text(),
+        )
+    }
+    assert read_across == {"network", "cluster"}
     requester = found["AcceptPeeringRequestedByProd"]["Condition"]["ArnLike"]["ec2:RequesterVpc"]
     assert requester["Fn::Sub"][0] == "arn:${AWS::Partition}:ec2:*:${Prod}:vpc/*"
     assert requester["Fn::Sub"][1] == {"Prod": {"Ref": "PeeringRequesterAccountId"}}

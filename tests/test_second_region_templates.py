@@ -3,12 +3,15 @@ the StackSet and its roles, the regional baseline, Route 53 failover."""
 
 import fnmatch
 import json
+import re
 
 import pytest
+import yaml
 from tapstack_blocks.baseline import build_baseline
 from tapstack_hooks.cfn_lint import lint_findings
 from tapstack_tools.checkov_scan import run_checkov
 from tapstack_tools.reachability import Evaluator, Facts, StackInput
+from tapstack_tools.rendered_templates import PROJECT_DIR
 
 
 def properties(document: dict, logical_id: str) -> dict:
@@ -16,7 +19,7 @@ def properties(document: dict, logical_id: str) -> dict:
 
 
 def test_primary_creates_the_global_database_with_a_generated_replicated_secret(documents):
-    primary = documents["prod/us-east-1/database"]
+    primary = documents["prod/us-east-1/cluster"]
     assert properties(primary, "GlobalDatabase")["StorageEncrypted"] is True
     cluster = properties(primary, "DatabaseCluster")
     assert cluster["GlobalClusterIdentifier"] == {"Ref": "GlobalDatabase"}
@@ -40,7 +43,7 @@ def test_primary_creates_the_global_database_with_a_generated_replicated_secret(
 
 
 def test_secondary_joins_without_credentials_of_its_own(documents):
-    secondary = documents["prod/eu-west-1/database"]
+    secondary = documents["prod/eu-west-1/cluster"]
     cluster = properties(secondary, "DatabaseCluster")
     assert cluster["GlobalClusterIdentifier"] == {"Ref": "GlobalClusterIdentifier"}
     for own in ("MasterUsername", "MasterUserPassword", "ManageMasterUserPassword", "DatabaseName"):
@@ -51,7 +54,7 @@ def test_secondary_joins_without_credentials_of_its_own(documents):
 
 
 def test_dev_and_staging_keep_the_rds_managed_secret(documents):
-    for name in ("dev/us-east-1/database", "staging/us-east-1/database"):
+    for name in ("dev/us-east-1/cluster", "staging/us-east-1/cluster"):
         cluster = properties(documents[name], "DatabaseCluster")
         assert cluster["ManageMasterUserPassword"] is True
         assert "GlobalClusterIdentifier" not in cluster
@@ -287,7 +290,7 @@ def test_checkov_finds_nothing_in_the_baseline(tmp_path):
 
 
 def test_failover_records_primary_with_health_check_secondary_without(documents):
-    dns = documents["global/dns"]
+    dns = documents["prod/us-east-1/dns"]
     zone = properties(dns, "PrivateZone")
     assert zone["VPCs"] == [
         {"VPCId": {"Ref": "PrimaryVpcId"}, "VPCRegion": {"Ref": "PrimaryRegion"}},
@@ -309,7 +312,7 @@ def test_failover_records_primary_with_health_check_secondary_without(documents)
 
 
 def test_the_stable_name_in_dns_is_the_one_lambdas_read_from_ssm(documents):
-    dns = documents["global/dns"]
+    dns = documents["prod/us-east-1/dns"]
     baseline = json.loads(build_baseline().to_json())
     published = baseline["Resources"]["WriterDnsParameter"]["Properties"]
     assert published["Name"] == {"Fn::Sub": "/tapstack/${EnvironmentName}/db/writer-dns"}
@@ -332,3 +335,42 @@ def test_every_validator_reads_its_own_users_secret_never_the_master(documents):
                 "db/validator-??????"
             }
         ]
+
+
+def _config(path: str) -> dict:
+    """A config/ file, its resolver tags dropped (their arguments stay), bare Jinja quoted."""
+    text = (PROJECT_DIR / "config" / path).read_text()
+    text = re.sub(r": (\{\{[^}]*\}\})", r": '\1'", text)
+    return yaml.safe_load(re.sub(r"!\w+", "", text))
+
+
+def test_dns_is_in_prods_launch_and_reads_the_two_clusters_writer_endpoints(documents):
+    # prod/us-east-1/dns, not a global stack: `sceptre launch prod` creates it, beside the
+    # instances, from the cluster stacks' outputs only (never the database stacks')
+    assert "global/dns" not in documents
+    assert not (PROJECT_DIR / "config/global/dns.yaml").exists()
+    parameters = _config("prod/us-east-1/dns.yaml")["parameters"]
+    assert parameters["PrimaryWriterEndpoint"] == "prod/us-east-1/cluster.yaml::ClusterEndpoint"
+    assert parameters["SecondaryWriterEndpoint"] == "prod/eu-west-1/cluster.yaml::ClusterEndpoint"
+    assert parameters["PrimaryClusterIdentifier"] == (
+        "prod/us-east-1/cluster.yaml::ClusterIdentifier"
+    )
+    assert (parameters["PrimaryRegion"], parameters["SecondaryRegion"]) == (
+        "us-east-1",
+        "eu-west-1",
+    )
+    assert not [value for value in parameters.values() if "database.yaml" in str(value)]
+
+
+def test_the_secondary_cluster_joins_the_primary_clusters_global_database():
+    # it waits for the primary's cluster stack, not for the primary's instances
+    parameters = _config("prod/eu-west-1/cluster.yaml")["parameters"]
+    assert parameters["GlobalClusterIdentifier"] == (
+        "prod/us-east-1/cluster.yaml::GlobalClusterIdentifier"
+    )
+    assert parameters["PrimaryMasterSecretArn"] == "prod/us-east-1/cluster.yaml::MasterSecretArn"
+    options = _config("prod/eu-west-1/cluster.yaml")["sceptre_user_data"]
+    assert options["global_database"] == "secondary"
+    assert _config("prod/us-east-1/cluster.yaml")["sceptre_user_data"]["global_database"] == (
+        "primary"
+    )
