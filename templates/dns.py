@@ -1,4 +1,4 @@
-"""dns stack (global group): the database writer's stable name and its failover records.
+"""dns stack (prod/us-east-1): the database writer's stable name and its failover records.
 
 A private hosted zone (`{env}.tapstack.internal`) associated with the environment's VPC in
 each region; `writer.db.{env}.tapstack.internal` is a failover CNAME: PRIMARY is the writer
@@ -69,7 +69,7 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
                 Type="String",
                 AllowedPattern=HOSTNAME_PATTERN,
                 Description=f"Cluster (writer) endpoint of the {role.lower()} region's Aurora "
-                "cluster (its database stack).",
+                "cluster (its cluster stack).",
                 ConstraintDescription="must be a DNS host name",
             ),
         ]

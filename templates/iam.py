@@ -11,7 +11,7 @@
   ExternalId; it may read this environment's sync-writer secret and decrypt it with this
   environment's key, nothing else.
 - staging/dev: `tapstack-peering-accepter-{env}`, trusting exactly prod's deployer: it may read
-  this environment's network and database stack outputs (the VPC to peer with, and where the
+  this environment's network and cluster stack outputs (the VPC to peer with, and where the
   sync's target database is), accept peering connections requested from prod's
   account and publish their ids under `/tapstack/{env}/*/peering/`, nothing else. Prod's launch
   uses it instead of this environment's deploy role, which trusts only this environment's

@@ -70,7 +70,7 @@ def build(_options: MonitoringOptions) -> Template:
                 [arn["DatabaseConnectionsAlarm"]],
             ),
         ),
-        "Rollback triggers of the database stack (comma-separated alarm ARNs)",
+        "Rollback triggers of the cluster and database stacks (comma-separated alarm ARNs)",
     )
     add_exported_output(
         template,

@@ -36,7 +36,7 @@ from troposphere import Equals, Join, Parameter, Ref, Sub, Template
 SYNC_HANDLER = "tapstack_sync.handler.lambda_handler"  # also the image's CMD (lambda/sync)
 SYNC_TARGETS = tuple(env for env in ENVIRONMENTS if env != "prod")
 ENABLE_SCHEDULE = "EnableSchedule"
-TARGET_DATABASE_NAME = "tapstack"  # the schema every environment's database stack creates
+TARGET_DATABASE_NAME = "tapstack"  # the schema every environment's cluster stack creates
 HOST_PATTERN = r"^[A-Za-z0-9.-]{1,253}$"
 SYNC_TIMEOUT_SECONDS = 300  # the 5-minute Lambda budget of the sync engine (docs/sync.md)
 TABLE_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
@@ -174,14 +174,14 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
             "SourceSecretArn",
             Type="String",
             AllowedPattern=SECRET_ARN_PATTERN,
-            Description="Prod's sync-reader secret (migrations stack)",
+            Description="Prod's sync-reader secret (users stack)",
             ConstraintDescription="must be a Secrets Manager secret ARN",
         ),
         Parameter(
             "SourceReaderEndpoint",
             Type="String",
             AllowedPattern=HOST_PATTERN,
-            Description="Prod's reader endpoint (database stack): the sync reads prod there",
+            Description="Prod's reader endpoint (cluster stack): the sync reads prod there",
             ConstraintDescription="must be a host name",
         ),
         *(
@@ -192,7 +192,7 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
                     _endpoint_parameter(env),
                     Type="String",
                     AllowedPattern=HOST_PATTERN,
-                    Description=f"{env}'s writer endpoint (its database stack, read by prod's "
+                    Description=f"{env}'s writer endpoint (its cluster stack, read by prod's "
                     "deploy); the sync never takes it from the target's secret",
                     ConstraintDescription="must be a host name",
                 ),
@@ -201,7 +201,7 @@ def _add_parameters(template: Template) -> dict[str, Parameter]:
                     Type="Number",
                     MinValue=1,
                     MaxValue=65535,
-                    Description=f"{env}'s MySQL port (its database stack)",
+                    Description=f"{env}'s MySQL port (its cluster stack)",
                     ConstraintDescription="must be a TCP port",
                 ),
                 Parameter(

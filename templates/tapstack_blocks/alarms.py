@@ -16,7 +16,7 @@ from tapstack_blocks.naming import resource_name
 # What other stacks create, by the `{resource}` part of their names (naming.resource_name).
 SYNC_FUNCTION = "sync"  # sync stack (prod)
 VALIDATOR_FUNCTION = "validator"  # compute stack
-DATABASE_CLUSTER = "aurora"  # database stack
+DATABASE_CLUSTER = "aurora"  # cluster stack
 # The sync Lambda's Powertools metrics (lambda/sync handler): namespace, service dimension.
 SYNC_METRIC_NAMESPACE = "tapstack"
 SYNC_METRIC_SERVICE = "tapstack-sync"

@@ -1,4 +1,4 @@
-"""The Aurora MySQL parameter groups (database stack): TLS required, slow and audit logs on.
+"""The Aurora MySQL parameter groups (cluster stack): TLS required, slow and audit logs on.
 
 prod's audit log also records every DML statement, SELECT included: who read or changed
 cardholder data (PCI DSS 10.2.1, docs/security.md). The family follows the engine version

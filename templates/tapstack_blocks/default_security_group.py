@@ -4,8 +4,8 @@ CloudFormation cannot manage a VPC's default group, which EC2 creates open (all 
 ingress from itself). AWS's control for it (Security Hub EC2.2, "VPC default security groups
 should not allow inbound or outbound traffic") is met with a small custom resource:
 lambda/default_security_group revokes every rule, on create and on every update. It lives in
-the database stack, the first stack of a group with a bucket for Lambda packages (the network
-stack comes before the storage stack, whose bucket policy names the network's S3 endpoint).
+the database stack, whose custom resources reach EC2 through the interface endpoints (endpoints
+stack) while it deploys.
 """
 
 from awacs import ec2

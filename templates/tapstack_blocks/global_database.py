@@ -147,7 +147,7 @@ class GlobalMembership:
         self._parameter(
             "GlobalClusterIdentifier",
             GLOBAL_CLUSTER_ID_PATTERN,
-            "The global database to join (the primary's database stack output "
+            "The global database to join (the primary's cluster stack output "
             "GlobalClusterIdentifier).",
             "must be a global cluster identifier",
         )

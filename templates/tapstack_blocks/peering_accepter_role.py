@@ -1,6 +1,6 @@
 """staging/dev: `tapstack-peering-accepter-{env}` (iam stack), the role prod's deployer uses in
 this account. It trusts exactly prod's deployer and may read this environment's network and
-database stack outputs, accept peering requested from prod's account and publish the
+cluster stack outputs, accept peering requested from prod's account and publish the
 connection ids under `/tapstack/{env}/*/peering/`, nothing else."""
 
 from awacs import cloudformation, ec2, ssm
