@@ -4,8 +4,9 @@ The function runs in the private subnets, reads the database's connection facts 
 writer name among them) from SSM and its own database user's secret at run time (so compute
 never depends on database outputs): `tapstack/{env}/{suffix}/db/validator`, which the
 users stack creates and the migration grants (SELECT on the reference tables only; in prod
-replicated to the secondary region under the same name), never the master secret. It records session state in a
-DynamoDB table (on demand, point-in-time recovery, the environment key, a TTL attribute).
+replicated to the secondary region under the same name), never the master secret. It records
+session state in a DynamoDB table (on demand, point-in-time recovery, the environment key, a TTL
+attribute).
 Asynchronous invocations that fail land in an encrypted dead-letter queue. The image comes from
 the registry stack's repository (`!ecr_image_digest`, pushed by the `push_lambda_image` hook).
 """
