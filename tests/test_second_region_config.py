@@ -2,8 +2,11 @@
 AWS call, naming file, key and value."""
 
 import pytest
+from sceptre.context import SceptreContext
+from sceptre.plan.plan import SceptrePlan
 from tapstack_tools.deployment import SECOND_REGION_GROUPS, stacks_of
 from tapstack_tools.project_copy import copy_project, edit, run_sceptre
+from tapstack_tools.rendered_templates import template_document
 
 BAD_CONFIG = [
     pytest.param(
@@ -128,3 +131,24 @@ def test_eu_west_1_requests_the_region_peering_and_us_east_1s_accepter_side_foll
     assert "prod/eu-west-1/peering" in {d.name for d in accepter.dependencies}
     (network,) = [s for s in stacks_of("prod/us-east-1") if s.name.endswith("/network")]
     assert not {"PeeringConnectionId", "PeerVpcCidr"} & set(network.config["parameters"])
+
+
+@pytest.mark.parametrize("instances", ["none", "writer_and_reader"])
+def test_the_failover_runbooks_one_line_edit_gives_the_secondary_its_instances(tmp_path, instances):
+    # GIVEN prod/eu-west-1's database config as committed, or with the failover runbook's one
+    # line changed (docs/operations.md, "Regional failover")
+    project = copy_project(tmp_path)
+    relative = "config/prod/eu-west-1/database.yaml"
+    edit(
+        project,
+        relative,
+        "{%- set instances = 'none' %}",
+        f"{{%- set instances = '{instances}' %}}",
+    )
+    context = SceptreContext(project_path=str(project), command_path="prod/eu-west-1/database.yaml")
+    (stack,) = SceptrePlan(context).command_stacks
+    # THEN the template it renders declares exactly the parameters the config passes
+    template = template_document(stack.template.body)
+    assert set(stack.config["parameters"]) == set(template["Parameters"])
+    has_instances = {"WriterInstance", "ReaderInstance"} <= set(template["Resources"])
+    assert has_instances == (instances == "writer_and_reader")
