@@ -3,7 +3,6 @@ environment's config; off (the default everywhere) every resource tears down, on
 protected. Both settings are rendered, linted and checked against the Guard rules."""
 
 import json
-import shutil
 
 import cluster
 import compute
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 from tapstack_environment.model import GroupConfig
 from tapstack_hooks.cfn_lint import lint_findings
 from tapstack_tools.guard_rules import guard_findings
+from tapstack_tools.project_copy import copy_project
 from tapstack_tools.rendered_templates import PROJECT_DIR, render_all, template_document
 
 GROUP = {
@@ -119,9 +119,7 @@ def test_every_environment_declares_it_and_sceptre_passes_it_to_the_templates(tm
     for environment in ("dev", "staging", "prod"):
         text = (PROJECT_DIR / "config" / environment / "config.yaml").read_text()
         assert "\nprotect_data: false\n" in text, environment
-    project = tmp_path / "project"
-    for folder in ("config", "templates"):
-        shutil.copytree(PROJECT_DIR / folder, project / folder)
+    project = copy_project(tmp_path / "project")
     config = project / "config" / "staging" / "config.yaml"
     config.write_text(config.read_text().replace("protect_data: false", "protect_data: true"))
     stacks = render_all(project)

@@ -282,13 +282,11 @@ def test_the_key_policy_lets_the_deploy_role_administer_but_not_use_the_key(
 
 def test_a_role_without_the_boundary_is_refused_naming_file_resource_and_key(tmp_path):
     # GIVEN a copy of the project whose enhanced-monitoring role lost its boundary
-    import shutil
     import subprocess
 
-    from tapstack_tools.rendered_templates import PROJECT_DIR
+    from tapstack_tools.project_copy import copy_project
 
-    for folder in ("config", "templates"):
-        shutil.copytree(PROJECT_DIR / folder, tmp_path / folder)
+    copy_project(tmp_path)
     # (the cluster stack's, created with the cluster: templates/cluster.py)
     cluster = tmp_path / "templates/cluster.py"
     text = cluster.read_text()

@@ -5,7 +5,6 @@ starts with its peering side, alone; docs/architecture.md's launch order is this
 a command path Sceptre 4.7 mis-builds is refused with one clear message."""
 
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -17,6 +16,7 @@ from sceptre.exceptions import InvalidConfigFileError
 from sceptre.plan.plan import SceptrePlan
 from tapstack_tools.deployment import ALL_GROUPS, PROJECT_DIR, estate_batches
 from tapstack_tools.launch_order import DOCUMENT, embedded, environment_of, table
+from tapstack_tools.project_copy import copy_project
 
 ACCEPTERS = ("staging/us-east-1", "dev/us-east-1")
 
@@ -49,8 +49,7 @@ def test_each_environments_command_plans_only_its_own_stacks(group, command):
 
 def test_a_cross_environment_edge_in_a_group_command_is_caught(tmp_path):
     # GIVEN a copy where staging's network depends on a prod stack in every command
-    for folder in ("config", "templates"):
-        shutil.copytree(PROJECT_DIR / folder, tmp_path / folder)
+    copy_project(tmp_path)
     network = tmp_path / "config/staging/us-east-1/network.yaml"
     network.write_text(network.read_text() + "dependencies:\n  - prod/us-east-1/kms.yaml\n")
     # THEN staging's launch plans prod's stacks, and the check above names them

@@ -7,7 +7,6 @@ delete are tests/test_whole_estate_e2e.py.
 import ipaddress
 import json
 import re
-import shutil
 import uuid
 from types import SimpleNamespace
 
@@ -26,6 +25,7 @@ from tapstack_tools.deployment import (
     run_sceptre,
     stacks_of,
 )
+from tapstack_tools.project_copy import copy_project
 
 pytestmark = pytest.mark.e2e
 
@@ -65,10 +65,8 @@ def outputs(group: str, stack: str) -> dict[str, str]:
 
 def test_bad_config_launch_touches_no_stack(local_aws, tmp_path):
     # Runs before the estate fixture brings anything up: every account is still empty.
-    project = tmp_path / "project"
-    # policy_rules: every stack's !cfn_lint hook runs them first (decision 0047)
-    for folder in ("config", "templates", "policy_rules"):
-        shutil.copytree(PROJECT_DIR / folder, project / folder)
+    # with policy_rules: every stack's !cfn_lint hook runs them first (decision 0047)
+    project = copy_project(tmp_path / "project")
     config = project / "config/config.yaml"
     config.write_text(
         config.read_text().replace("us-east-1: 10.2.0.0/16", "us-east-1: 10.1.0.0/16")

@@ -1,12 +1,9 @@
 """checkov finds nothing in any rendered template; every suppression carries its reason."""
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
-from tapstack_tools.checkov_scan import SCANNER_PROJECT, run_checkov, write_templates
+from tapstack_tools.checkov_scan import run_checkov, write_templates
 from tapstack_tools.rendered_templates import PROJECT_DIR, template_document
 
 
@@ -38,35 +35,9 @@ def test_checkov_catches_a_public_bucket(rendered, tmp_path):
 
 
 def test_checkov_reports_nothing_in_the_lambda_dockerfiles():
-    uv = os.environ.get("UV") or shutil.which("uv")
-    assert uv, "uv is needed to run the scanner environment"
     dockerfiles = sorted((PROJECT_DIR / "lambda").glob("*/Dockerfile"))
     assert dockerfiles, "no Lambda Dockerfile found"
-    arguments = [argument for path in dockerfiles for argument in ("--file", str(path))]
-    result = subprocess.run(  # noqa: S603 - fixed argv
-        [
-            uv,
-            "run",
-            "--frozen",
-            "--quiet",
-            "--project",
-            str(SCANNER_PROJECT),
-            "checkov",
-            *arguments,
-            "--framework",
-            "dockerfile",
-            "--skip-download",
-            "--output",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.stdout.strip(), result.stderr[-2000:]
-    report = json.loads(result.stdout)
-    report = report[0] if isinstance(report, list) else report
+    report = run_checkov(*dockerfiles, framework="dockerfile")
     failed = [f"{c['check_id']} {c['file_path']}" for c in report["results"]["failed_checks"]]
     assert not failed, f"checkov findings: {failed}"
     assert report["summary"]["passed"] > 0

@@ -11,8 +11,6 @@ deletes only its own stacks; then the rest goes.
 The last module of the e2e suite: it tears the estate down.
 """
 
-import shutil
-
 import pytest
 from tapstack_tools.aws_accounts import account_session, accounts
 from tapstack_tools.blast_radius import violations
@@ -21,7 +19,6 @@ from tapstack_tools.deployment import (
     ALL_GROUPS,
     ESTATE_DIFF,
     ESTATE_LAUNCH,
-    PROJECT_DIR,
     TEARDOWN_BY_ENVIRONMENT,
     SceptreRun,
     estate_batches,
@@ -30,6 +27,7 @@ from tapstack_tools.deployment import (
     group_state,
     run_sceptre,
 )
+from tapstack_tools.project_copy import copy_project
 
 pytestmark = pytest.mark.e2e
 
@@ -174,9 +172,7 @@ def test_diff_reports_no_difference(estate, deploy_role_policies):
 
 def test_a_staging_command_that_touches_prod_is_caught(estate, tmp_path):
     # GIVEN a copy of the project where staging's network wrongly depends on a prod stack
-    project = tmp_path / "project"
-    for folder in ("config", "templates", "policy_rules"):  # every stack lints with the rules
-        shutil.copytree(PROJECT_DIR / folder, project / folder)
+    project = copy_project(tmp_path / "project")  # with policy_rules: every stack lints with them
     network = project / "config/staging/us-east-1/network.yaml"
     network.write_text(
         network.read_text(encoding="utf-8") + "dependencies:\n  - prod/us-east-1/kms.yaml\n",

@@ -1,9 +1,8 @@
 """Fixtures of the validator tests: the real schema (migrations/) on the session's MariaDB
-with a few reference rows, and the handler module imported afresh under a chosen environment."""
+with a few reference rows, and the handler module imported afresh under a chosen environment
+(the shared `load_event` fixture is lambda/conftest.py's)."""
 
-import copy
 import importlib
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import pymysql
 import pytest
 from tapstack_migrator import ConnectionSettings, migrate
 
-EVENTS = Path(__file__).parent / "events"
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 REFERENCE_ROWS = [
     "INSERT INTO currencies (code, numeric_code, name, symbol, minor_units, is_active) VALUES "
@@ -56,12 +54,6 @@ def reference_connection(reference_database) -> pymysql.connections.Connection:
     connection = reference_database.connect()
     yield connection
     connection.close()
-
-
-@pytest.fixture
-def load_event() -> Callable[[str], dict]:
-    """A fresh copy of the JSON event fixture `name`."""
-    return lambda name: copy.deepcopy(json.loads((EVENTS / f"{name}.json").read_text()))
 
 
 @pytest.fixture

@@ -19,9 +19,21 @@ def write_templates(rendered: dict[str, dict], folder: Path) -> None:
         (folder / f"{name.replace('/', '-')}.json").write_text(json.dumps(document, indent=1))
 
 
-def run_checkov(folder: Path) -> dict:
+def run_checkov(*targets: Path, framework: str = "cloudformation") -> dict:
+    """Run checkov in the scanner environment and return its report for one framework.
+
+    Each target that is a directory is scanned whole (`--directory`), any other target as a
+    single file (`--file`). `framework` is checkov's: "cloudformation" (the default, for
+    rendered templates) or "dockerfile".
+    """
+    assert targets, "nothing to scan"
     uv = os.environ.get("UV") or shutil.which("uv")  # `uv run` exports UV
     assert uv, "uv is needed to run the scanner environment"
+    arguments = [
+        argument
+        for target in targets
+        for argument in ("--directory" if target.is_dir() else "--file", str(target))
+    ]
     result = subprocess.run(  # noqa: S603 - fixed argv
         [
             uv,
@@ -31,10 +43,9 @@ def run_checkov(folder: Path) -> dict:
             "--project",
             str(SCANNER_PROJECT),
             "checkov",
-            "--directory",
-            str(folder),
+            *arguments,
             "--framework",
-            "cloudformation",
+            framework,
             "--skip-download",
             "--output",
             "json",

@@ -1,6 +1,8 @@
 """The MySQL paths between prod and staging/dev: staging/dev toward prod, prod admitting
 staging/dev, and prod's reach into staging/dev (the sync's own group only)."""
 
+from collections.abc import Iterator
+
 from tapstack_tools.cidr_port_checks import (
     cidr_network,
     from_others,
@@ -14,23 +16,39 @@ from tapstack_tools.reachability_inputs import SYNC_GROUP, Facts, StackInput, Un
 from tapstack_tools.template_evaluator import Evaluator
 
 
+def cidr_rules(logical_id: str, resource: dict, direction: str) -> Iterator[tuple]:
+    """(group, rule, peer CIDR) for each security-group rule of one resource, in `direction`
+    ("Ingress" or "Egress"), that names a peer CIDR: a group's inline rules, its group being
+    "LOGICAL_ID (inline)", or a standalone SecurityGroupIngress/Egress, its group being its
+    GroupId. Rules toward another security group (no CidrIp) are left out."""
+    kind, props = resource["Type"], resource["Properties"]
+    if kind == "AWS::EC2::SecurityGroup":
+        rules = [
+            (f"{logical_id} (inline)", rule) for rule in props.get(f"SecurityGroup{direction}", [])
+        ]
+    elif kind == f"AWS::EC2::SecurityGroup{direction}":
+        rules = [(props.get("GroupId"), props)]
+    else:
+        rules = []
+    for group, rule in rules:
+        if "CidrIp" in rule:
+            yield group, rule, rule["CidrIp"]
+
+
+def rule_ports(rule: dict) -> tuple:
+    """A security-group rule's (protocol, from port, to port), all ports when it names none."""
+    return rule["IpProtocol"], rule.get("FromPort", 0), rule.get("ToPort", 65535)
+
+
 def network_violations(stack: StackInput, facts: Facts) -> list[str]:
     """Rules in a staging/dev stack that let it open a MySQL connection toward prod."""
     found = []
     for logical_id, resource in Evaluator(stack, facts).resources().items():
         kind, props = resource["Type"], resource["Properties"]
         where = f"{stack.name}:{logical_id}"
-        egress_rules = []
-        if kind == "AWS::EC2::SecurityGroup":
-            egress_rules = props.get("SecurityGroupEgress", [])
-        elif kind == "AWS::EC2::SecurityGroupEgress":
-            egress_rules = [props]
-        for rule in egress_rules:
-            if "CidrIp" not in rule:  # toward a security group of this template's own VPC
-                continue
-            ports = (rule["IpProtocol"], rule.get("FromPort", 0), rule.get("ToPort", 65535))
-            if toward_prod(rule["CidrIp"], facts) and includes_mysql(*ports):
-                found.append(f"{where}: security group egress to {rule['CidrIp']} admits 3306")
+        for _group, rule, cidr in cidr_rules(logical_id, resource, "Egress"):
+            if toward_prod(cidr, facts) and includes_mysql(*rule_ports(rule)):
+                found.append(f"{where}: security group egress to {cidr} admits 3306")
         if kind == "AWS::EC2::NetworkAclEntry" and props.get("RuleAction") == "allow":
             egress = str(props.get("Egress")).lower() == "true"
             port_range = props.get("PortRange", {"From": 0, "To": 65535})
@@ -58,17 +76,9 @@ def prod_ingress_violations(stack: StackInput, facts: Facts) -> list[str]:
     for logical_id, resource in Evaluator(stack, facts).resources().items():
         kind, props = resource["Type"], resource["Properties"]
         where = f"{stack.name}:{logical_id}"
-        rules = []
-        if kind == "AWS::EC2::SecurityGroup":
-            rules = props.get("SecurityGroupIngress", [])
-        elif kind == "AWS::EC2::SecurityGroupIngress":
-            rules = [props]
-        for rule in rules:
-            if "CidrIp" not in rule:
-                continue
-            ports = (rule["IpProtocol"], rule.get("FromPort", 0), rule.get("ToPort", 65535))
-            if from_others(rule["CidrIp"], facts) and includes_mysql(*ports):
-                found.append(f"{where}: security group admits 3306 from {rule['CidrIp']}")
+        for _group, rule, cidr in cidr_rules(logical_id, resource, "Ingress"):
+            if from_others(cidr, facts) and includes_mysql(*rule_ports(rule)):
+                found.append(f"{where}: security group admits 3306 from {cidr}")
         if kind == "AWS::EC2::NetworkAclEntry" and props.get("RuleAction") == "allow":
             ingress = str(props.get("Egress")).lower() != "true"
             port_range = props.get("PortRange", {"From": 0, "To": 65535})
@@ -84,35 +94,27 @@ def sync_egress_violations(stack: StackInput, facts: Facts) -> list[str]:
     private = private_subnets(facts.other_cidrs)
     found = []
     for logical_id, resource in Evaluator(stack, facts).resources().items():
-        kind, props = resource["Type"], resource["Properties"]
         where = f"{stack.name}:{logical_id}"
-        rules = []
-        if kind == "AWS::EC2::SecurityGroup":
-            rules = [
-                (rule, f"{logical_id} (inline)") for rule in props.get("SecurityGroupEgress", [])
-            ]
-        elif kind == "AWS::EC2::SecurityGroupEgress":
-            rules = [(props, props.get("GroupId"))]
-        for rule, group in rules:
-            if "CidrIp" not in rule or not from_others(rule["CidrIp"], facts):
+        for group, rule, cidr in cidr_rules(logical_id, resource, "Egress"):
+            if not from_others(cidr, facts):
                 continue
-            ports = (rule["IpProtocol"], rule.get("FromPort", 0), rule.get("ToPort", 65535))
-            network = cidr_network(rule["CidrIp"])
+            ports = rule_ports(rule)
+            network = cidr_network(cidr)
             if group != Unknown(f"Ref {SYNC_GROUP}") and includes_mysql(*ports):
                 found.append(
                     f"{where}: security group {group} sends {ports_text(*ports)} to "
-                    f"{rule['CidrIp']} (staging/dev); only the sync's own group may"
+                    f"{cidr} (staging/dev); only the sync's own group may"
                 )
             elif group != Unknown(f"Ref {SYNC_GROUP}"):
                 continue  # other ports toward staging/dev: the network proof's concern, not this
             elif not mysql_exactly(*ports):
                 found.append(
-                    f"{where}: the sync's group sends {ports_text(*ports)} to {rule['CidrIp']}; "
+                    f"{where}: the sync's group sends {ports_text(*ports)} to {cidr}; "
                     "only tcp 3306 may go to staging/dev"
                 )
             elif network is None or not any(network.subnet_of(p) for p in private):
                 found.append(
-                    f"{where}: the sync's group reaches {rule['CidrIp']}, beyond the private "
+                    f"{where}: the sync's group reaches {cidr}, beyond the private "
                     "subnets of staging's and dev's VPCs"
                 )
     return found

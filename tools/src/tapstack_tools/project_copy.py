@@ -1,6 +1,6 @@
-"""A copy of the project's config/ and templates/ to edit, and the real `sceptre` CLI run on it
-with an endpoint that refuses connections (so any AWS call would fail differently from a
-config check)."""
+"""A copy of the project's config/, templates/ and policy_rules/ to edit, and the real `sceptre`
+CLI run on it with an endpoint that refuses connections (so any AWS call would fail
+differently from a config check)."""
 
 import shutil
 import subprocess
@@ -13,6 +13,9 @@ SCEPTRE = str(Path(sys.executable).with_name("sceptre"))
 
 
 def copy_project(tmp_path: Path) -> Path:
+    """Copy config/, templates/ and policy_rules/ (the rules every stack's !cfn_lint hook runs)
+    into `tmp_path`, created if need be, and return it: a project Sceptre can render, plan
+    and launch."""
     for folder in ("config", "templates", "policy_rules"):  # what a launch reads
         shutil.copytree(PROJECT_DIR / folder, tmp_path / folder)
     return tmp_path
