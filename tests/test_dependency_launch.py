@@ -1,8 +1,8 @@
 """`tapstack-launch` (tapstack_tools.dependency_launch, dependency_schedule): each stack starts as
 soon as its own dependencies are complete, not batch after batch as Sceptre 4.7's executor runs
 them. Scheduling is checked with fake stacks and a fake action that sleeps per-stack times (the
-event order is asserted, not wall-clock thresholds); the e2e test launches dev/us-east-1 on the
-local AWS with the real command.
+event order is asserted, not wall-clock thresholds). The real command on the local AWS:
+tests/test_dependency_launch_e2e.py.
 """
 
 import threading
@@ -15,16 +15,7 @@ from sceptre.plan import executor as sceptre_executor
 from sceptre.stack_status import StackStatus
 from tapstack_tools import dependency_launch
 from tapstack_tools.dependency_schedule import Schedule, run_following_dependencies
-from tapstack_tools.deployment import (
-    BOOTSTRAP_COMMANDS,
-    PROJECT_DIR,
-    group_diff,
-    group_state,
-    publish_images,
-    registry_launch,
-    run_sceptre,
-    run_tapstack_launch,
-)
+from tapstack_tools.deployment import PROJECT_DIR
 
 
 @dataclass(eq=False)
@@ -242,6 +233,26 @@ def test_the_launcher_prints_each_start_and_finish_then_a_table():
     assert "2 stacks launched" in table
 
 
+@pytest.mark.parametrize(("failing", "code"), [(None, 0), ("dev/kms", 1)])
+def test_the_command_exits_non_zero_on_a_failed_stack(failing, code, monkeypatch, capsys):
+    stacks = graph({"dev/iam": [], "dev/kms": ["dev/iam"], "dev/network": ["dev/kms"]})
+    monkeypatch.setattr(
+        dependency_launch, "launch_plan", lambda *_: ([*stacks.values()], ["dev/old"])
+    )
+    statuses = {failing: StackStatus.FAILED} if failing else {}
+    monkeypatch.setattr(
+        dependency_launch, "launch_stack", Recorder(dict.fromkeys(stacks, 0.0), statuses)
+    )
+    monkeypatch.setattr(dependency_launch, "setup_logging", lambda **_: None)
+    assert dependency_launch.main(["-y", "dev"]) == code
+    out = capsys.readouterr().out
+    assert "skipped (ignore/obsolete, neither created nor updated): dev/old" in out
+    if failing:
+        assert "FAILED: dev/kms" in out and "never started: dev/network" in out, out
+    else:
+        assert "3 stacks launched" in out, out
+
+
 def test_the_plan_is_sceptres_own_for_the_path():
     stacks, skipped = dependency_launch.launch_plan(str(PROJECT_DIR), "dev/us-east-1", {})
     names = {s.name for s in stacks}
@@ -276,26 +287,3 @@ def test_vars_nest_on_dots_as_sceptres_do():
         "bootstrap": "true",
         "a": {"b": "1", "c": "x=y"},
     }
-
-
-@pytest.mark.e2e
-def test_launching_dev_following_dependencies_leaves_nothing_to_change(local_aws_env):
-    # The cheapest setup of one group: dev's bootstrap, its registry and images (local_setup
-    # does every account's and group's).
-    group = "dev/us-east-1"
-    for command in (BOOTSTRAP_COMMANDS["dev"], registry_launch(group)):
-        run = run_sceptre(*command)
-        assert run.returncode == 0, run.output[-4000:]
-    publish_images(group)
-    before = {s.name for s in group_state(group) if s.status != "NOT_DEPLOYED"}
-    assert before == {f"{group}/{name}" for name in ("iam", "kms", "registry")}
-    launch = run_tapstack_launch("-y", group)
-    assert launch.returncode == 0, launch.output[-6000:]
-    states = group_state(group)
-    assert {s.status for s in states} == {"CREATE_COMPLETE"}, states
-    assert all(f"complete  {s.name}" in launch.output for s in states), launch.output[-6000:]
-    created = {w["stack"] for w in launch.writes if w["action"] == "CreateStack"}
-    assert len(created) == len(states) - len(before)
-    diff = run_sceptre(*group_diff(group))
-    assert diff.returncode == 0, diff.output[-4000:]
-    assert diff.output.count("No difference to deployed") == len(states), diff.output[-4000:]

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+from sceptre.cli.helpers import setup_logging
 from sceptre.context import SceptreContext
 from sceptre.exceptions import SceptreException
 from sceptre.plan.actions import StackActions
@@ -196,8 +197,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("Not launched.")
             return 1
-    from sceptre.cli.helpers import setup_logging
-
     setup_logging(debug=False, no_colour=True)  # Sceptre's own per-stack lines, as `sceptre`
     schedule = launch(stacks, arguments.max_concurrency)
     print(summary(schedule), flush=True)
