@@ -41,11 +41,19 @@ def graph(spec: dict[str, list[str]]) -> dict[str, FakeStack]:
 
 class Recorder:
     """A fake launch: sleeps the stack's time, returns its status (or raises), and records
-    every start and finish in the order they happened."""
+    every start and finish in the order they happened. A stack in `until` sleeps until the
+    stack it names has finished, at most its time: the slow stack outlasts whatever can run
+    beside it, whatever the machine's load."""
 
-    def __init__(self, seconds: dict[str, float], statuses: dict[str, object] | None = None):
+    def __init__(
+        self,
+        seconds: dict[str, float],
+        statuses: dict[str, object] | None = None,
+        until: dict[str, str] | None = None,
+    ):
         self.seconds = seconds
         self.statuses = statuses or {}
+        self.until = until or {}
         self.events: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self.finished: dict[str, threading.Event] = {n: threading.Event() for n in seconds}
@@ -53,7 +61,10 @@ class Recorder:
     def __call__(self, stack: FakeStack) -> object:
         with self._lock:
             self.events.append(("start", stack.name))
-        time.sleep(self.seconds[stack.name])
+        if stack.name in self.until:
+            self.finished[self.until[stack.name]].wait(timeout=self.seconds[stack.name])
+        else:
+            time.sleep(self.seconds[stack.name])
         with self._lock:
             self.events.append(("finish", stack.name))
         self.finished[stack.name].set()
@@ -99,6 +110,9 @@ def sceptre_batches(stacks: dict[str, FakeStack], action: Callable, monkeypatch)
 # a, b, c: a chain; slow: in a's Sceptre batch, unrelated to it; d needs c and slow.
 CHAIN = {"a": [], "slow": [], "b": ["a"], "c": ["b"], "d": ["c", "slow"]}
 CHAIN_SECONDS = {"a": 0.02, "b": 0.02, "c": 0.02, "slow": 0.2, "d": 0.01}
+# slow runs until c has finished (0.2 s at most): following dependencies, that is soon after
+# the chain; batch after batch, b and c cannot start before slow ends, so it runs its 0.2 s.
+SLOW_UNTIL = {"slow": "c"}
 
 
 def test_a_stack_never_starts_before_its_dependencies_finished():
@@ -130,26 +144,42 @@ def chain_finishes_before_slow(record: Recorder) -> bool:
 
 
 def test_a_ready_stack_does_not_wait_for_an_unrelated_slow_stack_of_its_batch():
-    record = Recorder(CHAIN_SECONDS)
+    record = Recorder(CHAIN_SECONDS, until=SLOW_UNTIL)
     schedule = follow(graph(CHAIN), record)
     assert schedule.succeeded
     # b and c start while slow (a's batch-mate in Sceptre's launch order) is still running
     assert record.at("start", "b") < record.at("finish", "slow"), record.events
     assert chain_finishes_before_slow(record), record.events
-    # d waits for both; the run lasts the longest chain (slow > d), not the batches' sum
-    # (slow, then b, then c, then d): d starts right after slow, its last dependency
-    assert record.events[-2:] == [("start", "d"), ("finish", "d")]
+    # d, which needs both, starts right after the later of them: the run is its longest
+    # chain (a > b > c beside slow, then d), not the sum of the batches' slowest stacks
+    # (slow, then b, then c, then d, as below)
+    assert sorted(record.events[:2]) == [("start", "a"), ("start", "slow")]
+    assert record.events[2:] == [
+        ("finish", "a"),
+        ("start", "b"),
+        ("finish", "b"),
+        ("start", "c"),
+        ("finish", "c"),
+        ("finish", "slow"),
+        ("start", "d"),
+        ("finish", "d"),
+    ]
     runs = {run.name: run for run in schedule.runs}
     assert runs["b"].started < runs["slow"].finished
-    assert runs["c"].finished < runs["slow"].finished
+    assert runs["c"].finished <= runs["slow"].finished <= runs["d"].started
 
 
 def test_sceptres_batch_executor_fails_the_same_check(monkeypatch):
     # The check above can fail: Sceptre 4.7's executor starts b only after slow.
-    record = Recorder(CHAIN_SECONDS)
+    record = Recorder(CHAIN_SECONDS, until=SLOW_UNTIL)
     sceptre_batches(graph(CHAIN), record, monkeypatch)
     assert record.at("finish", "slow") < record.at("start", "b"), record.events
     assert not chain_finishes_before_slow(record)
+    assert [e for e in record.events[2:] if e[0] == "start"] == [
+        ("start", "b"),
+        ("start", "c"),
+        ("start", "d"),
+    ]
 
 
 def test_a_failure_starts_nothing_new_and_names_the_never_started():
