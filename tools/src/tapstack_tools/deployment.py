@@ -44,6 +44,7 @@ from tapstack_tools.sceptre_runs import (
     forget_connections,
     journal,
     run_sceptre,
+    run_tapstack_launch,
 )
 from tapstack_tools.stack_reads import (
     StackState,
@@ -90,5 +91,6 @@ __all__ = [
     "registry_launch",
     "registry_outputs",
     "run_sceptre",
+    "run_tapstack_launch",
     "stacks_of",
 ]

@@ -14,6 +14,8 @@ from tapstack_tools import deployers
 from tapstack_tools.paths import PROJECT_DIR
 from tapstack_tools.sceptre_commands import SCEPTRE
 
+TAPSTACK_LAUNCH = str(Path(SCEPTRE).with_name("tapstack-launch"))
+
 
 def forget_connections() -> None:
     """Drop the sessions and clients Sceptre caches for the whole process: each is bound to the
@@ -56,14 +58,41 @@ def run_sceptre(
 ) -> SceptreRun:
     """Run `sceptre --dir PROJECT ARGS` with every deployer profile available; with echo, stream
     its output as it comes; `on_line` sees each line as it comes."""
+    command = [SCEPTRE, "--dir", str(project_dir), *args]
+    return _run(command, args, env, echo, on_line, timeout, cwd=None)
+
+
+def run_tapstack_launch(
+    *args: str,
+    env: dict[str, str] | None = None,
+    echo: bool = False,
+    on_line: Callable[[str], None] | None = None,
+    timeout: float = 1800,
+    project_dir: Path = PROJECT_DIR,
+) -> SceptreRun:
+    """Run `tapstack-launch ARGS` from PROJECT (tapstack_tools.dependency_launch) exactly as
+    run_sceptre runs `sceptre`: same environment, same journals, same timing."""
+    return _run([TAPSTACK_LAUNCH, *args], args, env, echo, on_line, timeout, cwd=project_dir)
+
+
+def _run(
+    command: list[str],
+    args: tuple[str, ...],
+    env: dict[str, str] | None,
+    echo: bool,
+    on_line: Callable[[str], None] | None,
+    timeout: float,
+    cwd: Path | None,
+) -> SceptreRun:
     started = time.perf_counter()
     assumed_from, written_from, calls_from = (journal(name)["next"] for name in JOURNALS)
     process = subprocess.Popen(  # noqa: S603 - fixed executable, arguments from our code
-        [SCEPTRE, "--dir", str(project_dir), *args],
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env={**deployers.command_environment(), **(env or {})},
+        cwd=cwd,
     )
     lines = []
     assert process.stdout is not None
