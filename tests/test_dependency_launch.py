@@ -2,7 +2,8 @@
 soon as its own dependencies are complete, not batch after batch as Sceptre 4.7's executor runs
 them. Scheduling is checked with fake stacks and a fake action that sleeps per-stack times (the
 event order is asserted, not wall-clock thresholds). The real command on the local AWS:
-tests/test_dependency_launch_e2e.py.
+tests/test_whole_estate_e2e.py (the whole estate again, nothing to change) and
+bench/launch_bench.py (the whole estate created, then a clean diff).
 """
 
 import threading

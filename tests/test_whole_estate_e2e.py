@@ -26,6 +26,7 @@ from tapstack_tools.deployment import (
     group_launch,
     group_state,
     run_sceptre,
+    run_tapstack_launch,
 )
 from tapstack_tools.project_copy import copy_project
 
@@ -154,6 +155,20 @@ def test_the_whole_estate_launch_again_changes_nothing(estate, deploy_role_polic
     assert_no_updates(run)
     assert_deploy_roles_allowed(run.calls, deploy_role_policies)
     assert run.output.count("No updates to perform") == len(ALL_STACKS)
+
+
+def test_the_whole_estate_launched_following_dependencies_changes_nothing(
+    estate, deploy_role_policies
+):
+    # tapstack-launch (tapstack_tools.dependency_launch): the same plan as `sceptre launch -y ''`
+    # and Sceptre's own launch of each stack, hooks included, each started as soon as the
+    # stacks it depends on are complete (its scheduling: tests/test_dependency_launch.py; a
+    # whole-estate creation with it: bench/launch_bench.py)
+    run = run_tapstack_launch("-y", "")
+    assert_no_updates(run)
+    assert_deploy_roles_allowed(run.calls, deploy_role_policies)
+    for name in ALL_STACKS:
+        assert f"complete  {name}" in run.output, name
 
 
 def test_diff_reports_no_difference(estate, deploy_role_policies):

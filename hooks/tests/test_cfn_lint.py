@@ -12,6 +12,7 @@ from tapstack_hooks.cfn_lint import (
     RulesFolderMissingError,
     TemplateHasLintFindings,
     lint_findings,
+    remembered_findings,
 )
 from tapstack_hooks.hook_points import HookPlacementError
 from tapstack_tools.sceptre_scratch import place_hook
@@ -217,3 +218,31 @@ def test_cfn_lint_is_an_extra_of_the_distribution_not_a_dependency():
     cfn_lint = [r for r in requirements if r.startswith("cfn-lint")]
     markers = [r.partition(";")[2].replace('"', "'").strip() for r in cfn_lint]
     assert cfn_lint and markers == ["extra == 'cfn-lint'"] * len(cfn_lint), requirements
+
+
+def test_the_same_rules_in_another_checkout_reuse_the_pass(tmp_path, monkeypatch, lint_cache):
+    # GIVEN a template that passed with a project's rules folder
+    runs = counting_lint(monkeypatch)
+    for checkout in ("first", "second"):
+        (tmp_path / checkout / "rules").mkdir(parents=True)
+        (tmp_path / checkout / "rules" / "no_retain.py").write_text(NO_RETAIN_RULE)
+    for checkout in ("first", "second"):
+        hook = make_hook(CLEAN, {"rules": ["rules"]})
+        hook.stack.stack_group_config["project_path"] = str(tmp_path / checkout)
+        hook.run()
+    # THEN the same project checked out elsewhere (same rule modules, same content) is not
+    # linted again: where the project lives is no input of the result
+    assert len(runs) == 1 and len(list(lint_cache.iterdir())) == 1
+
+
+def test_other_tools_share_the_hooks_remembered_passes(monkeypatch, lint_cache):
+    runs = counting_lint(monkeypatch)
+    body = json.dumps(CLEAN)
+    # WHEN a tool lints what a launch will send, THEN the launch's hook does not lint it again
+    assert remembered_findings(body, "us-east-1") == []
+    make_hook(CLEAN).run()
+    assert len(runs) == 1
+    # and findings are never remembered by the tool either
+    broken = json.dumps(DANGLING_REF)
+    assert remembered_findings(broken, "us-east-1") and remembered_findings(broken, "us-east-1")
+    assert len(runs) == 3

@@ -83,6 +83,23 @@ def lint_findings(
     ]
 
 
+def remembered_findings(
+    template_body: str,
+    region: str,
+    ignore: list[str] | None = None,
+    rules: tuple[str, ...] = (),
+) -> list[str]:
+    """lint_findings, unless these exact inputs linted clean before (tapstack_hooks.lint_cache,
+    the passes `!cfn_lint` remembers); a clean result is remembered, findings never are."""
+    cache = LintCache.for_inputs(template_body, region, list(ignore or []), rules)
+    if cache.passed_before():
+        return []
+    findings = lint_findings(template_body, region, ignore, rules)
+    if not findings:
+        cache.remember_pass()
+    return findings
+
+
 def require_cfn_lint(stack_name: str) -> None:
     """Raise one clear message when cfn-lint is not installed."""
     try:

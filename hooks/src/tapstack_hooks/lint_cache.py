@@ -25,11 +25,13 @@ def cache_folder() -> Path:
 
 
 def rule_sources(folders: tuple[str, ...]) -> list[list[str]]:
-    """Each custom rule module of `folders` as [path, sha256 of its content], in path order."""
+    """Each custom rule module of `folders` as [path inside its folder, sha256 of its content],
+    in path order: where the project is checked out does not change the key."""
     sources = []
     for folder in folders:
         for module in sorted(Path(folder).rglob("*.py")):
-            sources.append([str(module), hashlib.sha256(module.read_bytes()).hexdigest()])
+            inside = module.relative_to(folder).as_posix()
+            sources.append([inside, hashlib.sha256(module.read_bytes()).hexdigest()])
     return sources
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sceptre.context import SceptreContext
 from sceptre.plan.plan import SceptrePlan
-from tapstack_hooks.cfn_lint import lint_findings
+from tapstack_hooks.cfn_lint import remembered_findings
 
 from tapstack_tools.paths import PROJECT_DIR
 
@@ -39,7 +39,10 @@ def template_document(body: str) -> dict:
 def lint_all(rendered: dict[str, dict]) -> dict[str, list[str]]:
     """cfn-lint findings per stack, the project's policy rules included (empty when clean)."""
     # Stacks of different groups often render the same template: lint each distinct one once.
-    lint_once = functools.cache(lint_findings)
+    # A clean result is shared with the !cfn_lint hook's remembered passes (the same inputs: the
+    # hook lints what a launch sends with the same rules), so a launch after this lint, or this
+    # lint after a launch, does not lint the same template again.
+    lint_once = functools.cache(remembered_findings)
     rules = (str(POLICY_RULES),)
     return {
         name: lint_once(stack["body"], stack["region"], None, rules)
