@@ -14,16 +14,18 @@ from tapstack_tools.deploy_budget import ROUTINE_BEGIN, ROUTINE_END, embedded_ta
 from tapstack_tools.output_flow import changed_outputs
 from tapstack_tools.rendered_templates import PROJECT_DIR
 from tapstack_tools.routine_budget import (
-    NO_INTERRUPTION,
-    REPLACEMENT,
     ROUTINE_BUDGET_SECONDS,
-    SOME_INTERRUPTION,
     every_single_parameter_change,
     maintenance_deploys,
     markdown,
+    routine_deploys,
+)
+from tapstack_tools.update_behaviour import (
+    NO_INTERRUPTION,
+    REPLACEMENT,
+    SOME_INTERRUPTION,
     property_behaviour,
     referenced_names,
-    routine_deploys,
     touched_resources,
 )
 
